@@ -1,0 +1,48 @@
+/**
+ * AMQP 1.0 format codes (types section 1.6 of the specification), named once so that the
+ * encoder and decoder tables speak the same vocabulary.
+ */
+export const Code = {
+  described: 0x00,
+  null: 0x40,
+  true: 0x41,
+  false: 0x42,
+  uint0: 0x43,
+  ulong0: 0x44,
+  list0: 0x45,
+  ubyte: 0x50,
+  byte: 0x51,
+  smalluint: 0x52,
+  smallulong: 0x53,
+  smallint: 0x54,
+  smalllong: 0x55,
+  boolean: 0x56,
+  ushort: 0x60,
+  short: 0x61,
+  uint: 0x70,
+  int: 0x71,
+  float: 0x72,
+  char: 0x73,
+  decimal32: 0x74,
+  ulong: 0x80,
+  long: 0x81,
+  double: 0x82,
+  timestamp: 0x83,
+  decimal64: 0x84,
+  decimal128: 0x94,
+  uuid: 0x98,
+  vbin8: 0xa0,
+  str8: 0xa1,
+  sym8: 0xa3,
+  vbin32: 0xb0,
+  str32: 0xb1,
+  sym32: 0xb3,
+  list8: 0xc0,
+  map8: 0xc1,
+  list32: 0xd0,
+  map32: 0xd1,
+  array8: 0xe0,
+  array32: 0xf0,
+} as const;
+
+export type FormatCode = (typeof Code)[keyof typeof Code];
