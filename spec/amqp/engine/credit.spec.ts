@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import { ReceiverCredit, SenderCredit } from '../../../src/amqp/engine/credit.js';
+import { SessionWindow } from '../../../src/amqp/engine/session-window.js';
+import { add, diff, lt } from '../../../src/amqp/engine/serial.js';
+
+describe('amqp/engine flow-control arithmetic', () => {
+  it('compares sequence numbers across the 2^32 wrap (RFC 1982)', () => {
+    expect(add(0xffffffff, 1)).to.equal(0);
+    expect(diff(2, 0xfffffffe)).to.equal(4);
+    expect(lt(0xfffffffe, 2)).to.equal(true);
+    expect(lt(2, 0xfffffffe)).to.equal(false);
+  });
+
+  it('sender credit is relative to the delivery-count the receiver had seen', () => {
+    const s = new SenderCredit(10);
+    s.onReceiverFlow(10, 5, false);
+    expect(s.credit).to.equal(5);
+    expect(s.onSend()).to.equal(true);
+    expect(s.onSend()).to.equal(true);
+    // The receiver's next flow was computed before it saw our two sends: 10 + 5 - 12 = 3 left.
+    s.onReceiverFlow(10, 5, false);
+    expect(s.credit).to.equal(3);
+    // A flow from a receiver that saw only 11 of our deliveries granting 2 leaves 1.
+    s.onReceiverFlow(11, 2, false);
+    expect(s.credit).to.equal(1);
+    // A stale flow can never make credit negative.
+    s.onReceiverFlow(5, 1, false);
+    expect(s.credit).to.equal(0);
+    expect(s.onSend()).to.equal(false);
+    expect(s.deliveryCount).to.equal(12);
+  });
+
+  it('sender credit works across the delivery-count wrap', () => {
+    const s = new SenderCredit(0xfffffffe);
+    s.onReceiverFlow(undefined, 4, false);
+    expect(s.credit).to.equal(4);
+    s.onSend(); s.onSend(); s.onSend();
+    expect(s.deliveryCount).to.equal(1);
+    s.onReceiverFlow(0xfffffffe, 4, false);
+    expect(s.credit).to.equal(1);
+  });
+
+  it('a drained sender advances delivery-count by the unused credit', () => {
+    const s = new SenderCredit(0);
+    s.onReceiverFlow(0, 10, true);
+    s.onSend();
+    s.drained();
+    expect(s.deliveryCount).to.equal(10);
+    expect(s.credit).to.equal(0);
+    expect(s.drain).to.equal(false);
+  });
+
+  it('receiver counts deliveries and never loses an over-credit one', () => {
+    const r = new ReceiverCredit(0);
+    r.grant(2);
+    expect(r.onDelivery()).to.equal(true);
+    expect(r.onDelivery()).to.equal(true);
+    expect(r.onDelivery()).to.equal(false);
+    expect(r.credit).to.equal(0);
+    expect(r.overCredit).to.equal(1);
+    expect(r.deliveryCount).to.equal(3);
+  });
+
+  it('receiver takes the sender flow as authoritative after a drain', () => {
+    const r = new ReceiverCredit(5);
+    r.grant(10, true);
+    r.onDelivery();
+    r.onSenderFlow(15, 0, 0);
+    expect(r.credit).to.equal(0);
+    expect(r.deliveryCount).to.equal(15);
+    expect(r.drain).to.equal(false);
+  });
+
+  it('session window counts transfers both ways and detects a window violation', () => {
+    const w = new SessionWindow(4, 100);
+    w.onRemoteBegin(7, 2, 1000);
+    expect(w.canSend()).to.equal(true);
+    expect(w.onSend()).to.equal(100);
+    expect(w.onSend()).to.equal(101);
+    expect(w.canSend()).to.equal(false);
+    // The peer saw 101 and opens 3 more from there: 101 + 3 - 102 = 2.
+    w.onRemoteFlow(101, 3, 7, 1000, 100);
+    expect(w.remoteIncomingWindow).to.equal(2);
+    for (let i = 0; i < 4; i++) expect(w.onReceive()).to.equal(true);
+    expect(w.needsWindowUpdate()).to.equal(true);
+    expect(w.onReceive()).to.equal(false);
+    expect(w.nextIncomingId).to.equal(12);
+    w.restoreIncomingWindow();
+    expect(w.incomingWindow).to.equal(4);
+  });
+});
