@@ -1,0 +1,456 @@
+/**
+ * Links (AMQP 1.0 section 2.6): attach/detach, flow control, transfers and settlement for one
+ * end of a link. Links talk to their session through the small LinkHost interface, which keeps
+ * transfer-ids, delivery-ids, session windows and frame output in one place.
+ */
+import type { AmqpMap } from '../codec/types.js';
+import type {
+  Attach, DeliveryState, Detach, ErrorInfo, Flow, ReceiverSettleMode, Role, SenderSettleMode, Source,
+  Target, Transfer,
+} from '../frames/definitions.generated.js';
+import type { Coordinator } from '../frames/definitions.generated.js';
+import { ReceiverCredit, SenderCredit } from './credit.js';
+import { AmqpError, IllegalStateError } from './errors.js';
+import type { EngineEvent } from './events.js';
+
+/** What a link needs from its session. */
+export interface LinkHost {
+  /** Queue a link-level frame (attach, detach, flow fields are completed by the session). */
+  writeFrame(performative: Attach | Detach | Transfer, payload?: Uint8Array): void;
+  /** Send a flow carrying the session's window fields plus these link fields. */
+  writeLinkFlow(fields: Pick<Flow, 'handle' | 'deliveryCount' | 'linkCredit' | 'available' | 'drain' | 'echo'>): void;
+  nextDeliveryId(): number;
+  /** Queue a disposition for one delivery (the session batches contiguous ones). */
+  settle(role: Role, deliveryId: number, settled: boolean, state: DeliveryState | undefined): void;
+  /** Largest frame the peer accepts. */
+  readonly remoteMaxFrameSize: number;
+  trackOutgoing(d: OutgoingDelivery, link: SenderLink): void;
+  untrackOutgoing(d: OutgoingDelivery): void;
+  emit(e: EngineEvent): void;
+  detached(link: Link): void;
+}
+
+/** Options common to both roles when attaching. */
+export interface LinkOptions {
+  readonly name: string;
+  readonly source?: Source;
+  readonly target?: Target | Coordinator;
+  readonly sndSettleMode?: SenderSettleMode;
+  readonly rcvSettleMode?: ReceiverSettleMode;
+  /** Largest message this end accepts (receiver) or will send (sender); undefined = no limit. */
+  readonly maxMessageSize?: number;
+  readonly offeredCapabilities?: readonly string[];
+  readonly desiredCapabilities?: readonly string[];
+  readonly properties?: AmqpMap;
+}
+
+export type LinkState = 'detached' | 'attach-sent' | 'attach-received' | 'attached' | 'detach-sent' | 'closed';
+
+export abstract class Link {
+  abstract readonly role: Role;
+  state: LinkState = 'detached';
+  /** The peer's attach, once received. */
+  remote: Attach | undefined;
+  /** The peer's handle for this link. */
+  remoteHandle: number | undefined;
+  /** Largest message the peer accepts (from its attach); undefined when it set no limit. */
+  remoteMaxMessageSize: number | undefined;
+
+  constructor(
+    protected readonly host: LinkHost,
+    /** Our handle for this link. */
+    readonly handle: number,
+    readonly options: LinkOptions,
+  ) {}
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** Send our attach (either to initiate, or to answer the peer's). */
+  attach(initialDeliveryCount?: number): void {
+    if (this.state !== 'detached' && this.state !== 'attach-received') {
+      throw new IllegalStateError(`link ${this.name} cannot attach in state ${this.state}`);
+    }
+    const o = this.options;
+    this.host.writeFrame({
+      kind: 'attach',
+      name: o.name,
+      handle: this.handle,
+      role: this.role,
+      sndSettleMode: o.sndSettleMode,
+      rcvSettleMode: o.rcvSettleMode,
+      source: o.source,
+      target: o.target,
+      initialDeliveryCount: this.role === 'sender' ? (initialDeliveryCount ?? 0) : undefined,
+      maxMessageSize: o.maxMessageSize === undefined ? undefined : BigInt(o.maxMessageSize),
+      offeredCapabilities: o.offeredCapabilities,
+      desiredCapabilities: o.desiredCapabilities,
+      properties: o.properties,
+    });
+    this.state = this.state === 'attach-received' ? 'attached' : 'attach-sent';
+  }
+
+  /** Detach (closed=true closes the link for good, which is what applications normally want). */
+  detach(error?: AmqpError, closed = true): void {
+    if (this.state === 'detach-sent' || this.state === 'closed') return;
+    this.host.writeFrame({ kind: 'detach', handle: this.handle, closed, error: error?.toErrorInfo() });
+    this.state = 'detach-sent';
+  }
+
+  /** @internal the peer's attach */
+  onAttach(a: Attach): void {
+    this.remote = a;
+    this.remoteHandle = a.handle;
+    this.remoteMaxMessageSize = a.maxMessageSize === undefined || a.maxMessageSize === 0n
+      ? undefined
+      : a.maxMessageSize > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(a.maxMessageSize);
+    const initiated = this.state === 'detached';
+    this.state = this.state === 'attach-sent' ? 'attached' : 'attach-received';
+    this.onRemoteAttach(a);
+    this.host.emit({ type: 'link-attach', link: this, remoteInitiated: initiated });
+  }
+
+  /** @internal the peer's detach */
+  onDetach(d: Detach): void {
+    const error = d.error === undefined ? undefined : AmqpError.fromRemote(d.error, 'link');
+    if (this.state !== 'detach-sent') {
+      // Answer the peer's detach, as the specification requires.
+      this.host.writeFrame({ kind: 'detach', handle: this.handle, closed: d.closed });
+    }
+    this.state = 'closed';
+    this.onClosed();
+    this.host.detached(this);
+    this.host.emit({ type: 'link-detach', link: this, error, closed: d.closed ?? false });
+  }
+
+  /** @internal the session or connection went away under the link */
+  abort(): void {
+    this.state = 'closed';
+    this.onClosed();
+  }
+
+  protected onRemoteAttach(_a: Attach): void {}
+  protected onClosed(): void {}
+  /** @internal */
+  abstract onFlow(f: Flow): void;
+
+  /** Fail the link locally: detach with the error and tell the owner. */
+  protected fail(condition: string, description: string): void {
+    const error = new AmqpError(condition, description, 'link', true);
+    this.detach(error, true);
+    this.host.emit({ type: 'link-detach', link: this, error, closed: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** A message that arrived on a receiver. */
+export interface IncomingDelivery {
+  readonly id: number;
+  readonly tag: Uint8Array;
+  readonly messageFormat: number;
+  /** The sender settled it before sending (at-most-once): there is nothing to settle. */
+  readonly remoteSettled: boolean;
+  /** The message bytes (all transfer frames of the delivery). */
+  readonly payload: Uint8Array;
+  /** The delivery state the sender attached, if any (resumption, transactions). */
+  readonly state: DeliveryState | undefined;
+  /** Whether we have settled it. */
+  settled: boolean;
+}
+
+interface PartialDelivery {
+  id: number;
+  tag: Uint8Array;
+  messageFormat: number;
+  settled: boolean;
+  state: DeliveryState | undefined;
+  chunks: Uint8Array[];
+  size: number;
+}
+
+export class ReceiverLink extends Link {
+  readonly role = 'receiver' as const;
+  readonly credit: ReceiverCredit = new ReceiverCredit();
+  private partial: PartialDelivery | undefined;
+  /** Deliveries received and not yet settled by us. */
+  private readonly unsettled = new Map<number, IncomingDelivery>();
+
+  get unsettledCount(): number {
+    return this.unsettled.size;
+  }
+
+  protected override onRemoteAttach(a: Attach): void {
+    if (a.initialDeliveryCount !== undefined) this.credit.deliveryCount = a.initialDeliveryCount >>> 0;
+  }
+
+  /**
+   * Set the credit outstanding to `credit` (not "add"): this is what the flow frame carries.
+   * With `drain`, the sender must use or give back all of it and answer with a flow.
+   */
+  flow(credit: number, drain = false): void {
+    this.requireAttached('flow');
+    this.credit.grant(credit, drain);
+    this.host.writeLinkFlow({
+      handle: this.handle,
+      deliveryCount: this.credit.deliveryCount,
+      linkCredit: this.credit.credit,
+      drain,
+    });
+  }
+
+  /** Add `n` to the credit outstanding. */
+  addCredit(n: number): void {
+    this.flow(this.credit.credit + n, this.credit.drain);
+  }
+
+  /** Settle (and with a terminal state, complete) a delivery. Settling twice is an error. */
+  settle(d: IncomingDelivery, state: DeliveryState | undefined): void {
+    if (d.settled) throw new IllegalStateError(`delivery ${d.id} on link ${this.name} is already settled`);
+    d.settled = true;
+    this.unsettled.delete(d.id);
+    if (d.remoteSettled) return;
+    if (this.state === 'closed') {
+      throw new IllegalStateError(`link ${this.name} is detached: delivery ${d.id} cannot be settled`);
+    }
+    this.host.settle('receiver', d.id, true, state);
+  }
+
+  /** @internal */
+  onFlow(f: Flow): void {
+    this.credit.onSenderFlow(f.deliveryCount ?? this.credit.deliveryCount, f.linkCredit ?? 0, f.available);
+    this.host.emit({ type: 'link-flow', link: this });
+    if (f.echo) this.flow(this.credit.credit, this.credit.drain);
+  }
+
+  /** @internal one transfer frame for this link */
+  onTransfer(t: Transfer, payload: Uint8Array): void {
+    let p = this.partial;
+    if (p === undefined) {
+      if (t.deliveryId === undefined || t.deliveryTag === undefined) {
+        return this.fail('amqp:invalid-field', 'first transfer of a delivery lacks delivery-id or delivery-tag');
+      }
+      if (!this.credit.onDelivery()) {
+        this.host.emit({ type: 'credit-violation', link: this, excess: this.credit.overCredit });
+      }
+      p = {
+        id: t.deliveryId,
+        tag: t.deliveryTag,
+        messageFormat: t.messageFormat ?? 0,
+        settled: t.settled ?? false,
+        state: t.state as DeliveryState | undefined,
+        chunks: [],
+        size: 0,
+      };
+      this.partial = p;
+    } else if (t.settled) {
+      p.settled = true;
+    }
+    if (t.aborted) {
+      // An aborted delivery is discarded; its credit stays consumed (section 2.6.14).
+      this.partial = undefined;
+      return;
+    }
+    if (payload.length > 0) {
+      p.size += payload.length;
+      const max = this.options.maxMessageSize;
+      if (max !== undefined && p.size > max) {
+        this.partial = undefined;
+        return this.fail('amqp:link:message-size-exceeded', `message larger than max-message-size ${max}`);
+      }
+      // The payload is a view into a transport chunk; a multi-frame delivery copies on assembly.
+      p.chunks.push(payload);
+    }
+    if (t.more) return;
+    this.partial = undefined;
+    const delivery: IncomingDelivery = {
+      id: p.id,
+      tag: p.tag,
+      messageFormat: p.messageFormat,
+      remoteSettled: p.settled,
+      payload: concat(p.chunks, p.size),
+      state: p.state,
+      settled: p.settled,
+    };
+    if (!p.settled) this.unsettled.set(p.id, delivery);
+    this.host.emit({ type: 'delivery', link: this, delivery });
+  }
+
+  /** @internal the sender settled (or changed the state of) deliveries we hold */
+  onRemoteDisposition(first: number, last: number, settled: boolean): void {
+    if (!settled) return;
+    for (const [id, d] of this.unsettled) {
+      if (inRange(id, first, last)) {
+        d.settled = true;
+        this.unsettled.delete(id);
+      }
+    }
+  }
+
+  protected override onClosed(): void {
+    this.partial = undefined;
+    this.unsettled.clear();
+  }
+
+  private requireAttached(what: string): void {
+    if (this.state !== 'attached' && this.state !== 'attach-sent') {
+      throw new IllegalStateError(`cannot ${what} on link ${this.name} in state ${this.state}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** A message we sent, and what the receiver made of it. */
+export interface OutgoingDelivery {
+  readonly id: number;
+  readonly tag: Uint8Array;
+  /** Sent pre-settled (at-most-once): no outcome will come. */
+  readonly presettled: boolean;
+  /** The receiver's last reported state (its outcome once terminal). */
+  remoteState: DeliveryState | undefined;
+  remoteSettled: boolean;
+  /** We consider it settled: pre-settled, or settled after the outcome arrived. */
+  settled: boolean;
+  /** Opaque owner data (the Rx layer keeps its message here). */
+  readonly context: unknown;
+}
+
+export interface SendOptions {
+  readonly tag?: Uint8Array;
+  readonly settled?: boolean;
+  readonly messageFormat?: number;
+  readonly context?: unknown;
+}
+
+/** Bytes a transfer frame header and performative can take besides the delivery tag. */
+const TRANSFER_OVERHEAD = 64;
+
+export class SenderLink extends Link {
+  readonly role = 'sender' as const;
+  readonly credit: SenderCredit = new SenderCredit();
+  private tagCounter = 0;
+  private readonly unsettled = new Map<number, OutgoingDelivery>();
+
+  get unsettledCount(): number {
+    return this.unsettled.size;
+  }
+
+  /** True when a message may be sent now. */
+  get sendable(): boolean {
+    return this.state === 'attached' && this.credit.credit > 0;
+  }
+
+  /** The receiver asked us to drain: send what we have, then call `drained()`. */
+  get drainRequested(): boolean {
+    return this.credit.drain;
+  }
+
+  /**
+   * Send one message (its encoded sections). Needs credit: check `sendable` first. Messages larger
+   * than the peer's max-frame-size are split into several transfer frames.
+   */
+  send(payload: Uint8Array, opts: SendOptions = {}): OutgoingDelivery {
+    if (this.state !== 'attached') throw new IllegalStateError(`cannot send on link ${this.name} in state ${this.state}`);
+    if (this.remoteMaxMessageSize !== undefined && payload.length > this.remoteMaxMessageSize) {
+      throw new IllegalStateError(
+        `message of ${payload.length} bytes exceeds the receiver's max-message-size ${this.remoteMaxMessageSize}`,
+      );
+    }
+    if (!this.credit.onSend()) throw new IllegalStateError(`no credit on link ${this.name}`);
+    const presettled = opts.settled ?? this.options.sndSettleMode === 'settled';
+    const tag = opts.tag ?? this.nextTag();
+    const id = this.host.nextDeliveryId();
+    const delivery: OutgoingDelivery = {
+      id, tag, presettled, remoteState: undefined, remoteSettled: false, settled: presettled, context: opts.context,
+    };
+    if (!presettled) {
+      this.unsettled.set(id, delivery);
+      this.host.trackOutgoing(delivery, this);
+    }
+    const room = Math.max(1, this.host.remoteMaxFrameSize - TRANSFER_OVERHEAD - tag.length);
+    let offset = 0;
+    let first = true;
+    do {
+      const n = Math.min(room, payload.length - offset);
+      const more = offset + n < payload.length;
+      const chunk = payload.subarray(offset, offset + n);
+      this.host.writeFrame(
+        first
+          ? { kind: 'transfer', handle: this.handle, deliveryId: id, deliveryTag: tag, messageFormat: opts.messageFormat ?? 0, settled: presettled, more }
+          : { kind: 'transfer', handle: this.handle, more },
+        chunk,
+      );
+      first = false;
+      offset += n;
+    } while (offset < payload.length);
+    return delivery;
+  }
+
+  /** Nothing more to send while draining: consume the remaining credit and tell the receiver. */
+  drained(): void {
+    this.credit.drained();
+    this.writeFlow();
+  }
+
+  /** @internal */
+  onFlow(f: Flow): void {
+    this.credit.onReceiverFlow(f.deliveryCount, f.linkCredit ?? 0, f.drain ?? false);
+    this.host.emit({ type: 'link-flow', link: this });
+    if (f.echo) this.writeFlow();
+  }
+
+  /** @internal the receiver's disposition for one of our deliveries */
+  onRemoteDisposition(d: OutgoingDelivery, settled: boolean, state: DeliveryState | undefined): void {
+    if (state !== undefined) d.remoteState = state;
+    if (settled) d.remoteSettled = true;
+    const terminal = state !== undefined && state.kind !== 'received';
+    if (terminal || settled) {
+      if (!settled) this.host.settle('sender', d.id, true, undefined); // receiver settles second
+      d.settled = true;
+      this.unsettled.delete(d.id);
+      this.host.untrackOutgoing(d);
+    }
+    this.host.emit({ type: 'delivery-update', link: this, delivery: d });
+  }
+
+  /** Deliveries still waiting for an outcome (for re-sending after a reconnect). */
+  unsettledDeliveries(): readonly OutgoingDelivery[] {
+    return [...this.unsettled.values()];
+  }
+
+  protected override onClosed(): void {
+    for (const d of this.unsettled.values()) this.host.untrackOutgoing(d);
+    this.unsettled.clear();
+  }
+
+  private writeFlow(): void {
+    this.host.writeLinkFlow({ handle: this.handle, deliveryCount: this.credit.deliveryCount, linkCredit: this.credit.credit });
+  }
+
+  /** Tags are 4-byte big-endian counters: unique per link, as the specification requires. */
+  private nextTag(): Uint8Array {
+    const n = this.tagCounter;
+    this.tagCounter = (n + 1) >>> 0;
+    return Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+  }
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Serial-number range check for disposition first..last. */
+export function inRange(id: number, first: number, last: number): boolean {
+  return ((id - first) >>> 0) <= ((last - first) >>> 0);
+}
+
+export type { ErrorInfo };

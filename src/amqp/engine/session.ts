@@ -1,0 +1,388 @@
+/**
+ * Sessions (AMQP 1.0 section 2.5): begin/end, transfer-id windows, delivery-ids, link handles,
+ * and batched dispositions. Frames go out through the connection's writer.
+ */
+import type {
+  Attach, Begin, DeliveryState, Detach, Disposition, End, Flow, Role, Transfer,
+} from '../frames/definitions.generated.js';
+import type { Performative } from '../frames/definitions.generated.js';
+import type { AmqpMap } from '../codec/types.js';
+import { AmqpError, IllegalStateError } from './errors.js';
+import type { EngineEvent } from './events.js';
+import {
+  inRange, type Link, type LinkHost, type LinkOptions, type OutgoingDelivery, ReceiverLink, SenderLink,
+} from './link.js';
+import { add } from './serial.js';
+import { SessionWindow } from './session-window.js';
+
+/** What a session needs from its connection. */
+export interface SessionHost {
+  writeFrame(channel: number, performative: Performative, payload?: Uint8Array): void;
+  readonly remoteMaxFrameSize: number;
+  emit(e: EngineEvent): void;
+  ended(s: Session): void;
+  /** Fail the whole connection (a session-level rule broken so badly the connection must go). */
+  failConnection(condition: string, description: string): void;
+}
+
+export interface SessionOptions {
+  /** Incoming window in transfer frames; restored when half used. Default 2048. */
+  readonly incomingWindow?: number;
+  /** Largest handle we accept. Default 2^32-1 (no limit beyond memory). */
+  readonly handleMax?: number;
+  readonly offeredCapabilities?: readonly string[];
+  readonly desiredCapabilities?: readonly string[];
+  readonly properties?: AmqpMap;
+}
+
+export type SessionState = 'unmapped' | 'begin-sent' | 'begin-received' | 'mapped' | 'end-sent' | 'ended';
+
+/** A disposition waiting to be written, possibly covering a range of delivery-ids. */
+interface PendingDisposition {
+  role: Role;
+  first: number;
+  last: number;
+  settled: boolean;
+  state: DeliveryState | undefined;
+}
+
+/** Outgoing transfer frames held back while the peer's incoming window is closed. */
+interface HeldTransfer {
+  readonly performative: Transfer;
+  readonly payload: Uint8Array;
+}
+
+export class Session implements LinkHost {
+  state: SessionState = 'unmapped';
+  remote: Begin | undefined;
+  remoteChannel: number | undefined;
+  readonly window: SessionWindow;
+  private deliveryId = 0;
+  private readonly links = new Map<number, Link>();
+  private readonly linksByRemoteHandle = new Map<number, Link>();
+  /** Our unsettled deliveries by delivery-id, with the link that sent each. */
+  private readonly outgoing = new Map<number, { readonly delivery: OutgoingDelivery; readonly link: SenderLink }>();
+  private pendingDispositions: PendingDisposition[] = [];
+  private held: HeldTransfer[] = [];
+  /** A session flow with echo=true is out, asking the peer for its current window. */
+  private echoPending = false;
+  private readonly handleMax: number;
+
+  constructor(
+    private readonly host: SessionHost,
+    /** Our channel number for this session. */
+    readonly channel: number,
+    readonly options: SessionOptions = {},
+  ) {
+    this.window = new SessionWindow(options.incomingWindow ?? 2048);
+    this.handleMax = options.handleMax ?? 0xffffffff;
+  }
+
+  get remoteMaxFrameSize(): number {
+    return this.host.remoteMaxFrameSize;
+  }
+
+  /** Send our begin (to initiate, or to answer the peer's). */
+  begin(): void {
+    if (this.state !== 'unmapped' && this.state !== 'begin-received') {
+      throw new IllegalStateError(`session on channel ${this.channel} cannot begin in state ${this.state}`);
+    }
+    const o = this.options;
+    this.host.writeFrame(this.channel, {
+      kind: 'begin',
+      remoteChannel: this.remoteChannel,
+      nextOutgoingId: this.window.nextOutgoingId,
+      incomingWindow: this.window.incomingWindow,
+      outgoingWindow: 0x7fffffff,
+      handleMax: this.handleMax,
+      offeredCapabilities: o.offeredCapabilities,
+      desiredCapabilities: o.desiredCapabilities,
+      properties: o.properties,
+    });
+    this.state = this.state === 'begin-received' ? 'mapped' : 'begin-sent';
+  }
+
+  end(error?: AmqpError): void {
+    if (this.state === 'end-sent' || this.state === 'ended') return;
+    this.flushDispositions();
+    this.host.writeFrame(this.channel, { kind: 'end', error: error?.toErrorInfo() });
+    this.state = 'end-sent';
+  }
+
+  /** Create a sender link and send its attach. */
+  attachSender(options: LinkOptions): SenderLink {
+    const link = new SenderLink(this, this.allocateHandle(), options);
+    this.links.set(link.handle, link);
+    link.attach();
+    return link;
+  }
+
+  /** Create a receiver link and send its attach. */
+  attachReceiver(options: LinkOptions): ReceiverLink {
+    const link = new ReceiverLink(this, this.allocateHandle(), options);
+    this.links.set(link.handle, link);
+    link.attach();
+    return link;
+  }
+
+  // --- LinkHost ------------------------------------------------------------------------------
+
+  writeFrame(p: Attach | Detach | Transfer, payload?: Uint8Array): void {
+    if (p.kind === 'transfer') {
+      if (this.held.length > 0 || !this.window.canSend()) {
+        this.held.push({ performative: p, payload: payload ?? EMPTY });
+        this.requestWindow();
+        return;
+      }
+      this.window.onSend();
+    }
+    this.host.writeFrame(this.channel, p, payload);
+  }
+
+  writeLinkFlow(fields: Pick<Flow, 'handle' | 'deliveryCount' | 'linkCredit' | 'available' | 'drain' | 'echo'>): void {
+    this.host.writeFrame(this.channel, { ...this.sessionFlowFields(), ...fields });
+  }
+
+  nextDeliveryId(): number {
+    const id = this.deliveryId;
+    this.deliveryId = add(id, 1);
+    return id;
+  }
+
+  /**
+   * Queue a disposition; consecutive delivery-ids with the same role, settlement and a state of
+   * the same field-less kind (accepted, released, or none) are merged into one first..last range.
+   */
+  settle(role: Role, deliveryId: number, settled: boolean, state: DeliveryState | undefined): void {
+    const last = this.pendingDispositions[this.pendingDispositions.length - 1];
+    if (
+      last !== undefined && last.role === role && last.settled === settled &&
+      last.last === ((deliveryId - 1) >>> 0) && mergeable(last.state, state)
+    ) {
+      last.last = deliveryId;
+      return;
+    }
+    this.pendingDispositions.push({ role, first: deliveryId, last: deliveryId, settled, state });
+  }
+
+  trackOutgoing(d: OutgoingDelivery, link: SenderLink): void {
+    this.outgoing.set(d.id, { delivery: d, link });
+  }
+
+  untrackOutgoing(d: OutgoingDelivery): void {
+    this.outgoing.delete(d.id);
+  }
+
+  emit(e: EngineEvent): void {
+    this.host.emit(e);
+  }
+
+  detached(link: Link): void {
+    this.links.delete(link.handle);
+    if (link.remoteHandle !== undefined) this.linksByRemoteHandle.delete(link.remoteHandle);
+  }
+
+  // --- frames from the peer ------------------------------------------------------------------
+
+  /** @internal */
+  onBegin(b: Begin, remoteChannel: number): void {
+    this.remote = b;
+    this.remoteChannel = remoteChannel;
+    this.window.onRemoteBegin(b.nextOutgoingId, b.incomingWindow, b.outgoingWindow);
+    const initiated = this.state === 'unmapped';
+    this.state = this.state === 'begin-sent' ? 'mapped' : 'begin-received';
+    this.host.emit({ type: 'session-begin', session: this, remoteInitiated: initiated });
+  }
+
+  /** @internal */
+  onEnd(e: End): void {
+    const error = e.error === undefined ? undefined : AmqpError.fromRemote(e.error, 'session');
+    if (this.state !== 'end-sent') {
+      this.flushDispositions();
+      this.host.writeFrame(this.channel, { kind: 'end' });
+    }
+    this.closeLinks();
+    this.state = 'ended';
+    this.host.ended(this);
+    this.host.emit({ type: 'session-end', session: this, error });
+  }
+
+  /** @internal the connection closed under the session */
+  abort(): void {
+    this.closeLinks();
+    this.state = 'ended';
+  }
+
+  /** @internal */
+  onPerformative(p: Performative, payload: Uint8Array): void {
+    switch (p.kind) {
+      case 'attach': return this.onAttach(p);
+      case 'flow': return this.onFlow(p);
+      case 'transfer': return this.onTransfer(p, payload);
+      case 'disposition': return this.onDisposition(p);
+      case 'detach': return this.withRemoteHandle(p.handle, 'detach', (l) => l.onDetach(p));
+      case 'end': return this.onEnd(p);
+      default:
+        return this.host.failConnection('amqp:connection:framing-error', `unexpected ${p.kind} on session channel`);
+    }
+  }
+
+  /** Write queued dispositions (called by the connection before it hands out bytes). */
+  flushDispositions(): void {
+    if (this.pendingDispositions.length === 0) return;
+    const pending = this.pendingDispositions;
+    this.pendingDispositions = [];
+    for (const d of pending) {
+      const disposition: Disposition = {
+        kind: 'disposition', role: d.role, first: d.first, last: d.last === d.first ? undefined : d.last,
+        settled: d.settled, state: d.state,
+      };
+      this.host.writeFrame(this.channel, disposition);
+    }
+  }
+
+  private onAttach(a: Attach): void {
+    if (this.linksByRemoteHandle.has(a.handle)) {
+      return this.failSession('amqp:session:handle-in-use', `handle ${a.handle} is already attached`);
+    }
+    if (a.handle > this.handleMax) {
+      return this.failSession('amqp:connection:framing-error', `handle ${a.handle} exceeds handle-max ${this.handleMax}`);
+    }
+    // Our link of the same name and opposite role, if we initiated it.
+    let link: Link | undefined;
+    for (const l of this.links.values()) {
+      if (l.name === a.name && l.role !== a.role && l.remoteHandle === undefined) { link = l; break; }
+    }
+    if (link === undefined) {
+      const options: LinkOptions = {
+        name: a.name, source: a.source as LinkOptions['source'], target: a.target as LinkOptions['target'],
+        sndSettleMode: a.sndSettleMode, rcvSettleMode: a.rcvSettleMode,
+      };
+      link = a.role === 'sender'
+        ? new ReceiverLink(this, this.allocateHandle(), options)
+        : new SenderLink(this, this.allocateHandle(), options);
+      this.links.set(link.handle, link);
+    }
+    this.linksByRemoteHandle.set(a.handle, link);
+    link.onAttach(a);
+  }
+
+  private onFlow(f: Flow): void {
+    this.window.onRemoteFlow(f.nextIncomingId, f.incomingWindow, f.nextOutgoingId, f.outgoingWindow, 0);
+    this.echoPending = false;
+    // Ask again only if this flow let something through: a peer that keeps its window shut
+    // must not be pinged in a loop.
+    if (this.releaseHeld() > 0 && this.held.length > 0) this.requestWindow();
+    if (f.handle !== undefined) {
+      this.withRemoteHandle(f.handle, 'flow', (l) => l.onFlow(f));
+    } else if (f.echo) {
+      this.host.writeFrame(this.channel, { ...this.sessionFlowFields() });
+    }
+  }
+
+  private onTransfer(t: Transfer, payload: Uint8Array): void {
+    if (!this.window.onReceive()) {
+      return this.failSession('amqp:session:window-violation', 'transfer beyond the incoming window');
+    }
+    if (this.window.needsWindowUpdate()) {
+      this.window.restoreIncomingWindow();
+      this.host.writeFrame(this.channel, this.sessionFlowFields());
+    }
+    this.withRemoteHandle(t.handle, 'transfer', (l) => {
+      if (l.role !== 'receiver') {
+        return this.failSession('amqp:session:errant-link', `transfer on sending link ${l.name}`);
+      }
+      (l as ReceiverLink).onTransfer(t, payload);
+    });
+  }
+
+  private onDisposition(d: Disposition): void {
+    const last = d.last ?? d.first;
+    if (d.role === 'receiver') {
+      // About deliveries we sent. Walk the smaller of the range and our unsettled map.
+      const span = ((last - d.first) >>> 0) + 1;
+      if (span <= this.outgoing.size) {
+        for (let i = 0, id = d.first; i < span; i++, id = add(id, 1)) this.applyOutgoing(id, d);
+      } else {
+        for (const id of [...this.outgoing.keys()]) if (inRange(id, d.first, last)) this.applyOutgoing(id, d);
+      }
+    } else {
+      for (const l of this.links.values()) {
+        if (l.role === 'receiver') (l as ReceiverLink).onRemoteDisposition(d.first, last, d.settled ?? false);
+      }
+    }
+  }
+
+  private applyOutgoing(id: number, d: Disposition): void {
+    const entry = this.outgoing.get(id);
+    entry?.link.onRemoteDisposition(entry.delivery, d.settled ?? false, d.state as DeliveryState | undefined);
+  }
+
+  private withRemoteHandle(handle: number, what: string, f: (l: Link) => void): void {
+    const l = this.linksByRemoteHandle.get(handle);
+    if (l === undefined) {
+      return this.failSession('amqp:session:unattached-handle', `${what} on unattached handle ${handle}`);
+    }
+    f(l);
+  }
+
+  private failSession(condition: string, description: string): void {
+    const error = new AmqpError(condition, description, 'session', true);
+    this.end(error);
+    this.closeLinks();
+    this.host.emit({ type: 'session-end', session: this, error });
+  }
+
+  /** Write held transfers while the peer's window allows; returns how many went out. */
+  private releaseHeld(): number {
+    let n = 0;
+    while (n < this.held.length && this.window.canSend()) {
+      const h = this.held[n++];
+      this.window.onSend();
+      this.host.writeFrame(this.channel, h.performative, h.payload);
+    }
+    if (n > 0) this.held = this.held.slice(n);
+    return n;
+  }
+
+  /**
+   * Our transfers are blocked by the peer's incoming window. Some peers (rhea among them) widen
+   * their window only when asked, so ask with a session flow carrying echo=true (section 2.7.4):
+   * the peer must answer with its current session state.
+   */
+  private requestWindow(): void {
+    if (this.echoPending) return;
+    this.echoPending = true;
+    this.host.writeFrame(this.channel, { ...this.sessionFlowFields(), echo: true });
+  }
+
+  private sessionFlowFields(): Flow {
+    return {
+      kind: 'flow',
+      nextIncomingId: this.remote === undefined ? undefined : this.window.nextIncomingId,
+      incomingWindow: this.window.incomingWindow,
+      nextOutgoingId: this.window.nextOutgoingId,
+      outgoingWindow: 0x7fffffff,
+    };
+  }
+
+  private allocateHandle(): number {
+    for (let h = 0; h <= this.handleMax; h++) if (!this.links.has(h)) return h;
+    throw new IllegalStateError('no free link handle in this session');
+  }
+
+  private closeLinks(): void {
+    for (const l of this.links.values()) l.abort();
+    this.links.clear();
+    this.linksByRemoteHandle.clear();
+    this.outgoing.clear();
+    this.held = [];
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function mergeable(a: DeliveryState | undefined, b: DeliveryState | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.kind === b.kind && (a.kind === 'accepted' || a.kind === 'released');
+}
