@@ -1,0 +1,128 @@
+/**
+ * AMQP frames (transport section 2.3): an 8-byte header (size u32, doff u8, type u8, channel u16),
+ * an extended header of doff*4-8 bytes that we skip, the performative, and for transfers the
+ * message bytes. A frame with no body is a heartbeat.
+ */
+import { ByteReader } from '../codec/decoder.js';
+import { ByteWriter } from '../codec/writer.js';
+import { readComposite, writeComposite, compositeDefinition } from './composite.js';
+import type { Performative, SaslFrameBody } from './definitions.generated.js';
+import { FrameSizeError, FramingError } from './errors.js';
+
+export const FRAME_HEADER_SIZE = 8;
+/** Frame type codes. */
+export const FRAME_TYPE = { amqp: 0x00, sasl: 0x01 } as const;
+
+export interface AmqpFrame {
+  readonly type: 'amqp';
+  readonly channel: number;
+  readonly performative: Performative;
+  /** The bytes after the performative (a transfer's message bytes): a view, not a copy. */
+  readonly payload: Uint8Array;
+}
+
+export interface SaslFrame {
+  readonly type: 'sasl';
+  readonly channel: number;
+  readonly performative: SaslFrameBody;
+  readonly payload: Uint8Array;
+}
+
+/** An AMQP frame without a body: keeps the connection's idle timer alive. */
+export interface HeartbeatFrame {
+  readonly type: 'heartbeat';
+  readonly channel: number;
+}
+
+export type Frame = AmqpFrame | SaslFrame | HeartbeatFrame;
+
+/** The fixed part of a frame header, validated. */
+export interface FrameHeader {
+  readonly size: number;
+  /** Offset of the frame body from the frame start (doff * 4). */
+  readonly bodyOffset: number;
+  readonly frameType: 'amqp' | 'sasl';
+  readonly channel: number;
+}
+
+/**
+ * Reads and validates the 8 header bytes at `start`. `maxFrameSize` is checked here so that the
+ * parser can refuse a frame before buffering it.
+ */
+export function readFrameHeader(bytes: Uint8Array, start: number, maxFrameSize = 0xffffffff): FrameHeader {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + start, FRAME_HEADER_SIZE);
+  const size = view.getUint32(0);
+  if (size < FRAME_HEADER_SIZE || size > maxFrameSize) throw new FrameSizeError(size, maxFrameSize, start);
+  const doff = view.getUint8(4);
+  if (doff < 2) throw new FramingError(`frame data offset ${doff} is below the minimum of 2`, start + 4);
+  if (doff * 4 > size) throw new FramingError(`frame data offset ${doff} (${doff * 4} bytes) runs past the frame size ${size}`, start + 4);
+  const t = view.getUint8(5);
+  if (t !== FRAME_TYPE.amqp && t !== FRAME_TYPE.sasl) {
+    throw new FramingError(`unknown frame type 0x${t.toString(16).padStart(2, '0')}`, start + 5);
+  }
+  return { size, bodyOffset: doff * 4, frameType: t === FRAME_TYPE.amqp ? 'amqp' : 'sasl', channel: view.getUint16(6) };
+}
+
+/**
+ * Decodes one complete frame occupying bytes[start, start + size). The payload is a subarray of
+ * `bytes`, so the caller must not overwrite those bytes while the frame is in use.
+ */
+export function decodeFrame(bytes: Uint8Array, start = 0, maxFrameSize?: number): Frame {
+  if (bytes.length - start < FRAME_HEADER_SIZE) {
+    throw new FramingError(`need ${FRAME_HEADER_SIZE} frame header bytes, have ${bytes.length - start}`, start);
+  }
+  const h = readFrameHeader(bytes, start, maxFrameSize);
+  const end = start + h.size;
+  if (end > bytes.length) throw new FramingError(`frame size ${h.size} runs past the ${bytes.length - start} bytes given`, start);
+  const bodyStart = start + h.bodyOffset;
+  if (bodyStart === end) {
+    if (h.frameType === 'sasl') throw new FramingError('empty SASL frame', start);
+    return { type: 'heartbeat', channel: h.channel };
+  }
+  const r = new ByteReader(bytes, bodyStart, end);
+  if (h.frameType === 'amqp') {
+    const performative = readComposite(r, 'frame');
+    return { type: 'amqp', channel: h.channel, performative, payload: bytes.subarray(r.pos, end) };
+  }
+  const performative = readComposite(r, 'sasl-frame');
+  return { type: 'sasl', channel: h.channel, performative, payload: bytes.subarray(r.pos, end) };
+}
+
+/**
+ * Appends a frame: header, performative, payload. SASL bodies get frame type 0x01, performatives
+ * 0x00 (decided by the table's archetypes). Returns the frame's size in bytes.
+ */
+export function writeFrame(
+  w: ByteWriter,
+  channel: number,
+  performative: Performative | SaslFrameBody,
+  payload?: Uint8Array,
+): number {
+  const start = w.pos;
+  const sasl = compositeDefinition(performative.kind).provides.includes('sasl-frame');
+  w.ensure(FRAME_HEADER_SIZE);
+  w.pos = start + 4; // size patched below
+  w.u8(2);
+  w.u8(sasl ? FRAME_TYPE.sasl : FRAME_TYPE.amqp);
+  w.u16(channel);
+  writeComposite(w, performative);
+  if (payload !== undefined && payload.length > 0) w.bytes(payload);
+  const size = w.pos - start;
+  w.view.setUint32(start, size);
+  return size;
+}
+
+/** Appends an empty frame (heartbeat) on channel 0. */
+export function writeHeartbeat(w: ByteWriter): void {
+  w.u32(FRAME_HEADER_SIZE);
+  w.u8(2);
+  w.u8(FRAME_TYPE.amqp);
+  w.u16(0);
+}
+
+/** Encodes one frame to fresh bytes (tests, tools; the engine writes into its own ByteWriter). */
+export function encodeFrame(channel: number, performative: Performative | SaslFrameBody, payload?: Uint8Array): Uint8Array {
+  const w = new ByteWriter(256 + (payload?.length ?? 0));
+  writeFrame(w, channel, performative, payload);
+  return w.toBytes();
+}

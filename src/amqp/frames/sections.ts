@@ -1,0 +1,321 @@
+/**
+ * Message sections (messaging section 3.2), driven by the generated SECTIONS table: header,
+ * delivery-annotations, message-annotations, properties, application-properties, the body
+ * (one or more data, one or more amqp-sequence, or one amqp-value) and footer, in that order.
+ *
+ * Decoding is lazy: the payload is scanned once to find each section's boundaries (sizes only,
+ * nothing converted), and a section is decoded the first time it is asked for. A receiver that
+ * only needs the body never converts annotations or properties. Data bodies are views of the
+ * payload, not copies.
+ */
+import { DecodeError, EncodeError } from '../../errors.js';
+import { Code } from '../codec/constructors.js';
+import { ByteReader, readValue } from '../codec/decoder.js';
+import { encode, writeValue } from '../codec/encoder.js';
+import type { AmqpMap, AmqpValue } from '../codec/types.js';
+import { ulong } from '../codec/values.js';
+import { ByteWriter } from '../codec/writer.js';
+import { compositeFromValue, writeComposite } from './composite.js';
+import { SECTIONS, type Header, type Properties, type SectionName } from './definitions.generated.js';
+import type { SectionDefinition } from './schema.js';
+
+export type MessageBody =
+  | { readonly kind: 'data'; readonly data: readonly Uint8Array[] }
+  | { readonly kind: 'sequence'; readonly sequences: readonly (readonly AmqpValue[])[] }
+  | { readonly kind: 'value'; readonly value: AmqpValue };
+
+export type BodyKind = MessageBody['kind'];
+
+/** A message as sections. Header and properties may omit `kind` when written. */
+export interface MessageSections {
+  readonly header?: Omit<Header, 'kind'>;
+  readonly deliveryAnnotations?: AmqpMap;
+  readonly messageAnnotations?: AmqpMap;
+  readonly properties?: Omit<Properties, 'kind'>;
+  readonly applicationProperties?: AmqpMap;
+  readonly body?: MessageBody;
+  readonly footer?: AmqpMap;
+}
+
+type SlotKey = Exclude<keyof MessageSections, 'body'>;
+
+/** Where each section lives in MessageSections: a named slot, or one kind of body. */
+interface SectionInfo {
+  readonly def: SectionDefinition;
+  readonly name: SectionName;
+  /** Position in the section order; the three body kinds share one rank. */
+  readonly rank: number;
+  readonly slot?: SlotKey;
+  readonly bodyKind?: BodyKind;
+  /** 0x00 constructor and ulong descriptor, encoded once. */
+  readonly descriptorBytes: Uint8Array;
+}
+
+const BODY_KINDS: Readonly<Partial<Record<SectionName, BodyKind>>> = {
+  data: 'data', 'amqp-sequence': 'sequence', 'amqp-value': 'value',
+};
+
+const camel = (s: string): string => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+const INFOS: readonly SectionInfo[] = (() => {
+  const out: SectionInfo[] = [];
+  let rank = 0;
+  let bodyRank = -1;
+  for (const def of SECTIONS) {
+    const bodyKind = BODY_KINDS[def.name];
+    let r: number;
+    if (bodyKind === undefined) r = rank++;
+    else {
+      if (bodyRank < 0) bodyRank = rank++;
+      r = bodyRank;
+    }
+    const d = encode(ulong(def.code));
+    const descriptorBytes = new Uint8Array(d.length + 1);
+    descriptorBytes[0] = Code.described;
+    descriptorBytes.set(d, 1);
+    out.push({
+      def, name: def.name, rank: r, descriptorBytes,
+      ...(bodyKind === undefined ? { slot: camel(def.name) as SlotKey } : { bodyKind }),
+    });
+  }
+  return out;
+})();
+
+const BY_CODE = new Map<bigint, SectionInfo>(INFOS.map((i) => [BigInt(i.def.code), i]));
+const BY_SYMBOL = new Map<string, SectionInfo>(INFOS.map((i) => [i.def.symbol, i]));
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+/** Append the sections of a message, in specification order. */
+export function writeSections(w: ByteWriter, m: MessageSections): void {
+  for (const info of INFOS) {
+    if (info.slot !== undefined) {
+      const v = m[info.slot];
+      if (v !== undefined) writeSection(w, info, v);
+    } else if (m.body !== undefined && m.body.kind === info.bodyKind) {
+      const b = m.body;
+      if (b.kind === 'data') for (const d of b.data) writeSection(w, info, d);
+      else if (b.kind === 'sequence') for (const s of b.sequences) writeSection(w, info, s);
+      else writeSection(w, info, b.value);
+    }
+  }
+}
+
+/** Encode a message's sections to fresh bytes. */
+export function encodeSections(m: MessageSections): Uint8Array {
+  const w = new ByteWriter(256);
+  writeSections(w, m);
+  return w.toBytes();
+}
+
+function writeSection(w: ByteWriter, info: SectionInfo, v: unknown): void {
+  switch (info.def.source) {
+    case 'composite':
+      // The section's composite has the section's name (header, properties).
+      return writeComposite(w, { ...(v as object), kind: info.name } as Header | Properties);
+    case 'map': {
+      const m = v as AmqpValue;
+      if (m.type !== 'map') throw new EncodeError(`${info.name} must be an AmqpMap, got ${m.type}`);
+      w.bytes(info.descriptorBytes);
+      return writeValue(w, m);
+    }
+    case 'binary':
+      if (!(v instanceof Uint8Array)) throw new EncodeError(`${info.name} must be a Uint8Array`);
+      w.bytes(info.descriptorBytes);
+      return writeValue(w, { type: 'binary', value: v });
+    case 'list':
+      if (!Array.isArray(v)) throw new EncodeError(`${info.name} must be an array of AMQP values`);
+      w.bytes(info.descriptorBytes);
+      return writeValue(w, { type: 'list', value: v as readonly AmqpValue[] });
+    case '*':
+      w.bytes(info.descriptorBytes);
+      return writeValue(w, v as AmqpValue);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+/** One section as found in the payload: its name and bytes (descriptor included). */
+export interface RawSection {
+  readonly name: SectionName;
+  readonly bytes: Uint8Array;
+  /** Offset of the section within the payload. */
+  readonly offset: number;
+  /** Offset of the section's value (after the descriptor) within `bytes`. */
+  readonly valueOffset: number;
+}
+
+/**
+ * Scan a transfer payload (all frames of a delivery joined) into its sections, checking the
+ * section order and descriptors but converting nothing.
+ */
+export function decodeSections(payload: Uint8Array): DecodedSections {
+  const raws: RawSection[] = [];
+  const r = new ByteReader(payload);
+  let lastRank = -1;
+  let lastBody: SectionInfo | undefined;
+  while (r.pos < r.end) {
+    const start = r.pos;
+    if (r.u8() !== Code.described) throw new DecodeError('expected a message section (a described value)', start);
+    const descriptor = readValue(r, 1);
+    const info = descriptor.type === 'ulong' ? BY_CODE.get(descriptor.value)
+      : descriptor.type === 'symbol' ? BY_SYMBOL.get(descriptor.value) : undefined;
+    if (info === undefined) throw new DecodeError(`unknown message section descriptor ${describe(descriptor)}`, start);
+    if (info.rank < lastRank) throw new DecodeError(`${info.name} section after a later section`, start);
+    if (info.rank === lastRank) {
+      const repeatable = info.bodyKind === 'data' || info.bodyKind === 'sequence';
+      if (lastBody === undefined) throw new DecodeError(`repeated ${info.name} section`, start);
+      if (lastBody !== info) throw new DecodeError(`${info.name} section after a ${lastBody.name} body`, start);
+      if (!repeatable) throw new DecodeError(`repeated ${info.name} section`, start);
+    }
+    lastRank = info.rank;
+    lastBody = info.bodyKind === undefined ? undefined : info;
+    const valueStart = r.pos;
+    const end = skipValue(payload, r.view, valueStart, payload.length, 0);
+    r.pos = end;
+    raws.push({ name: info.name, bytes: payload.subarray(start, end), offset: start, valueOffset: valueStart - start });
+  }
+  return new DecodedSections(payload, raws);
+}
+
+/**
+ * Sections decoded on first access. The getters throw DecodeError when a section's content is
+ * malformed (the scan only checked its boundaries).
+ */
+export class DecodedSections {
+  /** The whole payload the sections were scanned from. */
+  readonly payload: Uint8Array;
+  readonly sections: readonly RawSection[];
+  readonly bodyKind: BodyKind | undefined;
+  private readonly cache = new Map<string, unknown>();
+
+  constructor(payload: Uint8Array, sections: readonly RawSection[]) {
+    this.payload = payload;
+    this.sections = sections;
+    const body = sections.find((s) => BODY_KINDS[s.name] !== undefined);
+    this.bodyKind = body === undefined ? undefined : BODY_KINDS[body.name];
+  }
+
+  get header(): Header | undefined { return this.slot('header') as Header | undefined; }
+  get deliveryAnnotations(): AmqpMap | undefined { return this.slot('delivery-annotations') as AmqpMap | undefined; }
+  get messageAnnotations(): AmqpMap | undefined { return this.slot('message-annotations') as AmqpMap | undefined; }
+  get properties(): Properties | undefined { return this.slot('properties') as Properties | undefined; }
+  get applicationProperties(): AmqpMap | undefined { return this.slot('application-properties') as AmqpMap | undefined; }
+  get footer(): AmqpMap | undefined { return this.slot('footer') as AmqpMap | undefined; }
+
+  get body(): MessageBody | undefined {
+    if (this.cache.has('body')) return this.cache.get('body') as MessageBody | undefined;
+    const parts = this.sections.filter((s) => BODY_KINDS[s.name] !== undefined).map(sectionValue);
+    let body: MessageBody | undefined;
+    if (this.bodyKind === 'data') body = { kind: 'data', data: parts as Uint8Array[] };
+    else if (this.bodyKind === 'sequence') body = { kind: 'sequence', sequences: parts as AmqpValue[][] };
+    else if (this.bodyKind === 'value') body = { kind: 'value', value: parts[0] as AmqpValue };
+    this.cache.set('body', body);
+    return body;
+  }
+
+  /**
+   * The bare message (properties through application-properties and the body, excluding header,
+   * annotations and footer) as one view: what message signatures and hashes cover.
+   */
+  get bareMessage(): Uint8Array {
+    const bare = this.sections.filter((s) => isBare(s.name));
+    if (bare.length === 0) return this.payload.subarray(0, 0);
+    const last = bare[bare.length - 1];
+    return this.payload.subarray(bare[0].offset, last.offset + last.bytes.length);
+  }
+
+  /** Every section decoded. */
+  toSections(): MessageSections {
+    const out: { -readonly [K in keyof MessageSections]: MessageSections[K] } = {};
+    if (this.header !== undefined) out.header = this.header;
+    if (this.deliveryAnnotations !== undefined) out.deliveryAnnotations = this.deliveryAnnotations;
+    if (this.messageAnnotations !== undefined) out.messageAnnotations = this.messageAnnotations;
+    if (this.properties !== undefined) out.properties = this.properties;
+    if (this.applicationProperties !== undefined) out.applicationProperties = this.applicationProperties;
+    if (this.body !== undefined) out.body = this.body;
+    if (this.footer !== undefined) out.footer = this.footer;
+    return out;
+  }
+
+  private slot(name: SectionName): unknown {
+    if (this.cache.has(name)) return this.cache.get(name);
+    const raw = this.sections.find((s) => s.name === name);
+    const v = raw === undefined ? undefined : sectionValue(raw);
+    this.cache.set(name, v);
+    return v;
+  }
+}
+
+const isBare = (name: SectionName): boolean =>
+  name !== 'header' && name !== 'delivery-annotations' && name !== 'message-annotations' && name !== 'footer';
+
+/** Converts one raw section to its native form, checking that the value has the section's type. */
+function sectionValue(raw: RawSection): unknown {
+  const info = INFOS.find((i) => i.name === raw.name) as SectionInfo;
+  const r = new ByteReader(raw.bytes, raw.valueOffset);
+  const at = raw.offset;
+  if (info.def.source === 'binary') {
+    // Data sections are returned as views of the payload: message bodies can be large.
+    const code = r.u8();
+    if (code !== Code.vbin8 && code !== Code.vbin32) throw new DecodeError(`${raw.name} section must hold binary`, at);
+    const n = code === Code.vbin8 ? r.u8() : r.view.getUint32(r.take(4));
+    const p = r.take(n);
+    return raw.bytes.subarray(p, p + n);
+  }
+  const v = readValue(r, 1);
+  if (r.pos !== raw.bytes.length) throw new DecodeError(`${raw.name} section has trailing bytes`, at);
+  switch (info.def.source) {
+    case 'composite': {
+      const d = { type: 'described', descriptor: ulong(info.def.code), value: v } as const;
+      return compositeFromValue(d, at);
+    }
+    case 'map':
+      if (v.type !== 'map') throw new DecodeError(`${raw.name} section must hold a map, got ${v.type}`, at);
+      return v;
+    case 'list':
+      if (v.type !== 'list') throw new DecodeError(`${raw.name} section must hold a list, got ${v.type}`, at);
+      return v.value;
+    default:
+      return v;
+  }
+}
+
+function describe(d: AmqpValue): string {
+  if (d.type === 'ulong') return `0x${d.value.toString(16)}`;
+  if (d.type === 'symbol') return JSON.stringify(d.value);
+  return `of type ${d.type}`;
+}
+
+const MAX_SKIP_DEPTH = 64;
+
+/**
+ * Returns the end offset of the value at `pos` without converting it. Widths come from the
+ * format code's high nibble (types section 1.2: 0x4-0x9 fixed 0/1/2/4/8/16 bytes, 0xa/0xb
+ * variable with a 1/4-byte size, 0xc/0xd compound and 0xe/0xf array with a 1/4-byte size).
+ */
+function skipValue(b: Uint8Array, view: DataView, pos: number, end: number, depth: number): number {
+  if (pos >= end) throw new DecodeError('truncated: expected a value', pos);
+  const code = b[pos];
+  if (code === Code.described) {
+    if (depth >= MAX_SKIP_DEPTH) throw new DecodeError(`nesting deeper than ${MAX_SKIP_DEPTH}`, pos);
+    const afterDescriptor = skipValue(b, view, pos + 1, end, depth + 1);
+    return skipValue(b, view, afterDescriptor, end, depth + 1);
+  }
+  const nibble = code >> 4;
+  let next: number;
+  if (nibble >= 0x4 && nibble <= 0x9) {
+    next = pos + 1 + [0, 1, 2, 4, 8, 16][nibble - 0x4];
+  } else if (nibble >= 0xa && nibble <= 0xf) {
+    const sizeWidth = nibble % 2 === 0 ? 1 : 4;
+    if (pos + 1 + sizeWidth > end) throw new DecodeError('truncated size field', pos);
+    const size = sizeWidth === 1 ? b[pos + 1] : view.getUint32(pos + 1);
+    next = pos + 1 + sizeWidth + size;
+  } else {
+    throw new DecodeError(`unknown format code 0x${code.toString(16).padStart(2, '0')}`, pos);
+  }
+  if (next > end) throw new DecodeError('value runs past the end of the payload', pos);
+  return next;
+}
