@@ -134,6 +134,23 @@ describe('interop: engine <-> rhea server', function () {
     expect(e.error.message).to.not.include('wrong-secret');
   });
 
+  it('keeps a 10 s idle connection open to a peer with a 2 s idle-time-out (heartbeats)', async function () {
+    this.timeout(20_000);
+    peer.server.close();
+    peer = await startRhea({ idleTimeout: 2000 });
+    let peerErrors = 0;
+    peer.container.on('disconnected', () => { peerErrors++; });
+    const d = await connect({ idleTimeout: 0 });
+    expect(d.conn.remote?.idleTimeOut).to.equal(2000);
+    await new Promise((r) => setTimeout(r, 10_000));
+    expect(peerErrors).to.equal(0);
+    expect(d.socketClosed).to.equal(false);
+    // Still usable after the quiet spell.
+    d.conn.session();
+    d.flush();
+    await d.next('session-begin');
+  });
+
   it('carries a 5 MiB message both ways across 512-byte frames', async function () {
     this.timeout(60_000);
     peer.server.close();

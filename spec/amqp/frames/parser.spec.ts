@@ -5,7 +5,7 @@ import {
   encodeFrame, FrameParser, FrameSizeError, FramingError, protocolHeaderBytes, ProtocolHeaderError,
   type ParserEvent,
 } from '../../../src/amqp/frames/index.js';
-import { map, string, symbol } from '../../../src/amqp/index.js';
+import { DecodeError, map, string, symbol } from '../../../src/amqp/index.js';
 import { ascii, bytes, concat } from './helpers.js';
 
 const heartbeat = bytes('00000008 02 00 0000');
@@ -127,6 +127,21 @@ describe('frames: parser limits and errors', () => {
     const p = new FrameParser({ maxFrameSize: 65536 });
     expect(p.feed(protocolHeaderBytes('amqp'))).to.have.length(1);
     expect(() => p.feed(bytes(`${ascii('AMQP')}00000901`))).to.throw(ProtocolHeaderError, /AMQP 0-9-1/);
+  });
+
+  it('random and mutated bytes yield events or a DecodeError, never another failure (property)', () => {
+    const mutated = fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })).map(([at, byte]) => {
+      const b = STREAM.slice();
+      b[at % b.length] = byte;
+      return b;
+    });
+    fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), mutated), fc.boolean(), (input, header) => {
+      try {
+        new FrameParser({ maxFrameSize: 4096, expectHeader: header }).feed(input);
+      } catch (e) {
+        expect(e).to.be.instanceOf(DecodeError);
+      }
+    }), { numRuns: 1000 });
   });
 
   it('keeps buffering bounded by one frame', () => {

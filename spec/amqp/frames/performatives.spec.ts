@@ -5,8 +5,8 @@
  */
 import { expect } from 'chai';
 import {
-  decodeComposite, decodeFrame, encodeComposite, encodeFrame, type Composite, type Performative,
-  type SaslFrameBody,
+  compositeFromValue, compositeToValue, decodeComposite, decodeFrame, definitionForDescriptor, encodeComposite,
+  encodeFrame, withDefaults, type Composite, type Performative, type SaslFrameBody,
 } from '../../../src/amqp/frames/index.js';
 import { DecodeError, EncodeError, map, string, symbol, type AmqpValue } from '../../../src/amqp/index.js';
 import { ascii, bytes, hex } from './helpers.js';
@@ -221,5 +221,28 @@ describe('frames: composite errors', () => {
     expect(() => encodeComposite({ kind: 'nope' } as unknown as Composite)).to.throw(EncodeError, /not a composite/);
     expect(() => encodeComposite({ kind: 'detach', handle: 0, error: { kind: 'accepted' } as never }))
       .to.throw(EncodeError, /detach.error: expected a error/);
+  });
+});
+
+describe('frames: composite helpers', () => {
+  it('withDefaults fills absent fields with the specification defaults', () => {
+    expect(withDefaults<'attach'>({ kind: 'attach', name: 'l', handle: 0, role: 'sender', rcvSettleMode: 'second' })).to.deep.equal({
+      kind: 'attach', name: 'l', handle: 0, role: 'sender', sndSettleMode: 'mixed', rcvSettleMode: 'second', incompleteUnsettled: false,
+    });
+    expect(withDefaults<'source'>({ kind: 'source' })).to.deep.equal({
+      kind: 'source', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false,
+    });
+  });
+
+  it('converts between composites and typed values', () => {
+    const v = compositeToValue({ kind: 'rejected', error: { kind: 'error', condition: 'amqp:not-found' } });
+    expect(v.descriptor).to.deep.equal({ type: 'ulong', value: 0x25n });
+    expect(compositeFromValue(v)).to.deep.equal({ kind: 'rejected', error: { kind: 'error', condition: 'amqp:not-found' } });
+    expect(compositeFromValue(string('x'))).to.equal(undefined);
+    expect(definitionForDescriptor(symbol('amqp:flow:list'))?.code).to.equal(0x13);
+  });
+
+  it('refuses channels outside 16 bits', () => {
+    expect(() => encodeFrame(65536, { kind: 'end' })).to.throw(EncodeError, /channel/);
   });
 });

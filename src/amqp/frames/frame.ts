@@ -3,6 +3,7 @@
  * an extended header of doff*4-8 bytes that we skip, the performative, and for transfers the
  * message bytes. A frame with no body is a heartbeat.
  */
+import { EncodeError } from '../../errors.js';
 import { ByteReader } from '../codec/decoder.js';
 import { ByteWriter } from '../codec/writer.js';
 import { readComposite, writeComposite, compositeDefinition } from './composite.js';
@@ -98,6 +99,9 @@ export function writeFrame(
   performative: Performative | SaslFrameBody,
   payload?: Uint8Array,
 ): number {
+  if (!Number.isInteger(channel) || channel < 0 || channel > 0xffff) {
+    throw new EncodeError(`frame channel must be an integer in [0, 65535], got ${String(channel)}`);
+  }
   const start = w.pos;
   const sasl = compositeDefinition(performative.kind).provides.includes('sasl-frame');
   w.ensure(FRAME_HEADER_SIZE);

@@ -1,0 +1,137 @@
+/** Message sections (messaging section 3.2): vectors, order rules, laziness, and rhea interop. */
+import { expect } from 'chai';
+import { createRequire } from 'node:module';
+import { decodeSections, encodeSections, type MessageSections } from '../../../src/amqp/frames/index.js';
+import { DecodeError, int, list, map, string, symbol, ubyte } from '../../../src/amqp/index.js';
+import { ascii, bytes, hex } from './helpers.js';
+
+const FULL: MessageSections = {
+  header: { durable: true },
+  messageAnnotations: map([[symbol('x-opt-a'), string('b')]]),
+  properties: { messageId: string('m1'), to: string('q') },
+  applicationProperties: map([[string('k'), int(1)]]),
+  body: { kind: 'data', data: [bytes('6869'), bytes('21')] },
+  footer: map([]),
+};
+const HEADER = '00 53 70 c0 02 01 41';
+const MA = `00 53 72 c1 0d 02 a3 07 ${ascii('x-opt-a')} a1 01 62`;
+const PROPS = '00 53 73 c0 09 03 a1 02 6d31 40 a1 01 71';
+const AP = '00 53 74 c1 06 02 a1 01 6b 54 01';
+const DATA = '00 53 75 a0 02 6869 | 00 53 75 a0 01 21';
+const FOOTER = '00 53 78 c1 01 00';
+const FULL_WIRE = `${HEADER} | ${MA} | ${PROPS} | ${AP} | ${DATA} | ${FOOTER}`;
+
+describe('frames: message sections', () => {
+  it('encodes every section kind in order to the vector', () => {
+    expect(hex(encodeSections(FULL))).to.equal(hex(bytes(FULL_WIRE)));
+  });
+
+  it('decodes the vector back, section by section', () => {
+    const d = decodeSections(bytes(FULL_WIRE));
+    expect(d.sections.map((s) => s.name)).to.deep.equal([
+      'header', 'message-annotations', 'properties', 'application-properties', 'data', 'data', 'footer',
+    ]);
+    expect(d.bodyKind).to.equal('data');
+    expect(d.toSections()).to.deep.equal({
+      ...FULL, header: { kind: 'header', durable: true }, properties: { kind: 'properties', messageId: string('m1'), to: string('q') },
+    });
+    expect(d.deliveryAnnotations).to.equal(undefined);
+  });
+
+  it('gives the bare message (properties through body) as one view', () => {
+    const d = decodeSections(bytes(FULL_WIRE));
+    expect(hex(d.bareMessage)).to.equal(hex(bytes(`${PROPS} | ${AP} | ${DATA}`)));
+  });
+
+  it('amqp-sequence bodies (several) and an amqp-value body', () => {
+    const seq: MessageSections = { body: { kind: 'sequence', sequences: [[ubyte(1)], []] } };
+    expect(hex(encodeSections(seq))).to.equal(hex(bytes('00 53 76 c0 03 01 50 01 | 00 53 76 45')));
+    expect(decodeSections(encodeSections(seq)).body).to.deep.equal(seq.body);
+    const value: MessageSections = { body: { kind: 'value', value: list([string('hi')]) } };
+    expect(hex(encodeSections(value))).to.equal(hex(bytes('00 53 77 c0 05 01 a1 02 6869')));
+    expect(decodeSections(encodeSections(value)).body).to.deep.equal(value.body);
+  });
+
+  it('accepts symbolic section descriptors', () => {
+    const d = decodeSections(bytes(`00 a3 11 ${ascii('amqp:amqp-value:*')} a1 02 6869`));
+    expect(d.body).to.deep.equal({ kind: 'value', value: string('hi') });
+  });
+
+  it('returns data bodies as views of the payload', () => {
+    const payload = bytes(DATA);
+    const body = decodeSections(payload).body;
+    expect(body?.kind === 'data' && body.data[0].buffer).to.equal(payload.buffer);
+  });
+
+  it('is lazy: a malformed section only fails when it is read', () => {
+    // properties with invalid UTF-8 in message-id, followed by a good amqp-value body
+    const d = decodeSections(bytes('00 53 73 c0 04 01 a1 01 ff | 00 53 77 a1 02 6869'));
+    expect(d.body).to.deep.equal({ kind: 'value', value: string('hi') });
+    expect(() => d.properties).to.throw(DecodeError, /UTF-8/);
+  });
+
+  it('checks the type each section holds when it is read', () => {
+    expect(() => decodeSections(bytes('00 53 75 a1 01 61')).body).to.throw(DecodeError, /data section must hold binary/);
+    expect(() => decodeSections(bytes('00 53 74 45')).applicationProperties).to.throw(DecodeError, /must hold a map/);
+    expect(() => decodeSections(bytes('00 53 76 a1 01 61')).body).to.throw(DecodeError, /must hold a list/);
+    expect(() => decodeSections(bytes('00 53 70 c0 03 01 50 01')).header).to.throw(DecodeError, /header.durable: expected boolean/);
+  });
+
+  const rejects = (wire: string, pattern: RegExp) => expect(() => decodeSections(bytes(wire))).to.throw(DecodeError, pattern);
+
+  it('rejects sections out of order', () => {
+    rejects(`${PROPS} | ${HEADER}`, /header section after a later section/);
+    rejects(`${FOOTER} | 00 53 77 40`, /amqp-value section after a later section/);
+    rejects(`${HEADER} | ${HEADER}`, /repeated header/);
+    rejects('00 53 77 40 | 00 53 77 40', /repeated amqp-value/);
+    rejects(`00 53 75 a0 00 | 00 53 77 40`, /amqp-value section after a data body/);
+    rejects(`00 53 76 45 | 00 53 75 a0 00`, /data section after a amqp-sequence body/);
+  });
+
+  it('rejects unknown descriptors, non-sections and truncation', () => {
+    rejects('00 53 79 40', /unknown message section descriptor 0x79/);
+    rejects(`00 a3 03 ${ascii('foo')} 40`, /unknown message section descriptor "foo"/);
+    rejects('a1 02 6869', /expected a message section/);
+    rejects('00 53 75 a0 05 01', /runs past the end/);
+    rejects('00 53 75', /truncated/);
+    rejects('00 53 77 31', /unknown format code 0x31/);
+  });
+
+  it('an empty payload has no sections', () => {
+    const d = decodeSections(new Uint8Array(0));
+    expect(d.sections).to.deep.equal([]);
+    expect(d.body).to.equal(undefined);
+  });
+});
+
+describe('frames: message sections against rhea', () => {
+  interface RheaMessage { encode(msg: Record<string, unknown>): Buffer; decode(b: Buffer): Record<string, unknown> }
+  const rheaMessage = createRequire(import.meta.url)('rhea/lib/message.js') as RheaMessage;
+
+  it('rhea encodes a message, we decode it', () => {
+    const b = rheaMessage.encode({
+      durable: true, message_id: 'id-1', subject: 's', application_properties: { color: 'red' }, body: 'hello',
+    });
+    const d = decodeSections(new Uint8Array(b));
+    expect(d.header).to.deep.equal({ kind: 'header', durable: true });
+    expect(d.properties).to.deep.equal({ kind: 'properties', messageId: string('id-1'), subject: 's' });
+    expect(d.applicationProperties).to.deep.equal(map([[string('color'), string('red')]]));
+    expect(d.body).to.deep.equal({ kind: 'value', value: string('hello') });
+  });
+
+  it('we encode a message, rhea decodes it', () => {
+    const m = rheaMessage.decode(Buffer.from(encodeSections({
+      header: { durable: true, priority: 7 },
+      properties: { messageId: string('id-2'), subject: 's', contentType: 'text/plain', creationTime: 1700000000000n },
+      applicationProperties: map([[string('n'), int(5)]]),
+      body: { kind: 'value', value: string('hi') },
+    })));
+    expect(m.durable).to.equal(true);
+    expect(m.priority).to.equal(7);
+    expect(m.message_id).to.equal('id-2');
+    expect(m.content_type).to.equal('text/plain');
+    expect((m.creation_time as Date).getTime()).to.equal(1700000000000);
+    expect(m.application_properties).to.deep.equal({ n: 5 });
+    expect(m.body).to.equal('hi');
+  });
+});
