@@ -6,3 +6,5 @@ export { decode, readValue, ByteReader, DEFAULT_MAX_DEPTH, DEFAULT_MAX_ZERO_WIDT
 export type { DecodeLimits } from './decoder.js';
 export { ByteWriter } from './writer.js';
 export { Code } from './constructors.js';
+export * from './composite-json.js';
+export * from './native.js';
