@@ -201,7 +201,7 @@ export class Session implements LinkHost {
       this.flushDispositions();
       this.host.writeFrame(this.channel, { kind: 'end' });
     }
-    this.closeLinks();
+    this.closeLinks(error);
     this.state = 'ended';
     this.host.ended(this);
     this.host.emit({ type: 'session-end', session: this, error });
@@ -329,7 +329,7 @@ export class Session implements LinkHost {
   private failSession(condition: string, description: string): void {
     const error = new AmqpError(condition, description, 'session', true);
     this.end(error);
-    this.closeLinks();
+    this.closeLinks(error);
     this.host.emit({ type: 'session-end', session: this, error });
   }
 
@@ -371,8 +371,17 @@ export class Session implements LinkHost {
     throw new IllegalStateError('no free link handle in this session');
   }
 
-  private closeLinks(): void {
-    for (const l of this.links.values()) l.abort();
+  /**
+   * The session is gone, so are its links. With an error (a peer that ends the session where it
+   * could have detached one link, as RabbitMQ does for an unknown address) each open link is told,
+   * so that whoever owns it learns why it stopped.
+   */
+  private closeLinks(error?: AmqpError): void {
+    for (const l of this.links.values()) {
+      const open = l.state !== 'closed';
+      l.abort();
+      if (open && error !== undefined) this.host.emit({ type: 'link-detach', link: l, error, closed: true });
+    }
     this.links.clear();
     this.linksByRemoteHandle.clear();
     this.outgoing.clear();
