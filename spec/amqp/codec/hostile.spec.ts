@@ -89,6 +89,13 @@ describe('amqp/codec hostile input', () => {
     expect(decodeError(described1).message).to.match(/nesting deeper than 64/);
   });
 
+  it('decoded binaries never alias the input, even when it is a Node Buffer', () => {
+    const wire = Buffer.from(encode(list([binary(new Uint8Array([1, 2, 3]))])));
+    const decoded = decode(wire);
+    wire.fill(0xee);
+    expect(decoded).to.deep.equal(list([binary(new Uint8Array([1, 2, 3]))]));
+  });
+
   it('honours a caller-chosen depth limit', () => {
     let v: AmqpValue = int(1);
     for (let i = 0; i < 10; i++) v = list([v]);

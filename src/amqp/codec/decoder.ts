@@ -34,7 +34,9 @@ export class ByteReader {
   readonly maxZeroWidth: number;
 
   constructor(bytes: Uint8Array, start = 0, end = bytes.length, limits: DecodeLimits = {}) {
-    this.bytes = bytes;
+    // A subclass such as Node's Buffer overrides slice() to return a view: decoded binaries would
+    // then alias the caller's (often reused) input. A plain view makes slice() copy again.
+    this.bytes = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = start;
     this.end = end;
