@@ -1,40 +1,46 @@
 /**
- * Test support: runs a sans-IO Connection over a real TCP socket, so engine tests can talk to
- * independent peers (rhea, Qpid Proton, RabbitMQ). Collects events and lets a test await one.
+ * Test support: runs a sans-IO Connection over one of our transports (TCP, TLS, WebSocket), so
+ * engine tests can talk to independent peers (rhea, Qpid Proton, RabbitMQ). Collects events and
+ * lets a test await one.
  */
-import net from 'node:net';
 import { Connection, type ConnectionOptions } from '../../src/amqp/engine/connection.js';
 import type { EngineEvent } from '../../src/amqp/engine/events.js';
+import { openTransport } from '../../src/transport/node.js';
+import type { Transport, TransportError, TransportTarget } from '../../src/transport/types.js';
 
 export class EngineDriver {
   readonly events: EngineEvent[] = [];
   readonly conn: Connection;
-  private readonly socket: net.Socket;
+  transport: Transport | undefined;
+  /** Rejects when the transport cannot be opened. */
+  readonly ready: Promise<Transport>;
+  socketClosed = false;
+  closeError: TransportError | undefined;
   private waiters: { pred: (e: EngineEvent) => boolean; resolve: (e: EngineEvent) => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
-  socketClosed = false;
 
-  constructor(port: number, options: ConnectionOptions, host = '127.0.0.1') {
+  constructor(target: number | TransportTarget, options: ConnectionOptions) {
     this.conn = new Connection(options);
-    this.socket = net.connect({ port, host, noDelay: true });
-    this.socket.on('connect', () => {
+    const t: TransportTarget = typeof target === 'number' ? { kind: 'tcp', host: '127.0.0.1', port: target } : target;
+    this.ready = openTransport(t, {
+      onData: (chunk) => this.handle(this.conn.receive(chunk, Date.now())),
+      onClose: (err) => { this.socketClosed = true; this.closeError = err; this.stopTimer(); },
+    });
+    this.ready.then((tr) => {
+      this.transport = tr;
       this.conn.start(Date.now());
       this.flush();
-    });
-    this.socket.on('data', (chunk: Buffer) => {
-      this.handle(this.conn.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), Date.now()));
-    });
-    this.socket.on('close', () => { this.socketClosed = true; this.stopTimer(); });
-    this.socket.on('error', () => {});
+    }, () => { this.socketClosed = true; });
   }
 
   /** Write whatever the engine produced and re-arm the timer for its next deadline. */
   flush(): void {
+    if (this.transport === undefined) return;
     const out = this.conn.takeOutput(Date.now());
-    if (out.length > 0 && !this.socket.destroyed) this.socket.write(out);
+    if (out.length > 0 && !this.socketClosed) this.transport.write(out);
     this.stopTimer();
     const at = this.conn.nextDeadline();
-    if (at !== undefined) {
+    if (at !== undefined && !this.socketClosed) {
       this.timer = setTimeout(() => this.handle(this.conn.tick(Date.now())), Math.max(0, at - Date.now()));
     }
   }
@@ -55,7 +61,7 @@ export class EngineDriver {
 
   close(): void {
     this.stopTimer();
-    this.socket.destroy();
+    this.transport?.destroy();
   }
 
   private handle(events: readonly EngineEvent[]): void {
@@ -66,7 +72,7 @@ export class EngineDriver {
     }
     this.flush();
     if (this.conn.done && events.some((e) => e.type === 'connection-error' || e.type === 'connection-close')) {
-      this.socket.end();
+      this.transport?.end();
     }
   }
 

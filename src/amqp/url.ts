@@ -1,0 +1,45 @@
+/**
+ * AMQP URLs:
+ * - `amqp://user:pass@host:5672/vhost` (TCP) and `amqps://...:5671/vhost` (TLS): the URL-decoded
+ *   path is the virtual host (open.hostname and SASL hostname); without a path the host name is sent.
+ * - `amqp+ws://host:port/path` and `amqp+wss://...` (also plain `ws://` / `wss://`): AMQP over
+ *   WebSocket with subprotocol "amqp"; the path is the WebSocket endpoint, so the virtual host
+ *   comes from the `vhost` query parameter (or the connection options).
+ * IPv6 literals go in brackets: `amqp://[::1]:5672`.
+ */
+import type { TransportTarget, TlsOptions } from '../transport/types.js';
+import { parseUrl, UrlError } from '../transport/url.js';
+
+export interface AmqpEndpoint {
+  readonly target: TransportTarget;
+  /** The virtual host to name in open.hostname. */
+  readonly hostname: string;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+}
+
+const DEFAULT_PORT: Readonly<Record<string, number>> = { amqp: 5672, amqps: 5671 };
+const SCHEMES = ['amqp', 'amqps', 'amqp+ws', 'amqp+wss', 'ws', 'wss'];
+
+export function parseAmqpUrl(url: string, tls?: TlsOptions): AmqpEndpoint {
+  const u = parseUrl(url, SCHEMES);
+  if (u.port !== undefined && (u.port < 1 || u.port > 65535)) throw new UrlError(`port out of range: ${u.port}`);
+  const creds = { username: u.username, password: u.password };
+  if (u.scheme === 'amqp' || u.scheme === 'amqps') {
+    const port = u.port ?? DEFAULT_PORT[u.scheme];
+    const target: TransportTarget = u.scheme === 'amqp'
+      ? { kind: 'tcp', host: u.host, port }
+      : tls === undefined ? { kind: 'tls', host: u.host, port } : { kind: 'tls', host: u.host, port, tls };
+    return { target, hostname: u.path ?? u.host, ...creds };
+  }
+  const secure = u.scheme.endsWith('wss');
+  const hostPart = u.host.includes(':') ? `[${u.host}]` : u.host;
+  const wsUrl = `${secure ? 'wss' : 'ws'}://${hostPart}${u.port === undefined ? '' : `:${u.port}`}/${u.path === undefined ? '' : encodeURI(u.path)}`;
+  return {
+    target: tls === undefined
+      ? { kind: 'websocket', url: wsUrl, protocols: ['amqp'] }
+      : { kind: 'websocket', url: wsUrl, protocols: ['amqp'], tls },
+    hostname: u.query.get('vhost') ?? u.host,
+    ...creds,
+  };
+}

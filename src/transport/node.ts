@@ -1,0 +1,165 @@
+/**
+ * Node transports: TCP (no-delay, keep-alive), TLS and WebSocket (the `ws` package). Each resolves
+ * once the pipe is usable and then reports data and its end through TransportHandlers.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import {
+  TransportError, type TlsOptions, type Transport, type TransportHandlers, type TransportInfo,
+  type TransportTarget,
+} from './types.js';
+
+/** Give up connecting after this long unless the caller says otherwise. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+
+export interface OpenOptions {
+  readonly connectTimeoutMs?: number;
+}
+
+/** Open a transport to `target`. Rejects with TransportError when the pipe cannot be set up. */
+export function openTransport(target: TransportTarget, handlers: TransportHandlers, options: OpenOptions = {}): Promise<Transport> {
+  const timeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  switch (target.kind) {
+    case 'tcp':
+      return openSocket(net.connect({ host: target.host, port: target.port }), 'connect', { kind: 'tcp' }, handlers, timeout, describe(target));
+    case 'tls':
+      return openSocket(
+        tls.connect({ host: target.host, port: target.port, ...tlsOptions(target.tls, target.host) }),
+        'secureConnect', { kind: 'tls' }, handlers, timeout, describe(target),
+      );
+    case 'websocket':
+      return openWebSocket(target, handlers, timeout);
+  }
+}
+
+function describe(t: TransportTarget): string {
+  return t.kind === 'websocket' ? t.url : `${t.kind}://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
+}
+
+function tlsOptions(o: TlsOptions | undefined, host: string): tls.ConnectionOptions {
+  const ca = o?.ca === undefined ? undefined : (Array.isArray(o.ca) ? o.ca : [o.ca]).map(pem);
+  return {
+    ca,
+    cert: o?.cert === undefined ? undefined : pem(o.cert),
+    key: o?.key === undefined ? undefined : pem(o.key),
+    passphrase: o?.passphrase,
+    // SNI must not be an IP address; Node warns and ignores it then.
+    servername: o?.servername ?? (net.isIP(host) === 0 ? host : undefined),
+    rejectUnauthorized: o?.rejectUnauthorized ?? true,
+  };
+}
+
+const pem = (x: string | Uint8Array): string | Buffer => (typeof x === 'string' ? x : Buffer.from(x));
+
+function errorOf(e: unknown, what: string): TransportError {
+  if (e instanceof TransportError) return e;
+  const err = e as NodeJS.ErrnoException;
+  const code = err?.code;
+  const reason = code === 'ECONNREFUSED' ? 'connection refused'
+    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'host not found'
+    : code === 'ECONNRESET' ? 'connection reset by peer'
+    : code === 'ETIMEDOUT' ? 'timed out'
+    : err?.message ?? String(e);
+  return new TransportError(`${what}: ${reason}`, code, { cause: e });
+}
+
+function openSocket(
+  socket: net.Socket,
+  readyEvent: 'connect' | 'secureConnect',
+  baseInfo: TransportInfo,
+  handlers: TransportHandlers,
+  timeoutMs: number,
+  what: string,
+): Promise<Transport> {
+  return new Promise((resolve, reject) => {
+    let open = false;
+    let closed = false;
+    let lastError: TransportError | undefined;
+    const timer = setTimeout(() => {
+      socket.destroy(new TransportError(`${what}: no connection within ${timeoutMs} ms`, 'ETIMEDOUT'));
+    }, timeoutMs);
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    socket.once(readyEvent, () => {
+      clearTimeout(timer);
+      open = true;
+      const t = socket as tls.TLSSocket;
+      const info: TransportInfo = readyEvent === 'secureConnect'
+        ? { ...baseInfo, authorized: t.authorized, peerCertificateSubject: subjectOf(t) }
+        : baseInfo;
+      resolve({
+        write: (b) => socket.write(b),
+        end: () => socket.end(),
+        destroy: () => socket.destroy(),
+        get bufferedAmount() { return socket.writableLength; },
+        info,
+      });
+    });
+    socket.on('data', (chunk: Buffer) => handlers.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
+    socket.on('drain', () => handlers.onDrain?.());
+    socket.on('error', (e) => { lastError = errorOf(e, what); });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      if (closed) return;
+      closed = true;
+      if (!open) reject(lastError ?? new TransportError(`${what}: closed before connecting`));
+      else handlers.onClose(lastError);
+    });
+  });
+}
+
+function subjectOf(t: tls.TLSSocket): string | undefined {
+  const cn = t.getPeerCertificate?.()?.subject?.CN;
+  return Array.isArray(cn) ? cn[0] : cn;
+}
+
+async function openWebSocket(
+  target: Extract<TransportTarget, { kind: 'websocket' }>,
+  handlers: TransportHandlers,
+  timeoutMs: number,
+): Promise<Transport> {
+  // Loaded on demand so that code paths not using WebSocket never need the `ws` package.
+  const { default: WebSocket } = await import('ws');
+  const host = new URL(target.url).hostname.replace(/^\[(.*)\]$/, '$1');
+  const ws = new WebSocket(target.url, [...target.protocols], {
+    handshakeTimeout: timeoutMs,
+    ...(target.url.startsWith('wss:') ? tlsOptions(target.tls, host) : {}),
+  });
+  ws.binaryType = 'nodebuffer';
+  return new Promise((resolve, reject) => {
+    let open = false;
+    let lastError: TransportError | undefined;
+    ws.once('open', () => {
+      open = true;
+      if (target.protocols.length > 0 && !target.protocols.includes(ws.protocol)) {
+        ws.terminate();
+        reject(new TransportError(`${target.url}: server chose no offered subprotocol (${target.protocols.join(', ')})`));
+        return;
+      }
+      resolve({
+        write: (b) => { ws.send(b); return ws.bufferedAmount < 1024 * 1024; },
+        end: () => ws.close(1000),
+        destroy: () => ws.terminate(),
+        get bufferedAmount() { return ws.bufferedAmount; },
+        info: { kind: 'websocket', protocol: ws.protocol },
+      });
+    });
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+      const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      handlers.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+    });
+    ws.on('error', (e) => { lastError = errorOf(e, target.url); });
+    ws.on('unexpected-response', (_req, res) => {
+      lastError = new TransportError(`${target.url}: HTTP ${res.statusCode} instead of a WebSocket upgrade`, `HTTP_${res.statusCode}`);
+      ws.terminate();
+    });
+    ws.on('close', (code, reason) => {
+      if (!open) {
+        reject(lastError ?? new TransportError(`${target.url}: closed before opening`));
+        return;
+      }
+      const clean = code === 1000 || code === 1005;
+      handlers.onClose(clean ? lastError : (lastError ?? new TransportError(`${target.url}: WebSocket closed with ${code} ${reason.toString()}`.trim(), `WS_${code}`)));
+    });
+  });
+}

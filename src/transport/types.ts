@@ -1,0 +1,73 @@
+/**
+ * Byte pipes shared by the AMQP and STOMP layers. A transport moves bytes and reports its end;
+ * it knows nothing of protocols. Node implementations live beside this file; browsers use the
+ * native WebSocket through the same interface.
+ */
+import { RxMqError } from '../errors.js';
+
+/** TLS settings, as a user of a messaging client expects to give them. */
+export interface TlsOptions {
+  /** Trusted CA certificates (PEM). Default: the platform's store. */
+  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** Client certificate and key (PEM), for mutual TLS and SASL EXTERNAL. */
+  readonly cert?: string | Uint8Array;
+  readonly key?: string | Uint8Array;
+  readonly passphrase?: string;
+  /** SNI and certificate name check; default the host. */
+  readonly servername?: string;
+  /** Verify the server certificate. Default true; set false only for tests. */
+  readonly rejectUnauthorized?: boolean;
+}
+
+export type TransportTarget =
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
+  | { readonly kind: 'tls'; readonly host: string; readonly port: number; readonly tls?: TlsOptions }
+  | {
+      readonly kind: 'websocket';
+      /** ws:// or wss:// URL of the endpoint. */
+      readonly url: string;
+      /** WebSocket subprotocols to offer (e.g. "amqp", "v12.stomp"). */
+      readonly protocols: readonly string[];
+      readonly tls?: TlsOptions;
+    };
+
+/** What a transport tells its owner. */
+export interface TransportHandlers {
+  /** Bytes arrived. The chunk is the owner's to keep (never reused by the transport). */
+  onData(chunk: Uint8Array): void;
+  /** The pipe ended: cleanly (no error) or not. Called exactly once. */
+  onClose(error?: TransportError): void;
+  /** The write buffer drained after `write` returned false. */
+  onDrain?(): void;
+}
+
+export interface Transport {
+  /** Queue bytes; false when the pipe's buffer is over its high-water mark (wait for onDrain). */
+  write(bytes: Uint8Array): boolean;
+  /** Close after flushing what was written. */
+  end(): void;
+  /** Close now, dropping anything unwritten. */
+  destroy(): void;
+  /** Bytes queued but not yet handed to the operating system. */
+  readonly bufferedAmount: number;
+  /** The negotiated WebSocket subprotocol, or TLS peer details, when there are any. */
+  readonly info: TransportInfo;
+}
+
+export interface TransportInfo {
+  readonly kind: TransportTarget['kind'];
+  readonly protocol?: string;
+  /** TLS: whether the peer certificate was verified, and its subject CN when known. */
+  readonly authorized?: boolean;
+  readonly peerCertificateSubject?: string;
+}
+
+/** A transport failed: refused, reset, TLS failure, DNS failure, unexpected end. */
+export class TransportError extends RxMqError {
+  /** The system error code (ECONNREFUSED, ECONNRESET, ENOTFOUND...) or a TLS error code. */
+  readonly code: string | undefined;
+  constructor(message: string, code?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
