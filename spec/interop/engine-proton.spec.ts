@@ -89,6 +89,24 @@ describe('interop: engine <-> Qpid Proton peer', function () {
     expect(update.delivery.settled).to.equal(true);
   });
 
+  it('attaches a dynamic node and learns the address the peer gave it (reply-to)', async () => {
+    const d = await open();
+    const s = d.conn.session();
+    const rcv = s.attachReceiver({ name: 'replies', source: { kind: 'source', dynamic: true } });
+    d.flush();
+    await d.next('link-attach', (e) => e.link === rcv);
+    const source = rcv.remote?.source as { kind: 'source'; address?: { type: string; value: unknown } };
+    expect(source.kind).to.equal('source');
+    expect(source.address).to.deep.equal(string('dynamic-1'));
+    // Messages sent to that address reach the dynamic receiver.
+    rcv.flow(1);
+    const snd = await sender(d, 'dynamic-1');
+    snd.send(encodeSections({ body: { kind: 'value', value: string('reply') } }));
+    d.flush();
+    const got = decodeSections((await d.next('delivery', (e) => e.link === rcv)).delivery.payload);
+    expect(got.body).to.deep.equal({ kind: 'value', value: string('reply') });
+  });
+
   it('drains: Proton answers with credit consumed and nothing left behind', async () => {
     const d = await open();
     const snd = await sender(d, 'drain-q');

@@ -29,7 +29,12 @@ class Peer(MessagingHandler):
     def on_link_opening(self, event):
         link = event.link
         if link.is_sender:
-            address = link.remote_source.address
+            if link.remote_source.dynamic:
+                # A dynamic node (e.g. a reply-to queue): the peer names it.
+                self.dynamic_count = getattr(self, "dynamic_count", 0) + 1
+                address = "dynamic-%d" % self.dynamic_count
+            else:
+                address = link.remote_source.address
             link.source.address = address
             self.consumers[address].append(link)
         else:

@@ -184,6 +184,24 @@ describe('amqp/engine connection (byte level)', () => {
     });
   });
 
+  describe('frame trace', () => {
+    it('traces every frame both ways, decoded, with SASL credentials redacted', () => {
+      const lines: string[] = [];
+      const p = new Peer({ sasl: { username: 'user', password: 'pw-secret' }, trace: (l) => lines.push(l) });
+      p.start();
+      p.send(protocolHeaderBytes('sasl'), encodeFrame(0, { kind: 'sasl-mechanisms', saslServerMechanisms: ['PLAIN'] }));
+      p.send(encodeFrame(0, { kind: 'sasl-outcome', code: 'ok' }), protocolHeaderBytes('amqp'), encodeFrame(0, { kind: 'open', containerId: 'peer' }));
+      const text = lines.join('\n');
+      expect(text).to.match(/-> SASL header/);
+      expect(text).to.match(/<- .*sasl-mechanisms/);
+      expect(text).to.match(/-> .*sasl-init.*redacted/);
+      expect(text).to.match(/-> .*open/);
+      expect(text).to.match(/<- .*open.*peer/);
+      expect(text).to.not.include('pw-secret');
+      expect(text).to.not.include('user\0');
+    });
+  });
+
   describe('heartbeats and idle timeout', () => {
     it('sends an empty frame within half the peer idle-time-out', () => {
       const p = new Peer();
@@ -229,6 +247,30 @@ describe('amqp/engine connection (byte level)', () => {
       expect(ev[0]).to.include({ type: 'session-begin', remoteInitiated: false });
       expect(s.state).to.equal('mapped');
       expect(s.remoteChannel).to.equal(4);
+    });
+
+    it('opens several sessions up to the negotiated channel-max, then refuses', () => {
+      const p = new Peer({ channelMax: 10 });
+      p.start();
+      p.send(protocolHeaderBytes('amqp'));
+      p.frame({ kind: 'open', containerId: 'peer', channelMax: 2 });
+      const channels = [p.conn.session(), p.conn.session(), p.conn.session()].map((x) => x.channel);
+      expect(channels).to.deep.equal([0, 1, 2]);
+      expect(() => p.conn.session()).to.throw(IllegalStateError, /channel-max 2/);
+      expect(p.performatives().filter((x) => x.kind === 'begin')).to.have.length(3);
+    });
+
+    it('refuses an attach beyond handle-max with a framing error', () => {
+      const p = new Peer();
+      p.start();
+      p.send(protocolHeaderBytes('amqp'));
+      p.frame({ kind: 'open', containerId: 'peer' });
+      p.conn.session({ handleMax: 3 });
+      p.output();
+      p.frame({ kind: 'begin', remoteChannel: 0, nextOutgoingId: 0, incomingWindow: 10, outgoingWindow: 10 });
+      const ev = p.frame({ kind: 'attach', name: 'x', handle: 4, role: 'sender' });
+      const end = ev.find((e) => e.type === 'session-end') as Extract<EngineEvent, { type: 'session-end' }>;
+      expect(end.error?.description).to.match(/exceeds handle-max 3/);
     });
 
     it('restores the incoming window with a session flow once half of it is used', () => {
