@@ -15,6 +15,14 @@ want python3-stomp
 want amqp-specs
 # RabbitMQ 3.10: AMQP 1.0, STOMP and Web-STOMP plugins.
 want rabbitmq-server
+# ActiveMQ 5.17 (a second STOMP broker).
+want activemq
+# Qpid Proton's C example broker (a third AMQP 1.0 peer): library, example sources, compiler.
+# libc6-dev (C headers, crt files) is only a Recommends of gcc, which --no-install-recommends skips.
+want libqpid-proton11-dev
+want libqpid-proton11-dev-examples
+want gcc
+want libc6-dev
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   apt-get update -qq
@@ -43,3 +51,46 @@ wait_port 5672 120 "RabbitMQ AMQP"
 wait_port 61613 60 "RabbitMQ STOMP"
 wait_port 15674 60 "RabbitMQ Web-STOMP"
 echo "brokers.sh: RabbitMQ listening (AMQP 5672, STOMP 61613, Web-STOMP 15674)"
+
+# --- ActiveMQ ---------------------------------------------------------------------------------
+# Debian's package ships an instance "main" in /etc/activemq/instances-available/main that only
+# speaks OpenWire on 127.0.0.1:61616. We add a STOMP connector on 61614, enable the instance
+# (a symlink in instances-enabled) and start it with the package's SysV script, which runs the
+# broker as the activemq user through start-stop-daemon (no systemd needed).
+AMQ_CONF=/etc/activemq/instances-available/main/activemq.xml
+if ! grep -q 'name="stomp"' "$AMQ_CONF"; then
+  sed -i 's#\(<transportConnector name="openwire"[^>]*/>\)#\1\n            <transportConnector name="stomp" uri="stomp://127.0.0.1:61614"/>#' "$AMQ_CONF"
+fi
+grep -q 'name="stomp"' "$AMQ_CONF" || { echo "brokers.sh: could not add the STOMP connector to $AMQ_CONF" >&2; exit 1; }
+[ -e /etc/activemq/instances-enabled/main ] || ln -s /etc/activemq/instances-available/main /etc/activemq/instances-enabled/main
+if ! port_open 61614; then
+  /etc/init.d/activemq start >"$LOG_DIR/activemq.log" 2>&1 || true
+fi
+wait_port 61616 90 "ActiveMQ OpenWire"
+wait_port 61614 30 "ActiveMQ STOMP"
+echo "brokers.sh: ActiveMQ listening (OpenWire 61616, STOMP 61614)"
+
+# --- Qpid Proton C example broker ---------------------------------------------------------------
+# libqpid-proton11-dev-examples ships the C examples as source only. broker.c (with the examples'
+# thread.h beside it) is compiled once into the cache directory and started on 127.0.0.1:5673
+# (its arguments are HOST PORT). It keeps queues in memory, offers SASL ANONYMOUS only, and sends
+# to consumers pre-settled.
+PROTON_PORT=5673
+PROTON_BIN="$LOG_DIR/proton-c-broker"
+if [ ! -x "$PROTON_BIN" ]; then
+  PROTON_SRC=$(dpkg -L libqpid-proton11-dev-examples | grep '/examples/c/broker\.c$' || true)
+  [ -n "$PROTON_SRC" ] || { echo "brokers.sh: libqpid-proton11-dev-examples has no examples/c/broker.c" >&2; exit 1; }
+  gcc -O2 -I"$(dirname "$PROTON_SRC")" -o "$PROTON_BIN.tmp" "$PROTON_SRC" -lqpid-proton -lpthread
+  mv "$PROTON_BIN.tmp" "$PROTON_BIN"
+fi
+if ! port_open "$PROTON_PORT"; then
+  # Run from the cache directory: the broker looks for ./ssl-certs and, finding none, logs that
+  # it has no server certificate and serves plain AMQP only.
+  (
+    cd "$LOG_DIR"
+    setsid nohup "$PROTON_BIN" 127.0.0.1 "$PROTON_PORT" >"$LOG_DIR/proton-c-broker.log" 2>&1 < /dev/null &
+    echo $! >"$LOG_DIR/proton-c-broker.pid"
+  )
+fi
+wait_port "$PROTON_PORT" 30 "Qpid Proton C broker"
+echo "brokers.sh: Qpid Proton C example broker listening (AMQP $PROTON_PORT)"

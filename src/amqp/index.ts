@@ -1,3 +1,12 @@
 /** Public entry `rx-mq/amqp`. */
 export * from './codec/index.js';
+export * from './rx/index.js';
+export { AmqpError, IdleTimeoutError, IllegalStateError } from './engine/errors.js';
+export type { AmqpErrorScope } from './engine/errors.js';
+export { AuthenticationError, SaslError } from './engine/sasl.js';
+export type { SaslCredentials, SaslMechanism } from './engine/sasl.js';
+export { parseAmqpUrl } from './url.js';
 export { DecodeError, EncodeError, CompositeJsonError, TimeoutError, RxMqError } from '../errors.js';
+export { TransportError } from '../transport/types.js';
+export type { TlsOptions, TransportTarget } from '../transport/types.js';
+export { UrlError } from '../transport/url.js';

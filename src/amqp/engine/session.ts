@@ -372,15 +372,14 @@ export class Session implements LinkHost {
   }
 
   /**
-   * The session is gone, so are its links. With an error (a peer that ends the session where it
-   * could have detached one link, as RabbitMQ does for an unknown address) each open link is told,
-   * so that whoever owns it learns why it stopped.
+   * The session is gone, so are its links: each open link is told (with the session's error, if
+   * any: RabbitMQ ends the whole session for an unknown address), so its owner learns it stopped.
    */
   private closeLinks(error?: AmqpError): void {
     for (const l of this.links.values()) {
       const open = l.state !== 'closed';
       l.abort();
-      if (open && error !== undefined) this.host.emit({ type: 'link-detach', link: l, error, closed: true });
+      if (open) this.host.emit({ type: 'link-detach', link: l, error, closed: true });
     }
     this.links.clear();
     this.linksByRemoteHandle.clear();

@@ -1,0 +1,290 @@
+/**
+ * `connect()`: a cold Observable of one AMQP connection. Nothing touches the network before
+ * subscribe; each subscription owns one connection; unsubscribing closes it gracefully (close
+ * frame, bounded wait for the peer's close, then the socket). A remote close with an error is an
+ * error notification, a clean one completes. Sessions and links follow the same rules one level
+ * down.
+ */
+import { BehaviorSubject, map, Observable, of, shareReplay, type OperatorFunction, type Subscription } from 'rxjs';
+import { toNative, type NativeValue } from '../codec/native.js';
+import type { SaslCredentials } from '../engine/sasl.js';
+import type { Session, SessionOptions } from '../engine/session.js';
+import type { Open } from '../frames/definitions.generated.js';
+import { openTransport } from '../../transport/node.js';
+import type { TlsOptions, TransportTarget } from '../../transport/types.js';
+import { parseAmqpUrl } from '../url.js';
+import type { SessionContext } from './context.js';
+import { ConnectionDriver } from './driver.js';
+import { fetch, type FetchOptions } from './fetch.js';
+import type { Message } from './message.js';
+import { receive, type ReceivedMessage, type ReceiveOptions, type SourceSpec } from './receiver.js';
+import { request, type RequestOptions } from './request.js';
+import { send, type Outcome, type SendOptions } from './sender.js';
+import { attachReceiver, attachSender, type ReceiverHandle, type SenderHandle } from './handles.js';
+import type { InboundMessage } from './message.js';
+
+export interface AmqpConnectOptions {
+  /** amqp://user:pass@host:port/vhost, amqps://..., amqp+ws://..., amqp+wss://... */
+  readonly url?: string;
+  /** Instead of a URL: where to connect. */
+  readonly target?: TransportTarget;
+  readonly username?: string;
+  readonly password?: string;
+  /** SASL settings; `false` skips SASL. Default: PLAIN with username/password, else ANONYMOUS. */
+  readonly sasl?: SaslCredentials | false;
+  /** The virtual host (open.hostname). Default: the URL path, else the host name. */
+  readonly hostname?: string;
+  readonly containerId?: string;
+  readonly tls?: TlsOptions;
+  readonly maxFrameSize?: number;
+  readonly channelMax?: number;
+  /** Fail when the peer is silent this long (ms; default 60000; 0 = never). */
+  readonly idleTimeout?: number;
+  /** Give up connecting after this long (ms, default 15000). */
+  readonly connectTimeout?: number;
+  /** How long a graceful close waits for the peer's close (ms, default 2000). */
+  readonly closeTimeout?: number;
+  readonly offeredCapabilities?: readonly string[];
+  readonly desiredCapabilities?: readonly string[];
+  /** Frame trace: one decoded line per frame in and out, credentials redacted. */
+  readonly trace?: (line: string) => void;
+}
+
+export type ConnectionState = 'open' | 'closing' | 'closed';
+
+const randomId = (): string => globalThis.crypto.randomUUID();
+
+/** An AMQP session as an Rx object. Each method is cold and owns what it attaches. */
+export class AmqpSession {
+  /** @internal */
+  constructor(readonly context: SessionContext) {}
+
+  get channel(): number { return this.context.session.channel; }
+
+  receive(source: SourceSpec, opts?: ReceiveOptions): Observable<ReceivedMessage> {
+    return receive(this.context, source, opts);
+  }
+
+  fetch(source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage> {
+    return fetch(this.context, source, opts);
+  }
+
+  send(target: string | null, opts?: SendOptions): OperatorFunction<Message, Outcome> {
+    return send(() => of(this.context), target, opts);
+  }
+
+  attachReceiver(source: SourceSpec, opts?: { readonly name?: string }): Observable<ReceiverHandle> {
+    return attachReceiver(this.context, source, opts);
+  }
+
+  attachSender(target: string | null, opts?: { readonly name?: string }): Observable<SenderHandle> {
+    return attachSender(this.context, target, opts);
+  }
+
+  request(target: string, message: Message, opts?: RequestOptions): Observable<InboundMessage> {
+    return request(this.context, target, message, opts);
+  }
+}
+
+export class AmqpConnection {
+  /** 'open' until closing starts, then 'closing' and 'closed'. */
+  readonly state$: BehaviorSubject<ConnectionState>;
+  private readonly defaultSession$: Observable<AmqpSession>;
+
+  /** @internal */
+  constructor(readonly driver: ConnectionDriver, readonly remote: Open) {
+    this.state$ = new BehaviorSubject<ConnectionState>('open');
+    this.defaultSession$ = this.session().pipe(shareReplay({ bufferSize: 1, refCount: true }));
+  }
+
+  /** The peer's container-id. */
+  get remoteContainerId(): string { return this.remote.containerId; }
+  /** The peer's open properties in the native view (RabbitMQ: product, version, ...). */
+  get remoteProperties(): { readonly [key: string]: NativeValue } {
+    return this.remote.properties === undefined ? {} : toNative(this.remote.properties) as { [key: string]: NativeValue };
+  }
+  get remoteOfferedCapabilities(): readonly string[] { return this.remote.offeredCapabilities ?? []; }
+
+  /** Begin a session on subscribe; end it on unsubscribe. */
+  session(opts?: SessionOptions): Observable<AmqpSession> {
+    return new Observable<AmqpSession>((subscriber) => {
+      const driver = this.driver;
+      let s: Session;
+      try {
+        s = driver.engine.session(opts);
+      } catch (e) {
+        subscriber.error(e);
+        return undefined;
+      }
+      let ended = false;
+      const context: SessionContext = { driver, session: s, closed: () => ended || driver.engine.done };
+      const off = driver.onSession(s, (e) => {
+        if (e.type === 'session-begin') subscriber.next(new AmqpSession(context));
+        else if (e.type === 'session-end') {
+          ended = true;
+          if (e.error !== undefined) subscriber.error(e.error);
+          else subscriber.complete();
+        }
+      });
+      const offConn = driver.onConnection((e) => {
+        if (e.type === 'connection-close' || e.type === 'connection-error') ended = true;
+      });
+      driver.flushSoon();
+      return () => {
+        off();
+        offConn();
+        if (!context.closed() && s.state !== 'end-sent') {
+          s.end();
+          driver.flushSoon();
+        }
+        ended = true;
+      };
+    });
+  }
+
+  // Default-session shorthands: they share one session, begun on first use and ended with the last.
+  receive(source: SourceSpec, opts?: ReceiveOptions): Observable<ReceivedMessage> {
+    return inSession(this.defaultSession$, (s) => s.receive(source, opts));
+  }
+
+  fetch(source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage> {
+    return inSession(this.defaultSession$, (s) => s.fetch(source, opts));
+  }
+
+  send(target: string | null, opts?: SendOptions): OperatorFunction<Message, Outcome> {
+    return send(() => this.defaultSession$.pipe(map((s) => s.context)), target, opts);
+  }
+
+  attachReceiver(source: SourceSpec, opts?: { readonly name?: string }): Observable<ReceiverHandle> {
+    return inSession(this.defaultSession$, (s) => s.attachReceiver(source, opts));
+  }
+
+  attachSender(target: string | null, opts?: { readonly name?: string }): Observable<SenderHandle> {
+    return inSession(this.defaultSession$, (s) => s.attachSender(target, opts));
+  }
+
+  request(target: string, message: Message, opts?: RequestOptions): Observable<InboundMessage> {
+    return inSession(this.defaultSession$, (s) => s.request(target, message, opts));
+  }
+}
+
+/**
+ * Run `f` in the first session `session$` gives, holding the session (a shared, ref-counted one)
+ * for exactly as long as the inner Observable runs, and ending with it. Unlike switchMap, the
+ * inner's completion completes the result even though the session stream itself stays open.
+ */
+function inSession<T>(session$: Observable<AmqpSession>, f: (s: AmqpSession) => Observable<T>): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    let inner: Subscription | undefined;
+    const outer = session$.subscribe({
+      next: (s) => { if (inner === undefined) inner = f(s).subscribe(subscriber); },
+      error: (e) => subscriber.error(e),
+      complete: () => subscriber.complete(),
+    });
+    return () => {
+      inner?.unsubscribe();
+      outer.unsubscribe();
+    };
+  });
+}
+
+/** Resolve URL and options into the transport target and engine options. */
+function plan(arg: string | AmqpConnectOptions): { target: TransportTarget; options: AmqpConnectOptions; hostname: string; sasl: SaslCredentials | false } {
+  const o: AmqpConnectOptions = typeof arg === 'string' ? { url: arg } : arg;
+  if (o.url !== undefined) {
+    const ep = parseAmqpUrl(o.url, o.tls);
+    const username = o.username ?? ep.username;
+    const password = o.password ?? ep.password;
+    return {
+      target: o.target ?? ep.target,
+      options: o,
+      hostname: o.hostname ?? ep.hostname,
+      sasl: o.sasl ?? (username !== undefined ? { username, password } : {}),
+    };
+  }
+  if (o.target === undefined) throw new TypeError('connect() needs a url or a target');
+  const host = o.target.kind === 'websocket' ? new URL(o.target.url).hostname : o.target.host;
+  return {
+    target: o.target, options: o, hostname: o.hostname ?? host,
+    sasl: o.sasl ?? (o.username !== undefined ? { username: o.username, password: o.password } : {}),
+  };
+}
+
+/** Connect to an AMQP 1.0 peer. See the module comment for the lifecycle. */
+export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnection> {
+  return new Observable<AmqpConnection>((subscriber) => {
+    let p: ReturnType<typeof plan>;
+    try {
+      p = plan(arg);
+    } catch (e) {
+      subscriber.error(e);
+      return undefined;
+    }
+    const o = p.options;
+    const driver = new ConnectionDriver({
+      containerId: o.containerId ?? `rx-mq-${randomId()}`,
+      hostname: p.hostname,
+      sasl: p.sasl,
+      maxFrameSize: o.maxFrameSize,
+      channelMax: o.channelMax,
+      idleTimeout: o.idleTimeout,
+      offeredCapabilities: o.offeredCapabilities,
+      desiredCapabilities: o.desiredCapabilities,
+      trace: o.trace,
+    });
+    let connection: AmqpConnection | undefined;
+    let unsubscribed = false;
+    let finished = false;
+    let closeTimer: ReturnType<typeof setTimeout> | undefined;
+
+    driver.onConnection((e) => {
+      switch (e.type) {
+        case 'connection-open':
+          connection = new AmqpConnection(driver, e.remote);
+          subscriber.next(connection);
+          return;
+        case 'connection-close':
+          finished = true;
+          connection?.state$.next('closed');
+          if (closeTimer !== undefined) clearTimeout(closeTimer);
+          driver.end();
+          if (e.error !== undefined) subscriber.error(e.error);
+          else subscriber.complete();
+          return;
+        case 'connection-error':
+          finished = true;
+          connection?.state$.next('closed');
+          if (closeTimer !== undefined) clearTimeout(closeTimer);
+          driver.end();
+          if (!unsubscribed) subscriber.error(e.error);
+          return;
+        default:
+          return;
+      }
+    });
+
+    openTransport(p.target, {
+      onData: (c) => driver.onData(c),
+      onClose: (err) => driver.onTransportClose(err),
+    }, { connectTimeoutMs: o.connectTimeout }).then(
+      (t) => {
+        if (unsubscribed) return t.destroy();
+        driver.start(t);
+      },
+      (err: unknown) => { if (!unsubscribed) subscriber.error(err); },
+    );
+
+    return () => {
+      unsubscribed = true;
+      if (finished) return;
+      connection?.state$.next('closing');
+      if (driver.engine.state === 'opened' || driver.engine.state === 'open-sent') {
+        driver.engine.close();
+        driver.flush();
+        closeTimer = setTimeout(() => driver.destroy(), o.closeTimeout ?? 2000);
+      } else {
+        driver.destroy();
+      }
+    };
+  });
+}

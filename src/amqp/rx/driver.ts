@@ -1,0 +1,131 @@
+/**
+ * Runs one engine Connection over one Transport: feeds bytes in, writes the engine's output
+ * (batched: one socket write per turn of the event loop however many frames were produced),
+ * drives heartbeats and the idle timeout with one timer, and routes engine events to whoever
+ * registered for them (a session, a link, the connection). The only place with I/O and timers.
+ */
+import { Connection, type ConnectionOptions } from '../engine/connection.js';
+import type { EngineEvent } from '../engine/events.js';
+import type { Link } from '../engine/link.js';
+import type { Session } from '../engine/session.js';
+import type { Transport, TransportError } from '../../transport/types.js';
+
+export type LinkListener = (e: EngineEvent) => void;
+
+export class ConnectionDriver {
+  readonly engine: Connection;
+  private transport: Transport | undefined;
+  private flushScheduled = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = 0;
+  private readonly linkListeners = new Map<Link, LinkListener>();
+  private readonly sessionListeners = new Map<Session, LinkListener>();
+  private readonly connectionListeners = new Set<LinkListener>();
+  private ended = false;
+
+  constructor(options: ConnectionOptions, private readonly now: () => number = Date.now) {
+    this.engine = new Connection(options);
+  }
+
+  /** Attach the transport and start the protocol. */
+  start(transport: Transport): void {
+    this.transport = transport;
+    this.engine.start(this.now());
+    this.flush();
+  }
+
+  /** Bytes from the transport. */
+  onData(chunk: Uint8Array): void {
+    this.dispatch(this.engine.receive(chunk, this.now()));
+  }
+
+  /** The transport ended; tell everyone (the engine cannot send anything any more). */
+  onTransportClose(error: TransportError | undefined): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.clearTimer();
+    for (const l of [...this.connectionListeners]) l({ type: 'connection-error', error: error ?? new Error('connection lost: the transport closed') });
+  }
+
+  /** Schedule a write of whatever the engine produced; many calls in one turn cost one write. */
+  flushSoon(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.transport === undefined || this.ended) return;
+    const out = this.engine.takeOutput(this.now());
+    if (out.length > 0) this.transport.write(out);
+    this.armTimer();
+  }
+
+  onLink(link: Link, l: LinkListener): () => void {
+    this.linkListeners.set(link, l);
+    return () => this.linkListeners.delete(link);
+  }
+
+  onSession(s: Session, l: LinkListener): () => void {
+    this.sessionListeners.set(s, l);
+    return () => this.sessionListeners.delete(s);
+  }
+
+  onConnection(l: LinkListener): () => void {
+    this.connectionListeners.add(l);
+    return () => this.connectionListeners.delete(l);
+  }
+
+  /** Close the socket now. */
+  destroy(): void {
+    this.ended = true;
+    this.clearTimer();
+    this.transport?.destroy();
+  }
+
+  /** Flush, then end the socket after what was written. */
+  end(): void {
+    this.flush();
+    this.ended = true;
+    this.clearTimer();
+    this.transport?.end();
+  }
+
+  private dispatch(events: readonly EngineEvent[]): void {
+    for (const e of events) {
+      switch (e.type) {
+        case 'link-attach': case 'link-detach': case 'link-flow':
+        case 'delivery': case 'delivery-update': case 'credit-violation':
+          this.linkListeners.get(e.link)?.(e);
+          break;
+        case 'session-begin': case 'session-end':
+          this.sessionListeners.get(e.session)?.(e);
+          break;
+        default:
+          for (const l of [...this.connectionListeners]) l(e);
+      }
+    }
+    // Listeners usually produce output (settlements, credit); write it in this same turn.
+    this.flush();
+  }
+
+  private armTimer(): void {
+    const at = this.engine.nextDeadline();
+    if (at === undefined) return this.clearTimer();
+    if (this.timer !== undefined && this.timerAt === at) return;
+    this.clearTimer();
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.dispatch(this.engine.tick(this.now()));
+    }, Math.max(0, at - this.now()));
+    // A heartbeat timer alone must not keep a Node process alive.
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * `fetch()`: pull exactly `count` messages. Grants exactly `count` credit, emits what arrives
+ * (accepting each after `next`), completes after `count` messages. On timeout it takes the credit
+ * back and completes with whatever arrived, leaving no credit on the link:
+ * - where the peer honours drain, with a flow drain=true and the sender's answering flow;
+ * - where it does not (RabbitMQ 3.10 answers a drain with credit still outstanding and then ends
+ *   the session; Qpid Proton's example broker never answers), or when the answer does not come
+ *   within `drainTimeout`, by detaching the link: messages in flight are then released by the
+ *   peer, not lost and not counted as ours.
+ */
+import { Observable } from 'rxjs';
+import { toNative } from '../codec/native.js';
+import type { ReceiverLink } from '../engine/link.js';
+import type { SessionContext } from './context.js';
+import { linkName, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
+
+export interface FetchOptions {
+  readonly count: number;
+  /** Milliseconds to wait for `count` messages (default 1000). */
+  readonly timeout?: number;
+  /** How to take unused credit back: 'auto' (drain unless the peer is known not to honour it), or force. */
+  readonly drain?: 'auto' | 'always' | 'never';
+  /** How long to wait for a drain answer before detaching instead (default 1000 ms). */
+  readonly drainTimeout?: number;
+  /** 'auto' accepts each message after `next`; 'manual' leaves settlement to the subscriber. */
+  readonly settle?: 'auto' | 'manual';
+}
+
+/** Peers (by open properties `product`) that do not answer drain as the specification requires. */
+const NO_DRAIN_PRODUCTS = ['RabbitMQ'];
+
+export function honoursDrain(ctx: SessionContext): boolean {
+  const props = ctx.driver.engine.remote?.properties;
+  if (props === undefined) return true;
+  const native = toNative(props) as Record<string, unknown>;
+  const product = typeof native.product === 'string' ? native.product : undefined;
+  return product === undefined || !NO_DRAIN_PRODUCTS.includes(product);
+}
+
+export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage> {
+  const { count } = opts;
+  if (!Number.isInteger(count) || count < 1) throw new RangeError('fetch count must be a positive integer');
+  const timeout = opts.timeout ?? 1000;
+  const drainTimeout = opts.drainTimeout ?? 1000;
+  return new Observable<ReceivedMessage>((subscriber) => {
+    const address = typeof source === 'string' ? source : source.address;
+    let link: ReceiverLink;
+    try {
+      link = ctx.session.attachReceiver({
+        name: linkName('fetch', address), source: sourceOf(source), target: { kind: 'target' },
+        sndSettleMode: 'unsettled', rcvSettleMode: 'first',
+      });
+    } catch (e) {
+      subscriber.error(e);
+      return undefined;
+    }
+    let received = 0;
+    let phase: 'waiting' | 'draining' | 'detaching' | 'done' = 'waiting';
+    let timer: ReturnType<typeof setTimeout> | undefined;
+
+    const setTimer = (ms: number, f: () => void): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(f, ms);
+    };
+    const complete = (): void => {
+      if (phase === 'done') return;
+      phase = 'done';
+      if (timer !== undefined) clearTimeout(timer);
+      subscriber.complete();
+    };
+    const detach = (): void => {
+      phase = 'detaching';
+      link.detach();
+      ctx.driver.flushSoon();
+      // The peer's detach answer completes us; do not wait forever for it either.
+      setTimer(drainTimeout, complete);
+    };
+    const onTimeout = (): void => {
+      if (phase !== 'waiting') return;
+      const mode = opts.drain ?? 'auto';
+      if (mode === 'always' || (mode === 'auto' && honoursDrain(ctx))) {
+        phase = 'draining';
+        link.flow(count - received, true);
+        ctx.driver.flushSoon();
+        setTimer(drainTimeout, () => { if (phase === 'draining') detach(); });
+      } else {
+        detach();
+      }
+    };
+
+    const off = ctx.driver.onLink(link, (e) => {
+      switch (e.type) {
+        case 'link-attach':
+          if (e.link.remote?.source === undefined) return;
+          link.flow(count);
+          setTimer(timeout, onTimeout);
+          return;
+        case 'delivery': {
+          // After we detached, arrivals are not ours: the peer releases them on the detach.
+          if (phase === 'detaching' || phase === 'done') return;
+          received++;
+          const m = new ReceivedMessage(e.delivery, link, () => {});
+          subscriber.next(m);
+          if ((opts.settle ?? 'auto') === 'auto' && !m.settled) m.accept();
+          if (received >= count) {
+            // All credit used: nothing is left on the link. Close it and complete.
+            phase = 'done';
+            if (timer !== undefined) clearTimeout(timer);
+            link.detach();
+            ctx.driver.flushSoon();
+            subscriber.complete();
+          }
+          return;
+        }
+        case 'link-flow':
+          if (phase === 'draining' && link.credit.credit === 0) {
+            phase = 'done';
+            if (timer !== undefined) clearTimeout(timer);
+            link.detach();
+            ctx.driver.flushSoon();
+            subscriber.complete();
+          }
+          return;
+        case 'link-detach':
+          if (phase === 'detaching' || phase === 'done') return complete();
+          phase = 'done';
+          if (timer !== undefined) clearTimeout(timer);
+          if (e.error !== undefined) subscriber.error(e.error);
+          else subscriber.complete();
+          return;
+        default:
+          return;
+      }
+    });
+    ctx.driver.flushSoon();
+    return () => {
+      if (timer !== undefined) clearTimeout(timer);
+      off();
+      if (link.state !== 'closed' && link.state !== 'detach-sent' && !ctx.closed()) {
+        link.detach();
+        ctx.driver.flushSoon();
+      }
+    };
+  });
+}

@@ -1,0 +1,164 @@
+/**
+ * Link handles for callers who want the link itself: its credit, delivery-count and available,
+ * explicit `addCredit` and `drain`. Subscribing attaches; unsubscribing detaches.
+ */
+import { Observable, Subject } from 'rxjs';
+import { string as amqpString } from '../codec/values.js';
+import { IllegalStateError } from '../engine/errors.js';
+import type { LinkState, ReceiverLink, SenderLink } from '../engine/link.js';
+import type { SessionContext } from './context.js';
+import { encodeMessage, type Message } from './message.js';
+import { linkName, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
+import type { Outcome } from './sender.js';
+import { AmqpError } from '../engine/errors.js';
+
+export interface ReceiverHandle {
+  readonly name: string;
+  readonly state: LinkState;
+  /** Credit outstanding (granted and not yet used). */
+  readonly credit: number;
+  readonly deliveryCount: number;
+  /** What the sender last said it could send. */
+  readonly available: number;
+  /** Every message arriving on this link; settle them yourself. */
+  readonly messages$: Observable<ReceivedMessage>;
+  addCredit(n: number): void;
+  /** Ask the sender to use or return all credit; resolves when it has answered. */
+  drain(): Promise<void>;
+}
+
+export interface SenderHandle {
+  readonly name: string;
+  readonly state: LinkState;
+  readonly credit: number;
+  readonly deliveryCount: number;
+  /** Whether a message can be sent right now (attached, with credit). */
+  readonly sendable: boolean;
+  /** Changes of credit: emits after each flow from the receiver. */
+  readonly credit$: Observable<number>;
+  /** Send one message at-least-once; resolves with its outcome. Needs credit (check `sendable`). */
+  send(message: Message): Promise<Outcome>;
+}
+
+export function attachReceiver(ctx: SessionContext, source: SourceSpec, opts: { readonly name?: string } = {}): Observable<ReceiverHandle> {
+  return new Observable<ReceiverHandle>((subscriber) => {
+    const address = typeof source === 'string' ? source : source.address;
+    const link: ReceiverLink = ctx.session.attachReceiver({
+      name: opts.name ?? linkName('receiver', address), source: sourceOf(source), target: { kind: 'target' },
+    });
+    const messages = new Subject<ReceivedMessage>();
+    let drainWaiters: (() => void)[] = [];
+    const handle: ReceiverHandle = {
+      name: link.name,
+      get state() { return link.state; },
+      get credit() { return link.credit.credit; },
+      get deliveryCount() { return link.credit.deliveryCount; },
+      get available() { return link.credit.available; },
+      messages$: messages.asObservable(),
+      addCredit: (n) => { link.addCredit(n); ctx.driver.flushSoon(); },
+      drain: () => new Promise<void>((resolve) => {
+        drainWaiters.push(resolve);
+        link.flow(link.credit.credit, true);
+        ctx.driver.flushSoon();
+      }),
+    };
+    const off = ctx.driver.onLink(link, (e) => {
+      switch (e.type) {
+        case 'link-attach':
+          if (e.link.remote?.source !== undefined) subscriber.next(handle);
+          return;
+        case 'delivery':
+          messages.next(new ReceivedMessage(e.delivery, link, () => {}));
+          return;
+        case 'link-flow':
+          if (link.credit.credit === 0 && drainWaiters.length > 0) {
+            const w = drainWaiters;
+            drainWaiters = [];
+            w.forEach((f) => f());
+          }
+          return;
+        case 'link-detach':
+          messages.complete();
+          if (e.error !== undefined) subscriber.error(e.error);
+          else subscriber.complete();
+          return;
+        default:
+          return;
+      }
+    });
+    ctx.driver.flushSoon();
+    return () => {
+      off();
+      messages.complete();
+      if (link.state !== 'closed' && link.state !== 'detach-sent' && !ctx.closed()) {
+        link.detach();
+        ctx.driver.flushSoon();
+      }
+    };
+  });
+}
+
+export function attachSender(ctx: SessionContext, target: string | null, opts: { readonly name?: string } = {}): Observable<SenderHandle> {
+  return new Observable<SenderHandle>((subscriber) => {
+    const link: SenderLink = ctx.session.attachSender({
+      name: opts.name ?? linkName('sender', target ?? 'anonymous'), source: { kind: 'source' },
+      target: { kind: 'target', address: target === null ? undefined : amqpString(target) },
+    });
+    const credit$ = new Subject<number>();
+    const pending = new Map<number, { resolve: (o: Outcome) => void; reject: (e: Error) => void; message: Message }>();
+    const handle: SenderHandle = {
+      name: link.name,
+      get state() { return link.state; },
+      get credit() { return link.credit.credit; },
+      get deliveryCount() { return link.credit.deliveryCount; },
+      get sendable() { return link.sendable; },
+      credit$: credit$.asObservable(),
+      send: (message) => new Promise<Outcome>((resolve, reject) => {
+        if (!link.sendable) return reject(new IllegalStateError(`link ${link.name} has no credit (state ${link.state})`));
+        const d = link.send(encodeMessage(message));
+        pending.set(d.id, { resolve, reject, message });
+        ctx.driver.flushSoon();
+      }),
+    };
+    const off = ctx.driver.onLink(link, (e) => {
+      switch (e.type) {
+        case 'link-attach':
+          if (e.link.remote?.target !== undefined) subscriber.next(handle);
+          return;
+        case 'link-flow':
+          credit$.next(link.credit.credit);
+          return;
+        case 'delivery-update': {
+          const p = pending.get(e.delivery.id);
+          if (p === undefined || !e.delivery.settled) return;
+          pending.delete(e.delivery.id);
+          const s = e.delivery.remoteState;
+          p.resolve(s?.kind === 'rejected'
+            ? { state: 'rejected', message: p.message, error: s.error === undefined ? undefined : AmqpError.fromRemote(s.error, 'delivery') }
+            : { state: s?.kind === 'accepted' ? 'accepted' : s?.kind === 'modified' ? 'modified' : 'released', message: p.message });
+          return;
+        }
+        case 'link-detach': {
+          const err = e.error ?? new IllegalStateError(`link ${link.name} detached before the outcome arrived`);
+          for (const p of pending.values()) p.reject(err);
+          pending.clear();
+          credit$.complete();
+          if (e.error !== undefined) subscriber.error(e.error);
+          else subscriber.complete();
+          return;
+        }
+        default:
+          return;
+      }
+    });
+    ctx.driver.flushSoon();
+    return () => {
+      off();
+      credit$.complete();
+      if (link.state !== 'closed' && link.state !== 'detach-sent' && !ctx.closed()) {
+        link.detach();
+        ctx.driver.flushSoon();
+      }
+    };
+  });
+}

@@ -1,0 +1,12 @@
+/** The reactive AMQP API. */
+export { connect, AmqpConnection, AmqpSession } from './connection.js';
+export type { AmqpConnectOptions, ConnectionState } from './connection.js';
+export { ReceivedMessage } from './receiver.js';
+export type { ReceiveOptions, SettleMode, SourceSpec, SourceOptions, ModifyOptions, RejectError } from './receiver.js';
+export type { FetchOptions } from './fetch.js';
+export { SendBufferOverflowError } from './sender.js';
+export type { SendOptions, Outcome, OutcomeState, Delivery } from './sender.js';
+export type { RequestOptions } from './request.js';
+export type { ReceiverHandle, SenderHandle } from './handles.js';
+export { encodeMessage, decodeMessage, MESSAGE_FIELDS } from './message.js';
+export type { Message, InboundMessage, MessageId, BodyType, PropertyMap } from './message.js';

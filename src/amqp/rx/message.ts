@@ -1,0 +1,271 @@
+/**
+ * The application's message: one flat object with camelCase AMQP field names (DESIGN.md), and its
+ * conversion to and from the message sections on the wire. Values use the native view
+ * (docs/TYPES.md); typed AmqpValues may be used anywhere a value goes, to pick an exact AMQP type.
+ */
+import { fromNative, toNative, type NativeInput, type NativeValue } from '../codec/native.js';
+import type { AmqpMap, AmqpValue } from '../codec/types.js';
+import { binary, string as amqpString, symbol, ulong } from '../codec/values.js';
+import type { Header, Properties } from '../frames/definitions.generated.js';
+import { decodeSections, encodeSections, type MessageBody, type MessageSections } from '../frames/sections.js';
+import { EncodeError } from '../../errors.js';
+
+/** message-id and correlation-id: string, ulong (number or bigint), uuid (typed) or binary. */
+export type MessageId = string | number | bigint | Uint8Array | AmqpValue;
+
+/** How the body travels: one amqp-value, data sections (bytes), or amqp-sequence sections. */
+export type BodyType = 'value' | 'data' | 'sequence';
+
+/** A map of annotations or properties in the native view (keys are strings). */
+export type PropertyMap = { readonly [key: string]: NativeInput };
+
+/** A message to send. Every field is optional; `body` is the payload. */
+export interface Message {
+  /**
+   * The payload. A Uint8Array is sent as a data section, anything else as an amqp-value (strings,
+   * numbers, objects, arrays, typed values). `bodyType` overrides: 'sequence' takes an array of
+   * arrays, 'data' a Uint8Array or an array of them.
+   */
+  readonly body?: NativeInput;
+  readonly bodyType?: BodyType;
+  // properties section
+  readonly messageId?: MessageId;
+  readonly userId?: Uint8Array;
+  readonly to?: string;
+  readonly subject?: string;
+  readonly replyTo?: string;
+  readonly correlationId?: MessageId;
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+  readonly absoluteExpiryTime?: Date;
+  readonly creationTime?: Date;
+  readonly groupId?: string;
+  readonly groupSequence?: number;
+  readonly replyToGroupId?: string;
+  // header section
+  readonly durable?: boolean;
+  readonly priority?: number;
+  /** Time to live in milliseconds. */
+  readonly ttl?: number;
+  readonly firstAcquirer?: boolean;
+  readonly deliveryCount?: number;
+  // maps
+  readonly applicationProperties?: PropertyMap;
+  readonly messageAnnotations?: PropertyMap;
+  readonly deliveryAnnotations?: PropertyMap;
+  readonly footer?: PropertyMap;
+}
+
+/** A message as received: the same fields, with values in their native view. */
+export interface InboundMessage {
+  readonly body: NativeValue | undefined;
+  readonly bodyType: BodyType | undefined;
+  readonly messageId?: NativeValue;
+  readonly userId?: Uint8Array;
+  readonly to?: string;
+  readonly subject?: string;
+  readonly replyTo?: string;
+  readonly correlationId?: NativeValue;
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+  readonly absoluteExpiryTime?: Date;
+  readonly creationTime?: Date;
+  readonly groupId?: string;
+  readonly groupSequence?: number;
+  readonly replyToGroupId?: string;
+  readonly durable?: boolean;
+  readonly priority?: number;
+  readonly ttl?: number;
+  readonly firstAcquirer?: boolean;
+  readonly deliveryCount?: number;
+  readonly applicationProperties?: { readonly [key: string]: NativeValue };
+  readonly messageAnnotations?: { readonly [key: string]: NativeValue };
+  readonly deliveryAnnotations?: { readonly [key: string]: NativeValue };
+  readonly footer?: { readonly [key: string]: NativeValue };
+}
+
+// ---------------------------------------------------------------------------------------------
+// outgoing
+
+const isTyped = (x: unknown): x is AmqpValue =>
+  typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && !(x instanceof Date) && 'type' in x && 'value' in x;
+
+function messageIdValue(id: MessageId, field: string): AmqpValue {
+  if (typeof id === 'string') return amqpString(id);
+  if (typeof id === 'number' || typeof id === 'bigint') {
+    try {
+      return ulong(id);
+    } catch {
+      throw new EncodeError(`${field} must be a non-negative 64-bit integer, a string, a uuid or bytes`);
+    }
+  }
+  if (id instanceof Uint8Array) return binary(id);
+  if (isTyped(id) && ['string', 'ulong', 'uuid', 'binary'].includes(id.type)) return id;
+  throw new EncodeError(`${field} must be a string, ulong, uuid or binary`);
+}
+
+const address = (s: string): AmqpValue => amqpString(s);
+const ms = (d: Date): bigint => BigInt(d.getTime());
+
+/** Maps whose keys are symbols on the wire (annotations, footer). */
+function symbolKeyed(m: PropertyMap): AmqpMap {
+  return { type: 'map', value: Object.entries(m).map(([k, v]) => [symbol(k), fromNative(v)] as const) };
+}
+
+/** application-properties: string keys, simple values (the specification forbids compound ones). */
+function stringKeyed(m: PropertyMap): AmqpMap {
+  return { type: 'map', value: Object.entries(m).map(([k, v]) => [amqpString(k), fromNative(v)] as const) };
+}
+
+function bodyOf(m: Message): MessageBody | undefined {
+  const b = m.body;
+  const type = m.bodyType ?? (b instanceof Uint8Array ? 'data' : 'value');
+  if (b === undefined && m.bodyType === undefined) return undefined;
+  switch (type) {
+    case 'data': {
+      const chunks = Array.isArray(b) ? b : [b];
+      if (!chunks.every((c) => c instanceof Uint8Array)) throw new EncodeError("bodyType 'data' needs a Uint8Array or an array of them");
+      return { kind: 'data', data: chunks as Uint8Array[] };
+    }
+    case 'sequence': {
+      if (!Array.isArray(b) || !b.every((s) => Array.isArray(s))) throw new EncodeError("bodyType 'sequence' needs an array of arrays");
+      return { kind: 'sequence', sequences: (b as NativeInput[][]).map((s) => s.map((x) => fromNative(x))) };
+    }
+    case 'value':
+      return { kind: 'value', value: fromNative(b) };
+  }
+}
+
+/** The sections a Message becomes. */
+export function toSections(m: Message): MessageSections {
+  const header: Omit<Header, 'kind'> | undefined =
+    m.durable === undefined && m.priority === undefined && m.ttl === undefined && m.firstAcquirer === undefined && m.deliveryCount === undefined
+      ? undefined
+      : { durable: m.durable, priority: m.priority, ttl: m.ttl, firstAcquirer: m.firstAcquirer, deliveryCount: m.deliveryCount };
+  const hasProps = m.messageId !== undefined || m.userId !== undefined || m.to !== undefined || m.subject !== undefined ||
+    m.replyTo !== undefined || m.correlationId !== undefined || m.contentType !== undefined || m.contentEncoding !== undefined ||
+    m.absoluteExpiryTime !== undefined || m.creationTime !== undefined || m.groupId !== undefined ||
+    m.groupSequence !== undefined || m.replyToGroupId !== undefined;
+  const properties: Omit<Properties, 'kind'> | undefined = hasProps ? {
+    messageId: m.messageId === undefined ? undefined : messageIdValue(m.messageId, 'messageId'),
+    userId: m.userId,
+    to: m.to === undefined ? undefined : address(m.to),
+    subject: m.subject,
+    replyTo: m.replyTo === undefined ? undefined : address(m.replyTo),
+    correlationId: m.correlationId === undefined ? undefined : messageIdValue(m.correlationId, 'correlationId'),
+    contentType: m.contentType,
+    contentEncoding: m.contentEncoding,
+    absoluteExpiryTime: m.absoluteExpiryTime === undefined ? undefined : ms(m.absoluteExpiryTime),
+    creationTime: m.creationTime === undefined ? undefined : ms(m.creationTime),
+    groupId: m.groupId,
+    groupSequence: m.groupSequence,
+    replyToGroupId: m.replyToGroupId,
+  } : undefined;
+  return {
+    header,
+    deliveryAnnotations: m.deliveryAnnotations === undefined ? undefined : symbolKeyed(m.deliveryAnnotations),
+    messageAnnotations: m.messageAnnotations === undefined ? undefined : symbolKeyed(m.messageAnnotations),
+    properties,
+    applicationProperties: m.applicationProperties === undefined ? undefined : stringKeyed(m.applicationProperties),
+    body: bodyOf(m),
+    footer: m.footer === undefined ? undefined : symbolKeyed(m.footer),
+  };
+}
+
+/** Encode a Message to the bytes of a transfer. */
+export function encodeMessage(m: Message): Uint8Array {
+  return encodeSections(toSections(m));
+}
+
+// ---------------------------------------------------------------------------------------------
+// incoming
+
+const addressText = (v: AmqpValue | undefined): string | undefined =>
+  v === undefined ? undefined : v.type === 'string' || v.type === 'symbol' ? v.value : String(toNative(v));
+
+const date = (v: bigint | undefined): Date | undefined => (v === undefined ? undefined : new Date(Number(v)));
+
+function mapView(m: AmqpMap | undefined): { readonly [key: string]: NativeValue } | undefined {
+  if (m === undefined) return undefined;
+  const out: { [key: string]: NativeValue } = {};
+  for (const [k, v] of m.value) {
+    const key = k.type === 'string' || k.type === 'symbol' ? k.value : String(toNative(k));
+    out[key] = toNative(v);
+  }
+  return out;
+}
+
+function bodyView(b: MessageBody | undefined): { body: NativeValue | undefined; bodyType: BodyType | undefined } {
+  if (b === undefined) return { body: undefined, bodyType: undefined };
+  switch (b.kind) {
+    case 'value': return { body: toNative(b.value), bodyType: 'value' };
+    case 'data': return { body: b.data.length === 1 ? b.data[0] : concat(b.data), bodyType: 'data' };
+    case 'sequence': return { body: b.sequences.map((s) => s.map((x) => toNative(x))), bodyType: 'sequence' };
+  }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+/** Decode transfer bytes to an InboundMessage (sections decode only as fields are read). */
+export function decodeMessage(payload: Uint8Array): InboundMessage {
+  return new InboundMessageView(payload);
+}
+
+/**
+ * Reads sections on first access: a consumer that only looks at the body never pays for the
+ * properties and annotations, and vice versa.
+ */
+export class InboundMessageView implements InboundMessage {
+  private readonly s;
+  private bodyCache: { body: NativeValue | undefined; bodyType: BodyType | undefined } | undefined;
+  constructor(payload: Uint8Array) {
+    this.s = decodeSections(payload);
+  }
+  private get b() { return (this.bodyCache ??= bodyView(this.s.body)); }
+  get body() { return this.b.body; }
+  get bodyType() { return this.b.bodyType; }
+  get messageId() { const v = this.s.properties?.messageId; return v === undefined ? undefined : toNative(v); }
+  get userId() { return this.s.properties?.userId; }
+  get to() { return addressText(this.s.properties?.to); }
+  get subject() { return this.s.properties?.subject; }
+  get replyTo() { return addressText(this.s.properties?.replyTo); }
+  get correlationId() { const v = this.s.properties?.correlationId; return v === undefined ? undefined : toNative(v); }
+  get contentType() { return this.s.properties?.contentType; }
+  get contentEncoding() { return this.s.properties?.contentEncoding; }
+  get absoluteExpiryTime() { return date(this.s.properties?.absoluteExpiryTime); }
+  get creationTime() { return date(this.s.properties?.creationTime); }
+  get groupId() { return this.s.properties?.groupId; }
+  get groupSequence() { return this.s.properties?.groupSequence; }
+  get replyToGroupId() { return this.s.properties?.replyToGroupId; }
+  get durable() { return this.s.header?.durable; }
+  get priority() { return this.s.header?.priority; }
+  get ttl() { return this.s.header?.ttl; }
+  get firstAcquirer() { return this.s.header?.firstAcquirer; }
+  get deliveryCount() { return this.s.header?.deliveryCount; }
+  get applicationProperties() { return mapView(this.s.applicationProperties); }
+  get messageAnnotations() { return mapView(this.s.messageAnnotations); }
+  get deliveryAnnotations() { return mapView(this.s.deliveryAnnotations); }
+  get footer() { return mapView(this.s.footer); }
+  /** The message in plain JSON-friendly form (all fields read). */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const k of MESSAGE_FIELDS) {
+      const v = (this as unknown as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = v;
+    }
+    return out;
+  }
+}
+
+/** Every field of the flat message, in the order of the sections. */
+export const MESSAGE_FIELDS = [
+  'durable', 'priority', 'ttl', 'firstAcquirer', 'deliveryCount', 'deliveryAnnotations', 'messageAnnotations',
+  'messageId', 'userId', 'to', 'subject', 'replyTo', 'correlationId', 'contentType', 'contentEncoding',
+  'absoluteExpiryTime', 'creationTime', 'groupId', 'groupSequence', 'replyToGroupId', 'applicationProperties',
+  'bodyType', 'body', 'footer',
+] as const;

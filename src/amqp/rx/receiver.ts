@@ -1,0 +1,209 @@
+/**
+ * `receive()`: an Observable of messages whose backpressure is AMQP link credit.
+ *
+ * - settle 'auto': each message is accepted right after the subscriber's `next` returns; credit is
+ *   topped back up to `credit` when it falls to `creditThreshold`.
+ * - settle 'manual': the subscriber settles. Credit is only given back as messages are settled, so
+ *   delivered-but-unsettled messages never exceed `credit`: a slow subscriber stops the broker.
+ * - `demand$`: pull mode; each number emitted grants that much credit, nothing else does.
+ */
+import { Observable, type Subscription } from 'rxjs';
+import { fromNative } from '../codec/native.js';
+import type { AmqpMap } from '../codec/types.js';
+import { string as amqpString, symbol } from '../codec/values.js';
+import { AmqpError, IllegalStateError } from '../engine/errors.js';
+import type { IncomingDelivery, ReceiverLink } from '../engine/link.js';
+import type { DeliveryState, Source } from '../frames/definitions.generated.js';
+import { InboundMessageView, type PropertyMap } from './message.js';
+import type { SessionContext } from './context.js';
+
+export type SettleMode = 'auto' | 'manual';
+
+/** Where to receive from: an address, or a full source description. */
+export type SourceSpec = string | SourceOptions;
+
+export interface SourceOptions {
+  readonly address?: string;
+  /** Ask the peer to create a node (reply-to queues); its address arrives in the attach. */
+  readonly dynamic?: boolean;
+  /** Filters by name, e.g. `{ 'selector': { descriptor: 'apache.org:selector-filter:string', value: "color = 'red'" } }`. */
+  readonly filter?: AmqpMap;
+  readonly durable?: 'none' | 'configuration' | 'unsettled-state';
+  readonly expiryPolicy?: 'link-detach' | 'session-end' | 'connection-close' | 'never';
+  /** 'copy' browses a queue instead of consuming it. */
+  readonly distributionMode?: 'move' | 'copy';
+  readonly capabilities?: readonly string[];
+}
+
+export interface ReceiveOptions {
+  /** Credit window (default 100). */
+  readonly credit?: number;
+  /** Top up when outstanding credit falls to this (auto mode; default credit / 2). */
+  readonly creditThreshold?: number;
+  readonly settle?: SettleMode;
+  /** Pull mode: each value grants that much credit. */
+  readonly demand$?: Observable<number>;
+  /** Link name (default: generated). Durable subscriptions need a stable name. */
+  readonly name?: string;
+  /** Refuse messages larger than this many bytes (the link detaches with message-size-exceeded). */
+  readonly maxMessageSize?: number;
+}
+
+/** Options of `modify()`: the `modified` outcome (section 3.4.5). */
+export interface ModifyOptions {
+  readonly deliveryFailed?: boolean;
+  readonly undeliverableHere?: boolean;
+  readonly messageAnnotations?: PropertyMap;
+}
+
+/** Error details for `reject()`. */
+export interface RejectError {
+  readonly condition: string;
+  readonly description?: string;
+}
+
+/** A received message plus its settlement. */
+export class ReceivedMessage extends InboundMessageView {
+  constructor(
+    private readonly delivery: IncomingDelivery,
+    private readonly link: ReceiverLink,
+    private readonly onSettled: (m: ReceivedMessage) => void,
+  ) {
+    super(delivery.payload);
+  }
+
+  /** The link this message arrived on. */
+  get linkName(): string { return this.link.name; }
+  get deliveryId(): number { return this.delivery.id; }
+  get deliveryTag(): Uint8Array { return this.delivery.tag; }
+  /** Settled: by us, or pre-settled by the sender (at-most-once). */
+  get settled(): boolean { return this.delivery.settled; }
+
+  accept(): void { this.settle({ kind: 'accepted' }); }
+  /** Reject: the message is invalid and must not be redelivered (dead-lettered by most brokers). */
+  reject(error?: RejectError): void {
+    this.settle({ kind: 'rejected', error: error === undefined ? undefined : { kind: 'error', condition: error.condition, description: error.description } });
+  }
+  /** Release: not processed; the broker may redeliver it, to us or another consumer. */
+  release(): void { this.settle({ kind: 'released' }); }
+  modify(o: ModifyOptions = {}): void {
+    this.settle({
+      kind: 'modified', deliveryFailed: o.deliveryFailed, undeliverableHere: o.undeliverableHere,
+      messageAnnotations: o.messageAnnotations === undefined ? undefined
+        : { type: 'map', value: Object.entries(o.messageAnnotations).map(([k, v]) => [symbol(k), fromNative(v)] as const) },
+    });
+  }
+
+  private settle(state: DeliveryState): void {
+    if (this.delivery.settled) throw new IllegalStateError(`message ${this.delivery.id} on ${this.link.name} is already settled`);
+    this.link.settle(this.delivery, state);
+    this.onSettled(this);
+  }
+}
+
+export function sourceOf(spec: SourceSpec): Source {
+  const o: SourceOptions = typeof spec === 'string' ? { address: spec } : spec;
+  return {
+    kind: 'source',
+    address: o.address === undefined ? undefined : amqpString(o.address),
+    dynamic: o.dynamic,
+    filter: o.filter,
+    durable: o.durable,
+    expiryPolicy: o.expiryPolicy,
+    distributionMode: o.distributionMode,
+    capabilities: o.capabilities,
+  };
+}
+
+let linkCounter = 0;
+const INSTANCE = Math.random().toString(36).slice(2, 8);
+/** Link names unique across processes: brokers key links (and durable state) by name. */
+export const linkName = (role: string, address: string | undefined): string =>
+  `rx-mq-${role}-${address ?? 'dynamic'}-${INSTANCE}-${++linkCounter}`;
+
+/**
+ * The receive Observable. Attaches on subscribe, detaches on unsubscribe; a remote detach with an
+ * error becomes an error notification, a clean one completes.
+ */
+export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOptions = {}): Observable<ReceivedMessage> {
+  const credit = opts.credit ?? 100;
+  const threshold = opts.creditThreshold ?? Math.floor(credit / 2);
+  const settleMode = opts.settle ?? 'auto';
+  if (!Number.isInteger(credit) || credit < 1) throw new RangeError('credit must be a positive integer');
+  return new Observable<ReceivedMessage>((subscriber) => {
+    const address = typeof source === 'string' ? source : source.address;
+    let link: ReceiverLink;
+    try {
+      link = ctx.session.attachReceiver({
+        name: opts.name ?? linkName('receiver', address), source: sourceOf(source), target: { kind: 'target' },
+        sndSettleMode: 'unsettled', rcvSettleMode: 'first', maxMessageSize: opts.maxMessageSize,
+      });
+    } catch (e) {
+      subscriber.error(e);
+      return undefined;
+    }
+    let unsettled = 0;
+    let demandSub: Subscription | undefined;
+    let done = false;
+
+    // Manual mode: credit + unsettled never exceeds `credit`.
+    const refill = (): void => {
+      if (done || opts.demand$ !== undefined || link.state !== 'attached') return;
+      const window = credit - unsettled;
+      const current = link.credit.credit;
+      if (settleMode === 'auto') {
+        if (current <= threshold) link.flow(credit);
+      } else if (window - current >= Math.max(1, credit - threshold) || (window > 0 && current === 0 && unsettled === 0)) {
+        link.flow(window);
+      }
+      ctx.driver.flushSoon();
+    };
+    const onSettled = (): void => {
+      unsettled--;
+      refill();
+    };
+
+    const off = ctx.driver.onLink(link, (e) => {
+      switch (e.type) {
+        case 'link-attach':
+          if (e.link.remote?.source === undefined) return; // refused: the detach with the reason follows
+          if (opts.demand$ !== undefined) {
+            demandSub = opts.demand$.subscribe({
+              next: (n) => { if (link.state === 'attached' && n > 0) { link.addCredit(n); ctx.driver.flushSoon(); } },
+              error: (err) => subscriber.error(err),
+            });
+          } else {
+            link.flow(credit);
+          }
+          return;
+        case 'delivery': {
+          const m = new ReceivedMessage(e.delivery, link, onSettled);
+          if (!e.delivery.remoteSettled) unsettled++;
+          subscriber.next(m);
+          if (settleMode === 'auto' && !m.settled && link.state !== 'closed') m.accept();
+          if (settleMode === 'auto' || e.delivery.remoteSettled) refill();
+          return;
+        }
+        case 'link-detach':
+          done = true;
+          if (e.error !== undefined) subscriber.error(e.error);
+          else subscriber.complete();
+          return;
+        default:
+          return;
+      }
+    });
+    ctx.driver.flushSoon();
+    return () => {
+      done = true;
+      off();
+      demandSub?.unsubscribe();
+      if (link.state !== 'closed' && link.state !== 'detach-sent' && !ctx.closed()) {
+        link.detach();
+        ctx.driver.flushSoon();
+      }
+    };
+  });
+}
+
+export { AmqpError };

@@ -1,0 +1,201 @@
+/**
+ * `send()`: an operator mapping messages to their settlement outcomes. It attaches on subscribe,
+ * transmits only with link credit, buffers at most `bufferSize` messages (overflow is a typed
+ * error, never silent growth), completes once the upstream completed and every outcome is in, and
+ * detaches on unsubscribe. Rejected, released and modified are values, not errors.
+ */
+import { Observable, type OperatorFunction, type Subscription } from 'rxjs';
+import { toNative, type NativeValue } from '../codec/native.js';
+import { string as amqpString } from '../codec/values.js';
+import { AmqpError, IllegalStateError } from '../engine/errors.js';
+import type { OutgoingDelivery, SenderLink } from '../engine/link.js';
+import type { Target } from '../frames/definitions.generated.js';
+import { RxMqError } from '../../errors.js';
+import type { SessionContext } from './context.js';
+import { encodeMessage, type Message } from './message.js';
+import { linkName } from './receiver.js';
+
+/** at-least-once: unsettled, the outcome comes from the receiver; at-most-once: pre-settled. */
+export type Delivery = 'at-least-once' | 'at-most-once';
+
+export interface SendOptions {
+  /** A fixed mode, or a choice per message (the link then negotiates 'mixed'). Default at-least-once. */
+  readonly delivery?: Delivery | ((m: Message) => Delivery);
+  /** Most messages waiting for credit before the operator errors (default 1000). */
+  readonly bufferSize?: number;
+  /** Give messages without a messageId a random uuid string (default true). */
+  readonly messageIds?: boolean;
+  /** Defaults applied to messages that do not set them. */
+  readonly durable?: boolean;
+  readonly ttl?: number;
+  readonly priority?: number;
+  readonly name?: string;
+}
+
+export type OutcomeState = 'accepted' | 'rejected' | 'released' | 'modified' | 'sent';
+
+/** What became of a message. */
+export interface Outcome {
+  readonly state: OutcomeState;
+  readonly message: Message;
+  /** rejected: the receiver's error. */
+  readonly error?: AmqpError;
+  /** modified: */
+  readonly deliveryFailed?: boolean;
+  readonly undeliverableHere?: boolean;
+  readonly messageAnnotations?: { readonly [key: string]: NativeValue };
+}
+
+/** More messages arrived than the send buffer holds while waiting for credit. */
+export class SendBufferOverflowError extends RxMqError {
+  constructor(readonly bufferSize: number) {
+    super(`send buffer full: ${bufferSize} messages are waiting for link credit; slow the producer (e.g. concatMap) or raise bufferSize`);
+  }
+}
+
+const uuid = (): string => globalThis.crypto.randomUUID();
+
+function withDefaults(m: Message, o: SendOptions): Message {
+  const needsId = (o.messageIds ?? true) && m.messageId === undefined;
+  if (!needsId && o.durable === undefined && o.ttl === undefined && o.priority === undefined) return m;
+  return {
+    ...m,
+    messageId: m.messageId ?? (needsId ? uuid() : undefined),
+    durable: m.durable ?? o.durable,
+    ttl: m.ttl ?? o.ttl,
+    priority: m.priority ?? o.priority,
+  };
+}
+
+function outcomeOf(d: OutgoingDelivery, message: Message): Outcome {
+  const s = d.remoteState;
+  switch (s?.kind) {
+    case 'accepted': return { state: 'accepted', message };
+    case 'rejected':
+      return {
+        state: 'rejected', message,
+        error: s.error === undefined ? undefined : AmqpError.fromRemote(s.error, 'delivery'),
+      };
+    case 'modified':
+      return {
+        state: 'modified', message, deliveryFailed: s.deliveryFailed, undeliverableHere: s.undeliverableHere,
+        messageAnnotations: s.messageAnnotations === undefined ? undefined : toNative(s.messageAnnotations) as { [key: string]: NativeValue },
+      };
+    // A receiver that settles without a state leaves the outcome to the default: released.
+    default: return { state: 'released', message };
+  }
+}
+
+/**
+ * @param target the address to send to, or null for the peer's anonymous relay, where each
+ *   message's `to` names its destination.
+ */
+export function send(ctx: () => Observable<SessionContext>, target: string | null, opts: SendOptions = {}): OperatorFunction<Message, Outcome> {
+  const bufferSize = opts.bufferSize ?? 1000;
+  const mode = opts.delivery ?? 'at-least-once';
+  const sndSettleMode = typeof mode === 'function' ? 'mixed' : mode === 'at-most-once' ? 'settled' : 'unsettled';
+  return (source) => new Observable<Outcome>((subscriber) => {
+    let link: SenderLink | undefined;
+    let context: SessionContext | undefined;
+    let upstream: Subscription | undefined;
+    let off: (() => void) | undefined;
+    const queue: Message[] = [];
+    let upstreamDone = false;
+    let inFlight = 0;
+    let finished = false;
+
+    const finish = (err?: unknown): void => {
+      if (finished) return;
+      finished = true;
+      if (err !== undefined) subscriber.error(err);
+      else subscriber.complete();
+    };
+    const maybeComplete = (): void => {
+      if (upstreamDone && queue.length === 0 && inFlight === 0) finish();
+    };
+    const pump = (): void => {
+      if (link === undefined || context === undefined || finished) return;
+      let sent = false;
+      while (queue.length > 0 && link.sendable) {
+        const m = queue.shift() as Message;
+        const presettled = (typeof mode === 'function' ? mode(m) : mode) === 'at-most-once';
+        let bytes: Uint8Array;
+        try {
+          bytes = encodeMessage(m);
+        } catch (e) {
+          return finish(e);
+        }
+        link.send(bytes, { settled: presettled, context: m });
+        sent = true;
+        if (presettled) subscriber.next({ state: 'sent', message: m });
+        else inFlight++;
+      }
+      if (link.drainRequested && queue.length === 0) {
+        link.drained();
+        sent = true;
+      }
+      if (sent) context.driver.flushSoon();
+      maybeComplete();
+    };
+
+    const sessionSub = ctx().subscribe({
+      next: (c) => {
+        if (context !== undefined) return;
+        context = c;
+        const address = target ?? undefined;
+        const t: Target = { kind: 'target', address: address === undefined ? undefined : amqpString(address) };
+        try {
+          link = c.session.attachSender({
+            name: opts.name ?? linkName('sender', address ?? 'anonymous'), source: { kind: 'source' }, target: t,
+            sndSettleMode, rcvSettleMode: 'first',
+          });
+        } catch (e) {
+          return finish(e);
+        }
+        const l = link;
+        off = c.driver.onLink(l, (e) => {
+          switch (e.type) {
+            case 'link-attach':
+              if (e.link.remote?.target === undefined) return; // refused: the detach follows
+              return pump();
+            case 'link-flow':
+              return pump();
+            case 'delivery-update':
+              if (!e.delivery.settled) return;
+              inFlight--;
+              subscriber.next(outcomeOf(e.delivery, e.delivery.context as Message));
+              return maybeComplete();
+            case 'link-detach':
+              return finish(e.error ?? new IllegalStateError(`link ${l.name} to ${target ?? 'anonymous relay'} was detached by the peer`));
+            default:
+              return;
+          }
+        });
+        c.driver.flushSoon();
+        upstream = source.subscribe({
+          next: (m) => {
+            if (queue.length >= bufferSize) return finish(new SendBufferOverflowError(bufferSize));
+            if (target === null && m.to === undefined) return finish(new IllegalStateError('a message sent through the anonymous relay needs `to`'));
+            queue.push(withDefaults(m, opts));
+            pump();
+          },
+          error: (e) => finish(e),
+          complete: () => { upstreamDone = true; maybeComplete(); },
+        });
+      },
+      error: (e) => finish(e),
+      complete: () => { if (!finished) finish(new IllegalStateError('the session ended before the sender finished')); },
+    });
+
+    return () => {
+      finished = true;
+      upstream?.unsubscribe();
+      off?.();
+      sessionSub.unsubscribe();
+      if (link !== undefined && context !== undefined && !context.closed() && link.state !== 'closed' && link.state !== 'detach-sent') {
+        link.detach();
+        context.driver.flushSoon();
+      }
+    };
+  });
+}
