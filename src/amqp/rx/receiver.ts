@@ -62,8 +62,14 @@ export interface RejectError {
   readonly description?: string;
 }
 
-/** A received message plus its settlement. */
+/**
+ * A received message plus its settlement. `accept`/`reject`/`release`/`modify` settle it once;
+ * for a message the sender pre-settled (at-most-once) nothing goes on the wire, but the call still
+ * marks it processed, which is what returns its credit in manual mode.
+ */
 export class ReceivedMessage extends InboundMessageView {
+  private done = false;
+
   constructor(
     private readonly delivery: IncomingDelivery,
     private readonly link: ReceiverLink,
@@ -76,8 +82,10 @@ export class ReceivedMessage extends InboundMessageView {
   get linkName(): string { return this.link.name; }
   get deliveryId(): number { return this.delivery.id; }
   get deliveryTag(): Uint8Array { return this.delivery.tag; }
-  /** Settled: by us, or pre-settled by the sender (at-most-once). */
-  get settled(): boolean { return this.delivery.settled; }
+  /** Whether the application (or auto mode) has settled it. */
+  get settled(): boolean { return this.done; }
+  /** The sender settled it before sending (at-most-once): no outcome is expected. */
+  get presettled(): boolean { return this.delivery.remoteSettled; }
 
   accept(): void { this.settle({ kind: 'accepted' }); }
   /** Reject: the message is invalid and must not be redelivered (dead-lettered by most brokers). */
@@ -95,8 +103,9 @@ export class ReceivedMessage extends InboundMessageView {
   }
 
   private settle(state: DeliveryState): void {
-    if (this.delivery.settled) throw new IllegalStateError(`message ${this.delivery.id} on ${this.link.name} is already settled`);
-    this.link.settle(this.delivery, state);
+    if (this.done) throw new IllegalStateError(`message ${this.delivery.id} on ${this.link.name} is already settled`);
+    this.done = true;
+    if (!this.delivery.settled) this.link.settle(this.delivery, state);
     this.onSettled(this);
   }
 }
@@ -177,11 +186,11 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
           }
           return;
         case 'delivery': {
+          // Counted until the application settles it, pre-settled or not: that is the bound.
+          unsettled++;
           const m = new ReceivedMessage(e.delivery, link, onSettled);
-          if (!e.delivery.remoteSettled) unsettled++;
           subscriber.next(m);
           if (settleMode === 'auto' && !m.settled && link.state !== 'closed') m.accept();
-          if (settleMode === 'auto' || e.delivery.remoteSettled) refill();
           return;
         }
         case 'link-detach':
