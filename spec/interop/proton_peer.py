@@ -5,6 +5,7 @@ Prints READY when listening."""
 import collections
 import sys
 
+from proton import Delivery
 from proton.handlers import MessagingHandler
 from proton.reactor import Container
 
@@ -48,9 +49,20 @@ class Peer(MessagingHandler):
                     links.remove(link)
 
     def on_message(self, event):
-        address = event.link.remote_target.address
+        # A link with no target is an anonymous relay: the message's `to` names the node.
+        address = event.link.remote_target.address or event.message.address
         if event.message.subject == "reject-me":
             self.reject(event.delivery)
+            return
+        if event.message.subject == "release-me":
+            self.release(event.delivery, delivered=False)
+            return
+        if event.message.subject == "modify-me":
+            delivery = event.delivery
+            delivery.local.failed = True
+            delivery.local.undeliverable = True
+            delivery.update(Delivery.MODIFIED)
+            delivery.settle()
             return
         self.queues[address].append(event.message)
         self.accept(event.delivery)

@@ -174,6 +174,9 @@ export class Connection implements SessionHost {
   // --- SessionHost ---------------------------------------------------------------------------
 
   writeFrame(channel: number, p: Performative | SaslFrameBody, payload?: Uint8Array): void {
+    // Nothing may follow a close (section 2.4.3): a session ending or link detaching as the
+    // connection closes is implied by the close itself.
+    if ((this.state === 'close-sent' || this.state === 'closed') && p.kind !== 'close') return;
     writeFrame(this.out, channel, p, payload);
     if (this.options.trace !== undefined) this.traceFrame('->', channel, p, payload);
   }

@@ -107,8 +107,16 @@ export function send(ctx: () => Observable<SessionContext>, target: string | nul
     const finish = (err?: unknown): void => {
       if (finished) return;
       finished = true;
+      // Detach before telling downstream, which may close the session or connection right away.
+      detach();
       if (err !== undefined) subscriber.error(err);
       else subscriber.complete();
+    };
+    const detach = (): void => {
+      if (link !== undefined && context !== undefined && !context.closed() && link.state !== 'closed' && link.state !== 'detach-sent') {
+        link.detach();
+        context.driver.flushSoon();
+      }
     };
     const maybeComplete = (): void => {
       if (upstreamDone && queue.length === 0 && inFlight === 0) finish();
@@ -191,11 +199,8 @@ export function send(ctx: () => Observable<SessionContext>, target: string | nul
       finished = true;
       upstream?.unsubscribe();
       off?.();
+      detach();
       sessionSub.unsubscribe();
-      if (link !== undefined && context !== undefined && !context.closed() && link.state !== 'closed' && link.state !== 'detach-sent') {
-        link.detach();
-        context.driver.flushSoon();
-      }
     };
   });
 }

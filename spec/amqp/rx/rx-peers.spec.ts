@@ -1,0 +1,244 @@
+/**
+ * The reactive API against independent peers: rhea (cold/teardown semantics), the Qpid Proton C
+ * example broker (credit as backpressure), a Qpid Proton Python peer (outcomes, drain, request/
+ * reply over a dynamic node) and RabbitMQ 3.10 (fetch without drain, typed errors).
+ */
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo, Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import rhea from 'rhea';
+import {
+  EMPTY, Subject, firstValueFrom, from, lastValueFrom, map, mergeMap, range, switchMap, take, tap, timer, toArray,
+} from 'rxjs';
+import {
+  AmqpError, AuthenticationError, SendBufferOverflowError, TimeoutError, connect, type AmqpConnection, type Message,
+} from '../../../src/amqp/index.js';
+import { freePort, startPythonPeer, type PythonPeer } from '../../support/python-peer.js';
+
+const RABBIT = { url: 'amqp://guest:guest@127.0.0.1:5672', hostname: 'localhost' };
+const PROTON_C = { url: 'amqp://127.0.0.1:5673', sasl: false as const };
+const unique = (p: string): string => `${p}-${randomUUID()}`;
+
+/** Run `f` with an open connection and close it afterwards. */
+function withConnection<T>(opts: Parameters<typeof connect>[0], f: (c: AmqpConnection) => Promise<T>): Promise<T> {
+  return firstValueFrom(connect(opts).pipe(switchMap((c) => from(f(c))), take(1)));
+}
+
+/** A synchronous array upstream needs a buffer that holds it all (the operator's bound is explicit). */
+const sendAll = (c: AmqpConnection, address: string, messages: readonly Message[]) =>
+  lastValueFrom(from(messages).pipe(c.send(address, { bufferSize: Math.max(1000, messages.length) }), toArray()));
+
+describe('amqp/rx against independent peers', function () {
+  this.timeout(60_000);
+
+  describe('cold connections and graceful teardown (rhea)', () => {
+    let container: rhea.Container;
+    let server: Server;
+    let port: number;
+    const events: string[] = [];
+    beforeEach(async () => {
+      events.length = 0;
+      container = rhea.create_container({ id: 'rhea-rx' });
+      container.on('connection_open', () => events.push('open'));
+      container.on('connection_close', () => events.push('close'));
+      container.on('receiver_open', () => events.push('link-attach'));
+      container.on('receiver_close', () => events.push('link-detach'));
+      server = container.listen({ port: 0, host: '127.0.0.1' }) as unknown as Server;
+      await new Promise<void>((r) => server.once('listening', () => r()));
+      port = (server.address() as AddressInfo).port;
+    });
+    afterEach(() => server.close());
+
+    it('touches nothing before subscribe, and closes with a close frame on unsubscribe', async () => {
+      const conn$ = connect({ url: `amqp://127.0.0.1:${port}`, sasl: false });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(events).to.deep.equal([]);
+      const sub = conn$.subscribe();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(events).to.deep.equal(['open']);
+      sub.unsubscribe();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(events).to.deep.equal(['open', 'close']);
+    });
+
+    it('attaches a sender on subscribe and detaches it when the operator completes', async () => {
+      const outcomes = await lastValueFrom(connect({ url: `amqp://127.0.0.1:${port}`, sasl: false }).pipe(
+        switchMap((c) => from([{ body: 'a' }, { body: 'b' }]).pipe(c.send('q'), toArray())),
+        take(1),
+      ));
+      expect(outcomes.map((o) => o.state)).to.deep.equal(['accepted', 'accepted']);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(events).to.include.members(['link-attach', 'link-detach']);
+    });
+  });
+
+  describe('credit is the backpressure (Qpid Proton C broker)', () => {
+    it('never holds more than `credit` unsettled messages under mergeMap(slowWork, 100) over 5,000', async () => {
+      const q = unique('credit');
+      const N = 5000;
+      let inFlight = 0;
+      let maxInFlight = 0;
+      const got = await withConnection(PROTON_C, async (c) => {
+        await sendAll(c, q, Array.from({ length: N }, (_, i) => ({ body: i })));
+        return lastValueFrom(c.receive(q, { credit: 10, settle: 'manual' }).pipe(
+          tap(() => { inFlight++; maxInFlight = Math.max(maxInFlight, inFlight); }),
+          mergeMap((m) => timer(Math.random() < 0.1 ? 2 : 0).pipe(map(() => { inFlight--; m.accept(); return m.body as number; })), 100),
+          take(N),
+          toArray(),
+        ));
+      });
+      expect(got).to.have.length(N);
+      expect(new Set(got).size).to.equal(N);
+      expect(maxInFlight).to.equal(10);
+    });
+
+    it('keeps the rest at the broker while a slow subscriber works (bounded client memory)', async () => {
+      const q = unique('slow');
+      await withConnection(PROTON_C, async (c) => {
+        await sendAll(c, q, Array.from({ length: 2000 }, (_, i) => ({ body: i })));
+        let delivered = 0;
+        const processed = await lastValueFrom(c.receive(q, { credit: 20, settle: 'manual' }).pipe(
+          tap(() => { delivered++; }),
+          mergeMap((m) => timer(1).pipe(map(() => { m.accept(); return 1; })), 1000),
+          take(200),
+          toArray(),
+        ));
+        expect(processed).to.have.length(200);
+        // However willing mergeMap is, only credit's worth ever left the broker beyond what was processed.
+        expect(delivered).to.be.at.most(200 + 20);
+      });
+    });
+
+    it('pull mode: demand$ grants exactly what it emits', async () => {
+      const q = unique('demand');
+      await withConnection(PROTON_C, async (c) => {
+        await sendAll(c, q, Array.from({ length: 20 }, (_, i) => ({ body: i })));
+        const demand$ = new Subject<number>();
+        const seen: number[] = [];
+        const sub = c.receive(q, { demand$, settle: 'manual' }).subscribe((m) => { seen.push(m.body as number); m.accept(); });
+        await new Promise((r) => setTimeout(r, 200));
+        expect(seen).to.deep.equal([]);
+        demand$.next(3);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(seen).to.deep.equal([0, 1, 2]);
+        demand$.next(2);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(seen).to.deep.equal([0, 1, 2, 3, 4]);
+        sub.unsubscribe();
+      });
+    });
+  });
+
+  describe('Qpid Proton Python peer', () => {
+    let peer: PythonPeer;
+    let url: string;
+    before(async () => {
+      const port = await freePort();
+      peer = await startPythonPeer(fileURLToPath(new URL('../../interop/proton_peer.py', import.meta.url)), [String(port)]);
+      url = `amqp://127.0.0.1:${port}`;
+    });
+    after(() => peer.stop());
+
+    it('maps every outcome to a value: accepted, rejected, released, modified', async () => {
+      const outcomes = await withConnection({ url, sasl: {} }, (c) => sendAll(c, unique('outcomes'), [
+        { body: 1 }, { body: 2, subject: 'reject-me' }, { body: 3, subject: 'release-me' }, { body: 4, subject: 'modify-me' },
+      ]));
+      const byBody = new Map(outcomes.map((o) => [o.message.body, o]));
+      expect(byBody.get(1)?.state).to.equal('accepted');
+      expect(byBody.get(2)?.state).to.equal('rejected');
+      expect(byBody.get(3)?.state).to.equal('released');
+      expect(byBody.get(4)).to.deep.include({ state: 'modified', deliveryFailed: true, undeliverableHere: true });
+    });
+
+    it('fetch with drain: completes with what is there, credit drained', async () => {
+      const q = unique('fetch-drain');
+      const got = await withConnection({ url, sasl: {} }, async (c) => {
+        await sendAll(c, q, [{ body: 'x' }, { body: 'y' }]);
+        const t0 = Date.now();
+        const ms = await lastValueFrom(c.fetch(q, { count: 5, timeout: 300 }).pipe(map((m) => m.body), toArray()));
+        return { ms, elapsed: Date.now() - t0 };
+      });
+      expect(got.ms).to.deep.equal(['x', 'y']);
+    });
+
+    it('request/reply over a dynamic reply-to node, many in flight', async () => {
+      const service = unique('service');
+      const replies = await withConnection({ url, sasl: {} }, async (c) => {
+        // A responder on the same connection: answers each request to its replyTo.
+        const responder = c.receive(service).pipe(
+          map((m): Message => ({ to: m.replyTo, correlationId: m.messageId as string, body: `echo:${String(m.body)}` })),
+          c.send(null),
+        ).subscribe();
+        try {
+          return await lastValueFrom(range(0, 20).pipe(
+            mergeMap((i) => c.request(service, { body: i }, { timeout: 5000 }).pipe(map((r) => r.body)), 20),
+            toArray(),
+          ));
+        } finally {
+          responder.unsubscribe();
+        }
+      });
+      expect([...replies].sort()).to.deep.equal(Array.from({ length: 20 }, (_, i) => `echo:${i}`).sort());
+    });
+
+    it('a request with no responder times out with a TimeoutError', async () => {
+      const err = await withConnection({ url, sasl: {} }, (c) =>
+        lastValueFrom(c.request(unique('nobody'), { body: 1 }, { timeout: 300 })).then(() => undefined, (e: unknown) => e));
+      expect(err).to.be.instanceOf(TimeoutError);
+    });
+  });
+
+  describe('RabbitMQ 3.10', () => {
+    it('fetch: exactly count when available; empty and partial fetches leave no credit behind', async () => {
+      const q = `/queue/${unique('fetch')}`;
+      await withConnection(RABBIT, async (c) => {
+        await sendAll(c, q, Array.from({ length: 7 }, (_, i) => ({ body: i })));
+        const first = await lastValueFrom(c.fetch(q, { count: 5, timeout: 2000 }).pipe(map((m) => m.body), toArray()));
+        expect(first).to.deep.equal([0, 1, 2, 3, 4]);
+        const partial = await lastValueFrom(c.fetch(q, { count: 5, timeout: 300 }).pipe(map((m) => m.body), toArray()));
+        expect(partial).to.deep.equal([5, 6]);
+        const empty = await lastValueFrom(c.fetch(q, { count: 5, timeout: 300 }).pipe(toArray()));
+        expect(empty).to.deep.equal([]);
+        // No credit was left on any link: a new message waits in the queue for the next fetch.
+        await sendAll(c, q, [{ body: 'later' }]);
+        await new Promise((r) => setTimeout(r, 200));
+        const later = await lastValueFrom(c.fetch(q, { count: 1, timeout: 2000 }).pipe(map((m) => m.body), toArray()));
+        expect(later).to.deep.equal(['later']);
+      });
+    });
+
+    it('errors a receiver on an unknown address with amqp:not-found', async () => {
+      const err = await withConnection(RABBIT, (c) =>
+        lastValueFrom(c.receive(`/amq/queue/${unique('missing')}`)).then(() => undefined, (e: unknown) => e));
+      expect(err).to.be.instanceOf(AmqpError);
+      expect((err as AmqpError).condition).to.equal('amqp:not-found');
+    });
+
+    it('errors connect() with AuthenticationError on a wrong password', async () => {
+      const err = await firstValueFrom(connect({ ...RABBIT, url: 'amqp://guest:wrong@127.0.0.1:5672' })).then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(AuthenticationError);
+    });
+
+    it('overflowing the send buffer is a typed error, not silent growth', async () => {
+      const err = await withConnection(RABBIT, (c) =>
+        lastValueFrom(range(0, 100).pipe(map((i) => ({ body: i })), c.send(`/queue/${unique('overflow')}`, { bufferSize: 10 })))
+          .then(() => undefined, (e: unknown) => e));
+      expect(err).to.be.instanceOf(SendBufferOverflowError);
+    });
+
+    it('at-most-once sends report "sent" and arrive', async () => {
+      const q = `/queue/${unique('amo')}`;
+      await withConnection(RABBIT, async (c) => {
+        const got = c.receive(q).pipe(take(3), map((m) => m.body), toArray());
+        const received = lastValueFrom(got);
+        await new Promise((r) => setTimeout(r, 200));
+        const outs = await lastValueFrom(from([{ body: 1 }, { body: 2 }, { body: 3 }]).pipe(c.send(q, { delivery: 'at-most-once' }), toArray()));
+        expect(outs.map((o) => o.state)).to.deep.equal(['sent', 'sent', 'sent']);
+        expect(await received).to.deep.equal([1, 2, 3]);
+      });
+    });
+  });
+});
+
+export { EMPTY };
