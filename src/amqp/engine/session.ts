@@ -102,11 +102,13 @@ export class Session implements LinkHost {
     this.state = this.state === 'begin-received' ? 'mapped' : 'begin-sent';
   }
 
+  /** End the session; its links end with it (their owners get link-detach events). */
   end(error?: AmqpError): void {
     if (this.state === 'end-sent' || this.state === 'ended') return;
     this.flushDispositions();
     this.host.writeFrame(this.channel, { kind: 'end', error: error?.toErrorInfo() });
     this.state = 'end-sent';
+    this.closeLinks();
   }
 
   /** Create a sender link and send its attach. */
@@ -128,6 +130,7 @@ export class Session implements LinkHost {
   // --- LinkHost ------------------------------------------------------------------------------
 
   writeFrame(p: Attach | Detach | Transfer, payload?: Uint8Array): void {
+    if (p.kind === 'detach') this.flushDispositions(); // settle what the link received before it goes
     if (p.kind === 'transfer') {
       if (this.held.length > 0 || !this.window.canSend()) {
         this.held.push({ performative: p, payload: payload ?? EMPTY });
@@ -328,8 +331,8 @@ export class Session implements LinkHost {
 
   private failSession(condition: string, description: string): void {
     const error = new AmqpError(condition, description, 'session', true);
-    this.end(error);
     this.closeLinks(error);
+    this.end(error);
     this.host.emit({ type: 'session-end', session: this, error });
   }
 

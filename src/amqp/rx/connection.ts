@@ -5,7 +5,7 @@
  * error notification, a clean one completes. Sessions and links follow the same rules one level
  * down.
  */
-import { BehaviorSubject, map, Observable, of, shareReplay, type OperatorFunction, type Subscription } from 'rxjs';
+import { BehaviorSubject, map, Observable, of, shareReplay, Subscription, type OperatorFunction } from 'rxjs';
 import { toNative, type NativeValue } from '../codec/native.js';
 import type { SaslCredentials } from '../engine/sasl.js';
 import type { Session, SessionOptions } from '../engine/session.js';
@@ -23,20 +23,27 @@ import { send, type Outcome, type SendOptions } from './sender.js';
 import { attachReceiver, attachSender, type ReceiverHandle, type SenderHandle } from './handles.js';
 import type { InboundMessage } from './message.js';
 
+/** Options of {@link connect}: where to connect (a URL or a transport target) and how to open. */
 export interface AmqpConnectOptions {
   /** amqp://user:pass@host:port/vhost, amqps://..., amqp+ws://..., amqp+wss://... */
   readonly url?: string;
   /** Instead of a URL: where to connect. */
   readonly target?: TransportTarget;
+  /** SASL PLAIN user name; overrides the URL's. */
   readonly username?: string;
+  /** SASL PLAIN password; overrides the URL's. */
   readonly password?: string;
   /** SASL settings; `false` skips SASL. Default: PLAIN with username/password, else ANONYMOUS. */
   readonly sasl?: SaslCredentials | false;
   /** The virtual host (open.hostname). Default: the URL path, else the host name. */
   readonly hostname?: string;
+  /** Our container-id in the open frame (default: a random `rx-mq-<uuid>`). */
   readonly containerId?: string;
+  /** TLS settings for amqps:// and amqp+wss:// (CA, client certificate, verification). */
   readonly tls?: TlsOptions;
+  /** Largest frame we accept, in bytes (open.max-frame-size). */
   readonly maxFrameSize?: number;
+  /** Highest channel (session) number we allow (open.channel-max). */
   readonly channelMax?: number;
   /** Fail when the peer is silent this long (ms; default 60000; 0 = never). */
   readonly idleTimeout?: number;
@@ -44,12 +51,15 @@ export interface AmqpConnectOptions {
   readonly connectTimeout?: number;
   /** How long a graceful close waits for the peer's close (ms, default 2000). */
   readonly closeTimeout?: number;
+  /** Capabilities we offer in the open frame. */
   readonly offeredCapabilities?: readonly string[];
+  /** Capabilities we ask the peer for in the open frame. */
   readonly desiredCapabilities?: readonly string[];
   /** Frame trace: one decoded line per frame in and out, credentials redacted. */
   readonly trace?: (line: string) => void;
 }
 
+/** Where an {@link AmqpConnection} stands; see {@link AmqpConnection.state$}. */
 export type ConnectionState = 'open' | 'closing' | 'closed';
 
 const randomId = (): string => globalThis.crypto.randomUUID();
@@ -59,33 +69,45 @@ export class AmqpSession {
   /** @internal */
   constructor(readonly context: SessionContext) {}
 
+  /** The session's channel number on its connection. */
   get channel(): number { return this.context.session.channel; }
 
+  /** Receive from `source` on this session; see {@link AmqpConnection.receive}. */
   receive(source: SourceSpec, opts?: ReceiveOptions): Observable<ReceivedMessage> {
     return receive(this.context, source, opts);
   }
 
+  /** Fetch up to `opts.count` messages on this session; see {@link AmqpConnection.fetch}. */
   fetch(source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage> {
     return fetch(this.context, source, opts);
   }
 
+  /** The send operator on this session; see {@link AmqpConnection.send}. */
   send(target: string | null, opts?: SendOptions): OperatorFunction<Message, Outcome> {
     return send(() => of(this.context), target, opts);
   }
 
+  /** Attach a receiver link and hand over its handle; see {@link AmqpConnection.attachReceiver}. */
   attachReceiver(source: SourceSpec, opts?: { readonly name?: string }): Observable<ReceiverHandle> {
     return attachReceiver(this.context, source, opts);
   }
 
+  /** Attach a sender link and hand over its handle; see {@link AmqpConnection.attachSender}. */
   attachSender(target: string | null, opts?: { readonly name?: string }): Observable<SenderHandle> {
     return attachSender(this.context, target, opts);
   }
 
+  /** Request/reply on this session; see {@link AmqpConnection.request}. */
   request(target: string, message: Message, opts?: RequestOptions): Observable<InboundMessage> {
     return request(this.context, target, message, opts);
   }
 }
 
+/**
+ * One open AMQP connection, as emitted by {@link connect}. It lives until the subscription to
+ * `connect()` ends. Its shorthands (`receive`, `fetch`, `send`, `attachReceiver`,
+ * `attachSender`, `request`) share one default session; `session()` begins sessions of your own.
+ */
 export class AmqpConnection {
   /** 'open' until closing starts, then 'closing' and 'closed'. */
   readonly state$: BehaviorSubject<ConnectionState>;
@@ -94,7 +116,9 @@ export class AmqpConnection {
   /** @internal */
   constructor(readonly driver: ConnectionDriver, readonly remote: Open) {
     this.state$ = new BehaviorSubject<ConnectionState>('open');
-    this.defaultSession$ = this.session().pipe(shareReplay({ bufferSize: 1, refCount: true }));
+    // The default session lives as long as the connection: messages taken with manual settlement
+    // must stay settleable after the Observable that delivered them has completed.
+    this.defaultSession$ = this.session().pipe(shareReplay({ bufferSize: 1, refCount: false }));
   }
 
   /** The peer's container-id. */
@@ -103,6 +127,7 @@ export class AmqpConnection {
   get remoteProperties(): { readonly [key: string]: NativeValue } {
     return this.remote.properties === undefined ? {} : toNative(this.remote.properties) as { [key: string]: NativeValue };
   }
+  /** The capabilities the peer offered in its open frame. */
   get remoteOfferedCapabilities(): readonly string[] { return this.remote.offeredCapabilities ?? []; }
 
   /** Begin a session on subscribe; end it on unsubscribe. */
@@ -142,27 +167,48 @@ export class AmqpConnection {
     });
   }
 
-  // Default-session shorthands: they share one session, begun on first use and ended with the last.
+  // Default-session shorthands: they share one session, begun on first use, ended with the connection.
+  /**
+   * Receive messages from `source` (an address or a source description). Cold: subscribing
+   * attaches a receiver link, unsubscribing detaches it. Link credit is the backpressure: see
+   * {@link ReceiveOptions} for `credit`, `settle` ('auto' | 'manual') and `demand$`.
+   */
   receive(source: SourceSpec, opts?: ReceiveOptions): Observable<ReceivedMessage> {
     return inSession(this.defaultSession$, (s) => s.receive(source, opts));
   }
 
+  /**
+   * Pull exactly `opts.count` messages: emits what arrives and completes after `count` messages,
+   * or after `opts.timeout` ms with what came; no credit is left on the link. See {@link FetchOptions}.
+   */
   fetch(source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage> {
     return inSession(this.defaultSession$, (s) => s.fetch(source, opts));
   }
 
+  /**
+   * An operator sending each upstream message to `target` (null: the peer's anonymous relay,
+   * addressed by each message's `to`) and emitting its {@link Outcome}. Transmits only with link
+   * credit, buffers at most `bufferSize` messages, completes once every outcome is in.
+   */
   send(target: string | null, opts?: SendOptions): OperatorFunction<Message, Outcome> {
     return send(() => this.defaultSession$.pipe(map((s) => s.context)), target, opts);
   }
 
+  /** Attach a receiver link and emit its {@link ReceiverHandle} for explicit credit and drain. */
   attachReceiver(source: SourceSpec, opts?: { readonly name?: string }): Observable<ReceiverHandle> {
     return inSession(this.defaultSession$, (s) => s.attachReceiver(source, opts));
   }
 
+  /** Attach a sender link and emit its {@link SenderHandle} for sending with explicit credit. */
   attachSender(target: string | null, opts?: { readonly name?: string }): Observable<SenderHandle> {
     return inSession(this.defaultSession$, (s) => s.attachSender(target, opts));
   }
 
+  /**
+   * Send `message` to `target` with a dynamic reply-to address and emit the reply (matched by
+   * correlation-id or message-id), then complete; errors with `TimeoutError` after `opts.timeout`.
+   * Needs a peer that creates dynamic nodes (RabbitMQ 3.x does not).
+   */
   request(target: string, message: Message, opts?: RequestOptions): Observable<InboundMessage> {
     return inSession(this.defaultSession$, (s) => s.request(target, message, opts));
   }
@@ -175,14 +221,21 @@ export class AmqpConnection {
  */
 function inSession<T>(session$: Observable<AmqpSession>, f: (s: AmqpSession) => Observable<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
-    let inner: Subscription | undefined;
+    // A Subscription container, not a variable: the inner may be unsubscribed synchronously from
+    // inside its own first `next` (firstValueFrom does that), before subscribe() has returned.
+    const inner = new Subscription();
+    let started = false;
     const outer = session$.subscribe({
-      next: (s) => { if (inner === undefined) inner = f(s).subscribe(subscriber); },
+      next: (s) => {
+        if (started) return;
+        started = true;
+        inner.add(f(s).subscribe(subscriber));
+      },
       error: (e) => subscriber.error(e),
       complete: () => subscriber.complete(),
     });
     return () => {
-      inner?.unsubscribe();
+      inner.unsubscribe();
       outer.unsubscribe();
     };
   });

@@ -14,7 +14,9 @@ import type { ReceiverLink } from '../engine/link.js';
 import type { SessionContext } from './context.js';
 import { linkName, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
 
+/** Options of `fetch()`: how many messages, how long to wait, and how unused credit is taken back. */
 export interface FetchOptions {
+  /** How many messages to fetch: exactly this much credit is granted (a positive integer). */
   readonly count: number;
   /** Milliseconds to wait for `count` messages (default 1000). */
   readonly timeout?: number;
@@ -29,6 +31,7 @@ export interface FetchOptions {
 /** Peers (by open properties `product`) that do not answer drain as the specification requires. */
 const NO_DRAIN_PRODUCTS = ['RabbitMQ'];
 
+/** Whether the peer of this session answers a drain as the specification requires. */
 export function honoursDrain(ctx: SessionContext): boolean {
   const props = ctx.driver.engine.remote?.properties;
   if (props === undefined) return true;
@@ -37,6 +40,7 @@ export function honoursDrain(ctx: SessionContext): boolean {
   return product === undefined || !NO_DRAIN_PRODUCTS.includes(product);
 }
 
+/** The fetch Observable behind `AmqpSession.fetch` (see the module comment). */
 export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage> {
   const { count } = opts;
   if (!Number.isInteger(count) || count < 1) throw new RangeError('fetch count must be a positive integer');
@@ -56,6 +60,22 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
     }
     let received = 0;
     let phase: 'waiting' | 'draining' | 'detaching' | 'done' = 'waiting';
+    const manual = (opts.settle ?? 'auto') === 'manual';
+    // Manual settlement: messages stay settleable after completion, so the link is detached only
+    // once every one of them is settled.
+    let awaitingSettle = 0;
+    let detachWhenSettled = false;
+    const finalDetach = (): void => {
+      if (manual && awaitingSettle > 0) { detachWhenSettled = true; return; }
+      if (link.state !== 'closed' && link.state !== 'detach-sent' && !ctx.closed()) {
+        link.detach();
+        ctx.driver.flushSoon();
+      }
+    };
+    const onSettled = (): void => {
+      awaitingSettle--;
+      if (detachWhenSettled && awaitingSettle === 0) { detachWhenSettled = false; finalDetach(); }
+    };
     let timer: ReturnType<typeof setTimeout> | undefined;
 
     const setTimer = (ms: number, f: () => void): void => {
@@ -99,15 +119,15 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
           // After we detached, arrivals are not ours: the peer releases them on the detach.
           if (phase === 'detaching' || phase === 'done') return;
           received++;
-          const m = new ReceivedMessage(e.delivery, link, () => {});
+          awaitingSettle++;
+          const m = new ReceivedMessage(e.delivery, link, onSettled);
           subscriber.next(m);
-          if ((opts.settle ?? 'auto') === 'auto' && !m.settled) m.accept();
+          if (!manual && !m.settled) m.accept();
           if (received >= count) {
             // All credit used: nothing is left on the link. Close it and complete.
             phase = 'done';
             if (timer !== undefined) clearTimeout(timer);
-            link.detach();
-            ctx.driver.flushSoon();
+            finalDetach();
             subscriber.complete();
           }
           return;
@@ -116,8 +136,7 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
           if (phase === 'draining' && link.credit.credit === 0) {
             phase = 'done';
             if (timer !== undefined) clearTimeout(timer);
-            link.detach();
-            ctx.driver.flushSoon();
+            finalDetach();
             subscriber.complete();
           }
           return;
@@ -136,10 +155,7 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
     return () => {
       if (timer !== undefined) clearTimeout(timer);
       off();
-      if (link.state !== 'closed' && link.state !== 'detach-sent' && !ctx.closed()) {
-        link.detach();
-        ctx.driver.flushSoon();
-      }
+      if (phase !== 'detaching') finalDetach();
     };
   });
 }
