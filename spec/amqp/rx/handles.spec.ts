@@ -69,6 +69,13 @@ describe('amqp/rx link handles, defaults and misuse', function () {
     });
   });
 
+  it('a handle taken with firstValueFrom is detached at once, and then refuses to be used', async () => {
+    await withConnection({ url, sasl: {} }, async (c) => {
+      const h = await firstValueFrom(c.attachReceiver(unique('gone')));
+      expect(() => h.addCredit(1)).to.throw(IllegalStateError);
+    });
+  });
+
   it('applies sender defaults: generated message ids, durable, ttl, priority', async () => {
     const q = `/queue/${unique('defaults')}`;
     await withConnection(RABBIT, async (c) => {
