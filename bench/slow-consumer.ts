@@ -32,12 +32,13 @@ async function main(): Promise<void> {
   let delivered = 0;
   let inFlight = 0;
   let maxInFlight = 0;
+  let processed = 0;
   await lastValueFrom(connect(opts).pipe(
     switchMap((c) => c.receive(queue, { credit: CREDIT, settle: 'manual' })),
     tap(() => { delivered++; inFlight++; maxInFlight = Math.max(maxInFlight, inFlight); }),
     mergeMap((m) => timer(1).pipe(map(() => { m.accept(); inFlight--; return m; })), 1000),
-    tap((_, i) => {
-      if (i % 500 === 0) {
+    tap(() => {
+      if (++processed % 500 === 0) {
         gc();
         const u = process.memoryUsage();
         maxHeap = Math.max(maxHeap, u.heapUsed);
