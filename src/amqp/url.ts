@@ -10,17 +10,26 @@
 import type { TransportTarget, TlsOptions } from '../transport/types.js';
 import { parseUrl, UrlError } from '../transport/url.js';
 
+/** What an AMQP URL says: where to connect, the virtual host, and the credentials in it. */
 export interface AmqpEndpoint {
+  /** Where to connect: TCP, TLS or WebSocket. */
   readonly target: TransportTarget;
   /** The virtual host to name in open.hostname. */
   readonly hostname: string;
+  /** The URL's user name, URL-decoded. */
   readonly username: string | undefined;
+  /** The URL's password, URL-decoded. */
   readonly password: string | undefined;
 }
 
 const DEFAULT_PORT: Readonly<Record<string, number>> = { amqp: 5672, amqps: 5671 };
 const SCHEMES = ['amqp', 'amqps', 'amqp+ws', 'amqp+wss', 'ws', 'wss'];
 
+/**
+ * Parse an AMQP URL (forms in the module comment). Throws `UrlError` for a malformed URL,
+ * an unknown scheme or a port out of range.
+ * @param tls TLS options for amqps:// and amqp+wss:// targets.
+ */
 export function parseAmqpUrl(url: string, tls?: TlsOptions): AmqpEndpoint {
   const u = parseUrl(url, SCHEMES);
   if (u.port !== undefined && (u.port < 1 || u.port > 65535)) throw new UrlError(`port out of range: ${u.port}`);

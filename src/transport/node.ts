@@ -123,6 +123,9 @@ async function openWebSocket(
   const host = new URL(target.url).hostname.replace(/^\[(.*)\]$/, '$1');
   const ws = new WebSocket(target.url, [...target.protocols], {
     handshakeTimeout: timeoutMs,
+    // Text frames (RabbitMQ web-stomp sends STOMP in text frames by default) may carry binary
+    // bodies; the protocol layer checks its own encoding.
+    skipUTF8Validation: true,
     ...(target.url.startsWith('wss:') ? tlsOptions(target.tls, host) : {}),
   });
   ws.binaryType = 'nodebuffer';

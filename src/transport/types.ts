@@ -11,7 +11,9 @@ export interface TlsOptions {
   readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
   /** Client certificate and key (PEM), for mutual TLS and SASL EXTERNAL. */
   readonly cert?: string | Uint8Array;
+  /** The client certificate's private key (PEM). */
   readonly key?: string | Uint8Array;
+  /** Passphrase of an encrypted `key`. */
   readonly passphrase?: string;
   /** SNI and certificate name check; default the host. */
   readonly servername?: string;
@@ -19,6 +21,7 @@ export interface TlsOptions {
   readonly rejectUnauthorized?: boolean;
 }
 
+/** Where a transport connects: TCP, TLS over TCP, or WebSocket (ws:// or wss://). */
 export type TransportTarget =
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
   | { readonly kind: 'tls'; readonly host: string; readonly port: number; readonly tls?: TlsOptions }
@@ -41,6 +44,7 @@ export interface TransportHandlers {
   onDrain?(): void;
 }
 
+/** One open byte pipe (TCP, TLS or WebSocket). */
 export interface Transport {
   /** Queue bytes; false when the pipe's buffer is over its high-water mark (wait for onDrain). */
   write(bytes: Uint8Array): boolean;
@@ -54,11 +58,15 @@ export interface Transport {
   readonly info: TransportInfo;
 }
 
+/** What is known about an open transport. */
 export interface TransportInfo {
+  /** tcp, tls or websocket. */
   readonly kind: TransportTarget['kind'];
+  /** The negotiated WebSocket subprotocol (e.g. `amqp`). */
   readonly protocol?: string;
   /** TLS: whether the peer certificate was verified, and its subject CN when known. */
   readonly authorized?: boolean;
+  /** TLS: the peer certificate's subject CN. */
   readonly peerCertificateSubject?: string;
 }
 
@@ -66,6 +74,7 @@ export interface TransportInfo {
 export class TransportError extends RxMqError {
   /** The system error code (ECONNREFUSED, ECONNRESET, ENOTFOUND...) or a TLS error code. */
   readonly code: string | undefined;
+  /** @param code the system or TLS error code, when there is one. */
   constructor(message: string, code?: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;

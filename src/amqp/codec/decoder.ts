@@ -18,7 +18,9 @@ export interface DecodeLimits {
   readonly maxZeroWidthElements?: number;
 }
 
+/** Default of {@link DecodeLimits.maxDepth}: how deeply compound values may nest. */
 export const DEFAULT_MAX_DEPTH = 64;
+/** Default of {@link DecodeLimits.maxZeroWidthElements}. */
 export const DEFAULT_MAX_ZERO_WIDTH_ELEMENTS = 65536;
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

@@ -18,21 +18,35 @@ export type PrimitiveTypeName =
   | 'binary' | 'string' | 'symbol'
   | 'list' | 'map' | 'array';
 
+/** AMQP null. */
 export interface AmqpNull { readonly type: 'null'; readonly value: null }
+/** AMQP boolean. */
 export interface AmqpBoolean { readonly type: 'boolean'; readonly value: boolean }
+/** Unsigned 8-bit integer (0..255). */
 export interface AmqpUbyte { readonly type: 'ubyte'; readonly value: number }
+/** Unsigned 16-bit integer. */
 export interface AmqpUshort { readonly type: 'ushort'; readonly value: number }
+/** Unsigned 32-bit integer. */
 export interface AmqpUint { readonly type: 'uint'; readonly value: number }
+/** Unsigned 64-bit integer, as a bigint. */
 export interface AmqpUlong { readonly type: 'ulong'; readonly value: bigint }
+/** Signed 8-bit integer. */
 export interface AmqpByte { readonly type: 'byte'; readonly value: number }
+/** Signed 16-bit integer. */
 export interface AmqpShort { readonly type: 'short'; readonly value: number }
+/** Signed 32-bit integer. */
 export interface AmqpInt { readonly type: 'int'; readonly value: number }
+/** Signed 64-bit integer, as a bigint. */
 export interface AmqpLong { readonly type: 'long'; readonly value: bigint }
+/** IEEE 754 32-bit float (the number is kept at single precision). */
 export interface AmqpFloat { readonly type: 'float'; readonly value: number }
+/** IEEE 754 64-bit float. */
 export interface AmqpDouble { readonly type: 'double'; readonly value: number }
 /** IEEE 754 decimals are carried as their raw big-endian bytes (4, 8 or 16). */
 export interface AmqpDecimal32 { readonly type: 'decimal32'; readonly value: Uint8Array }
+/** decimal64: 8 raw big-endian bytes (see {@link AmqpDecimal32}). */
 export interface AmqpDecimal64 { readonly type: 'decimal64'; readonly value: Uint8Array }
+/** decimal128: 16 raw big-endian bytes (see {@link AmqpDecimal32}). */
 export interface AmqpDecimal128 { readonly type: 'decimal128'; readonly value: Uint8Array }
 /** A single Unicode code point (UTF-32 on the wire). */
 export interface AmqpChar { readonly type: 'char'; readonly value: number }
@@ -40,10 +54,13 @@ export interface AmqpChar { readonly type: 'char'; readonly value: number }
 export interface AmqpTimestamp { readonly type: 'timestamp'; readonly value: bigint }
 /** 16 raw bytes. */
 export interface AmqpUuid { readonly type: 'uuid'; readonly value: Uint8Array }
+/** A sequence of bytes. */
 export interface AmqpBinary { readonly type: 'binary'; readonly value: Uint8Array }
+/** A Unicode string (UTF-8 on the wire). */
 export interface AmqpString { readonly type: 'string'; readonly value: string }
 /** ASCII only. */
 export interface AmqpSymbol { readonly type: 'symbol'; readonly value: string }
+/** A list of values of any types. */
 export interface AmqpList { readonly type: 'list'; readonly value: readonly AmqpValue[] }
 /** Map entries in wire order; keys keep their AMQP type. */
 export interface AmqpMap { readonly type: 'map'; readonly value: readonly (readonly [AmqpValue, AmqpValue])[] }
@@ -67,6 +84,7 @@ export interface AmqpDescribed {
   readonly value: AmqpValue;
 }
 
+/** Any AMQP value: one typed object per AMQP type, told apart by `type`. */
 export type AmqpValue =
   | AmqpNull | AmqpBoolean
   | AmqpUbyte | AmqpUshort | AmqpUint | AmqpUlong
@@ -77,6 +95,7 @@ export type AmqpValue =
   | AmqpBinary | AmqpString | AmqpSymbol
   | AmqpList | AmqpMap | AmqpArray | AmqpDescribed;
 
+/** The name of an AMQP type, as in `AmqpValue['type']` and the composite JSON. */
 export type AmqpTypeName = AmqpValue['type'];
 
 /** Narrow an AmqpValue by its type name. */

@@ -35,21 +35,35 @@ function checkBytes(kind: string, v: Uint8Array, len?: number): Uint8Array {
   return v;
 }
 
+/** The AMQP null value. */
 export const nullValue: AmqpNull = Object.freeze({ type: 'null', value: null });
+/** An AMQP boolean. */
 export const boolean = (v: boolean): AmqpBoolean => ({ type: 'boolean', value: !!v });
+/** A ubyte; throws RangeError outside 0..255 or for a non-integer. */
 export const ubyte = (v: number): AmqpUbyte => ({ type: 'ubyte', value: checkInt('ubyte', v, 0, 0xff) });
+/** A ushort; throws RangeError outside 0..65535 or for a non-integer. */
 export const ushort = (v: number): AmqpUshort => ({ type: 'ushort', value: checkInt('ushort', v, 0, 0xffff) });
+/** A uint; throws RangeError outside 0..2^32-1 or for a non-integer. */
 export const uint = (v: number): AmqpUint => ({ type: 'uint', value: checkInt('uint', v, 0, 0xffffffff) });
+/** A ulong from a number or bigint; throws RangeError outside 0..2^64-1. */
 export const ulong = (v: number | bigint): AmqpUlong => ({ type: 'ulong', value: toBig('ulong', v, 0n, U64_MAX) });
+/** A byte; throws RangeError outside -128..127 or for a non-integer. */
 export const byte = (v: number): AmqpByte => ({ type: 'byte', value: checkInt('byte', v, -0x80, 0x7f) });
+/** A short; throws RangeError outside -32768..32767 or for a non-integer. */
 export const short = (v: number): AmqpShort => ({ type: 'short', value: checkInt('short', v, -0x8000, 0x7fff) });
+/** An int; throws RangeError outside the signed 32-bit range or for a non-integer. */
 export const int = (v: number): AmqpInt => ({ type: 'int', value: checkInt('int', v, -0x80000000, 0x7fffffff) });
+/** A long from a number or bigint; throws RangeError outside the signed 64-bit range. */
 export const long = (v: number | bigint): AmqpLong => ({ type: 'long', value: toBig('long', v, I64_MIN, I64_MAX) });
 /** A 32-bit float; the number is rounded to single precision so the value equals what the wire carries. */
 export const float = (v: number): AmqpFloat => ({ type: 'float', value: Math.fround(v) });
+/** A 64-bit float. */
 export const double = (v: number): AmqpDouble => ({ type: 'double', value: +v });
+/** A decimal32 from its 4 raw big-endian bytes. */
 export const decimal32 = (v: Uint8Array): AmqpDecimal32 => ({ type: 'decimal32', value: checkBytes('decimal32', v, 4) });
+/** A decimal64 from its 8 raw big-endian bytes. */
 export const decimal64 = (v: Uint8Array): AmqpDecimal64 => ({ type: 'decimal64', value: checkBytes('decimal64', v, 8) });
+/** A decimal128 from its 16 raw big-endian bytes. */
 export const decimal128 = (v: Uint8Array): AmqpDecimal128 => ({ type: 'decimal128', value: checkBytes('decimal128', v, 16) });
 
 /** A char from a one-code-point string or from the code point itself. */
@@ -87,17 +101,21 @@ export function uuid(v: string | Uint8Array): AmqpUuid {
   return { type: 'uuid', value: checkBytes('uuid', v, 16) };
 }
 
+/** Binary from bytes. */
 export const binary = (v: Uint8Array): AmqpBinary => ({ type: 'binary', value: checkBytes('binary', v) });
+/** A string value. */
 export function string(v: string): AmqpString {
   if (typeof v !== 'string') throw new TypeError('string needs a string');
   return { type: 'string', value: v };
 }
 // eslint-disable-next-line no-control-regex
 const ASCII_RE = /^[\x00-\x7f]*$/;
+/** A symbol; throws RangeError unless the text is ASCII. */
 export function symbol(v: string): AmqpSymbol {
   if (typeof v !== 'string' || !ASCII_RE.test(v)) throw new RangeError(`symbol must be ASCII: ${String(v)}`);
   return { type: 'symbol', value: v };
 }
+/** A list of values. */
 export const list = (values: readonly AmqpValue[]): AmqpList => ({ type: 'list', value: values });
 /** A map from entries (key, value) in order. Duplicate keys are the caller's responsibility. */
 export const map = (entries: readonly (readonly [AmqpValue, AmqpValue])[]): AmqpMap => ({ type: 'map', value: entries });
@@ -125,6 +143,7 @@ export function array(
     : { type: 'array', elementType, descriptor, value: values };
 }
 
+/** A described value: `descriptor` (normally a ulong code or a symbol) and the value it describes. */
 export const described = (descriptor: AmqpValue, value: AmqpValue): AmqpDescribed =>
   ({ type: 'described', descriptor, value });
 

@@ -4,6 +4,7 @@
  */
 const textEncoder = new TextEncoder();
 
+/** A growable big-endian byte writer (see the module comment); `encode` uses one internally. */
 export class ByteWriter {
   buf: Uint8Array;
   view: DataView;

@@ -10,15 +10,23 @@ import { RxMqError } from '../../errors.js';
 /** Where the error ended things: the whole connection, one session, or one link. */
 export type AmqpErrorScope = 'connection' | 'session' | 'link' | 'delivery';
 
+/**
+ * An AMQP error condition: from the peer (a close, end or detach with an error, or a rejected
+ * outcome), or raised by this side on a protocol violation (`local`). See the module comment.
+ */
 export class AmqpError extends RxMqError {
   /** The error condition symbol, e.g. `amqp:not-found` or `amqp:connection:forced`. */
   readonly condition: string;
+  /** The peer's (or our) human-readable explanation, if any. */
   readonly description: string | undefined;
+  /** The error's info map, as sent (AMQP values). */
   readonly info: AmqpMap | undefined;
+  /** What the error ended: the connection, a session, a link, or (rejected) one delivery. */
   readonly scope: AmqpErrorScope;
   /** True when this side detected the problem (and told the peer); false when the peer sent it. */
   readonly local: boolean;
 
+  /** Usually made by the library; `fromRemote` builds one from a received error composite. */
   constructor(condition: string, description: string | undefined, scope: AmqpErrorScope, local: boolean, info?: AmqpMap) {
     super(`${local ? '' : `${scope} closed by peer: `}${condition}${description ? `: ${description}` : ''}`);
     this.condition = condition;
@@ -41,6 +49,7 @@ export class AmqpError extends RxMqError {
 
 /** The peer stopped sending anything (not even heartbeats) for longer than our idle-time-out. */
 export class IdleTimeoutError extends AmqpError {
+  /** @param ms the idle-time-out that passed without a frame from the peer. */
   constructor(ms: number) {
     super('amqp:resource-limit-exceeded', `peer silent for more than ${ms} ms (idle-time-out)`, 'connection', true);
   }

@@ -5,11 +5,14 @@
  */
 import { RxMqError } from '../../errors.js';
 
+/** The SASL mechanisms the client implements. */
 export type SaslMechanism = 'ANONYMOUS' | 'PLAIN' | 'EXTERNAL';
 
 /** What the client can authenticate with. */
 export interface SaslCredentials {
+  /** User name for PLAIN. */
   readonly username?: string;
+  /** Password for PLAIN (never logged or put in errors). */
   readonly password?: string;
   /** Authorization identity for PLAIN (act as this user), if the server supports it. */
   readonly authzid?: string;
@@ -21,6 +24,7 @@ export interface SaslCredentials {
 
 /** The server refused the credentials (sasl-code 1, `auth`). */
 export class AuthenticationError extends RxMqError {
+  /** The sasl-code of the outcome: always 1 (`auth`). */
   readonly code = 1 as const;
 }
 
@@ -30,6 +34,7 @@ export class SaslError extends RxMqError {
   readonly code: number | undefined;
   /** True for sys-temp (4): trying again later may succeed. */
   readonly temporary: boolean;
+  /** @param code the outcome's sasl-code, when there was an outcome. */
   constructor(message: string, code?: number) {
     super(message);
     this.code = code;

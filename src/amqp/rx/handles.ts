@@ -12,25 +12,35 @@ import { linkName, ReceivedMessage, sourceOf, type SourceSpec } from './receiver
 import type { Outcome } from './sender.js';
 import { AmqpError } from '../engine/errors.js';
 
+/** A receiver link you drive yourself (from `attachReceiver()`): grant credit, drain, settle. */
 export interface ReceiverHandle {
+  /** The link name. */
   readonly name: string;
+  /** The link's state: attached until a detach is sent or received. */
   readonly state: LinkState;
   /** Credit outstanding (granted and not yet used). */
   readonly credit: number;
+  /** The link's delivery-count (section 2.6.7): transfers so far, as the credit arithmetic counts them. */
   readonly deliveryCount: number;
   /** What the sender last said it could send. */
   readonly available: number;
   /** Every message arriving on this link; settle them yourself. */
   readonly messages$: Observable<ReceivedMessage>;
+  /** Grant `n` more credit (on top of what is outstanding). */
   addCredit(n: number): void;
   /** Ask the sender to use or return all credit; resolves when it has answered. */
   drain(): Promise<void>;
 }
 
+/** A sender link you drive yourself (from `attachSender()`): watch credit, send one message at a time. */
 export interface SenderHandle {
+  /** The link name. */
   readonly name: string;
+  /** The link's state: attached until a detach is sent or received. */
   readonly state: LinkState;
+  /** Credit the receiver has granted and we have not used. */
   readonly credit: number;
+  /** The link's delivery-count (section 2.6.7): messages sent so far, as the credit arithmetic counts them. */
   readonly deliveryCount: number;
   /** Whether a message can be sent right now (attached, with credit). */
   readonly sendable: boolean;
@@ -40,6 +50,7 @@ export interface SenderHandle {
   send(message: Message): Promise<Outcome>;
 }
 
+/** The Observable behind `AmqpSession.attachReceiver`: emits the handle once attached. */
 export function attachReceiver(ctx: SessionContext, source: SourceSpec, opts: { readonly name?: string } = {}): Observable<ReceiverHandle> {
   return new Observable<ReceiverHandle>((subscriber) => {
     const address = typeof source === 'string' ? source : source.address;
@@ -98,6 +109,7 @@ export function attachReceiver(ctx: SessionContext, source: SourceSpec, opts: { 
   });
 }
 
+/** The Observable behind `AmqpSession.attachSender`: emits the handle once attached. */
 export function attachSender(ctx: SessionContext, target: string | null, opts: { readonly name?: string } = {}): Observable<SenderHandle> {
   return new Observable<SenderHandle>((subscriber) => {
     const link: SenderLink = ctx.session.attachSender({

@@ -27,32 +27,54 @@ export interface Message {
    * arrays, 'data' a Uint8Array or an array of them.
    */
   readonly body?: NativeInput;
+  /** How the body travels; inferred from `body` when absent (see {@link BodyType}). */
   readonly bodyType?: BodyType;
   // properties section
+  /** Identifies the message; `send()` fills in a uuid string unless told not to. */
   readonly messageId?: MessageId;
+  /** The authenticated user who produced it (brokers may check it). */
   readonly userId?: Uint8Array;
+  /** The destination address; needed when sending through the anonymous relay. */
   readonly to?: string;
+  /** An application-defined summary, e.g. a message type (the JMS type). */
   readonly subject?: string;
+  /** Where replies go. */
   readonly replyTo?: string;
+  /** Ties a reply to its request: usually the request's messageId. */
   readonly correlationId?: MessageId;
+  /** The MIME type of a data body, e.g. `application/json`. */
   readonly contentType?: string;
+  /** The encoding of a data body applied on top of its content type, e.g. `gzip`. */
   readonly contentEncoding?: string;
+  /** When the message expires, as an absolute time. */
   readonly absoluteExpiryTime?: Date;
+  /** When the message was created. */
   readonly creationTime?: Date;
+  /** The group the message belongs to. */
   readonly groupId?: string;
+  /** Its position within the group. */
   readonly groupSequence?: number;
+  /** The group replies should belong to. */
   readonly replyToGroupId?: string;
   // header section
+  /** Ask the broker to keep it across restarts. */
   readonly durable?: boolean;
+  /** 0 (lowest) to 255; 4 when absent. Most brokers honour 0-9. */
   readonly priority?: number;
   /** Time to live in milliseconds. */
   readonly ttl?: number;
+  /** True when no earlier receiver has acquired this message. */
   readonly firstAcquirer?: boolean;
+  /** How many earlier delivery attempts failed. */
   readonly deliveryCount?: number;
   // maps
+  /** Application headers: string keys, simple values (what selectors filter on). */
   readonly applicationProperties?: PropertyMap;
+  /** Annotations for or from intermediaries (brokers); keys become symbols (e.g. `x-opt-...`). */
   readonly messageAnnotations?: PropertyMap;
+  /** Annotations for the next hop only; keys become symbols. */
   readonly deliveryAnnotations?: PropertyMap;
+  /** Trailing annotations (hashes, signatures); keys become symbols. */
   readonly footer?: PropertyMap;
 }
 
@@ -60,12 +82,13 @@ export interface Message {
 export interface InboundMessage {
   readonly body: NativeValue | undefined;
   readonly bodyType: BodyType | undefined;
-  readonly messageId?: NativeValue;
+  /** string, number/bigint (ulong), Uint8Array (binary), or the typed uuid (so a reply can echo it exactly). */
+  readonly messageId?: MessageId;
   readonly userId?: Uint8Array;
   readonly to?: string;
   readonly subject?: string;
   readonly replyTo?: string;
-  readonly correlationId?: NativeValue;
+  readonly correlationId?: MessageId;
   readonly contentType?: string;
   readonly contentEncoding?: string;
   readonly absoluteExpiryTime?: Date;
@@ -183,6 +206,10 @@ export function encodeMessage(m: Message): Uint8Array {
 const addressText = (v: AmqpValue | undefined): string | undefined =>
   v === undefined ? undefined : v.type === 'string' || v.type === 'symbol' ? v.value : String(toNative(v));
 
+/** Message ids are string, ulong, uuid or binary: their native views all fit MessageId. */
+const idView = (v: AmqpValue | undefined): MessageId | undefined =>
+  v === undefined ? undefined : v.type === 'uuid' ? v : (toNative(v) as MessageId);
+
 const date = (v: bigint | undefined): Date | undefined => (v === undefined ? undefined : new Date(Number(v)));
 
 function mapView(m: AmqpMap | undefined): { readonly [key: string]: NativeValue } | undefined {
@@ -229,12 +256,12 @@ export class InboundMessageView implements InboundMessage {
   private get b() { return (this.bodyCache ??= bodyView(this.s.body)); }
   get body() { return this.b.body; }
   get bodyType() { return this.b.bodyType; }
-  get messageId() { const v = this.s.properties?.messageId; return v === undefined ? undefined : toNative(v); }
+  get messageId(): MessageId | undefined { return idView(this.s.properties?.messageId); }
   get userId() { return this.s.properties?.userId; }
   get to() { return addressText(this.s.properties?.to); }
   get subject() { return this.s.properties?.subject; }
   get replyTo() { return addressText(this.s.properties?.replyTo); }
-  get correlationId() { const v = this.s.properties?.correlationId; return v === undefined ? undefined : toNative(v); }
+  get correlationId(): MessageId | undefined { return idView(this.s.properties?.correlationId); }
   get contentType() { return this.s.properties?.contentType; }
   get contentEncoding() { return this.s.properties?.contentEncoding; }
   get absoluteExpiryTime() { return date(this.s.properties?.absoluteExpiryTime); }

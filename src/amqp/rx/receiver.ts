@@ -17,29 +17,40 @@ import type { DeliveryState, Source } from '../frames/definitions.generated.js';
 import { InboundMessageView, type PropertyMap } from './message.js';
 import type { SessionContext } from './context.js';
 
+/**
+ * How received messages are settled: 'auto' accepts each one after the subscriber's `next`
+ * returns; 'manual' leaves accept/reject/release/modify to you, and credit follows settlement.
+ */
 export type SettleMode = 'auto' | 'manual';
 
 /** Where to receive from: an address, or a full source description. */
 export type SourceSpec = string | SourceOptions;
 
+/** A source terminus (AMQP 1.0 section 3.5.3) beyond a bare address: dynamic nodes, filters, durability. */
 export interface SourceOptions {
+  /** The node to receive from, in the peer's syntax (RabbitMQ: `/queue/NAME`, `/exchange/X/KEY`...). */
   readonly address?: string;
   /** Ask the peer to create a node (reply-to queues); its address arrives in the attach. */
   readonly dynamic?: boolean;
   /** Filters by name, e.g. `{ 'selector': { descriptor: 'apache.org:selector-filter:string', value: "color = 'red'" } }`. */
   readonly filter?: AmqpMap;
+  /** What of the terminus survives a detach or restart (terminus-durability). */
   readonly durable?: 'none' | 'configuration' | 'unsettled-state';
+  /** When the terminus' clock to expire starts (terminus-expiry-policy). */
   readonly expiryPolicy?: 'link-detach' | 'session-end' | 'connection-close' | 'never';
   /** 'copy' browses a queue instead of consuming it. */
   readonly distributionMode?: 'move' | 'copy';
+  /** Source capabilities to ask for (e.g. `queue`, `topic`, as the peer names them). */
   readonly capabilities?: readonly string[];
 }
 
+/** Options of `receive()`: the credit window, how messages are settled, and pull mode. */
 export interface ReceiveOptions {
   /** Credit window (default 100). */
   readonly credit?: number;
   /** Top up when outstanding credit falls to this (auto mode; default credit / 2). */
   readonly creditThreshold?: number;
+  /** 'auto' (default) or 'manual'; see {@link SettleMode}. */
   readonly settle?: SettleMode;
   /** Pull mode: each value grants that much credit. */
   readonly demand$?: Observable<number>;
@@ -51,14 +62,19 @@ export interface ReceiveOptions {
 
 /** Options of `modify()`: the `modified` outcome (section 3.4.5). */
 export interface ModifyOptions {
+  /** Count this as a failed delivery attempt (the broker increments delivery-count). */
   readonly deliveryFailed?: boolean;
+  /** Do not deliver this message to this link again. */
   readonly undeliverableHere?: boolean;
+  /** Annotations for the broker to merge into the message's message-annotations. */
   readonly messageAnnotations?: PropertyMap;
 }
 
 /** Error details for `reject()`. */
 export interface RejectError {
+  /** The error condition symbol, e.g. `amqp:internal-error` or an application-defined one. */
   readonly condition: string;
+  /** A human-readable reason. */
   readonly description?: string;
 }
 
@@ -70,6 +86,7 @@ export interface RejectError {
 export class ReceivedMessage extends InboundMessageView {
   private done = false;
 
+  /** Made by the library for each delivery; applications receive instances, they do not create them. */
   constructor(
     private readonly delivery: IncomingDelivery,
     private readonly link: ReceiverLink,
@@ -80,13 +97,16 @@ export class ReceivedMessage extends InboundMessageView {
 
   /** The link this message arrived on. */
   get linkName(): string { return this.link.name; }
+  /** The session's delivery-id of this transfer. */
   get deliveryId(): number { return this.delivery.id; }
+  /** The sender's delivery-tag of this transfer. */
   get deliveryTag(): Uint8Array { return this.delivery.tag; }
   /** Whether the application (or auto mode) has settled it. */
   get settled(): boolean { return this.done; }
   /** The sender settled it before sending (at-most-once): no outcome is expected. */
   get presettled(): boolean { return this.delivery.remoteSettled; }
 
+  /** Accept: processed; the broker forgets the message. */
   accept(): void { this.settle({ kind: 'accepted' }); }
   /** Reject: the message is invalid and must not be redelivered (dead-lettered by most brokers). */
   reject(error?: RejectError): void {
@@ -94,6 +114,7 @@ export class ReceivedMessage extends InboundMessageView {
   }
   /** Release: not processed; the broker may redeliver it, to us or another consumer. */
   release(): void { this.settle({ kind: 'released' }); }
+  /** Modify: not processed, with hints for redelivery; see {@link ModifyOptions}. */
   modify(o: ModifyOptions = {}): void {
     this.settle({
       kind: 'modified', deliveryFailed: o.deliveryFailed, undeliverableHere: o.undeliverableHere,
@@ -110,6 +131,7 @@ export class ReceivedMessage extends InboundMessageView {
   }
 }
 
+/** The source terminus a {@link SourceSpec} describes. */
 export function sourceOf(spec: SourceSpec): Source {
   const o: SourceOptions = typeof spec === 'string' ? { address: spec } : spec;
   return {
@@ -154,6 +176,8 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
     let unsettled = 0;
     let demandSub: Subscription | undefined;
     let done = false;
+    // The message whose `next` is running: `take(n)` downstream tears us down from inside it.
+    let inHand: ReceivedMessage | undefined;
 
     // Manual mode: credit + unsettled never exceeds `credit`.
     const refill = (): void => {
@@ -189,7 +213,9 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
           // Counted until the application settles it, pre-settled or not: that is the bound.
           unsettled++;
           const m = new ReceivedMessage(e.delivery, link, onSettled);
+          inHand = m;
           subscriber.next(m);
+          inHand = undefined;
           if (settleMode === 'auto' && !m.settled && link.state !== 'closed') m.accept();
           return;
         }
@@ -207,6 +233,11 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
       done = true;
       off();
       demandSub?.unsubscribe();
+      // Auto mode promises to accept what it delivered: the message that ended the stream too,
+      // before the detach (the session flushes dispositions ahead of it).
+      if (settleMode === 'auto' && inHand !== undefined && !inHand.settled && link.state === 'attached' && !ctx.closed()) {
+        inHand.accept();
+      }
       if (link.state !== 'closed' && link.state !== 'detach-sent' && !ctx.closed()) {
         link.detach();
         ctx.driver.flushSoon();

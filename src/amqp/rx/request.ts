@@ -6,10 +6,12 @@ import { Observable } from 'rxjs';
 import { string as amqpString } from '../codec/values.js';
 import type { ReceiverLink, SenderLink } from '../engine/link.js';
 import { TimeoutError } from '../../errors.js';
+import { IllegalStateError } from '../engine/errors.js';
 import type { SessionContext } from './context.js';
 import { encodeMessage, type InboundMessage, type Message } from './message.js';
 import { linkName, ReceivedMessage } from './receiver.js';
 
+/** Options of `request()`. */
 export interface RequestOptions {
   /** Milliseconds to wait for the reply (default 10000). */
   readonly timeout?: number;
@@ -42,7 +44,16 @@ class Requester {
           case 'link-attach': {
             const src = e.link.remote?.source as { kind?: string; address?: { type: string; value: unknown } } | undefined;
             const addr = src?.kind === 'source' && src.address !== undefined ? String(src.address.value) : undefined;
-            if (addr === undefined) return; // refused: the detach carries the reason
+            if (e.link.remote?.source === undefined) return; // refused: the detach carries the reason
+            if (addr === undefined) {
+              // The peer accepted the link but ignored `dynamic` (Qpid Proton's example broker
+              // does): there is no reply address, so fail now rather than at the timeout.
+              link.detach();
+              this.ctx.driver.flushSoon();
+              this.replyAddress = undefined;
+              reject(new IllegalStateError('the peer did not create a dynamic reply-to node: request/reply needs dynamic node support'));
+              return;
+            }
             link.flow(100);
             this.ctx.driver.flushSoon();
             resolve(addr);
@@ -100,6 +111,7 @@ class Requester {
 
 const requesters = new WeakMap<SessionContext, Requester>();
 
+/** The request Observable behind `AmqpSession.request`: one request, one reply (see the module comment). */
 export function request(ctx: SessionContext, target: string, message: Message, opts: RequestOptions = {}): Observable<InboundMessage> {
   return new Observable<InboundMessage>((subscriber) => {
     let r = requesters.get(ctx);

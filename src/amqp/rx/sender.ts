@@ -18,6 +18,7 @@ import { linkName } from './receiver.js';
 /** at-least-once: unsettled, the outcome comes from the receiver; at-most-once: pre-settled. */
 export type Delivery = 'at-least-once' | 'at-most-once';
 
+/** Options of the `send()` operator: settlement mode, buffer bound, message defaults, link name. */
 export interface SendOptions {
   /** A fixed mode, or a choice per message (the link then negotiates 'mixed'). Default at-least-once. */
   readonly delivery?: Delivery | ((m: Message) => Delivery);
@@ -27,27 +28,36 @@ export interface SendOptions {
   readonly messageIds?: boolean;
   /** Defaults applied to messages that do not set them. */
   readonly durable?: boolean;
+  /** Default time to live in ms, for messages without `ttl`. */
   readonly ttl?: number;
+  /** Default priority (0-9; 4 is AMQP's default), for messages without `priority`. */
   readonly priority?: number;
+  /** Link name (default: generated). */
   readonly name?: string;
 }
 
+/** The `state` of an {@link Outcome}: a receiver's outcome, or 'sent' for an at-most-once message. */
 export type OutcomeState = 'accepted' | 'rejected' | 'released' | 'modified' | 'sent';
 
 /** What became of a message. */
 export interface Outcome {
+  /** accepted, rejected, released, modified, or sent (pre-settled: no outcome comes back). */
   readonly state: OutcomeState;
+  /** The message this outcome is for, as sent (with any defaults and generated messageId). */
   readonly message: Message;
   /** rejected: the receiver's error. */
   readonly error?: AmqpError;
-  /** modified: */
+  /** modified: the receiver counts this as a failed delivery attempt. */
   readonly deliveryFailed?: boolean;
+  /** modified: the receiver asks not to get this message again. */
   readonly undeliverableHere?: boolean;
+  /** modified: annotations the receiver wants merged into the message. */
   readonly messageAnnotations?: { readonly [key: string]: NativeValue };
 }
 
 /** More messages arrived than the send buffer holds while waiting for credit. */
 export class SendBufferOverflowError extends RxMqError {
+  /** @param bufferSize the `bufferSize` option that was exceeded. */
   constructor(readonly bufferSize: number) {
     super(`send buffer full: ${bufferSize} messages are waiting for link credit; slow the producer (e.g. concatMap) or raise bufferSize`);
   }

@@ -1,0 +1,322 @@
+/**
+ * The STOMP client engine, sans-IO: `receive(bytes, now)` returns events, `takeOutput()` returns
+ * the bytes to write, `tick(now)` sends heart-beats and detects a silent peer. No sockets, no
+ * timers: the caller owns both and passes the time in.
+ */
+import { COMMANDS, STOMP_VERSIONS, type ClientCommand, type StompVersion } from '../codec/commands.js';
+import { StompDecodeError } from '../codec/errors.js';
+import { StompDecoder } from '../codec/decoder.js';
+import { HEARTBEAT, encodeFrame } from '../codec/encoder.js';
+import { frame, headerOf, type StompFrame, type StompHeaderList } from '../codec/frame.js';
+import type { StompLimits } from '../codec/limits.js';
+import { StompError, StompHeartbeatTimeoutError, StompProtocolError, StompStateError } from '../errors.js';
+import type { StompEvent } from './events.js';
+import { negotiateHeartbeat, parseHeartbeat, type HeartbeatIntervals } from './heartbeat.js';
+
+/** Acknowledgement modes of SUBSCRIBE. */
+export type AckMode = 'auto' | 'client' | 'client-individual';
+
+/** Connection settings. */
+export interface StompEngineOptions {
+  /** Value of the host header: the virtual host. */
+  readonly host: string;
+  readonly login?: string;
+  readonly passcode?: string;
+  /** Versions to offer, default all three. */
+  readonly versions?: readonly StompVersion[];
+  /** [cx, cy] in ms: how often we can send, how often we want to hear. Default [10000, 10000]. */
+  readonly heartbeat?: readonly [number, number];
+  /** How late the peer's heart-beat may be, as a factor of its interval. Default 2. */
+  readonly heartbeatTolerance?: number;
+  /** Extra time allowed on top of that (brokers schedule lazily). Default 1000 ms. */
+  readonly heartbeatGraceMs?: number;
+  /** CONNECT (default, understood by 1.0 brokers) or STOMP. */
+  readonly connectCommand?: 'CONNECT' | 'STOMP';
+  /** Extra CONNECT headers (e.g. client-id). */
+  readonly connectHeaders?: Readonly<Record<string, string>>;
+  readonly limits?: Partial<StompLimits>;
+}
+
+/** Engine state, a discriminated union on `phase`. */
+export type StompEngineState =
+  | { readonly phase: 'idle' }
+  | { readonly phase: 'connecting' }
+  | { readonly phase: 'connected'; readonly version: StompVersion; readonly heartbeat: HeartbeatIntervals }
+  | { readonly phase: 'disconnecting'; readonly version: StompVersion; readonly receipt: string }
+  | { readonly phase: 'closed'; readonly error?: Error };
+
+/** Options of frames that may ask for a receipt. */
+export interface ReceiptOption {
+  /** Ask for a RECEIPT; the returned id names it. */
+  readonly receipt?: boolean;
+}
+
+/** Enough of a MESSAGE to acknowledge it. */
+export interface AckTarget {
+  readonly headers: StompHeaderList;
+}
+
+/** A client-side STOMP connection as a state machine (see the file comment). */
+export class StompEngine {
+  private phase: StompEngineState = { phase: 'idle' };
+  private readonly decoder: StompDecoder;
+  private readonly out: Uint8Array[] = [];
+  private readonly heartbeatOffer: readonly [number, number];
+  private readonly tolerance: number;
+  private readonly grace: number;
+  private lastReceived = 0;
+  private lastSent = 0;
+  private nextId = 1;
+  private readonly subs = new Set<string>();
+
+  constructor(private readonly options: StompEngineOptions) {
+    this.decoder = new StompDecoder({ limits: options.limits });
+    this.heartbeatOffer = options.heartbeat ?? [10_000, 10_000];
+    this.tolerance = options.heartbeatTolerance ?? 2;
+    this.grace = options.heartbeatGraceMs ?? 1000;
+  }
+
+  /** The current state. */
+  get state(): StompEngineState { return this.phase; }
+
+  /** The negotiated version, once connected. */
+  get version(): StompVersion | undefined {
+    return this.phase.phase === 'connected' || this.phase.phase === 'disconnecting' ? this.phase.version : undefined;
+  }
+
+  /** Queue the CONNECT (or STOMP) frame. */
+  connect(now: number): void {
+    if (this.phase.phase !== 'idle') throw new StompStateError(`connect() in state ${this.phase.phase}`);
+    const versions = this.options.versions ?? STOMP_VERSIONS;
+    const command = this.options.connectCommand ?? 'CONNECT';
+    const headers: Record<string, string | undefined> = {
+      'accept-version': versions.join(','),
+      host: this.options.host,
+      login: this.options.login,
+      passcode: this.options.passcode,
+      'heart-beat': `${this.heartbeatOffer[0]},${this.heartbeatOffer[1]}`,
+      ...this.options.connectHeaders,
+    };
+    this.lastReceived = now;
+    this.write(frame(command, headers), versions.includes('1.2') ? '1.2' : versions[versions.length - 1], now);
+    this.phase = { phase: 'connecting' };
+  }
+
+  /** Feed received bytes; returns what they mean. */
+  receive(bytes: Uint8Array, now: number): StompEvent[] {
+    if (this.phase.phase === 'closed' || this.phase.phase === 'idle') return [];
+    if (bytes.length > 0) this.lastReceived = now;
+    let items;
+    try {
+      items = this.decoder.push(bytes);
+    } catch (e) {
+      if (e instanceof StompDecodeError) return [this.fail(e)];
+      throw e;
+    }
+    const events: StompEvent[] = [];
+    for (const item of items) {
+      if (item.kind !== 'frame') continue;
+      const ev = this.onFrame(item.frame);
+      if (ev) events.push(ev);
+      if ((this.phase as StompEngineState).phase === 'closed') break;
+    }
+    return events;
+  }
+
+  /** Advance time: queue a heart-beat when due, fail when the peer has been silent too long. */
+  tick(now: number): StompEvent[] {
+    if (this.phase.phase !== 'connected' && this.phase.phase !== 'disconnecting') return [];
+    const hb = this.phase.phase === 'connected' ? this.phase.heartbeat : undefined;
+    if (!hb) return [];
+    if (hb.receive > 0 && now - this.lastReceived > hb.receive * this.tolerance + this.grace) {
+      return [this.fail(new StompHeartbeatTimeoutError(`no data from the STOMP peer for ${now - this.lastReceived} ms (heart-beat ${hb.receive} ms)`))];
+    }
+    if (hb.send > 0 && now - this.lastSent >= hb.send) {
+      this.out.push(HEARTBEAT);
+      this.lastSent = now;
+    }
+    return [];
+  }
+
+  /** When `tick` next needs to run (ms, absolute), or undefined when no heart-beats are on. */
+  nextDeadline(): number | undefined {
+    if (this.phase.phase !== 'connected') return undefined;
+    const { send, receive } = this.phase.heartbeat;
+    const times: number[] = [];
+    if (send > 0) times.push(this.lastSent + send);
+    if (receive > 0) times.push(this.lastReceived + receive * this.tolerance + this.grace + 1);
+    return times.length ? Math.min(...times) : undefined;
+  }
+
+  /** Bytes to write, in order; empty when there are none. */
+  takeOutput(): Uint8Array {
+    if (this.out.length === 0) return new Uint8Array(0);
+    if (this.out.length === 1) return this.out.pop() as Uint8Array;
+    const total = this.out.reduce((n, b) => n + b.length, 0);
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const b of this.out) { all.set(b, at); at += b.length; }
+    this.out.length = 0;
+    return all;
+  }
+
+  /** SUBSCRIBE; returns the subscription id (given or generated). */
+  subscribe(destination: string, opts: { id?: string; ack?: AckMode; headers?: Readonly<Record<string, string>>; receipt?: boolean } = {}, now = this.lastSent): { id: string; receipt: string | undefined } {
+    const version = this.ready('SUBSCRIBE');
+    const id = opts.id ?? `sub-${this.nextId++}`;
+    if (this.subs.has(id)) throw new StompStateError(`subscription id ${id} is already in use`);
+    const receipt = opts.receipt ? this.receiptId() : undefined;
+    this.write(frame('SUBSCRIBE', { ...opts.headers, destination, id, ack: opts.ack ?? 'auto', receipt }), version, now);
+    this.subs.add(id);
+    return { id, receipt };
+  }
+
+  /** UNSUBSCRIBE; returns the receipt id when one was asked for. */
+  unsubscribe(id: string, opts: ReceiptOption = {}, now = this.lastSent): string | undefined {
+    const version = this.ready('UNSUBSCRIBE');
+    if (!this.subs.delete(id)) throw new StompStateError(`no subscription ${id}`);
+    const receipt = opts.receipt ? this.receiptId() : undefined;
+    this.write(frame('UNSUBSCRIBE', { id, receipt }), version, now);
+    return receipt;
+  }
+
+  /** SEND; returns the receipt id when one was asked for. */
+  send(destination: string, body: Uint8Array, opts: { headers?: StompHeaderList | Readonly<Record<string, string>>; transaction?: string; receipt?: boolean } = {}, now = this.lastSent): string | undefined {
+    const version = this.ready('SEND');
+    const receipt = opts.receipt ? this.receiptId() : undefined;
+    const extra: StompHeaderList = Array.isArray(opts.headers) ? (opts.headers as StompHeaderList) : Object.entries(opts.headers ?? {});
+    const reserved = new Set(['destination', 'transaction', 'receipt', 'content-length']);
+    const headers: (readonly [string, string])[] = [['destination', destination]];
+    if (opts.transaction !== undefined) headers.push(['transaction', opts.transaction]);
+    if (receipt !== undefined) headers.push(['receipt', receipt]);
+    for (const h of extra) if (!reserved.has(h[0])) headers.push(h);
+    this.write(frame('SEND', headers, body), version, now);
+    return receipt;
+  }
+
+  /** ACK a MESSAGE (headers per version: message-id, subscription, or the 1.2 ack id). */
+  ack(message: AckTarget, opts: { transaction?: string; receipt?: boolean } = {}, now = this.lastSent): string | undefined {
+    return this.ackOrNack('ACK', message, opts, now);
+  }
+
+  /** NACK a MESSAGE (STOMP 1.1+). */
+  nack(message: AckTarget, opts: { transaction?: string; receipt?: boolean } = {}, now = this.lastSent): string | undefined {
+    return this.ackOrNack('NACK', message, opts, now);
+  }
+
+  /** BEGIN a transaction; returns its id. */
+  begin(id?: string, opts: ReceiptOption = {}, now = this.lastSent): { transaction: string; receipt: string | undefined } {
+    const version = this.ready('BEGIN');
+    const transaction = id ?? `tx-${this.nextId++}`;
+    const receipt = opts.receipt ? this.receiptId() : undefined;
+    this.write(frame('BEGIN', { transaction, receipt }), version, now);
+    return { transaction, receipt };
+  }
+
+  /** COMMIT a transaction. */
+  commit(transaction: string, opts: ReceiptOption = {}, now = this.lastSent): string | undefined {
+    return this.endTx('COMMIT', transaction, opts, now);
+  }
+
+  /** ABORT a transaction. */
+  abort(transaction: string, opts: ReceiptOption = {}, now = this.lastSent): string | undefined {
+    return this.endTx('ABORT', transaction, opts, now);
+  }
+
+  /** DISCONNECT with a receipt; a `disconnected` event follows when the broker confirms. */
+  disconnect(now = this.lastSent): string {
+    const version = this.ready('DISCONNECT');
+    const receipt = this.receiptId();
+    this.write(frame('DISCONNECT', { receipt }), version, now);
+    this.phase = { phase: 'disconnecting', version, receipt };
+    return receipt;
+  }
+
+  /** Mark the engine closed (the transport ended); no more frames are accepted. */
+  close(error?: Error): void {
+    if (this.phase.phase !== 'closed') this.phase = error ? { phase: 'closed', error } : { phase: 'closed' };
+  }
+
+  private endTx(command: 'COMMIT' | 'ABORT', transaction: string, opts: ReceiptOption, now: number): string | undefined {
+    const version = this.ready(command);
+    const receipt = opts.receipt ? this.receiptId() : undefined;
+    this.write(frame(command, { transaction, receipt }), version, now);
+    return receipt;
+  }
+
+  private ackOrNack(command: 'ACK' | 'NACK', m: AckTarget, opts: { transaction?: string; receipt?: boolean }, now: number): string | undefined {
+    const version = this.ready(command);
+    if (!COMMANDS[command].versions.includes(version)) throw new StompStateError(`${command} does not exist in STOMP ${version}`);
+    const receipt = opts.receipt ? this.receiptId() : undefined;
+    const h = (n: string): string | undefined => headerOf(m, n);
+    const ids: Record<string, string | undefined> = version === '1.2'
+      ? { id: h('ack') ?? h('message-id') }
+      : version === '1.1'
+        ? { 'message-id': h('message-id'), subscription: h('subscription') }
+        : { 'message-id': h('message-id') };
+    for (const [k, v] of Object.entries(ids)) if (v === undefined) throw new StompStateError(`${command}: the message has no header to derive "${k}" from`);
+    this.write(frame(command, { ...ids, transaction: opts.transaction, receipt }), version, now);
+    return receipt;
+  }
+
+  private ready(command: ClientCommand): StompVersion {
+    if (this.phase.phase !== 'connected') throw new StompStateError(`cannot ${command} while ${this.phase.phase}`);
+    return this.phase.version;
+  }
+
+  private receiptId(): string {
+    return `rcpt-${this.nextId++}`;
+  }
+
+  private write(f: StompFrame, version: StompVersion, now: number): void {
+    this.out.push(encodeFrame(f, version));
+    this.lastSent = Math.max(this.lastSent, now);
+  }
+
+  private fail(error: StompDecodeError | StompError | StompProtocolError | StompHeartbeatTimeoutError): StompEvent {
+    this.phase = { phase: 'closed', error };
+    return { type: 'failed', error };
+  }
+
+  private onFrame(f: StompFrame): StompEvent | undefined {
+    const def = COMMANDS[f.command];
+    if (def.sender !== 'server') return this.fail(new StompProtocolError(`the broker sent a client frame: ${f.command}`));
+    if (f.command === 'ERROR') return this.fail(new StompError(f.headers, f.body));
+    const p = this.phase;
+    if (p.phase === 'connecting') {
+      if (f.command !== 'CONNECTED') return this.fail(new StompProtocolError(`expected CONNECTED, got ${f.command}`));
+      return this.onConnected(f);
+    }
+    if (f.command === 'CONNECTED') return this.fail(new StompProtocolError('a second CONNECTED frame'));
+    const version = this.version ?? '1.2';
+    for (const name of def.required[version]) {
+      if (headerOf(f, name) === undefined) return this.fail(new StompProtocolError(`${f.command} without the required "${name}" header`));
+    }
+    if (f.command === 'RECEIPT') {
+      const id = headerOf(f, 'receipt-id') as string;
+      if (p.phase === 'disconnecting' && id === p.receipt) {
+        this.phase = { phase: 'closed' };
+        return { type: 'disconnected' };
+      }
+      return { type: 'receipt', receiptId: id };
+    }
+    // MESSAGE. In 1.0 the subscription header is optional; it is then the destination.
+    const subscription = headerOf(f, 'subscription') ?? headerOf(f, 'destination') as string;
+    return { type: 'message', subscription, frame: f };
+  }
+
+  private onConnected(f: StompFrame): StompEvent {
+    const offered = this.options.versions ?? STOMP_VERSIONS;
+    const v = headerOf(f, 'version') ?? '1.0';
+    if (!(STOMP_VERSIONS as readonly string[]).includes(v) || !offered.includes(v as StompVersion)) {
+      return this.fail(new StompProtocolError(`the broker chose STOMP version ${v}, which we did not offer (${offered.join(',')})`));
+    }
+    const version = v as StompVersion;
+    const theirs = parseHeartbeat(headerOf(f, 'heart-beat'));
+    if (theirs === undefined) return this.fail(new StompProtocolError(`malformed heart-beat header ${JSON.stringify(headerOf(f, 'heart-beat'))}`));
+    const heartbeat = version === '1.0' ? { send: 0, receive: 0 } : negotiateHeartbeat(this.heartbeatOffer, theirs);
+    this.decoder.version = version;
+    this.phase = { phase: 'connected', version, heartbeat };
+    return { type: 'connected', version, session: headerOf(f, 'session'), server: headerOf(f, 'server'), heartbeat, headers: f.headers };
+  }
+}

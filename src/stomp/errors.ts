@@ -1,0 +1,47 @@
+/**
+ * STOMP error classes. `StompError` is the broker's ERROR frame; the others describe protocol
+ * breaches, silent peers and calls made in the wrong state.
+ */
+import { RxMqError, TimeoutError } from '../errors.js';
+import type { StompHeaderList } from './codec/frame.js';
+
+const td = new TextDecoder();
+
+/** The broker sent an ERROR frame. Carries its headers and body. */
+export class StompError extends RxMqError {
+  /** The ERROR frame's headers, in wire order. */
+  readonly headers: StompHeaderList;
+  /** The ERROR frame's body. */
+  readonly body: Uint8Array;
+  /** The frame's `message` header, if any. */
+  readonly brokerMessage: string | undefined;
+  /** The `receipt-id` header: the receipt the failed frame asked for, if any. */
+  readonly receiptId: string | undefined;
+  constructor(headers: StompHeaderList, body: Uint8Array) {
+    const first = (n: string): string | undefined => headers.find(([k]) => k === n)?.[1];
+    const msg = first('message');
+    const text = td.decode(body).trim();
+    super(`STOMP ERROR: ${msg ?? '(no message header)'}${text ? ` - ${text.slice(0, 500)}` : ''}`);
+    this.headers = headers;
+    this.body = body;
+    this.brokerMessage = msg;
+    this.receiptId = first('receipt-id');
+  }
+  /** The body as UTF-8 text. */
+  get text(): string { return td.decode(this.body); }
+}
+
+/** The peer broke the STOMP protocol (unexpected frame, missing header, unknown version...). */
+export class StompProtocolError extends RxMqError {}
+
+/** Nothing arrived from the peer within the negotiated heart-beat interval (with tolerance). */
+export class StompHeartbeatTimeoutError extends TimeoutError {}
+
+/** An operation was asked for in a state that does not allow it (e.g. SEND before CONNECTED). */
+export class StompStateError extends RxMqError {}
+
+/** The connection ended (cleanly or not) while an operation was still waiting. */
+export class StompConnectionClosedError extends RxMqError {}
+
+/** More bytes or messages are waiting than the configured bound allows. */
+export class StompBufferOverflowError extends RxMqError {}

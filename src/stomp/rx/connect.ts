@@ -1,0 +1,60 @@
+/** `connect()`: one cold, owned STOMP connection as an Observable of its session. */
+import { Observable } from 'rxjs';
+import { UrlError } from '../../transport/url.js';
+import type { TransportTarget } from '../../transport/types.js';
+import type { StompEngineOptions } from '../engine/engine.js';
+import type { StompConnectOptions } from './options.js';
+import { createSession, type StompSession } from './session.js';
+import { parseStompUrl } from './url.js';
+import { StompWire } from './wire.js';
+
+/** Resolve URL and options into a transport target and engine options. */
+export function resolveOptions(o: string | StompConnectOptions): { target: TransportTarget; engine: StompEngineOptions; options: StompConnectOptions } {
+  const options: StompConnectOptions = typeof o === 'string' ? { url: o } : o;
+  const ep = options.url !== undefined ? parseStompUrl(options.url, options.tls) : undefined;
+  const target = options.target ?? ep?.target;
+  if (!target) throw new UrlError('connect() needs a url or a target');
+  const host = options.host ?? ep?.host ?? (target.kind === 'websocket' ? new URL(target.url).hostname : target.host);
+  return {
+    target,
+    options,
+    engine: {
+      host,
+      login: options.login ?? ep?.login,
+      passcode: options.passcode ?? ep?.passcode,
+      versions: options.versions,
+      heartbeat: options.heartbeat,
+      connectHeaders: options.connectHeaders,
+      limits: options.limits,
+    },
+  };
+}
+
+/**
+ * Connect on subscribe; emit the session after CONNECTED. Unsubscribing sends DISCONNECT with a
+ * receipt, waits for it (bounded) and closes the socket. A failure (ERROR frame, dead peer,
+ * socket error) is an error notification; a clean remote close completes.
+ */
+export function connect(urlOrOptions: string | StompConnectOptions): Observable<StompSession> {
+  return new Observable<StompSession>((sub) => {
+    let resolved;
+    try {
+      resolved = resolveOptions(urlOrOptions);
+    } catch (e) {
+      sub.error(e);
+      return undefined;
+    }
+    const { target, engine, options } = resolved;
+    const wire = new StompWire(engine, Date.now, options.maxWriteBuffer);
+    let unend: (() => void) | undefined;
+    wire.open(target, options.connectTimeoutMs ?? 15_000).then(() => {
+      if (sub.closed) return;
+      unend = wire.onEnd((end) => (end.clean ? sub.complete() : sub.error(end.error)));
+      sub.next(createSession(wire));
+    }, (e: unknown) => sub.error(e));
+    return () => {
+      unend?.();
+      void wire.close(options.disconnectTimeoutMs ?? 3000);
+    };
+  });
+}

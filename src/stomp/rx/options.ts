@@ -1,0 +1,30 @@
+/** Options of `connect()` and `stompClient()`. */
+import type { StompVersion } from '../codec/commands.js';
+import type { StompLimits } from '../codec/limits.js';
+import type { TlsOptions, TransportTarget } from '../../transport/types.js';
+
+/** Connection options; `url` or `target` says where. */
+export interface StompConnectOptions {
+  /** stomp://, stomp+ssl://, ws:// or wss:// URL (see parseStompUrl). */
+  readonly url?: string;
+  /** A transport target instead of a URL. */
+  readonly target?: TransportTarget;
+  /** Virtual host for the host header; overrides the URL. */
+  readonly host?: string;
+  readonly login?: string;
+  readonly passcode?: string;
+  readonly tls?: TlsOptions;
+  /** Versions to offer; default 1.0, 1.1 and 1.2. */
+  readonly versions?: readonly StompVersion[];
+  /** [cx, cy] heart-beat offer in ms. Default [10000, 10000]; [0, 0] turns heart-beats off. */
+  readonly heartbeat?: readonly [number, number];
+  /** Extra CONNECT headers. */
+  readonly connectHeaders?: Readonly<Record<string, string>>;
+  /** How long to wait for the socket and CONNECTED. Default 15000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** How long to wait for the DISCONNECT receipt before closing the socket. Default 3000 ms. */
+  readonly disconnectTimeoutMs?: number;
+  readonly limits?: Partial<StompLimits>;
+  /** Unwritten bytes allowed before sends fail with StompBufferOverflowError. Default 64 MiB. */
+  readonly maxWriteBuffer?: number;
+}

@@ -1,0 +1,195 @@
+/**
+ * StompSession: subscriptions as parallel streams over one connection, the send operator and
+ * transactions. Each is cold and owned: subscribing sends the frame, unsubscribing undoes it.
+ */
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { StompVersion } from '../codec/commands.js';
+import type { StompFrame, StompHeaderList } from '../codec/frame.js';
+import type { AckMode } from '../engine/engine.js';
+import type { HeartbeatIntervals } from '../engine/heartbeat.js';
+import { StompConnectionClosedError, StompStateError } from '../errors.js';
+import { toMessage, type AckOptions, type StompMessage } from './message.js';
+import type { StompWire } from './wire.js';
+
+/** Options of `session.subscribe()`. */
+export interface SubscribeOptions {
+  /** auto (default), client or client-individual. */
+  readonly ack?: AckMode;
+  /** Subscription id; generated when absent. */
+  readonly id?: string;
+  /** Extra SUBSCRIBE headers (selector, durable-subscription names...). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Most unacknowledged messages the broker may deliver, mapped to the broker's own header
+   * (RabbitMQ `prefetch-count`, ActiveMQ `activemq.prefetchSize`; both when the broker is unknown).
+   */
+  readonly prefetch?: number;
+}
+
+/** Options of `session.send()`. */
+export interface SendOptions {
+  /** Ask for a RECEIPT per message and emit the result only when it arrives. */
+  readonly receipt?: boolean;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Send inside this transaction (its id or the transaction object). */
+  readonly transaction?: string | { readonly id: string };
+}
+
+/** What `send` takes: text (UTF-8), bytes, or a body with per-message headers. */
+export type StompSendInput = string | Uint8Array | { readonly body: string | Uint8Array; readonly headers?: Readonly<Record<string, string>> };
+
+/** The result of one SEND: written, or confirmed by the broker's RECEIPT. */
+export type StompSendResult =
+  | { readonly state: 'sent'; readonly destination: string; readonly size: number }
+  | { readonly state: 'receipted'; readonly destination: string; readonly size: number; readonly receipt: string };
+
+/** A transaction begun by `session.transaction()`. */
+export interface StompTransaction {
+  readonly id: string;
+  /** COMMIT; resolves on the broker's RECEIPT. */
+  commit(): Promise<void>;
+  /** ABORT; resolves on the broker's RECEIPT. */
+  abort(): Promise<void>;
+}
+
+/** One STOMP connection after CONNECTED. */
+export interface StompSession {
+  readonly version: StompVersion;
+  readonly server: string | undefined;
+  readonly sessionId: string | undefined;
+  readonly heartbeat: HeartbeatIntervals;
+  /** Subscribe on subscription; UNSUBSCRIBE on unsubscribe. Errors when the connection fails. */
+  subscribe(destination: string, options?: SubscribeOptions): Observable<StompMessage>;
+  /** Operator: SEND each input, emit a StompSendResult per message, in order. */
+  send(destination: string, options?: SendOptions): OperatorFunction<StompSendInput, StompSendResult>;
+  /** BEGIN on subscribe; unsubscribing before commit/abort aborts. */
+  transaction(): Observable<StompTransaction>;
+}
+
+const utf8 = new TextEncoder();
+const txId = (t: string | { readonly id: string } | undefined): string | undefined => (typeof t === 'object' ? t.id : t);
+
+/** The header naming the prefetch window for the broker product in `server`. */
+export function prefetchHeaders(server: string | undefined, prefetch: number): Record<string, string> {
+  const n = String(prefetch);
+  if (server?.startsWith('RabbitMQ')) return { 'prefetch-count': n };
+  if (server?.startsWith('ActiveMQ')) return { 'activemq.prefetchSize': n };
+  return { 'prefetch-count': n, 'activemq.prefetchSize': n };
+}
+
+/** The session over `wire` (which must have seen CONNECTED). */
+export function createSession(wire: StompWire): StompSession {
+  const c = wire.connected;
+  if (!c) throw new StompStateError('session before CONNECTED');
+
+  const settle = (kind: 'ACK' | 'NACK', f: StompFrame, o: AckOptions | undefined): Promise<void> => {
+    try {
+      const opts = { transaction: txId(o?.transaction), receipt: o?.receipt };
+      const id = wire.act((e, now) => (kind === 'ACK' ? e.ack(f, opts, now) : e.nack(f, opts, now)));
+      return wire.receipt(id);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
+
+  const ended = (sub: { error(e: Error): void; complete(): void }) => wire.onEnd((end) => {
+    if (end.clean) sub.complete(); else sub.error(end.error);
+  });
+
+  return {
+    version: c.version,
+    server: c.server,
+    sessionId: c.session,
+    heartbeat: c.heartbeat,
+
+    subscribe(destination, options = {}) {
+      return new Observable<StompMessage>((sub) => {
+        const headers = { ...(options.prefetch !== undefined ? prefetchHeaders(c.server, options.prefetch) : {}), ...options.headers };
+        let id: string;
+        try {
+          id = wire.act((e, now) => e.subscribe(destination, { id: options.id, ack: options.ack, headers }, now).id);
+        } catch (e) {
+          sub.error(e);
+          return undefined;
+        }
+        const unroute = wire.route(id, (f) => sub.next(toMessage(f, id, settle)));
+        const unend = ended(sub);
+        return () => {
+          unroute();
+          unend();
+          if (!wire.isEnded && wire.engine.state.phase === 'connected') {
+            try { wire.act((e, now) => e.unsubscribe(id, {}, now)); } catch { /* closing anyway */ }
+          }
+        };
+      });
+    },
+
+    send(destination, options = {}) {
+      return (source) => new Observable<StompSendResult>((sub) => {
+        // Results are emitted in input order even when receipts arrive later.
+        const queue: Promise<StompSendResult>[] = [];
+        let chain: Promise<void> = Promise.resolve();
+        let upstreamDone = false;
+        let pending = 0;
+        const done = () => { if (upstreamDone && pending === 0) sub.complete(); };
+        const unend = ended({ error: (e) => sub.error(e), complete: () => sub.error(new StompConnectionClosedError('the STOMP connection closed while sending')) });
+        const inner = source.subscribe({
+          next(input) {
+            const body = typeof input === 'string' ? utf8.encode(input) : input instanceof Uint8Array ? input : typeof input.body === 'string' ? utf8.encode(input.body) : input.body;
+            const extra = typeof input === 'object' && !(input instanceof Uint8Array) ? input.headers : undefined;
+            let receipt: string | undefined;
+            try {
+              receipt = wire.act((e, now) => e.send(destination, body, {
+                headers: { ...options.headers, ...extra }, transaction: txId(options.transaction), receipt: options.receipt,
+              }, now));
+            } catch (e) {
+              sub.error(e);
+              return;
+            }
+            const result: Promise<StompSendResult> = receipt === undefined
+              ? Promise.resolve({ state: 'sent', destination, size: body.length })
+              : wire.receipt(receipt).then(() => ({ state: 'receipted', destination, size: body.length, receipt: receipt as string }));
+            queue.push(result);
+            pending++;
+            chain = chain.then(() => result).then((r) => { pending--; sub.next(r); done(); }, (e: unknown) => sub.error(e));
+          },
+          error: (e) => sub.error(e),
+          complete: () => { upstreamDone = true; done(); },
+        });
+        return () => { inner.unsubscribe(); unend(); };
+      });
+    },
+
+    transaction() {
+      return new Observable<StompTransaction>((sub) => {
+        let state: 'open' | 'ending' = 'open';
+        let id: string;
+        try {
+          id = wire.act((e, now) => e.begin(undefined, {}, now).transaction);
+        } catch (e) {
+          sub.error(e);
+          return undefined;
+        }
+        const end = (kind: 'COMMIT' | 'ABORT'): Promise<void> => {
+          if (state !== 'open') return Promise.reject(new StompStateError(`transaction ${id} already ended`));
+          state = 'ending';
+          try {
+            const r = wire.act((e, now) => (kind === 'COMMIT' ? e.commit(id, { receipt: true }, now) : e.abort(id, { receipt: true }, now)));
+            return wire.receipt(r).then(() => sub.complete());
+          } catch (e) {
+            return Promise.reject(e);
+          }
+        };
+        const unend = ended(sub);
+        sub.next({ id, commit: () => end('COMMIT'), abort: () => end('ABORT') });
+        return () => {
+          unend();
+          if (state === 'open' && !wire.isEnded && wire.engine.state.phase === 'connected') {
+            state = 'ending';
+            try { wire.act((e, now) => e.abort(id, {}, now)); } catch { /* closing anyway */ }
+          }
+        };
+      });
+    },
+  };
+}
