@@ -8,3 +8,13 @@ export interface SessionContext {
   /** True once the session or its connection is gone (nothing may be written any more). */
   closed(): boolean;
 }
+
+/**
+ * Detach `link` (closing it) unless it is already going or gone, or its session or connection is
+ * closed: every Rx piece ends its link this way on completion and on unsubscribe.
+ */
+export function detachLink(ctx: SessionContext, link: { readonly state: string; detach(): void }): void {
+  if (link.state === 'closed' || link.state === 'detach-sent' || ctx.closed()) return;
+  link.detach();
+  ctx.driver.flushSoon();
+}

@@ -11,7 +11,7 @@
 import { Observable } from 'rxjs';
 import { toNative } from '../codec/native.js';
 import type { ReceiverLink } from '../engine/link.js';
-import type { SessionContext } from './context.js';
+import { detachLink, type SessionContext } from './context.js';
 import { linkName, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
 
 /** Options of `fetch()`: how many messages, how long to wait, and how unused credit is taken back. */
@@ -67,10 +67,7 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
     let detachWhenSettled = false;
     const finalDetach = (): void => {
       if (manual && awaitingSettle > 0) { detachWhenSettled = true; return; }
-      if (link.state !== 'closed' && link.state !== 'detach-sent' && !ctx.closed()) {
-        link.detach();
-        ctx.driver.flushSoon();
-      }
+      detachLink(ctx, link);
     };
     const onSettled = (): void => {
       awaitingSettle--;

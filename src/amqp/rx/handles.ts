@@ -6,7 +6,7 @@ import { Observable, Subject } from 'rxjs';
 import { string as amqpString } from '../codec/values.js';
 import { IllegalStateError } from '../engine/errors.js';
 import type { LinkState, ReceiverLink, SenderLink } from '../engine/link.js';
-import type { SessionContext } from './context.js';
+import { detachLink, type SessionContext } from './context.js';
 import { encodeMessage, type Message } from './message.js';
 import { linkName, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
 import type { Outcome } from './sender.js';
@@ -101,10 +101,7 @@ export function attachReceiver(ctx: SessionContext, source: SourceSpec, opts: { 
     return () => {
       off();
       messages.complete();
-      if (link.state !== 'closed' && link.state !== 'detach-sent' && !ctx.closed()) {
-        link.detach();
-        ctx.driver.flushSoon();
-      }
+      detachLink(ctx, link);
     };
   });
 }
@@ -167,10 +164,7 @@ export function attachSender(ctx: SessionContext, target: string | null, opts: {
     return () => {
       off();
       credit$.complete();
-      if (link.state !== 'closed' && link.state !== 'detach-sent' && !ctx.closed()) {
-        link.detach();
-        ctx.driver.flushSoon();
-      }
+      detachLink(ctx, link);
     };
   });
 }

@@ -15,7 +15,7 @@ import { AmqpError, IllegalStateError } from '../engine/errors.js';
 import type { IncomingDelivery, ReceiverLink } from '../engine/link.js';
 import type { DeliveryState, Source } from '../frames/definitions.generated.js';
 import { InboundMessageView, type PropertyMap } from './message.js';
-import type { SessionContext } from './context.js';
+import { detachLink, type SessionContext } from './context.js';
 
 /**
  * How received messages are settled: 'auto' accepts each one after the subscriber's `next`
@@ -238,10 +238,7 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
       if (settleMode === 'auto' && inHand !== undefined && !inHand.settled && link.state === 'attached' && !ctx.closed()) {
         inHand.accept();
       }
-      if (link.state !== 'closed' && link.state !== 'detach-sent' && !ctx.closed()) {
-        link.detach();
-        ctx.driver.flushSoon();
-      }
+      detachLink(ctx, link);
     };
   });
 }

@@ -11,7 +11,7 @@ import { AmqpError, IllegalStateError } from '../engine/errors.js';
 import type { OutgoingDelivery, SenderLink } from '../engine/link.js';
 import type { Target } from '../frames/definitions.generated.js';
 import { RxMqError } from '../../errors.js';
-import type { SessionContext } from './context.js';
+import { detachLink, type SessionContext } from './context.js';
 import { encodeMessage, type Message } from './message.js';
 import { linkName } from './receiver.js';
 
@@ -123,10 +123,7 @@ export function send(ctx: () => Observable<SessionContext>, target: string | nul
       else subscriber.complete();
     };
     const detach = (): void => {
-      if (link !== undefined && context !== undefined && !context.closed() && link.state !== 'closed' && link.state !== 'detach-sent') {
-        link.detach();
-        context.driver.flushSoon();
-      }
+      if (link !== undefined && context !== undefined) detachLink(context, link);
     };
     const maybeComplete = (): void => {
       if (upstreamDone && queue.length === 0 && inFlight === 0) finish();
