@@ -10,3 +10,5 @@ export type { RequestOptions } from './request.js';
 export type { ReceiverHandle, SenderHandle } from './handles.js';
 export { encodeMessage, decodeMessage, MESSAGE_FIELDS } from './message.js';
 export type { Message, InboundMessage, MessageId, BodyType, PropertyMap } from './message.js';
+export { amqpClient, AmqpClient, ReconnectFailedError, ClientClosedError } from './client.js';
+export type { AmqpClientOptions, AmqpClientState, ReconnectOptions } from './client.js';

@@ -1,0 +1,748 @@
+/**
+ * `amqpClient()`: a reconnecting AMQP client built on `connect()`.
+ *
+ * One {@link ConnectionKeeper} owns the connection: it connects when the first user subscribes,
+ * reconnects with exponential backoff, jitter and a cap while anyone still uses it (rotating
+ * through the URL list), and closes when the last user leaves. Each user operation (`receive`,
+ * `fetch`, `send`, `request`) is a {@link ConnectionUser} that keeps its own state (the send
+ * buffer, the messages awaiting an outcome, how many messages a fetch still needs) outside the
+ * per-connection Observables, and re-creates its links on every new connection. Users' Observables
+ * do not see an outage; only `state$` does.
+ */
+import { BehaviorSubject, Observable, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
+import { toNative, type NativeValue } from '../codec/native.js';
+import { string as amqpString } from '../codec/values.js';
+import { AmqpError, IllegalStateError } from '../engine/errors.js';
+import type { OutgoingDelivery, SenderLink } from '../engine/link.js';
+import { AuthenticationError } from '../engine/sasl.js';
+import { RxMqError, TimeoutError } from '../../errors.js';
+import { UrlError } from '../../transport/url.js';
+import { connect, type AmqpConnection, type AmqpConnectOptions } from './connection.js';
+import type { SessionContext } from './context.js';
+import type { FetchOptions } from './fetch.js';
+import { encodeMessage, type InboundMessage, type Message } from './message.js';
+import { linkName, type ReceivedMessage, type ReceiveOptions, type SourceSpec } from './receiver.js';
+import type { RequestOptions } from './request.js';
+import { SendBufferOverflowError, type Outcome, type SendOptions } from './sender.js';
+
+/**
+ * Where an {@link AmqpClient} stands:
+ * - `'connecting'`: connecting for the first time since it was idle (retries included);
+ * - `'open'`: a connection is open;
+ * - `'reconnecting'`: an open connection was lost and a new one is being made;
+ * - `'closed'`: no connection (the initial state, after the last user left, after a fatal error,
+ *   after `close()`).
+ */
+export type AmqpClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Backoff between connection attempts. */
+export interface ReconnectOptions {
+  /** Delay before the first retry, in ms (default 100). */
+  readonly initialDelay?: number;
+  /** Longest delay between attempts, in ms (default 10000). */
+  readonly maxDelay?: number;
+  /** Each consecutive failure multiplies the delay by this (default 2). */
+  readonly multiplier?: number;
+  /**
+   * Randomisation, 0..1 (default 0.2): each delay is shortened by a random fraction up to this,
+   * so that many clients cut off together do not come back together.
+   */
+  readonly jitter?: number;
+  /**
+   * Consecutive failed attempts after which the client gives up and errors every user with
+   * {@link ReconnectFailedError}. Default: never give up.
+   */
+  readonly maxAttempts?: number;
+}
+
+/** Options of {@link amqpClient}: the URLs, the `connect()` options used for each, and the backoff. */
+export interface AmqpClientOptions extends Omit<AmqpConnectOptions, 'url' | 'target'> {
+  /**
+   * One URL, or a failover list. The first attempt uses the first URL; each failed attempt moves
+   * on to the next (wrapping around); after losing an open connection the client retries the URL
+   * that worked first.
+   */
+  readonly urls: string | readonly string[];
+  readonly reconnect?: ReconnectOptions;
+}
+
+/** The client stopped retrying after `maxAttempts` consecutive failed connection attempts. */
+export class ReconnectFailedError extends RxMqError {
+  constructor(readonly attempts: number, cause: unknown) {
+    super(`gave up after ${attempts} failed connection attempts: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** The client was closed (by `close()`) while a send still had messages without an outcome. */
+export class ClientClosedError extends RxMqError {}
+
+/** Errors that another attempt cannot fix: bad credentials, unusable URLs or options. */
+function isFatal(err: unknown): boolean {
+  return err instanceof AuthenticationError || err instanceof UrlError || err instanceof TypeError || err instanceof RangeError;
+}
+
+/** Whether a connection is still usable. Link ends seen while it is not are part of its loss. */
+function alive(conn: AmqpConnection): boolean {
+  return !conn.driver.engine.done && conn.state$.value === 'open';
+}
+
+/**
+ * Conditions with which a peer ends a session or detaches a link although nothing is wrong with
+ * what the application asked for: the client treats them as the loss of the connection (it closes
+ * it and reconnects) instead of errors. RabbitMQ 3.10's `rabbitmqctl close_all_connections` ends
+ * every AMQP 1.0 session with amqp:internal-error and leaves the connection itself open.
+ */
+const TRANSIENT_CONDITIONS: readonly string[] = ['amqp:internal-error', 'amqp:connection:forced', 'amqp:link:detach-forced'];
+
+/** A link or session end the client recovers from by reconnecting. */
+function isTransient(err: unknown): boolean {
+  return err instanceof AmqpError && !err.local && TRANSIENT_CONDITIONS.includes(err.condition);
+}
+
+/**
+ * How long a link or session end waits for the connection's own end before it counts as the
+ * application's business. RabbitMQ, closing a connection (`rabbitmqctl close_all_connections`,
+ * a node shutting down), first ends every session with amqp:internal-error and only then closes
+ * the connection: those session ends are part of the connection's loss, not errors to report.
+ */
+const END_GRACE_MS = 250;
+
+/**
+ * Run `act` (deliver a link or session end to the user) unless `conn` goes away first, within
+ * {@link END_GRACE_MS}. Returns a canceller.
+ */
+function unlessConnectionEnds(conn: AmqpConnection, act: () => void): () => void {
+  if (!alive(conn)) return () => {};
+  const timer = setTimeout(() => { if (alive(conn)) act(); }, END_GRACE_MS);
+  return () => clearTimeout(timer);
+}
+
+/** What a user operation is told by the keeper. */
+interface ConnectionUser {
+  /** A connection is open (the first, or a new one after a loss). */
+  open(conn: AmqpConnection): void;
+  /** The connection given to `open` is gone; drop everything that belonged to it. */
+  lost(): void;
+  /** The client cannot (or will no longer) connect: end with this error. */
+  fatal(err: unknown): void;
+  /** `close()` was called: end (complete, or error if something would be lost). */
+  closing(): void;
+}
+
+interface Backoff {
+  readonly initialDelay: number;
+  readonly maxDelay: number;
+  readonly multiplier: number;
+  readonly jitter: number;
+  readonly maxAttempts: number | undefined;
+}
+
+function backoffOf(o: ReconnectOptions = {}): Backoff {
+  const b: Backoff = {
+    initialDelay: o.initialDelay ?? 100,
+    maxDelay: o.maxDelay ?? 10_000,
+    multiplier: o.multiplier ?? 2,
+    jitter: o.jitter ?? 0.2,
+    maxAttempts: o.maxAttempts,
+  };
+  if (!(b.initialDelay >= 0) || !(b.maxDelay >= 0)) throw new RangeError('reconnect delays must be non-negative');
+  if (!(b.multiplier >= 1)) throw new RangeError('reconnect.multiplier must be at least 1');
+  if (!(b.jitter >= 0 && b.jitter <= 1)) throw new RangeError('reconnect.jitter must be within 0..1');
+  if (b.maxAttempts !== undefined && !(Number.isInteger(b.maxAttempts) && b.maxAttempts >= 1)) {
+    throw new RangeError('reconnect.maxAttempts must be a positive integer');
+  }
+  return b;
+}
+
+/**
+ * Owns the connection of one client: the reconnect loop, the users (ref count) and `state$`.
+ * Its state is explicit: `sub` is the running `connect()` (connecting or open), `timer` a pending
+ * retry, `current` the open connection; at most one of `sub` and `timer` is set.
+ */
+class ConnectionKeeper {
+  readonly state$ = new BehaviorSubject<AmqpClientState>('closed');
+  private readonly users = new Set<ConnectionUser>();
+  private current: AmqpConnection | undefined;
+  private sub: Subscription | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Index into `urls` of the next attempt. */
+  private urlIndex = 0;
+  /** Consecutive failed attempts since the last open connection (for `maxAttempts`). */
+  private failures = 0;
+  /**
+   * The backoff exponent: grows with each failed attempt and with each connection lost within
+   * {@link STABLE_AFTER_MS} of opening (a broker that accepts and then drops us at once must not
+   * be hammered); back to 0 when a connection that had been stable is lost.
+   */
+  private level = 0;
+  private openedAt = 0;
+  private lastError: unknown;
+  private shutDown = false;
+  private stopping: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly urls: readonly string[],
+    private readonly options: Omit<AmqpConnectOptions, 'url' | 'target'>,
+    private readonly backoff: Backoff,
+  ) {}
+
+  /** Register a user; connects if idle. Returns the release function. */
+  acquire(user: ConnectionUser): () => void {
+    if (this.shutDown) {
+      user.fatal(new IllegalStateError('this amqpClient is closed'));
+      return () => {};
+    }
+    this.users.add(user);
+    if (this.current !== undefined) user.open(this.current);
+    else if (this.sub === undefined && this.timer === undefined) {
+      this.failures = 0;
+      this.level = 0;
+      this.state$.next('connecting');
+      this.attempt();
+    }
+    return () => {
+      if (this.users.delete(user) && this.users.size === 0) this.stop();
+    };
+  }
+
+  /** `close()`: tell every user, stop for good, resolve once the connection is closed. */
+  close(): Promise<void> {
+    if (this.shutDown) return this.stopping;
+    this.shutDown = true;
+    for (const u of [...this.users]) u.closing();
+    this.users.clear();
+    this.stop();
+    this.state$.complete();
+    return this.stopping;
+  }
+
+  /**
+   * A user saw its link or session end with a transient error on `conn` (see isTransient): give up
+   * on that connection as if it had been lost, close it, and reconnect.
+   */
+  recycle(conn: AmqpConnection, reason: unknown): void {
+    // Not inside the driver's event dispatch that reported the end.
+    queueMicrotask(() => {
+      if (this.current !== conn) return;
+      const sub = this.sub;
+      this.sub = undefined;
+      // Users drop their links first (detaching what is still attached), then the connection closes.
+      this.onEnded(conn, true, reason);
+      sub?.unsubscribe();
+      this.trackClose(conn);
+    });
+  }
+
+  private attempt(): void {
+    this.timer = undefined;
+    const url = this.urls[this.urlIndex % this.urls.length];
+    let opened = false;
+    let conn: AmqpConnection | undefined;
+    let sub: Subscription | undefined;
+    const ended = (err: unknown): void => {
+      if (this.sub === sub) this.sub = undefined;
+      this.onEnded(conn, opened, err);
+    };
+    // `connect()` may end synchronously (a bad URL), before `subscribe` returns.
+    sub = connect({ ...this.options, url }).subscribe({
+      next: (c) => {
+        opened = true;
+        conn = c;
+        this.current = c;
+        this.failures = 0;
+        this.openedAt = Date.now();
+        this.lastError = undefined;
+        this.state$.next('open');
+        for (const u of [...this.users]) if (this.users.has(u) && this.current === c) u.open(c);
+      },
+      error: (e: unknown) => ended(e),
+      complete: () => ended(undefined),
+    });
+    if (!sub.closed) this.sub = sub;
+  }
+
+  private onEnded(conn: AmqpConnection | undefined, opened: boolean, err: unknown): void {
+    if (conn !== undefined && this.current === conn) {
+      this.current = undefined;
+      for (const u of [...this.users]) if (this.users.has(u)) u.lost();
+    }
+    if (this.users.size === 0) {
+      this.state$.next('closed');
+      return;
+    }
+    if (isFatal(err)) return this.fail(err);
+    if (opened) {
+      // Lost an open connection: retry the same URL first, it worked a moment ago.
+      this.level = Date.now() - this.openedAt >= STABLE_AFTER_MS ? 0 : this.level + 1;
+      this.state$.next('reconnecting');
+    } else {
+      this.failures++;
+      this.level++;
+      this.lastError = err;
+      this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+      if (this.backoff.maxAttempts !== undefined && this.failures >= this.backoff.maxAttempts) {
+        return this.fail(new ReconnectFailedError(this.failures, this.lastError ?? new Error('connection closed')));
+      }
+    }
+    this.timer = setTimeout(() => this.attempt(), this.delay());
+  }
+
+  /** Backoff before the next attempt: initialDelay * multiplier^level, capped, less jitter. */
+  private delay(): number {
+    const b = this.backoff;
+    const base = Math.min(b.maxDelay, b.initialDelay * b.multiplier ** Math.min(this.level, 64));
+    return Math.round(base * (1 - b.jitter * Math.random()));
+  }
+
+  private fail(err: unknown): void {
+    const users = [...this.users];
+    this.users.clear();
+    this.stop();
+    for (const u of users) u.fatal(err);
+  }
+
+  /** Nobody needs a connection: cancel retries and close gracefully. */
+  private stop(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const conn = this.current;
+    const sub = this.sub;
+    this.current = undefined;
+    this.sub = undefined;
+    sub?.unsubscribe();
+    if (this.state$.value !== 'closed') this.state$.next('closed');
+    if (conn !== undefined) this.trackClose(conn);
+  }
+
+  /** Make `close()` wait for this connection's graceful close too. */
+  private trackClose(conn: AmqpConnection): void {
+    const bound = (this.options.closeTimeout ?? 2000) + 500;
+    this.stopping = Promise.all([this.stopping, closedOrAfter(conn, bound)]).then(() => undefined);
+  }
+}
+
+/** A connection open at least this long (ms) counts as stable: losing it restarts the backoff. */
+const STABLE_AFTER_MS = 1000;
+
+/** Resolves when the connection reports 'closed', or after `ms` (the socket is destroyed by then). */
+function closedOrAfter(conn: AmqpConnection, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    const sub = conn.state$.subscribe((s) => { if (s === 'closed') done(); });
+    function done(): void {
+      clearTimeout(timer);
+      queueMicrotask(() => sub.unsubscribe());
+      resolve();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client's send operator: it owns the queue and the messages awaiting an outcome.
+
+const uuid = (): string => globalThis.crypto.randomUUID();
+
+/** One upstream message, from arrival until its outcome. `seq` is its stable identity. */
+interface Entry {
+  readonly seq: number;
+  readonly message: Message;
+  readonly presettled: boolean;
+}
+
+function withDefaults(m: Message, o: SendOptions): Message {
+  const needsId = (o.messageIds ?? true) && m.messageId === undefined;
+  if (!needsId && o.durable === undefined && o.ttl === undefined && o.priority === undefined) return m;
+  return {
+    ...m,
+    messageId: m.messageId ?? (needsId ? uuid() : undefined),
+    durable: m.durable ?? o.durable,
+    ttl: m.ttl ?? o.ttl,
+    priority: m.priority ?? o.priority,
+  };
+}
+
+function outcomeOf(d: OutgoingDelivery, message: Message): Outcome {
+  const s = d.remoteState;
+  switch (s?.kind) {
+    case 'accepted': return { state: 'accepted', message };
+    case 'rejected':
+      return { state: 'rejected', message, error: s.error === undefined ? undefined : AmqpError.fromRemote(s.error, 'delivery') };
+    case 'modified':
+      return {
+        state: 'modified', message, deliveryFailed: s.deliveryFailed, undeliverableHere: s.undeliverableHere,
+        messageAnnotations: s.messageAnnotations === undefined ? undefined : toNative(s.messageAnnotations) as { [key: string]: NativeValue },
+      };
+    // Settled without a state: the default outcome, released.
+    default: return { state: 'released', message };
+  }
+}
+
+function reconnectingSend(keeper: ConnectionKeeper, target: string | null, opts: SendOptions): OperatorFunction<Message, Outcome> {
+  const bufferSize = opts.bufferSize ?? 1000;
+  const mode = opts.delivery ?? 'at-least-once';
+  const sndSettleMode = typeof mode === 'function' ? 'mixed' : mode === 'at-most-once' ? 'settled' : 'unsettled';
+  return (source) => new Observable<Outcome>((subscriber) => {
+    /** Upstream messages not yet transmitted. */
+    const queue: Entry[] = [];
+    /** At-least-once messages transmitted on a lost connection: they go out again first. */
+    let resend: Entry[] = [];
+    /** At-least-once messages transmitted whose outcome has not arrived, by `seq`. */
+    const pending = new Map<number, Entry>();
+    let seq = 0;
+    let upstreamDone = false;
+    let finished = false;
+    // Per-connection state, replaced on every connection.
+    let sessionSub: Subscription | undefined;
+    let context: SessionContext | undefined;
+    let link: SenderLink | undefined;
+    let offLink: (() => void) | undefined;
+    /** Cancels a pending link or session end (see unlessConnectionEnds). */
+    let cancelEnd = (): void => {};
+
+    const finish = (err?: unknown): void => {
+      if (finished) return;
+      finished = true;
+      if (err !== undefined) subscriber.error(err);
+      else subscriber.complete();
+    };
+    const maybeComplete = (): void => {
+      if (upstreamDone && queue.length === 0 && resend.length === 0 && pending.size === 0) finish();
+    };
+    const pump = (): void => {
+      if (link === undefined || context === undefined || finished) return;
+      let wrote = false;
+      while (link.sendable && (resend.length > 0 || queue.length > 0)) {
+        const entry = (resend.length > 0 ? resend.shift() : queue.shift()) as Entry;
+        let bytes: Uint8Array;
+        try {
+          bytes = encodeMessage(entry.message);
+        } catch (e) {
+          return finish(e);
+        }
+        link.send(bytes, { settled: entry.presettled, context: entry });
+        wrote = true;
+        if (entry.presettled) subscriber.next({ state: 'sent', message: entry.message });
+        else pending.set(entry.seq, entry);
+      }
+      if (link.drainRequested && resend.length === 0 && queue.length === 0) {
+        link.drained();
+        wrote = true;
+      }
+      if (wrote) context.driver.flushSoon();
+      maybeComplete();
+    };
+
+    const attach = (conn: AmqpConnection, c: SessionContext): void => {
+      context = c;
+      const address = target ?? undefined;
+      let l: SenderLink;
+      try {
+        l = c.session.attachSender({
+          name: opts.name ?? linkName('sender', address ?? 'anonymous'), source: { kind: 'source' },
+          target: { kind: 'target', address: address === undefined ? undefined : amqpString(address) },
+          sndSettleMode, rcvSettleMode: 'first',
+        });
+      } catch (e) {
+        return finish(e);
+      }
+      link = l;
+      offLink = c.driver.onLink(l, (e) => {
+        switch (e.type) {
+          case 'link-attach':
+            if (e.link.remote?.target === undefined) return; // refused: the detach follows
+            return pump();
+          case 'link-flow':
+            return pump();
+          case 'delivery-update': {
+            if (!e.delivery.settled) return;
+            const entry = e.delivery.context as Entry;
+            if (pending.get(entry.seq) !== entry) return;
+            pending.delete(entry.seq);
+            subscriber.next(outcomeOf(e.delivery, entry.message));
+            return maybeComplete();
+          }
+          case 'link-detach': {
+            // A detach that is part of losing the connection is not the application's business.
+            const err = e.error ?? new IllegalStateError(`link ${l.name} to ${target ?? 'anonymous relay'} was detached by the peer`);
+            if (isTransient(err)) keeper.recycle(conn, err);
+            else cancelEnd = unlessConnectionEnds(conn, () => finish(err));
+            return;
+          }
+          default:
+            return;
+        }
+      });
+      c.driver.flushSoon();
+    };
+
+    const dropConnection = (): void => {
+      cancelEnd();
+      offLink?.();
+      offLink = undefined;
+      const l = link;
+      const c = context;
+      link = undefined;
+      context = undefined;
+      if (l !== undefined && c !== undefined && !c.closed() && l.state !== 'closed' && l.state !== 'detach-sent') {
+        l.detach();
+        c.driver.flushSoon();
+      }
+      sessionSub?.unsubscribe();
+      sessionSub = undefined;
+    };
+
+    const user: ConnectionUser = {
+      open: (conn) => {
+        sessionSub = conn.session().subscribe({
+          next: (s) => { if (context === undefined) attach(conn, s.context); },
+          error: (e: unknown) => {
+            cancelEnd();
+            if (isTransient(e)) keeper.recycle(conn, e);
+            else cancelEnd = unlessConnectionEnds(conn, () => finish(e));
+          },
+          complete: () => {
+            cancelEnd();
+            cancelEnd = unlessConnectionEnds(conn, () => finish(new IllegalStateError('the session ended before the sender finished')));
+          },
+        });
+      },
+      lost: () => {
+        dropConnection();
+        // Everything without an outcome goes out again, in the order it first went out.
+        if (pending.size > 0) {
+          resend = [...resend, ...pending.values()].sort((a, b) => a.seq - b.seq);
+          pending.clear();
+        }
+      },
+      fatal: (err) => finish(err),
+      closing: () => {
+        const unconfirmed = pending.size + resend.length + queue.length;
+        if (unconfirmed > 0) finish(new ClientClosedError(`the client was closed with ${unconfirmed} messages without an outcome`));
+        else finish();
+      },
+    };
+
+    const upstream = source.subscribe({
+      next: (m) => {
+        if (finished) return;
+        if (queue.length >= bufferSize) return finish(new SendBufferOverflowError(bufferSize));
+        if (target === null && m.to === undefined) return finish(new IllegalStateError('a message sent through the anonymous relay needs `to`'));
+        const message = withDefaults(m, opts);
+        const presettled = (typeof mode === 'function' ? mode(message) : mode) === 'at-most-once';
+        queue.push({ seq: seq++, message, presettled });
+        pump();
+      },
+      error: (e: unknown) => finish(e),
+      complete: () => { upstreamDone = true; maybeComplete(); },
+    });
+    const release = finished ? () => {} : keeper.acquire(user);
+
+    return () => {
+      finished = true;
+      upstream.unsubscribe();
+      dropConnection();
+      release();
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The reconnecting client returned by {@link amqpClient}. Its methods mirror `AmqpConnection`'s;
+ * each is cold, and a subscription holds the client's connection for as long as it runs.
+ */
+export class AmqpClient {
+  /** @internal */
+  private readonly keeper: ConnectionKeeper;
+  /**
+   * The connection state. Replays the current value on subscribe; starts at `'closed'` (nothing
+   * connects before the first user), completes after `close()`.
+   */
+  readonly state$: Observable<AmqpClientState>;
+
+  /** Prefer {@link amqpClient}, which also takes a URL or a list of URLs. */
+  constructor(options: AmqpClientOptions) {
+    const urls = typeof options.urls === 'string' ? [options.urls] : [...options.urls];
+    if (urls.length === 0) throw new TypeError('amqpClient needs at least one URL');
+    const { urls: _urls, reconnect, ...connectOptions } = options;
+    this.keeper = new ConnectionKeeper(urls, connectOptions, backoffOf(reconnect));
+    this.state$ = this.keeper.state$.asObservable();
+  }
+
+  /** The current state (the last value of `state$`). */
+  get state(): AmqpClientState { return this.keeper.state$.value; }
+
+  /**
+   * Receive from `source` (see `AmqpConnection.receive`). The link is re-attached on every new
+   * connection and messages keep flowing into the same Observable. Messages received but not
+   * settled when a connection is lost can no longer be settled (settling throws
+   * `IllegalStateError`); the broker delivers them again. With `demand$`, each new link
+   * subscribes `demand$` again, and credit granted on the lost link is gone.
+   */
+  receive(source: SourceSpec, opts?: ReceiveOptions): Observable<ReceivedMessage> {
+    return this.run<ReceivedMessage>((subscriber) => {
+      let inner: Subscription | undefined;
+      return {
+        user: {
+          open: (conn) => {
+            inner = guarded(this.keeper, subscriber, conn, () => conn.receive(source, opts), (m) => subscriber.next(m));
+          },
+          lost: () => { inner?.unsubscribe(); inner = undefined; },
+          fatal: (e) => subscriber.error(e),
+          closing: () => subscriber.complete(),
+        },
+        teardown: () => inner?.unsubscribe(),
+      };
+    });
+  }
+
+  /**
+   * Fetch `count` messages (see `AmqpConnection.fetch`). After a reconnect it fetches only the
+   * messages still missing; `timeout` bounds the whole fetch, outages included.
+   */
+  fetch(source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage> {
+    const { count } = opts;
+    if (!Number.isInteger(count) || count < 1) throw new RangeError('fetch count must be a positive integer');
+    const timeout = opts.timeout ?? 1000;
+    return this.run<ReceivedMessage>((subscriber) => {
+      let inner: Subscription | undefined;
+      let received = 0;
+      let expired = false;
+      const deadline = Date.now() + timeout;
+      // Only decides while disconnected; a running fetch ends itself at the same deadline.
+      const timer = setTimeout(() => {
+        expired = true;
+        if (inner === undefined) subscriber.complete();
+      }, timeout);
+      return {
+        user: {
+          open: (conn) => {
+            if (expired) return subscriber.complete();
+            const rest = { ...opts, count: count - received, timeout: Math.max(1, deadline - Date.now()) };
+            inner = guarded(this.keeper, subscriber, conn, () => conn.fetch(source, rest), (m) => { received++; subscriber.next(m); });
+          },
+          lost: () => {
+            inner?.unsubscribe();
+            inner = undefined;
+            if (expired) subscriber.complete();
+          },
+          fatal: (e) => subscriber.error(e),
+          closing: () => subscriber.complete(),
+        },
+        teardown: () => { clearTimeout(timer); inner?.unsubscribe(); },
+      };
+    });
+  }
+
+  /**
+   * Send operator (see `AmqpConnection.send`): maps each message to its outcome, one outcome per
+   * message. It keeps its upstream subscription and its buffer across reconnects. Every
+   * at-least-once message whose outcome had not arrived when a connection was lost is sent again
+   * on the next connection (with the same message-id), before any newer message: nothing is lost,
+   * duplicates are possible. At-most-once messages are reported `'sent'` when written and may be
+   * lost with the connection. `bufferSize` bounds the messages not yet transmitted, which grow
+   * during an outage; overflow errors with `SendBufferOverflowError`.
+   */
+  send(target: string | null, opts: SendOptions = {}): OperatorFunction<Message, Outcome> {
+    return reconnectingSend(this.keeper, target, opts);
+  }
+
+  /**
+   * Request/reply (see `AmqpConnection.request`). If the connection is lost before the reply
+   * arrives, the request is sent again (same message-id) on the next connection; `timeout` bounds
+   * the whole exchange.
+   */
+  request(target: string, message: Message, opts: RequestOptions = {}): Observable<InboundMessage> {
+    const timeout = opts.timeout ?? 10_000;
+    return this.run<InboundMessage>((subscriber) => {
+      const id = message.messageId ?? uuid();
+      const m: Message = { ...message, messageId: typeof id === 'string' ? id : uuid() };
+      const deadline = Date.now() + timeout;
+      let inner: Subscription | undefined;
+      const timer = setTimeout(() => subscriber.error(new TimeoutError(`no reply from ${target} within ${timeout} ms`)), timeout);
+      return {
+        user: {
+          open: (conn) => {
+            // The inner timeout is a backstop: the outer timer decides.
+            const rest = { ...opts, timeout: Math.max(1, deadline - Date.now()) + 1000 };
+            inner = guarded(this.keeper, subscriber, conn, () => conn.request(target, m, rest), (r) => subscriber.next(r));
+          },
+          lost: () => { inner?.unsubscribe(); inner = undefined; },
+          fatal: (e) => subscriber.error(e),
+          closing: () => subscriber.error(new ClientClosedError('the client was closed before the reply arrived')),
+        },
+        teardown: () => { clearTimeout(timer); inner?.unsubscribe(); },
+      };
+    });
+  }
+
+  /**
+   * Close the client for good: receivers and fetches complete, sends complete if every outcome is
+   * in (else error with {@link ClientClosedError}), requests error; the connection is closed
+   * gracefully. Later subscriptions error. Resolves when the connection is closed.
+   */
+  close(): Promise<void> {
+    return this.keeper.close();
+  }
+
+  /** One user subscription: the user's hooks and its own teardown, with the keeper's ref count. */
+  private run<T>(make: (subscriber: Subscriber<T>) => { user: ConnectionUser; teardown: () => void }): Observable<T> {
+    return new Observable<T>((subscriber) => {
+      const { user, teardown } = make(subscriber);
+      const release = subscriber.closed ? () => {} : this.keeper.acquire(user);
+      return () => {
+        teardown();
+        release();
+      };
+    });
+  }
+}
+
+/**
+ * Subscribe to one connection's Observable, forwarding values; its error or completion reaches the
+ * user only while the connection is alive (otherwise it is part of the connection's loss, which the
+ * keeper reports separately).
+ */
+function guarded<T>(
+  keeper: ConnectionKeeper, subscriber: Subscriber<unknown>, conn: AmqpConnection, make: () => Observable<T>, next: (v: T) => void,
+): Subscription | undefined {
+  let obs: Observable<T>;
+  try {
+    obs = make();
+  } catch (e) {
+    subscriber.error(e);
+    return undefined;
+  }
+  let cancel = (): void => {};
+  const sub = obs.subscribe({
+    next,
+    error: (e: unknown) => {
+      if (isTransient(e)) keeper.recycle(conn, e);
+      else cancel = unlessConnectionEnds(conn, () => subscriber.error(e));
+    },
+    // A clean end during a connection's loss cannot be seen while the connection is alive.
+    complete: () => { if (alive(conn)) subscriber.complete(); },
+  });
+  sub.add(() => cancel());
+  return sub;
+}
+
+/**
+ * Create a reconnecting client. Nothing connects until something subscribes; the connection is
+ * shared by every subscription and closed when the last one ends (or on `close()`).
+ *
+ * On losing the connection (transport error, connection error, or the peer closing it) while
+ * something uses it, the client reconnects with exponential backoff and jitter, rotating through
+ * `urls`; receivers re-attach, sends re-send every at-least-once message without an outcome.
+ * `AuthenticationError` (and unusable URLs or options) are not retried: every user gets the error.
+ *
+ * @param arg one URL, a failover list of URLs, or {@link AmqpClientOptions}.
+ */
+export function amqpClient(arg: string | readonly string[] | AmqpClientOptions): AmqpClient {
+  return new AmqpClient(typeof arg === 'string' || isStringArray(arg) ? { urls: arg } : arg);
+}
+
+function isStringArray(a: unknown): a is readonly string[] {
+  return Array.isArray(a);
+}
