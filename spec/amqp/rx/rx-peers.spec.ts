@@ -110,6 +110,22 @@ describe('amqp/rx against independent peers', function () {
       });
     });
 
+    it('fetch against a broker that ignores drain: detaches on time, nothing left behind', async () => {
+      const q = unique('fetch-nodrain');
+      await withConnection(PROTON_C, async (c) => {
+        await sendAll(c, q, [{ body: 'a' }, { body: 'b' }]);
+        const t0 = Date.now();
+        const got = await lastValueFrom(c.fetch(q, { count: 5, timeout: 300, drainTimeout: 300 }).pipe(map((m) => m.body), toArray()));
+        const elapsed = Date.now() - t0;
+        expect(got).to.deep.equal(['a', 'b']);
+        // timeout, then an unanswered drain, then the detach: bounded, never hanging.
+        expect(elapsed).to.be.below(5000);
+        await sendAll(c, q, [{ body: 'c' }]);
+        const next = await lastValueFrom(c.fetch(q, { count: 1, timeout: 2000 }).pipe(map((m) => m.body), toArray()));
+        expect(next).to.deep.equal(['c']);
+      });
+    });
+
     it('pull mode: demand$ grants exactly what it emits', async () => {
       const q = unique('demand');
       await withConnection(PROTON_C, async (c) => {
@@ -225,6 +241,18 @@ describe('amqp/rx against independent peers', function () {
         lastValueFrom(range(0, 100).pipe(map((i) => ({ body: i })), c.send(`/queue/${unique('overflow')}`, { bufferSize: 10 })))
           .then(() => undefined, (e: unknown) => e));
       expect(err).to.be.instanceOf(SendBufferOverflowError);
+    });
+
+    it('mixed settlement per message: outcomes for at-least-once, "sent" for at-most-once', async () => {
+      const q = `/queue/${unique('mixed')}`;
+      await withConnection(RABBIT, async (c) => {
+        const outs = await lastValueFrom(from([{ body: 1, subject: 'important' }, { body: 2 }, { body: 3, subject: 'important' }]).pipe(
+          c.send(q, { delivery: (m) => (m.subject === 'important' ? 'at-least-once' : 'at-most-once') }), toArray()));
+        const byBody = new Map(outs.map((o) => [o.message.body, o.state]));
+        expect([...byBody.entries()].sort()).to.deep.equal([[1, 'accepted'], [2, 'sent'], [3, 'accepted']]);
+        const got = await lastValueFrom(c.fetch(q, { count: 3, timeout: 2000 }).pipe(map((m) => m.body), toArray()));
+        expect(got).to.deep.equal([1, 2, 3]);
+      });
     });
 
     it('at-most-once sends report "sent" and arrive', async () => {
