@@ -10,10 +10,9 @@
  * do not see an outage; only `state$` does.
  */
 import { BehaviorSubject, Observable, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
-import { toNative, type NativeValue } from '../codec/native.js';
 import { string as amqpString } from '../codec/values.js';
 import { AmqpError, IllegalStateError } from '../engine/errors.js';
-import type { OutgoingDelivery, SenderLink } from '../engine/link.js';
+import type { SenderLink } from '../engine/link.js';
 import { AuthenticationError } from '../engine/sasl.js';
 import { RxMqError, TimeoutError } from '../../errors.js';
 import { UrlError } from '../../transport/url.js';
@@ -23,7 +22,7 @@ import type { FetchOptions } from './fetch.js';
 import { encodeMessage, type InboundMessage, type Message } from './message.js';
 import { linkName, type ReceivedMessage, type ReceiveOptions, type SourceSpec } from './receiver.js';
 import type { RequestOptions } from './request.js';
-import { SendBufferOverflowError, type Outcome, type SendOptions } from './sender.js';
+import { outcomeOf, SendBufferOverflowError, withDefaults, type Outcome, type SendOptions } from './sender.js';
 
 /**
  * Where an {@link AmqpClient} stands:
@@ -347,34 +346,6 @@ interface Entry {
   readonly seq: number;
   readonly message: Message;
   readonly presettled: boolean;
-}
-
-function withDefaults(m: Message, o: SendOptions): Message {
-  const needsId = (o.messageIds ?? true) && m.messageId === undefined;
-  if (!needsId && o.durable === undefined && o.ttl === undefined && o.priority === undefined) return m;
-  return {
-    ...m,
-    messageId: m.messageId ?? (needsId ? uuid() : undefined),
-    durable: m.durable ?? o.durable,
-    ttl: m.ttl ?? o.ttl,
-    priority: m.priority ?? o.priority,
-  };
-}
-
-function outcomeOf(d: OutgoingDelivery, message: Message): Outcome {
-  const s = d.remoteState;
-  switch (s?.kind) {
-    case 'accepted': return { state: 'accepted', message };
-    case 'rejected':
-      return { state: 'rejected', message, error: s.error === undefined ? undefined : AmqpError.fromRemote(s.error, 'delivery') };
-    case 'modified':
-      return {
-        state: 'modified', message, deliveryFailed: s.deliveryFailed, undeliverableHere: s.undeliverableHere,
-        messageAnnotations: s.messageAnnotations === undefined ? undefined : toNative(s.messageAnnotations) as { [key: string]: NativeValue },
-      };
-    // Settled without a state: the default outcome, released.
-    default: return { state: 'released', message };
-  }
 }
 
 function reconnectingSend(keeper: ConnectionKeeper, target: string | null, opts: SendOptions): OperatorFunction<Message, Outcome> {

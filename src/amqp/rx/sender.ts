@@ -65,7 +65,8 @@ export class SendBufferOverflowError extends RxMqError {
 
 const uuid = (): string => globalThis.crypto.randomUUID();
 
-function withDefaults(m: Message, o: SendOptions): Message {
+/** The message with the operator's defaults applied (generated id, durable, ttl, priority). */
+export function withDefaults(m: Message, o: SendOptions): Message {
   const needsId = (o.messageIds ?? true) && m.messageId === undefined;
   if (!needsId && o.durable === undefined && o.ttl === undefined && o.priority === undefined) return m;
   return {
@@ -77,7 +78,8 @@ function withDefaults(m: Message, o: SendOptions): Message {
   };
 }
 
-function outcomeOf(d: OutgoingDelivery, message: Message): Outcome {
+/** The Outcome value for a settled delivery of `message`. */
+export function outcomeOf(d: OutgoingDelivery, message: Message): Outcome {
   const s = d.remoteState;
   switch (s?.kind) {
     case 'accepted': return { state: 'accepted', message };
