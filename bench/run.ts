@@ -1,23 +1,66 @@
 /**
- * `npm run bench`: the codec benchmark, rx-mq against rhea. Prints a markdown table and writes it
- * to BENCHMARKS.md. `--smoke` runs each side once for ~0.3 s and writes nothing (for CI);
- * `--cpu-prof DIR` writes a V8 CPU profile of every child process into DIR.
+ * `npm run bench`: every benchmark side by side - the codec (rx-mq vs rhea) and the I/O scenarios
+ * against the local brokers (AMQP send/receive vs rhea, STOMP vs @stomp/stompjs, 1 MiB messages
+ * vs a raw TCP copy). Prints markdown and updates the matching sections of BENCHMARKS.md.
+ *
+ *   --smoke          each side once with small counts; writes nothing (CI runs this)
+ *   --only a,b       only the benchmarks whose id starts with a or b ("codec", "amqp-send",
+ *                    "amqp-receive-rabbit", "stomp", "large", ...); see bench/README.md
+ *   --runs N         rounds per I/O scenario in full mode (default 5)
+ *   --cpu-prof DIR   write a V8 CPU profile of every child process into DIR (writes no file)
+ *   --json           also print the raw reports as JSON
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FULL_OPTIONS, SMOKE_OPTIONS, formatReport, runBenchmark } from './harness.js';
+import { formatIoSections } from './io/format.js';
+import { IO_FULL, IO_SMOKE, runIo, selectScenarios } from './io/harness.js';
+import { mergeSections, type Section } from './markdown.js';
 
 const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const smoke = args.includes('--smoke');
-const profIndex = args.indexOf('--cpu-prof');
-const cpuProfDir = profIndex >= 0 ? args[profIndex + 1] : undefined;
+const cpuProfDir = flag('--cpu-prof');
+const only = (flag('--only') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+const runsArg = flag('--runs');
+const wants = (id: string): boolean => only.length === 0 || only.some((f) => id.startsWith(f));
 
-const options = { ...(smoke ? SMOKE_OPTIONS : FULL_OPTIONS), cpuProfDir };
+const sections: Section[] = [];
+const json: unknown[] = [];
 
-const report = await runBenchmark(options);
-const text = formatReport(report);
-process.stdout.write(text);
-if (args.includes('--json')) process.stdout.write(`\n${JSON.stringify(report)}\n`);
+if (wants('codec')) {
+  const report = await runBenchmark({ ...(smoke ? SMOKE_OPTIONS : FULL_OPTIONS), cpuProfDir });
+  const text = formatReport(report);
+  process.stdout.write(`${text}\n`);
+  sections.push({ heading: text.split('\n')[0], text });
+  json.push(report);
+}
+
+const ioFilter = only.filter((f) => !'codec'.startsWith(f));
+if ((only.length === 0 || ioFilter.length > 0) && selectScenarios(ioFilter).length > 0) {
+  const base = smoke ? IO_SMOKE : IO_FULL;
+  const report = await runIo(
+    { ...base, runs: runsArg !== undefined ? Number(runsArg) : base.runs, filter: ioFilter, cpuProfDir },
+    (line) => process.stderr.write(`${line}\n`),
+  );
+  for (const s of formatIoSections(report)) {
+    process.stdout.write(`${s.text}\n`);
+    sections.push(s);
+  }
+  json.push(report);
+}
+
+if (sections.length === 0) {
+  process.stderr.write(`no benchmark matches --only ${only.join(',')}\n`);
+  process.exit(2);
+}
+if (args.includes('--json')) process.stdout.write(`\n${JSON.stringify(json)}\n`);
 if (!smoke && cpuProfDir === undefined) {
-  writeFileSync(fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url)), `# Benchmarks\n\n${text}`);
+  const file = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
+  let existing = '# Benchmarks\n';
+  try { existing = readFileSync(file, 'utf8'); } catch { /* first run */ }
+  writeFileSync(file, mergeSections(existing, sections));
 }

@@ -1,0 +1,93 @@
+/**
+ * Shared pieces of the I/O benchmarks (AMQP and STOMP against real brokers): the result a child
+ * process reports, the parameters it is given, the peers' addresses, and small helpers to hold an
+ * rx-mq connection open across several timed phases.
+ */
+import { firstValueFrom, type Observable, type Subscription, ReplaySubject, take } from 'rxjs';
+
+/** What one child process measured in its timed region. */
+export interface IoResult {
+  readonly scenario: string;
+  readonly side: string;
+  /** Messages moved in the timed region (for the TCP baseline: 1 MiB chunks). */
+  readonly count: number;
+  /** Payload bytes moved in the timed region (bodies only). */
+  readonly bytes: number;
+  readonly ms: number;
+  /** process.cpuUsage() user + system over the timed region, microseconds. */
+  readonly cpuUs: number;
+}
+
+/** Parameters the harness hands to a child. */
+export interface IoParams {
+  /** Messages timed. */
+  readonly count: number;
+  /** Messages run through the same path first, untimed (JIT, connection warm-up). */
+  readonly warmup: number;
+  /** Suffix that keeps queue names of concurrent or crashed runs apart. */
+  readonly tag: string;
+}
+
+export interface Peer {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** SASL PLAIN credentials, or none (the Proton C example broker speaks no SASL). */
+  readonly user?: string;
+  readonly password?: string;
+  /** open.hostname / STOMP host header. */
+  readonly vhost: string;
+  /** How a queue name becomes a node address at this peer. */
+  address(queue: string): string;
+}
+
+export const PROTON: Peer = {
+  name: 'Qpid Proton C example broker', host: '127.0.0.1', port: 5673, vhost: 'localhost',
+  address: (q) => q,
+};
+export const RABBIT_AMQP: Peer = {
+  name: 'RabbitMQ 3.10 (AMQP 1.0 plugin)', host: '127.0.0.1', port: 5672, user: 'guest', password: 'guest',
+  vhost: 'localhost', address: (q) => `/queue/${q}`,
+};
+export const RABBIT_STOMP: Peer = {
+  name: 'RabbitMQ 3.10 (STOMP plugin)', host: '127.0.0.1', port: 61613, user: 'guest', password: 'guest',
+  vhost: '/', address: (q) => `/queue/${q}`,
+};
+
+/** A 12-byte text body (both sides send it as the same type: an AMQP string value / STOMP text). */
+export const SMALL_BODY = 'hello world!';
+export const MIB = 1024 * 1024;
+
+/**
+ * Subscribes to a cold connection Observable and keeps it open: resolves with the connection
+ * (the first value); `close()` unsubscribes, which closes it gracefully.
+ */
+export async function hold<T>(conn$: Observable<T>): Promise<{ value: T; close(): void }> {
+  const latest = new ReplaySubject<T>(1);
+  let failed: unknown;
+  const sub: Subscription = conn$.subscribe({
+    next: (v) => latest.next(v),
+    error: (e: unknown) => { failed = e; latest.error(e); },
+  });
+  const value = await firstValueFrom(latest.pipe(take(1)));
+  if (failed !== undefined) throw failed;
+  return { value, close: () => sub.unsubscribe() };
+}
+
+/** Times `fn` with the wall clock and process CPU (user + system). */
+export async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuUs: number }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, cpuUs: cpu.user + cpu.system };
+}
+
+/** A promise with its resolve/reject, for event-style (callback) clients. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  return { promise, resolve, reject };
+}

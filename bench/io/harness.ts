@@ -1,0 +1,193 @@
+/**
+ * Runs the I/O scenarios side by side. Full mode: for every scenario, `runs` rounds, each round
+ * one fresh child process per side, the order of the sides rotating between rounds, so drift in
+ * machine or broker load hits every side alike. Smoke mode (CI): one child per client library
+ * runs all its scenarios once with small counts, the children in parallel - it proves the harness
+ * works, nothing more.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { IoResult } from './common.js';
+import { SCENARIOS, type Mode, type Scenario, type Side } from './scenarios.js';
+import type { IoJob } from './worker.js';
+
+export interface IoOptions {
+  readonly mode: Mode;
+  /** Rounds per scenario in full mode (the issue asks for at least 5). */
+  readonly runs: number;
+  /** Scenario ids to run: an id matches a filter when it starts with it. Empty: all. */
+  readonly filter: readonly string[];
+  /** Directory for `node --cpu-prof` profiles of every child, when profiling. */
+  readonly cpuProfDir?: string;
+}
+
+export interface Stat { readonly median: number; readonly min: number; readonly max: number }
+
+export interface SideReport {
+  readonly side: Side;
+  /** Library and version as printed in the tables. */
+  readonly label: string;
+  readonly results: readonly IoResult[];
+  /** Messages per second, or MB/s (10^6 bytes) for unit 'MB'. */
+  readonly rate: Stat;
+  /** Client CPU (user + system) per message, microseconds. */
+  readonly cpuPerMsg: Stat;
+}
+
+export interface ScenarioReport {
+  readonly id: string;
+  readonly group: Scenario['group'];
+  readonly label: string;
+  readonly unit: Scenario['unit'];
+  readonly count: number;
+  readonly sides: readonly SideReport[];
+  /** median rate of rx-mq / median rate of the other library. */
+  readonly rateRatio: number;
+  /** median CPU per message of rx-mq / that of the other library (below 1: rx-mq uses less). */
+  readonly cpuRatio: number;
+}
+
+export interface IoReport {
+  readonly scenarios: readonly ScenarioReport[];
+  readonly machine: {
+    readonly cpu: string; readonly cores: number; readonly node: string; readonly date: string; readonly load: number;
+    readonly versions: Readonly<Record<string, string>>;
+  };
+  readonly options: IoOptions;
+}
+
+export const IO_SMOKE: Omit<IoOptions, 'filter'> = { mode: 'smoke', runs: 1 };
+export const IO_FULL: Omit<IoOptions, 'filter'> = { mode: 'full', runs: 5 };
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(`${ROOT}node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function versions(): Record<string, string> {
+  return {
+    'rx-mq': (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { version: string }).version,
+    rhea: packageVersion('rhea'),
+    '@stomp/stompjs': packageVersion('@stomp/stompjs'),
+    '@stomp/tcp-wrapper': packageVersion('@stomp/tcp-wrapper'),
+    rxjs: packageVersion('rxjs'),
+  };
+}
+
+function sideLabel(side: Side, v: Record<string, string>): string {
+  switch (side) {
+    case 'ours': return 'rx-mq';
+    case 'rhea': return `rhea ${v.rhea}`;
+    case 'stompjs': return `@stomp/stompjs ${v['@stomp/stompjs']} + tcp-wrapper ${v['@stomp/tcp-wrapper']}`;
+    case 'tcp': return 'raw TCP loopback copy';
+  }
+}
+
+let tagSeq = 0;
+
+function runChild(jobs: readonly IoJob[], o: IoOptions): Promise<IoResult[]> {
+  const args = ['--import', 'tsx'];
+  if (o.cpuProfDir !== undefined) args.push('--cpu-prof', '--cpu-prof-dir', o.cpuProfDir);
+  args.push(WORKER, JSON.stringify(jobs));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || line === '') {
+        reject(new Error(`worker ${jobs.map((j) => `${j.scenario}/${j.side}`).join(', ')} exited with ${String(code)}: ${err.trim()}`));
+        return;
+      }
+      resolve(JSON.parse(line) as IoResult[]);
+    });
+  });
+}
+
+function stat(xs: readonly number[]): Stat {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { median, min: s[0], max: s[s.length - 1] };
+}
+
+function rateOf(unit: Scenario['unit'], r: IoResult): number {
+  return unit === 'MB' ? r.bytes / 1e6 / (r.ms / 1000) : r.count / (r.ms / 1000);
+}
+
+export function selectScenarios(filter: readonly string[]): Scenario[] {
+  return SCENARIOS.filter((s) => filter.length === 0 || filter.some((f) => s.id.startsWith(f)));
+}
+
+function job(s: Scenario, side: Side, mode: Mode): IoJob {
+  const size = s.sizes[mode];
+  return { scenario: s.id, side, count: size.count, warmup: size.warmup, tag: `${side}-${process.pid}-${++tagSeq}` };
+}
+
+export async function runIo(o: IoOptions, log: (line: string) => void = () => {}): Promise<IoReport> {
+  const load = os.loadavg()[0];
+  const v = versions();
+  const chosen = selectScenarios(o.filter);
+  const results = new Map<string, IoResult[]>();
+  const key = (scenario: string, side: Side): string => `${scenario}/${side}`;
+  const record = (rs: readonly IoResult[]) => {
+    for (const r of rs) {
+      const k = key(r.scenario, r.side as Side);
+      results.set(k, [...(results.get(k) ?? []), r]);
+    }
+  };
+  if (o.mode === 'smoke') {
+    // One child per client library, running every chosen scenario once; the children run at the
+    // same time (smoke numbers mean nothing, so they need not be quiet) to keep CI short.
+    const libs = [...new Set(chosen.flatMap((s) => s.sides))];
+    const all = await Promise.all(libs.map((side) => {
+      const jobs = chosen.filter((s) => s.sides.includes(side)).map((s) => job(s, side, 'smoke'));
+      log(`smoke: ${side} (${jobs.length} scenarios)`);
+      return runChild(jobs, o);
+    }));
+    for (const rs of all) record(rs);
+  } else {
+    for (const s of chosen) {
+      for (let round = 0; round < o.runs; round++) {
+        const order = s.sides.map((_, i) => s.sides[(i + round) % s.sides.length]);
+        for (const side of order) {
+          const [r] = await runChild([job(s, side, 'full')], o);
+          log(`${s.id} round ${round + 1}/${o.runs} ${side}: ${rateOf(s.unit, r).toFixed(1)} ${s.unit}/s, ${(r.cpuUs / r.count).toFixed(1)} us CPU/${s.unit === 'MB' ? 'MiB' : 'msg'}`);
+          record([r]);
+        }
+      }
+    }
+  }
+  const scenarios = chosen.map((s): ScenarioReport => {
+    const sides = s.sides.map((side): SideReport => {
+      const rs = results.get(key(s.id, side)) ?? [];
+      return {
+        side, label: sideLabel(side, v), results: rs,
+        rate: stat(rs.map((r) => rateOf(s.unit, r))),
+        cpuPerMsg: stat(rs.map((r) => r.cpuUs / r.count)),
+      };
+    });
+    return {
+      id: s.id, group: s.group, label: s.label, unit: s.unit, count: s.sizes[o.mode].count, sides,
+      rateRatio: sides[0].rate.median / sides[1].rate.median,
+      cpuRatio: sides[0].cpuPerMsg.median / sides[1].cpuPerMsg.median,
+    };
+  });
+  const cpus = os.cpus();
+  return {
+    scenarios,
+    machine: { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, node: process.version, date: new Date().toISOString(), load, versions: v },
+    options: o,
+  };
+}

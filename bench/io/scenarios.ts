@@ -1,0 +1,73 @@
+/**
+ * The I/O scenarios: each names the peer, the sides that run it (rx-mq first, then the other
+ * library, then any baseline) and how many messages a run moves in smoke and full mode.
+ */
+import { amqpLarge, amqpReceive, amqpSend, RECEIVE_CREDIT, LARGE_CREDIT } from './amqp.js';
+import { PROTON, RABBIT_AMQP, RABBIT_STOMP, type IoParams, type IoResult } from './common.js';
+import { stompReceive, stompSend } from './stomp.js';
+import { tcpCopy } from './tcp.js';
+
+export type Side = 'ours' | 'rhea' | 'stompjs' | 'tcp';
+export type Mode = 'smoke' | 'full';
+
+export interface Scenario {
+  readonly id: string;
+  /** Table the scenario's rows go to. */
+  readonly group: 'amqp-send' | 'amqp-receive' | 'stomp' | 'large';
+  /** Short label of the row (peer, mode). */
+  readonly label: string;
+  /** rx-mq first, then the library compared with; a baseline (tcp) last. */
+  readonly sides: readonly Side[];
+  readonly unit: 'msg' | 'MB';
+  readonly sizes: Readonly<Record<Mode, { readonly count: number; readonly warmup: number }>>;
+  run(side: Side, p: IoParams): Promise<IoResult>;
+}
+
+const SMALL_SIZES = { smoke: { count: 1000, warmup: 200 }, full: { count: 30_000, warmup: 5_000 } };
+const STOMP_SIZES = { smoke: { count: 1000, warmup: 200 }, full: { count: 30_000, warmup: 5_000 } };
+const LARGE_SIZES = { smoke: { count: 8, warmup: 2 }, full: { count: 100, warmup: 10 } };
+
+function amqpLib(side: Side): 'ours' | 'rhea' {
+  if (side !== 'ours' && side !== 'rhea') throw new Error(`AMQP scenarios have no side ${side}`);
+  return side;
+}
+function stompLib(side: Side): 'ours' | 'stompjs' {
+  if (side !== 'ours' && side !== 'stompjs') throw new Error(`STOMP scenarios have no side ${side}`);
+  return side;
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  ...([['proton', PROTON, 'Proton C broker'], ['rabbit', RABBIT_AMQP, 'RabbitMQ']] as const).flatMap(([key, peer, name]) => [
+    ...(['at-least-once', 'at-most-once'] as const).map((delivery): Scenario => {
+      const id = `amqp-send-${delivery === 'at-least-once' ? 'alo' : 'amo'}-${key}`;
+      return {
+        id, group: 'amqp-send', label: `${name}, ${delivery}`, sides: ['ours', 'rhea'], unit: 'msg', sizes: SMALL_SIZES,
+        run: (side, p) => amqpSend(id, amqpLib(side), peer, delivery, p),
+      };
+    }),
+    {
+      id: `amqp-receive-${key}`, group: 'amqp-receive', label: `${name}, credit ${RECEIVE_CREDIT}, auto accept`,
+      sides: ['ours', 'rhea'], unit: 'msg', sizes: SMALL_SIZES,
+      run: (side, p) => amqpReceive(`amqp-receive-${key}`, amqpLib(side), peer, p),
+    } satisfies Scenario,
+  ]),
+  {
+    id: 'stomp-send-rabbit', group: 'stomp', label: 'RabbitMQ, SEND (last one receipted)', sides: ['ours', 'stompjs'], unit: 'msg',
+    sizes: STOMP_SIZES, run: (side, p) => stompSend('stomp-send-rabbit', stompLib(side), RABBIT_STOMP, p),
+  },
+  {
+    id: 'stomp-receive-rabbit', group: 'stomp', label: 'RabbitMQ, SUBSCRIBE ack:auto', sides: ['ours', 'stompjs'], unit: 'msg',
+    sizes: STOMP_SIZES, run: (side, p) => stompReceive('stomp-receive-rabbit', stompLib(side), RABBIT_STOMP, p),
+  },
+  {
+    id: 'large-rabbit', group: 'large', label: `RabbitMQ, 1 MiB bodies, send + receive (credit ${LARGE_CREDIT})`,
+    sides: ['ours', 'rhea', 'tcp'], unit: 'MB', sizes: LARGE_SIZES,
+    run: (side, p) => (side === 'tcp' ? tcpCopy('large-rabbit', p) : amqpLarge('large-rabbit', amqpLib(side), RABBIT_AMQP, p)),
+  },
+];
+
+export function scenarioById(id: string): Scenario {
+  const s = SCENARIOS.find((x) => x.id === id);
+  if (s === undefined) throw new Error(`unknown scenario ${id}`);
+  return s;
+}

@@ -1,0 +1,68 @@
+/**
+ * CI smoke for the I/O benchmarks (bench/run.ts --smoke): every scenario runs once per client
+ * library with small counts against the local brokers, in child processes exactly as the full
+ * benchmark does, and must produce sane numbers. It checks the harness works, not how fast
+ * anything is: no timing is asserted.
+ */
+import { expect } from 'chai';
+import { formatIoSections } from '../../bench/io/format.js';
+import { IO_SMOKE, runIo, type IoReport } from '../../bench/io/harness.js';
+import { SCENARIOS } from '../../bench/io/scenarios.js';
+import { mergeSections } from '../../bench/markdown.js';
+
+const sane = (n: number): void => {
+  expect(Number.isFinite(n), String(n)).to.equal(true);
+  expect(n).to.be.greaterThan(0);
+};
+
+describe('bench: I/O smoke (AMQP, STOMP, large messages against the local brokers)', function () {
+  this.timeout(60_000);
+  let report: IoReport;
+
+  before(async function () {
+    report = await runIo({ ...IO_SMOKE, filter: [] });
+  });
+
+  it('runs every scenario on every side once and reports finite, positive figures', function () {
+    expect(report.scenarios.map((s) => s.id)).to.deep.equal(SCENARIOS.map((s) => s.id));
+    for (const s of report.scenarios) {
+      expect(s.sides.map((x) => x.side)).to.deep.equal(SCENARIOS.find((x) => x.id === s.id)?.sides);
+      for (const side of s.sides) {
+        expect(side.results, `${s.id}/${side.side}`).to.have.length(1);
+        const r = side.results[0];
+        expect(r.count).to.equal(s.count);
+        sane(r.bytes);
+        sane(r.ms);
+        sane(r.cpuUs);
+        sane(side.rate.median);
+        sane(side.cpuPerMsg.median);
+      }
+      sane(s.rateRatio);
+      sane(s.cpuRatio);
+    }
+  });
+
+  it('moves the payload it claims: 12-byte bodies, 1 MiB bodies for the large scenario', function () {
+    for (const s of report.scenarios) {
+      for (const side of s.sides) {
+        expect(side.results[0].bytes, `${s.id}/${side.side}`).to.equal(s.count * (s.unit === 'MB' ? 1024 * 1024 : 12));
+      }
+    }
+  });
+
+  it('formats one markdown section per group and merges them into BENCHMARKS.md keeping other sections', function () {
+    const sections = formatIoSections(report);
+    expect(sections.map((s) => s.heading.split(':')[0])).to.deep.equal(
+      ['## AMQP send', '## AMQP receive', '## STOMP send and receive on RabbitMQ', '## Large messages']);
+    for (const s of sections) {
+      expect(s.text.startsWith(s.heading)).to.equal(true);
+      expect(s.text).to.match(/\| rx-mq \| [\d,.]+ \|/);
+      expect(s.text).to.contain('Machine:');
+    }
+    const before = '# Benchmarks\n\n## Codec: x\n\nold codec\n\n## Slow consumer memory\n\nkept by hand\n';
+    const merged = mergeSections(before, [{ heading: '## Codec: x', text: '## Codec: x\n\nnew codec\n' }, ...sections]);
+    expect(merged).to.contain('new codec').and.not.contain('old codec');
+    expect(merged).to.contain('## Slow consumer memory\n\nkept by hand');
+    expect(mergeSections(merged, sections)).to.equal(merged);
+  });
+});
