@@ -67,12 +67,16 @@ export abstract class Link {
     return this.options.name;
   }
 
-  /** Send our attach (either to initiate, or to answer the peer's). */
-  attach(initialDeliveryCount?: number): void {
+  /**
+   * Send our attach (either to initiate, or to answer the peer's). `answer` overrides fields of
+   * this link's options in the frame: a server answering a remote attach uses it to fill in a
+   * dynamic node's address, or to send a null terminus before refusing the link.
+   */
+  attach(initialDeliveryCount?: number, answer?: Partial<LinkOptions>): void {
     if (this.state !== 'detached' && this.state !== 'attach-received') {
       throw new IllegalStateError(`link ${this.name} cannot attach in state ${this.state}`);
     }
-    const o = this.options;
+    const o = answer === undefined ? this.options : { ...this.options, ...answer };
     this.host.writeFrame({
       kind: 'attach',
       name: o.name,
@@ -388,10 +392,13 @@ export class SenderLink extends Link {
     return delivery;
   }
 
-  /** Nothing more to send while draining: consume the remaining credit and tell the receiver. */
+  /**
+   * Nothing more to send while draining: consume the remaining credit and tell the receiver. The
+   * flow carries drain=true, echoing the mode it answers (rhea reports a drain as finished only then).
+   */
   drained(): void {
     this.credit.drained();
-    this.writeFlow();
+    this.host.writeLinkFlow({ handle: this.handle, deliveryCount: this.credit.deliveryCount, linkCredit: this.credit.credit, drain: true });
   }
 
   /** @internal */

@@ -1,0 +1,129 @@
+"""
+Qpid Proton Python client scenarios against the embedded broker (run by proton-client.spec.ts).
+Usage: proton_client.py URL SCENARIO [USER PASSWORD]. Prints one JSON object with the results.
+"""
+import json
+import sys
+
+from proton import Message
+from proton.utils import BlockingConnection
+
+
+def connect(url, user=None, password=None):
+    if user is None:
+        return BlockingConnection(url, timeout=10)
+    return BlockingConnection(url, timeout=10, user=user, password=password, allowed_mechs='PLAIN', allow_insecure_mechs=True)
+
+
+def roundtrip(conn):
+    s = conn.create_sender('py-q')
+    for i in range(3):
+        s.send(Message(body='m%d' % i, properties={'i': i}))
+    r = conn.create_receiver('py-q', credit=10)
+    got = []
+    for _ in range(3):
+        m = r.receive(timeout=5)
+        got.append([m.body, m.properties['i']])
+        r.accept()
+    return {'got': got}
+
+
+def competing(conn):
+    r1 = conn.create_receiver('py-cc', credit=5, name='cc-1')
+    r2 = conn.create_receiver('py-cc', credit=5, name='cc-2')
+    s = conn.create_sender('py-cc')
+    for i in range(10):
+        s.send(Message(body=i))
+    a = []
+    b = []
+    for _ in range(5):
+        a.append(r1.receive(timeout=5).body)
+        r1.accept()
+        b.append(r2.receive(timeout=5).body)
+        r2.accept()
+    return {'a': a, 'b': b}
+
+
+def topic(conn):
+    r1 = conn.create_receiver('topic/py-news', credit=10, name='sub-1')
+    r2 = conn.create_receiver('topic/py-news', credit=10, name='sub-2')
+    s = conn.create_sender('topic/py-news')
+    for i in range(3):
+        s.send(Message(body='n%d' % i))
+    out = []
+    for r in (r1, r2):
+        got = []
+        for _ in range(3):
+            got.append(r.receive(timeout=5).body)
+            r.accept()
+        out.append(got)
+    return {'subscribers': out}
+
+
+def reply_to(conn):
+    replies = conn.create_receiver(None, dynamic=True, credit=5)
+    address = replies.remote_source.address
+    service = conn.create_receiver('py-service', credit=5)
+    requests = conn.create_sender('py-service')
+    relay = conn.create_sender(None)
+    requests.send(Message(body='ping', reply_to=address, correlation_id='c-1'))
+    req = service.receive(timeout=5)
+    service.accept()
+    relay.send(Message(address=req.reply_to, body='pong', correlation_id=req.correlation_id))
+    rep = replies.receive(timeout=5)
+    replies.accept()
+    return {'address': address, 'body': rep.body, 'correlation_id': rep.correlation_id}
+
+
+def released(conn):
+    s = conn.create_sender('py-rel')
+    s.send(Message(body='again'))
+    r = conn.create_receiver('py-rel', credit=1)
+    first = r.receive(timeout=5)
+    r.release(delivered=False)
+    second = r.receive(timeout=5)
+    r.release(delivered=True)
+    third = r.receive(timeout=5)
+    r.accept()
+    return {'bodies': [first.body, second.body, third.body], 'counts': [first.delivery_count, second.delivery_count, third.delivery_count]}
+
+
+def rejected(conn):
+    s = conn.create_sender('py-rej')
+    s.send(Message(body='poison'))
+    r = conn.create_receiver('py-rej', credit=1)
+    r.receive(timeout=5)
+    r.reject()
+    dead = conn.create_receiver('py-dead', credit=1)
+    m = dead.receive(timeout=5)
+    dead.accept()
+    return {'dead': m.body}
+
+
+def large(conn):
+    body = bytes((i * 7) & 0xff for i in range(300 * 1024))
+    s = conn.create_sender('py-big')
+    s.send(Message(body=body))
+    r = conn.create_receiver('py-big', credit=1)
+    m = r.receive(timeout=10)
+    r.accept()
+    return {'same': bytes(m.body) == body, 'size': len(m.body)}
+
+
+def main():
+    url, scenario = sys.argv[1], sys.argv[2]
+    user = sys.argv[3] if len(sys.argv) > 3 else None
+    password = sys.argv[4] if len(sys.argv) > 4 else None
+    try:
+        conn = connect(url, user, password)
+    except Exception as e:  # noqa: BLE001 - reported to the test
+        print(json.dumps({'connect_error': type(e).__name__}))
+        return
+    try:
+        result = globals()[scenario](conn)
+    finally:
+        conn.close()
+    print(json.dumps(result))
+
+
+main()

@@ -1,0 +1,116 @@
+/** Unit tests of the broker's queue store and addressing, without sockets. */
+import { expect } from 'chai';
+import { resolveAddress } from '../../src/broker/address.js';
+import type { StoredMessage } from '../../src/broker/message.js';
+import { NodeRegistry } from '../../src/broker/nodes.js';
+import { Queue, type QueueConsumer } from '../../src/broker/queue.js';
+
+class FakeConsumer implements QueueConsumer {
+  readonly got: StoredMessage[] = [];
+  idles = 0;
+  constructor(public credit: number, readonly presettled = false) {}
+  deliver(m: StoredMessage): boolean {
+    this.credit--;
+    this.got.push(m);
+    return true;
+  }
+  idle(): void { this.idles++; }
+}
+
+const msg = (seq: number): StoredMessage => ({ seq, payload: Uint8Array.of(seq), deliveryCount: 0 });
+
+describe('broker: queue store', () => {
+  const hooks = { rejected: () => {} };
+
+  it('serves competing consumers round-robin within their credit', () => {
+    const q = new Queue('q', Infinity, hooks);
+    const a = new FakeConsumer(2);
+    const b = new FakeConsumer(1);
+    q.addConsumer(a);
+    q.addConsumer(b);
+    for (let i = 1; i <= 5; i++) q.enqueue(msg(i));
+    expect(a.got.map((m) => m.seq)).to.deep.equal([1, 3]);
+    expect(b.got.map((m) => m.seq)).to.deep.equal([2]);
+    expect(q.readyCount).to.equal(2);
+    expect(q.depth).to.equal(5);
+  });
+
+  it('requeues released messages in arrival order and forgets accepted ones', () => {
+    const q = new Queue('q', Infinity, hooks);
+    const c = new FakeConsumer(2);
+    q.addConsumer(c);
+    for (let i = 1; i <= 3; i++) q.enqueue(msg(i));
+    q.settle(c.got[0], { kind: 'accepted' }, c);
+    q.settle(c.got[1], { kind: 'released' }, c);
+    expect(q.depth).to.equal(2);
+    c.credit = 1;
+    q.pump();
+    expect(c.got[2].seq).to.equal(2);
+  });
+
+  it('never offers a message again to a consumer that said undeliverable-here', () => {
+    const q = new Queue('q', Infinity, hooks);
+    const a = new FakeConsumer(5);
+    q.addConsumer(a);
+    q.enqueue(msg(1));
+    q.settle(a.got[0], { kind: 'modified', deliveryFailed: true, undeliverableHere: true }, a);
+    expect(a.got).to.have.length(1);
+    expect(q.readyCount).to.equal(1);
+    const b = new FakeConsumer(1);
+    q.addConsumer(b);
+    expect(b.got[0].deliveryCount).to.equal(1);
+  });
+
+  it('reports room against its capacity, counting unsettled deliveries', () => {
+    const q = new Queue('q', 3, hooks);
+    let rooms = 0;
+    q.onRoom(() => rooms++);
+    q.enqueue(msg(1));
+    q.enqueue(msg(2));
+    const c = new FakeConsumer(1);
+    q.addConsumer(c);
+    expect(q.room).to.equal(1);
+    q.settle(c.got[0], { kind: 'accepted' }, c);
+    expect(q.room).to.equal(2);
+    expect(rooms).to.equal(1);
+  });
+
+  it('tells consumers with credit left that it is idle (to answer drain)', () => {
+    const q = new Queue('q', Infinity, hooks);
+    const c = new FakeConsumer(3);
+    q.addConsumer(c);
+    expect(c.idles).to.equal(1);
+  });
+
+  it('dead-letters or drops rejected messages through the registry', () => {
+    const dropped = new NodeRegistry();
+    const q1 = dropped.queue('a');
+    const c1 = new FakeConsumer(1);
+    q1.addConsumer(c1);
+    dropped.publish({ kind: 'queue', queue: q1 }, Uint8Array.of(0x00, 0x53, 0x77, 0x40));
+    q1.settle(c1.got[0], { kind: 'rejected' }, c1);
+    expect(dropped.stats).to.include({ rejected: 1, dropped: 1, deadLettered: 0 });
+
+    const dl = new NodeRegistry({ deadLetterAddress: 'dlq' });
+    const q2 = dl.queue('a');
+    const c2 = new FakeConsumer(1);
+    q2.addConsumer(c2);
+    dl.publish({ kind: 'queue', queue: q2 }, Uint8Array.of(0x00, 0x53, 0x77, 0x40));
+    q2.settle(c2.got[0], { kind: 'rejected' }, c2);
+    expect(dl.findQueue('dlq')?.depth).to.equal(1);
+  });
+});
+
+describe('broker: addressing', () => {
+  it('maps addresses and capabilities to queues and topics', () => {
+    expect(resolveAddress('orders')).to.deep.equal({ kind: 'queue', name: 'orders' });
+    expect(resolveAddress('queue/orders')).to.deep.equal({ kind: 'queue', name: 'orders' });
+    expect(resolveAddress('/queue/orders')).to.deep.equal({ kind: 'queue', name: 'orders' });
+    expect(resolveAddress('topic/news')).to.deep.equal({ kind: 'topic', name: 'news' });
+    expect(resolveAddress('/topic/news')).to.deep.equal({ kind: 'topic', name: 'news' });
+    expect(resolveAddress('news', ['topic'])).to.deep.equal({ kind: 'topic', name: 'news' });
+    expect(resolveAddress('tmp/1-ab')).to.deep.equal({ kind: 'queue', name: 'tmp/1-ab' });
+    expect(resolveAddress('')).to.equal(undefined);
+    expect(resolveAddress(undefined)).to.equal(undefined);
+  });
+});

@@ -1,0 +1,272 @@
+/**
+ * Link routing: a client's sending link becomes a Producer (our receiving end, publishing into a
+ * node and given credit only while the node has room); a client's receiving link becomes a
+ * Consumer (our sending end, taking messages from a queue within its credit and answering drain).
+ */
+import { string } from '../amqp/codec/values.js';
+import type { DeliveryState, Source, Target } from '../amqp/frames/definitions.generated.js';
+import { AmqpError } from '../amqp/engine/errors.js';
+import type { IncomingDelivery, Link, OutgoingDelivery, ReceiverLink, SenderLink } from '../amqp/engine/link.js';
+import { addressText, formatAddress, resolveAddress } from './address.js';
+import { messageTo, type StoredMessage } from './message.js';
+import type { Node, NodeRegistry } from './nodes.js';
+import type { Queue, QueueConsumer, QueueOutcome } from './queue.js';
+
+/** What links need from the connection they live on. */
+export interface LinkContext {
+  readonly registry: NodeRegistry;
+  /** Write the connection's pending output soon (links may be driven from other connections). */
+  flushSoon(): void;
+  /** Credit window given to each producer link. */
+  readonly producerCredit: number;
+}
+
+/** A broker-side link end the connection keeps until it closes. */
+export interface BrokerLink {
+  readonly link: Link;
+  close(): void;
+}
+
+const asSource = (v: unknown): Source | undefined =>
+  typeof v === 'object' && v !== null && (v as Source).kind === 'source' ? (v as Source) : undefined;
+const asTarget = (v: unknown): Target | undefined =>
+  typeof v === 'object' && v !== null && (v as Target).kind === 'target' ? (v as Target) : undefined;
+
+/** Answer a remote attach: route it, or refuse it (null terminus, then detach with the error). */
+export function answerAttach(link: Link, ctx: LinkContext): BrokerLink | undefined {
+  try {
+    return link.role === 'receiver' ? attachProducer(link as ReceiverLink, ctx) : attachConsumer(link as SenderLink, ctx);
+  } catch (err) {
+    const e = err instanceof AmqpError ? err : new AmqpError('amqp:internal-error', String(err), 'link', true);
+    link.attach(0, { source: undefined, target: undefined });
+    link.detach(e, true);
+    ctx.flushSoon();
+    return undefined;
+  }
+}
+
+function attachProducer(link: ReceiverLink, ctx: LinkContext): BrokerLink {
+  const raw = link.remote?.target;
+  if (typeof raw === 'object' && raw !== null && (raw as { kind?: string }).kind === 'coordinator') {
+    throw new AmqpError('amqp:not-implemented', 'transactions are not supported by the embedded broker', 'link', true);
+  }
+  const target = asTarget(raw);
+  let node: Node | undefined;
+  let dynamic: Queue | undefined;
+  let answer: Target | undefined = target;
+  if (target?.dynamic) {
+    dynamic = ctx.registry.createDynamicQueue();
+    node = { kind: 'queue', queue: dynamic };
+    answer = { ...target, address: string(dynamic.name) };
+  } else {
+    const address = resolveAddress(addressText(target?.address), target?.capabilities);
+    node = address === undefined ? undefined : ctx.registry.node(address);
+  }
+  link.attach(undefined, { target: answer, rcvSettleMode: 'first' });
+  const p = new Producer(link, node, dynamic, ctx);
+  p.refill();
+  return p;
+}
+
+function attachConsumer(link: SenderLink, ctx: LinkContext): BrokerLink {
+  const source = asSource(link.remote?.source);
+  if (source === undefined) throw new AmqpError('amqp:invalid-field', 'a receiving link needs a source', 'link', true);
+  let queue: Queue;
+  let onClose: () => void = () => {};
+  let address: string;
+  if (source.dynamic) {
+    queue = ctx.registry.createDynamicQueue();
+    address = queue.name;
+    onClose = () => ctx.registry.deleteQueue(queue);
+  } else {
+    const node = resolveAddress(addressText(source.address), source.capabilities);
+    if (node === undefined) throw new AmqpError('amqp:invalid-field', 'a receiving link needs a source address', 'link', true);
+    address = formatAddress(node);
+    if (node.kind === 'queue') {
+      queue = ctx.registry.queue(node.name);
+    } else {
+      const sub = ctx.registry.subscribe(ctx.registry.topic(node.name));
+      queue = sub.queue;
+      onClose = () => sub.close();
+    }
+  }
+  link.attach(0, { source: { ...source, address: string(address) } });
+  const c = new Consumer(link, queue, onClose, ctx);
+  queue.addConsumer(c);
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Producers of one node share its room: credit granted never exceeds what the node can hold. */
+const groups = new WeakMap<object, Set<Producer>>();
+
+class Producer implements BrokerLink {
+  private readonly stopRoom: (() => void) | undefined;
+  private closed = false;
+
+  constructor(
+    readonly link: ReceiverLink,
+    /** The target node; undefined for the anonymous relay (each message's `to` decides). */
+    private readonly node: Node | undefined,
+    private readonly dynamic: Queue | undefined,
+    private readonly ctx: LinkContext,
+  ) {
+    if (node !== undefined) {
+      const key = nodeKey(node);
+      let g = groups.get(key);
+      if (g === undefined) groups.set(key, (g = new Set()));
+      g.add(this);
+      this.stopRoom = ctx.registry.onRoom(node, () => this.refillGroup());
+    }
+  }
+
+  get outstanding(): number {
+    return this.link.credit.credit;
+  }
+
+  /** Top up credit (of every producer of the node) within the node's room. */
+  refill(): void {
+    if (this.node === undefined) {
+      this.topUp(this.ctx.producerCredit);
+      return;
+    }
+    this.refillGroup();
+  }
+
+  private refillGroup(): void {
+    if (this.node === undefined) return;
+    const group = groups.get(nodeKey(this.node)) ?? new Set([this]);
+    let free = this.ctx.registry.room(this.node);
+    for (const p of group) free -= p.outstanding;
+    for (const p of group) {
+      if (free <= 0) break;
+      const granted = p.topUp(Math.min(this.ctx.producerCredit, p.outstanding + free));
+      free -= granted;
+    }
+  }
+
+  /** Raise credit towards `target` when at most half the window is left; returns credit added. */
+  private topUp(target: number): number {
+    if (this.closed || this.link.state !== 'attached') return 0;
+    const have = this.outstanding;
+    if (target <= have || have > this.ctx.producerCredit / 2) return 0;
+    this.link.flow(target);
+    this.ctx.flushSoon();
+    return target - have;
+  }
+
+  onDelivery(d: IncomingDelivery): void {
+    let outcome: DeliveryState = { kind: 'accepted' };
+    try {
+      let node = this.node;
+      if (node === undefined) {
+        const to = resolveAddress(messageTo(d.payload));
+        if (to === undefined) throw new AmqpError('amqp:not-found', 'a message sent to the anonymous relay needs a `to` address', 'delivery', true);
+        node = this.ctx.registry.node(to);
+      }
+      if (this.ctx.registry.room(node) <= 0) {
+        throw new AmqpError('amqp:resource-limit-exceeded', 'the node is full (the message was sent without credit)', 'delivery', true);
+      }
+      this.ctx.registry.publish(node, d.payload);
+    } catch (err) {
+      const e = err instanceof AmqpError ? err : new AmqpError('amqp:decode-error', String(err), 'delivery', true);
+      outcome = { kind: 'rejected', error: e.toErrorInfo() };
+    }
+    if (!d.settled) this.link.settle(d, outcome);
+    this.refill();
+    this.ctx.flushSoon();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopRoom?.();
+    if (this.node !== undefined) groups.get(nodeKey(this.node))?.delete(this);
+    if (this.dynamic !== undefined) this.ctx.registry.deleteQueue(this.dynamic);
+  }
+}
+
+function nodeKey(n: Node): object {
+  return n.kind === 'queue' ? n.queue : n.topic;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class Consumer implements QueueConsumer, BrokerLink {
+  private readonly inflight = new Map<OutgoingDelivery, StoredMessage>();
+  private closed = false;
+
+  constructor(
+    readonly link: SenderLink,
+    private readonly queue: Queue,
+    private readonly onClose: () => void,
+    private readonly ctx: LinkContext,
+  ) {}
+
+  get credit(): number {
+    return this.closed || this.link.state !== 'attached' ? 0 : this.link.credit.credit;
+  }
+
+  get presettled(): boolean {
+    return this.link.options.sndSettleMode === 'settled';
+  }
+
+  deliver(m: StoredMessage): boolean {
+    const max = this.link.remoteMaxMessageSize;
+    if (max !== undefined && m.payload.length > max) return false;
+    const d = this.link.send(m.payload, { settled: this.presettled });
+    if (!this.presettled) this.inflight.set(d, m);
+    if (this.link.credit.credit === 0 && this.link.drainRequested) this.link.drained();
+    this.ctx.flushSoon();
+    return true;
+  }
+
+  idle(): void {
+    if (this.link.drainRequested && this.link.state === 'attached') {
+      this.link.drained();
+      this.ctx.flushSoon();
+    }
+  }
+
+  /** The client changed credit or asked to drain. */
+  onFlow(): void {
+    this.queue.pump();
+    if (this.link.drainRequested && this.link.credit.credit === 0) this.idle();
+  }
+
+  /** The client's outcome for one of our deliveries. */
+  onUpdate(d: OutgoingDelivery): void {
+    const m = this.inflight.get(d);
+    if (m === undefined) return;
+    const outcome = toOutcome(d.remoteState);
+    if (outcome === undefined && !d.remoteSettled) return; // 'received' progress only
+    this.inflight.delete(d);
+    this.queue.settle(m, outcome ?? { kind: 'accepted' }, this);
+    this.ctx.flushSoon();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.removeConsumer(this);
+    // Unsettled messages go back for another consumer, counted as a failed delivery.
+    const held = [...this.inflight.values()];
+    this.inflight.clear();
+    for (const m of held) this.queue.settle(m, { kind: 'modified', deliveryFailed: true }, this);
+    this.onClose();
+  }
+}
+
+function toOutcome(s: DeliveryState | undefined): QueueOutcome | undefined {
+  switch (s?.kind) {
+    case 'accepted': return { kind: 'accepted' };
+    case 'released': return { kind: 'released' };
+    case 'rejected': return { kind: 'rejected' };
+    case 'modified':
+      return { kind: 'modified', deliveryFailed: s.deliveryFailed, undeliverableHere: s.undeliverableHere, messageAnnotations: s.messageAnnotations };
+    default: return undefined;
+  }
+}
+
+export { Consumer, Producer };

@@ -1,0 +1,181 @@
+/**
+ * The broker's nodes: queues and topics by name, created on first use, dynamic (temporary) queues,
+ * the dead-letter policy and the counters. A topic is a set of subscription queues, one per
+ * consuming link, each holding its own copy of every message published while it exists.
+ */
+import { resolveAddress, type NodeAddress } from './address.js';
+import type { StoredMessage } from './message.js';
+import { Queue, type RoomListener } from './queue.js';
+
+export interface NodeOptions {
+  /** Most messages a queue (or a topic subscription) holds. Default: no bound. */
+  readonly maxQueueDepth?: number;
+  /** Where rejected messages go (an address); default none: they are dropped and counted. */
+  readonly deadLetterAddress?: string;
+}
+
+/** Broker-wide counters. */
+export interface BrokerStats {
+  /** Messages accepted from producers. */
+  received: number;
+  /** Messages rejected by consumers. */
+  rejected: number;
+  /** Rejected messages moved to the dead-letter address. */
+  deadLettered: number;
+  /** Rejected messages dropped (no dead-letter address). */
+  dropped: number;
+  /** Messages published to a topic without subscribers (discarded, as topics do). */
+  unrouted: number;
+}
+
+export class Topic {
+  readonly subscriptions = new Set<Queue>();
+  private readonly roomListeners = new Set<RoomListener>();
+
+  constructor(readonly name: string) {}
+
+  /** Room left in the fullest subscription (Infinity with none or unbounded). */
+  get room(): number {
+    let r = Infinity;
+    for (const q of this.subscriptions) r = Math.min(r, q.room);
+    return r;
+  }
+
+  onRoom(l: RoomListener): () => void {
+    this.roomListeners.add(l);
+    return () => this.roomListeners.delete(l);
+  }
+
+  /** @internal a subscription gained room */
+  notifyRoom(): void {
+    for (const l of [...this.roomListeners]) l();
+  }
+}
+
+export type Node = { readonly kind: 'queue'; readonly queue: Queue } | { readonly kind: 'topic'; readonly topic: Topic };
+
+export class NodeRegistry {
+  readonly stats: BrokerStats = { received: 0, rejected: 0, deadLettered: 0, dropped: 0, unrouted: 0 };
+  private readonly queues = new Map<string, Queue>();
+  private readonly topics = new Map<string, Topic>();
+  private seq = 0;
+  private dynamicCounter = 0;
+  private readonly capacity: number;
+
+  constructor(private readonly options: NodeOptions = {}) {
+    this.capacity = options.maxQueueDepth ?? Infinity;
+  }
+
+  /** The queue of this name, created if needed. */
+  queue(name: string): Queue {
+    let q = this.queues.get(name);
+    if (q === undefined) {
+      q = this.newQueue(name);
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  /** An existing queue, if any (for inspection). */
+  findQueue(name: string): Queue | undefined {
+    return this.queues.get(name);
+  }
+
+  queueNames(): string[] {
+    return [...this.queues.keys()];
+  }
+
+  topic(name: string): Topic {
+    let t = this.topics.get(name);
+    if (t === undefined) {
+      t = new Topic(name);
+      this.topics.set(name, t);
+    }
+    return t;
+  }
+
+  node(address: NodeAddress): Node {
+    return address.kind === 'queue' ? { kind: 'queue', queue: this.queue(address.name) } : { kind: 'topic', topic: this.topic(address.name) };
+  }
+
+  /** A new temporary queue with a generated, unguessable name (dynamic nodes). */
+  createDynamicQueue(): Queue {
+    let name: string;
+    do {
+      name = `tmp/${(++this.dynamicCounter).toString(36)}-${randomHex()}`;
+    } while (this.queues.has(name));
+    return this.queue(name);
+  }
+
+  /** Delete a queue (a dynamic node whose link closed). */
+  deleteQueue(q: Queue): void {
+    if (this.queues.get(q.name) === q) this.queues.delete(q.name);
+    q.purge();
+  }
+
+  /** A subscription queue for one consumer of a topic; `close()` removes it. */
+  subscribe(topic: Topic): { readonly queue: Queue; close(): void } {
+    const queue = this.newQueue(`topic/${topic.name}#${++this.dynamicCounter}`);
+    const stop = queue.onRoom(() => topic.notifyRoom());
+    topic.subscriptions.add(queue);
+    return {
+      queue,
+      close: () => {
+        stop();
+        topic.subscriptions.delete(queue);
+        queue.purge();
+        topic.notifyRoom();
+      },
+    };
+  }
+
+  /** Store a message at a node. For a topic, every subscription gets it. */
+  publish(node: Node, payload: Uint8Array): void {
+    this.stats.received++;
+    if (node.kind === 'queue') {
+      node.queue.enqueue(this.message(payload));
+      return;
+    }
+    if (node.topic.subscriptions.size === 0) {
+      this.stats.unrouted++;
+      return;
+    }
+    for (const q of node.topic.subscriptions) q.enqueue(this.message(payload));
+  }
+
+  /** Room at a node for producers' credit. */
+  room(node: Node): number {
+    return node.kind === 'queue' ? node.queue.room : node.topic.room;
+  }
+
+  onRoom(node: Node, l: RoomListener): () => void {
+    return node.kind === 'queue' ? node.queue.onRoom(l) : node.topic.onRoom(l);
+  }
+
+  private newQueue(name: string): Queue {
+    return new Queue(name, this.capacity, { rejected: (m) => this.onRejected(m) });
+  }
+
+  private message(payload: Uint8Array): StoredMessage {
+    return { seq: ++this.seq, payload, deliveryCount: 0 };
+  }
+
+  private onRejected(m: StoredMessage): void {
+    this.stats.rejected++;
+    const dla = resolveAddress(this.options.deadLetterAddress);
+    if (dla === undefined) {
+      this.stats.dropped++;
+      return;
+    }
+    this.stats.deadLettered++;
+    const node = this.node(dla);
+    if (node.kind === 'queue') node.queue.enqueue({ seq: ++this.seq, payload: m.payload, deliveryCount: m.deliveryCount });
+    else for (const q of node.topic.subscriptions) q.enqueue({ seq: ++this.seq, payload: m.payload, deliveryCount: m.deliveryCount });
+  }
+}
+
+function randomHex(): string {
+  const b = new Uint8Array(6);
+  globalThis.crypto.getRandomValues(b);
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
