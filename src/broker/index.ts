@@ -1,10 +1,12 @@
 /**
- * `rx-mq/broker`: an embedded, in-memory AMQP 1.0 broker for demos and tests. It is not a
- * production broker (no persistence, no clustering, no transactions); see docs/BROKER.md.
+ * `rx-mq/broker`: an embedded, in-memory AMQP 1.0 and STOMP 1.0/1.1/1.2 broker for demos and
+ * tests. It is not a production broker (no persistence, no clustering); see docs/BROKER.md.
+ * STOMP `/queue/X` is the AMQP queue `X` and `/topic/X` the AMQP topic `X`.
  *
  * ```ts
- * const broker = await startBroker({ amqpPort: 0 });
- * connect(broker.amqpUrl) ...
+ * const broker = await startBroker();   // AMQP and STOMP, each on a free port
+ * connect(broker.amqpUrl) ...           // rx-mq/amqp
+ * connect(broker.stompUrl) ...          // rx-mq/stomp
  * await broker.close();
  * ```
  */
@@ -12,6 +14,7 @@ import { symbol, string, map } from '../amqp/codec/values.js';
 import type { SaslLogin } from '../amqp/engine/server-connection.js';
 import { BrokerAmqpConnection } from './amqp-connection.js';
 import { listen, type Listener } from './listener.js';
+import { BrokerStompConnection } from './stomp-connection.js';
 import { NodeRegistry, type BrokerStats } from './nodes.js';
 
 export { resolveAddress, formatAddress } from './address.js';
@@ -22,10 +25,15 @@ export interface BrokerOptions {
   /** AMQP 1.0 port; 0 (the default) picks a free port. */
   readonly amqpPort?: number;
   /**
-   * STOMP port. The STOMP side is not implemented yet: the option is accepted and ignored, and
-   * `stompUrl` stays undefined.
+   * STOMP 1.0/1.1/1.2 port; 0 (the default) picks a free port, `false` turns STOMP off (then
+   * `stompUrl` is undefined). With `users`, CONNECT's login and passcode must match one of them.
    */
-  readonly stompPort?: number;
+  readonly stompPort?: number | false;
+  /**
+   * STOMP heart-beats the broker offers, [can send every, wants to hear every] in ms; a client
+   * silent for twice the negotiated interval (plus a second) is dropped. Default [10000, 10000].
+   */
+  readonly stompHeartbeat?: readonly [number, number];
   /** Interface to listen on. Default 127.0.0.1. */
   readonly host?: string;
   /**
@@ -39,7 +47,7 @@ export interface BrokerOptions {
   readonly deadLetterAddress?: string;
   /** Credit window granted to each producing link. Default 100. */
   readonly producerCredit?: number;
-  /** Largest frame accepted. Default 1 MiB. */
+  /** Largest frame accepted (AMQP and STOMP). Default 1 MiB. */
   readonly maxFrameSize?: number;
   /** Close connections silent for this long (ms); 0 = never. Default 60000. */
   readonly idleTimeout?: number;
@@ -61,18 +69,17 @@ export interface QueueInfo {
 export interface EmbeddedBroker {
   /** `amqp://HOST:PORT` of the AMQP 1.0 listener. */
   readonly amqpUrl: string;
-  /**
-   * `stomp://HOST:PORT` of the STOMP listener. Undefined for now: the STOMP side of the
-   * embedded broker does not exist yet.
-   */
+  /** `stomp://HOST:PORT` of the STOMP listener; undefined when started with `stompPort: false`. */
   readonly stompUrl: string | undefined;
   /** The AMQP port actually bound. */
   readonly amqpPort: number;
+  /** The STOMP port actually bound; undefined when STOMP is off. */
+  readonly stompPort: number | undefined;
   /** Counters since start. */
   stats(): BrokerStats;
   /** One queue's state, if the queue exists. */
   queue(name: string): QueueInfo | undefined;
-  /** Close every connection (with a close frame) and stop listening. */
+  /** Close every connection (AMQP with a close frame, STOMP with an ERROR frame) and stop listening. */
   close(): Promise<void>;
 }
 
@@ -99,16 +106,39 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
       properties: map([[symbol('product'), string('rx-mq-broker')]]),
     },
   }));
+  const stompLogin = users === undefined
+    ? undefined
+    : (login: string | undefined, passcode: string | undefined) => login !== undefined &&
+      Object.prototype.hasOwnProperty.call(users, login) && users[login] === passcode;
+  let stomp: Listener | undefined;
+  if (options.stompPort !== false) {
+    try {
+      stomp = await listen(host, options.stompPort ?? 0, (pipe) => new BrokerStompConnection(pipe, {
+        registry,
+        onError: options.onError,
+        engine: {
+          authenticate: stompLogin,
+          server: 'rx-mq-broker',
+          heartbeat: options.stompHeartbeat,
+          limits: { maxFrameSize: options.maxFrameSize ?? 1024 * 1024 },
+        },
+      }));
+    } catch (err) {
+      await listener.close();
+      throw err;
+    }
+  }
   const hostPart = host.includes(':') ? `[${host}]` : host;
   return {
     amqpUrl: `amqp://${hostPart}:${listener.port}`,
-    stompUrl: undefined,
+    stompUrl: stomp === undefined ? undefined : `stomp://${hostPart}:${stomp.port}`,
     amqpPort: listener.port,
+    stompPort: stomp?.port,
     stats: () => ({ ...registry.stats }),
     queue: (name) => {
       const q = registry.findQueue(name);
       return q === undefined ? undefined : { name, depth: q.depth, ready: q.readyCount, consumers: q.consumerCount };
     },
-    close: () => listener.close(),
+    close: async () => { await Promise.all([listener.close(), stomp?.close()]); },
   };
 }

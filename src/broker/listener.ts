@@ -10,11 +10,18 @@ export interface AcceptedConnection {
   onClose(): void;
   /** Close from the server side (shutdown). */
   shutdown(): void;
+  /** The socket's write buffer emptied after a write that exceeded it (backpressure). */
+  onDrain?(): void;
 }
 
 export interface SocketPipe {
   write(bytes: Uint8Array): void;
   end(): void;
+  /** Stop reading from the socket (the peer is then held back by TCP flow control). */
+  pause?(): void;
+  resume?(): void;
+  /** Bytes written but not yet handed to the operating system. */
+  buffered?(): number;
 }
 
 export interface Listener {
@@ -33,10 +40,14 @@ export async function listen(host: string, port: number, accept: (pipe: SocketPi
     const conn = accept({
       write: (b) => { if (!socket.destroyed) socket.write(b); },
       end: () => { if (!socket.destroyed) socket.end(); },
+      pause: () => { socket.pause(); },
+      resume: () => { if (!socket.destroyed) socket.resume(); },
+      buffered: () => socket.writableLength,
     });
     connections.add(conn);
     socket.on('data', (c: Buffer) => conn.onData(new Uint8Array(c.buffer, c.byteOffset, c.length)));
     socket.on('error', () => { /* reported through close */ });
+    socket.on('drain', () => conn.onDrain?.());
     socket.on('close', () => {
       sockets.delete(socket);
       connections.delete(conn);

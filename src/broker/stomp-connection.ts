@@ -1,0 +1,316 @@
+/**
+ * One STOMP client connection of the embedded broker: the sans-IO StompServerEngine over a byte
+ * pipe, its events applied to the broker's nodes. Output is written once per turn of the event
+ * loop; one timer drives heart-beats.
+ *
+ * Full queues. A SEND to a node without room (maxQueueDepth) is never dropped: it is parked, with
+ * every later frame, until the node has room, and the RECEIPT (if asked for) only comes once it is
+ * stored. ACK, NACK and SUBSCRIBE frames are still applied while SENDs are parked, because they
+ * are what makes room (a client producing to and consuming from the same full queue would
+ * otherwise wait for itself); their RECEIPTs may therefore overtake those of the parked SENDs. When the parked frames exceed `maxParkedBytes` the socket stops being read, so TCP
+ * holds the client back; nothing grows without bound.
+ */
+import { resolveAddress } from './address.js';
+import type { SocketPipe, AcceptedConnection } from './listener.js';
+import type { StoredMessage } from './message.js';
+import type { Node, NodeRegistry } from './nodes.js';
+import { amqpToStomp, stompToAmqp } from './stomp-mapping.js';
+import { prefetchOf, StompSubscriber, type SubscriberHost } from './stomp-subscriber.js';
+import { StompServerEngine, type StompServerOptions } from '../stomp/engine/server.js';
+import type { ServerSendEvent, ServerSubscribeEvent, StompServerEvent } from '../stomp/engine/server-events.js';
+import { StompProtocolError } from '../stomp/errors.js';
+
+export interface StompConnectionSettings {
+  readonly engine: StompServerOptions;
+  readonly registry: NodeRegistry;
+  /** Connection-level problems (failed logins, protocol errors), for logging. */
+  readonly onError?: (error: Error) => void;
+  /** Stop handing messages to this connection while more bytes than this wait unwritten. Default 1 MiB. */
+  readonly maxWriteBuffer?: number;
+  /** Stop reading the socket while parked SENDs hold more bytes than this. Default 1 MiB. */
+  readonly maxParkedBytes?: number;
+}
+
+interface Held {
+  readonly sub: StompSubscriber;
+  readonly m: StoredMessage;
+}
+
+export class BrokerStompConnection implements AcceptedConnection, SubscriberHost {
+  readonly engine: StompServerEngine;
+  private readonly registry: NodeRegistry;
+  private readonly subs = new Map<string, StompSubscriber>();
+  /** Delivered, unacknowledged messages of client-mode subscriptions, by message id. */
+  private readonly held = new Map<string, Held>();
+  /** Frames waiting behind a SEND to a full node, in wire order. */
+  private readonly parked: StompServerEvent[] = [];
+  private parkedBytes = 0;
+  private stopWaiting: (() => void) | undefined;
+  private paused = false;
+  private starved = false;
+  private flushScheduled = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private finished = false;
+  private readonly maxWriteBuffer: number;
+  private readonly maxParkedBytes: number;
+
+  constructor(private readonly pipe: SocketPipe, private readonly settings: StompConnectionSettings) {
+    this.engine = new StompServerEngine(settings.engine, Date.now());
+    this.registry = settings.registry;
+    this.maxWriteBuffer = settings.maxWriteBuffer ?? 1024 * 1024;
+    this.maxParkedBytes = settings.maxParkedBytes ?? 1024 * 1024;
+    this.armTimer();
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.finished) return;
+    this.handle(this.engine.receive(chunk, Date.now()));
+  }
+
+  onClose(): void {
+    this.finished = true;
+    this.clearTimer();
+    this.releaseAll();
+  }
+
+  onDrain(): void {
+    this.repump();
+  }
+
+  shutdown(): void {
+    if (this.finished) return;
+    this.engine.error('the broker is shutting down', Date.now());
+    this.finish();
+  }
+
+  // SubscriberHost ------------------------------------------------------------------------------
+
+  canWrite(): boolean {
+    if (this.finished) return false;
+    const ok = this.engine.pendingOutput + (this.pipe.buffered?.() ?? 0) < this.maxWriteBuffer;
+    if (!ok) this.starved = true;
+    return ok;
+  }
+
+  deliver(sub: StompSubscriber, m: StoredMessage): boolean {
+    if (this.finished || !this.engine.hasSubscription(sub.id)) return false;
+    const r = amqpToStomp(m.payload, m.deliveryCount);
+    const id = this.engine.message(sub.id, r.headers, r.body, Date.now());
+    if (sub.ack !== 'auto') {
+      this.held.set(id, { sub, m });
+      sub.unacked++;
+    }
+    this.flushSoon();
+    return true;
+  }
+
+  // events ----------------------------------------------------------------------------------------
+
+  private handle(events: readonly StompServerEvent[]): void {
+    for (const e of events) {
+      if (this.finished) break;
+      // What can make room goes ahead of parked SENDs: settlements and new consumers.
+      const bypass = e.type === 'ack' || e.type === 'nack' || e.type === 'subscribe' || e.type === 'closed';
+      if (this.parked.length > 0 && !bypass) this.park(e);
+      else if (!this.apply(e)) this.park(e);
+    }
+    this.flush();
+  }
+
+  /** Act on one event; false when it is a SEND to a node without room (park it). */
+  private apply(e: StompServerEvent): boolean {
+    const now = Date.now();
+    switch (e.type) {
+      case 'connected':
+        return true;
+      case 'send':
+        return this.onSend(e, now);
+      case 'subscribe':
+        this.onSubscribe(e, now);
+        return true;
+      case 'unsubscribe': {
+        const sub = this.subs.get(e.id);
+        this.subs.delete(e.id);
+        sub?.close();
+        this.release(e.unacked);
+        if (e.receipt !== undefined) this.engine.receipt(e.receipt, now);
+        return true;
+      }
+      case 'ack':
+      case 'nack':
+        for (const id of e.messageIds) {
+          const h = this.held.get(id);
+          if (h === undefined) continue;
+          this.held.delete(id);
+          h.sub.unacked--;
+          // NACK gives the message back as a failed delivery: redelivered, delivery-count + 1.
+          h.sub.queue.settle(h.m, e.type === 'ack' ? { kind: 'accepted' } : { kind: 'modified', deliveryFailed: true }, h.sub);
+        }
+        if (e.receipt !== undefined) this.engine.receipt(e.receipt, now);
+        return true;
+      case 'commit':
+        if (e.receipt !== undefined) this.engine.receipt(e.receipt, now);
+        return true;
+      case 'disconnect':
+        this.release(e.unacked);
+        if (e.receipt !== undefined) this.engine.receipt(e.receipt, now);
+        this.finish();
+        return true;
+      case 'closed':
+        this.settings.onError?.(new StompProtocolError(e.reason));
+        this.release(e.unacked);
+        this.finish();
+        return true;
+    }
+  }
+
+  private onSend(e: ServerSendEvent, now: number): boolean {
+    const node = this.nodeOf(e.destination);
+    if (this.registry.room(node) <= 0) return false;
+    let payload: Uint8Array;
+    try {
+      payload = stompToAmqp(e.headers, e.body);
+    } catch (err) {
+      this.handle([this.engine.error(`cannot store the message: ${(err as Error).message}`, now, e.receipt)]);
+      return true;
+    }
+    this.registry.publish(node, payload);
+    if (e.receipt !== undefined) this.engine.receipt(e.receipt, now);
+    return true;
+  }
+
+  private onSubscribe(e: ServerSubscribeEvent, now: number): void {
+    const address = resolveAddress(e.destination) ?? { kind: 'queue' as const, name: e.destination };
+    let queue;
+    let onClose: () => void = () => {};
+    if (address.kind === 'queue') {
+      queue = this.registry.queue(address.name);
+    } else {
+      const t = this.registry.subscribe(this.registry.topic(address.name));
+      queue = t.queue;
+      onClose = () => t.close();
+    }
+    const prefetch = e.ack === 'auto' ? Infinity : prefetchOf(e.headers);
+    const sub = new StompSubscriber(e.id, e.ack, prefetch, queue, this, onClose);
+    this.subs.set(e.id, sub);
+    // RECEIPT before the first MESSAGE: the consumer exists once it is written.
+    if (e.receipt !== undefined) this.engine.receipt(e.receipt, now);
+    queue.addConsumer(sub);
+  }
+
+  private nodeOf(destination: string): Node {
+    return this.registry.node(resolveAddress(destination) ?? { kind: 'queue', name: destination });
+  }
+
+  // parking (full nodes) --------------------------------------------------------------------------
+
+  private park(e: StompServerEvent): void {
+    this.parked.push(e);
+    this.parkedBytes += e.type === 'send' ? e.body.length + 256 : 64;
+    if (this.parkedBytes > this.maxParkedBytes && !this.paused) {
+      this.paused = true;
+      this.pipe.pause?.();
+    }
+    this.waitForRoom();
+  }
+
+  /** Listen for room at the node the first parked SEND waits for. */
+  private waitForRoom(): void {
+    if (this.stopWaiting !== undefined || this.finished) return;
+    const first = this.parked[0];
+    if (first?.type !== 'send') return;
+    const node = this.nodeOf(first.destination);
+    // Deferred: room is announced from inside another connection's settle().
+    this.stopWaiting = this.registry.onRoom(node, () => queueMicrotask(() => this.unpark()));
+  }
+
+  private unpark(): void {
+    this.stopWaiting?.();
+    this.stopWaiting = undefined;
+    if (this.finished) return;
+    while (this.parked.length > 0 && !this.finished) {
+      const e = this.parked[0];
+      if (!this.apply(e)) break;
+      this.parked.shift();
+      this.parkedBytes -= e.type === 'send' ? e.body.length + 256 : 64;
+    }
+    if (this.parked.length > 0) this.waitForRoom();
+    else if (this.paused && !this.finished) {
+      this.paused = false;
+      this.pipe.resume?.();
+    }
+    this.flush();
+  }
+
+  // output and teardown ---------------------------------------------------------------------------
+
+  private flushSoon(): void {
+    if (this.flushScheduled || this.finished) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.finished) return;
+    const out = this.engine.takeOutput();
+    if (out.length > 0) this.pipe.write(out);
+    this.armTimer();
+    // Output moved into the socket; if that made room, subscriptions held back may go on.
+    if (this.starved && this.canWrite()) setImmediate(() => this.repump());
+  }
+
+  private repump(): void {
+    if (this.finished || !this.starved) return;
+    this.starved = false;
+    for (const s of [...this.subs.values()]) s.queue.pump();
+  }
+
+  private release(ids: readonly string[]): void {
+    for (const id of ids) {
+      const h = this.held.get(id);
+      if (h === undefined) continue;
+      this.held.delete(id);
+      h.sub.unacked--;
+      h.sub.queue.settle(h.m, { kind: 'modified', deliveryFailed: true }, h.sub);
+    }
+  }
+
+  /** Every subscription ends; unacknowledged messages go back as failed deliveries. */
+  private releaseAll(): void {
+    this.stopWaiting?.();
+    this.stopWaiting = undefined;
+    this.parked.length = 0;
+    const subs = [...this.subs.values()];
+    this.subs.clear();
+    for (const s of subs) s.closed = true;
+    this.release([...this.held.keys()]);
+    for (const s of subs) s.close();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.flush();
+    this.finished = true;
+    this.clearTimer();
+    this.releaseAll();
+    this.pipe.end();
+  }
+
+  private armTimer(): void {
+    this.clearTimer();
+    const at = this.engine.nextDeadline();
+    if (at === undefined || this.finished) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.finished) return;
+      this.handle(this.engine.tick(Date.now()));
+    }, Math.max(0, at - Date.now()));
+    this.timer.unref?.();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

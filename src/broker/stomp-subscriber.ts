@@ -1,0 +1,69 @@
+/**
+ * One STOMP subscription as a consumer of a queue (a topic subscription is a queue of its own).
+ * Its credit is what the queue may hand it now: nothing while the connection's unwritten output
+ * is above its bound (socket backpressure, every ack mode), and in client / client-individual
+ * mode at most `prefetch` unacknowledged messages.
+ */
+import type { StoredMessage } from './message.js';
+import type { Queue, QueueConsumer } from './queue.js';
+import type { AckMode } from '../stomp/engine/engine.js';
+import type { StompHeaderList } from '../stomp/codec/frame.js';
+
+/** What a subscriber needs from its connection. */
+export interface SubscriberHost {
+  /** Whether more output may be queued now (false while the socket is backed up). */
+  canWrite(): boolean;
+  /** Write a MESSAGE for this message; returns false when the connection cannot take it. */
+  deliver(sub: StompSubscriber, m: StoredMessage): boolean;
+}
+
+/** The prefetch a SUBSCRIBE asks for: RabbitMQ's `prefetch-count`, ActiveMQ's `activemq.prefetchSize`. */
+export function prefetchOf(headers: StompHeaderList): number {
+  let p = Infinity;
+  for (const [k, v] of headers) {
+    if ((k === 'prefetch-count' || k === 'activemq.prefetchSize') && /^\d{1,9}$/.test(v.trim()) && Number(v) > 0) p = Math.min(p, Number(v));
+  }
+  return p;
+}
+
+export class StompSubscriber implements QueueConsumer {
+  /** Messages delivered and not yet acknowledged (client modes). */
+  unacked = 0;
+  closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly ack: AckMode,
+    /** Most unacknowledged messages in client modes (Infinity: no bound but backpressure). */
+    readonly prefetch: number,
+    readonly queue: Queue,
+    private readonly host: SubscriberHost,
+    /** Called once when the subscription ends (a topic subscription deletes its queue). */
+    private readonly onClose: () => void,
+  ) {}
+
+  get credit(): number {
+    if (this.closed || !this.host.canWrite()) return 0;
+    return this.ack === 'auto' ? Infinity : Math.max(0, this.prefetch - this.unacked);
+  }
+
+  /** ack:auto messages are done once written: the queue forgets them. */
+  get presettled(): boolean {
+    return this.ack === 'auto';
+  }
+
+  deliver(m: StoredMessage): boolean {
+    return !this.closed && this.host.deliver(this, m);
+  }
+
+  idle(): void {
+    // STOMP has no drain: nothing to answer.
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.removeConsumer(this);
+    this.onClose();
+  }
+}
