@@ -22,6 +22,8 @@ import type { StompHeaderList } from '../stomp/codec/frame.js';
 
 /** content-type of a MESSAGE whose AMQP body was neither bytes nor a string. */
 export const COMPOSITE_JSON_TYPE = 'application/vnd.rx-mq.amqp-composite+json';
+/** Simplified composite JSON (strings, booleans and null raw): lossless and easier to read. */
+const SIMPLIFIED = { simplified: true } as const;
 
 type HeaderDraft = { -readonly [K in keyof Omit<Header, 'kind'>]?: Omit<Header, 'kind'>[K] };
 type PropertiesDraft = { -readonly [K in keyof Omit<Properties, 'kind'>]?: Omit<Properties, 'kind'>[K] };
@@ -188,9 +190,9 @@ function renderBody(b: MessageBody | undefined): { bytes: Uint8Array; contentTyp
     if (v.type === 'string') return { bytes: utf8.encode(v.value), contentType: 'text/plain;charset=utf-8' };
     if (v.type === 'binary') return { bytes: v.value };
     if (v.type === 'null') return { bytes: new Uint8Array(0) };
-    return { bytes: utf8.encode(JSON.stringify(toCompositeJson(v))), contentType: COMPOSITE_JSON_TYPE, bodyType: 'value' };
+    return { bytes: utf8.encode(JSON.stringify(toCompositeJson(v, SIMPLIFIED))), contentType: COMPOSITE_JSON_TYPE, bodyType: 'value' };
   }
-  const json = b.sequences.map((seq) => toCompositeJson(list(seq)));
+  const json = b.sequences.map((seq) => toCompositeJson(list(seq), SIMPLIFIED));
   return { bytes: utf8.encode(JSON.stringify(json)), contentType: COMPOSITE_JSON_TYPE, bodyType: 'sequence' };
 }
 
@@ -211,7 +213,7 @@ export function valueText(v: AmqpValue): string {
       const h = hex(v.value);
       return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
     }
-    default: return JSON.stringify(toCompositeJson(v));
+    default: return JSON.stringify(toCompositeJson(v, SIMPLIFIED));
   }
 }
 
