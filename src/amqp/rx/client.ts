@@ -23,6 +23,7 @@ import { encodeMessage, type InboundMessage, type Message } from './message.js';
 import { linkName, type ReceivedMessage, type ReceiveOptions, type SourceSpec } from './receiver.js';
 import type { RequestOptions } from './request.js';
 import { outcomeOf, SendBufferOverflowError, withDefaults, type Outcome, type SendOptions } from './sender.js';
+import { Fifo } from './fifo.js';
 
 /**
  * Where an {@link AmqpClient} stands:
@@ -354,7 +355,7 @@ function reconnectingSend(keeper: ConnectionKeeper, target: string | null, opts:
   const sndSettleMode = typeof mode === 'function' ? 'mixed' : mode === 'at-most-once' ? 'settled' : 'unsettled';
   return (source) => new Observable<Outcome>((subscriber) => {
     /** Upstream messages not yet transmitted. */
-    const queue: Entry[] = [];
+    const queue = new Fifo<Entry>();
     /** At-least-once messages transmitted on a lost connection: they go out again first. */
     let resend: Entry[] = [];
     /** At-least-once messages transmitted whose outcome has not arrived, by `seq`. */

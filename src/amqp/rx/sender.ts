@@ -13,6 +13,7 @@ import type { Target } from '../frames/definitions.generated.js';
 import { RxMqError } from '../../errors.js';
 import { detachLink, type SessionContext } from './context.js';
 import { encodeMessage, type Message } from './message.js';
+import { Fifo } from './fifo.js';
 import { linkName } from './receiver.js';
 
 /** at-least-once: unsettled, the outcome comes from the receiver; at-most-once: pre-settled. */
@@ -111,7 +112,7 @@ export function send(ctx: () => Observable<SessionContext>, target: string | nul
     let context: SessionContext | undefined;
     let upstream: Subscription | undefined;
     let off: (() => void) | undefined;
-    const queue: Message[] = [];
+    const queue = new Fifo<Message>();
     let upstreamDone = false;
     let inFlight = 0;
     let finished = false;
@@ -134,7 +135,7 @@ export function send(ctx: () => Observable<SessionContext>, target: string | nul
       if (link === undefined || context === undefined || finished) return;
       let sent = false;
       while (queue.length > 0 && link.sendable) {
-        const m = queue.shift() as Message;
+        const m = queue.shift() as Message; // O(1): see Fifo
         const presettled = (typeof mode === 'function' ? mode(m) : mode) === 'at-most-once';
         let bytes: Uint8Array;
         try {
