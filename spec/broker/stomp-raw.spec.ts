@@ -5,7 +5,7 @@
  * backpressure instead of being buffered without bound.
  */
 import { expect } from 'chai';
-import { firstValueFrom, lastValueFrom, of, switchMap, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, of, switchMap, take, toArray } from 'rxjs';
 import { connect as amqpConnect } from '../../src/amqp/index.js';
 import { startBroker, type BrokerOptions, type EmbeddedBroker } from '../../src/broker/index.js';
 import { headerOf } from '../../src/stomp/codec/index.js';
@@ -99,6 +99,45 @@ describe('broker: STOMP protocol errors and flow control (raw socket)', function
     r.write('SEND\ndestination:/queue/hb\nreceipt:r\n\nx\0');
     await r.frame((f) => f.command === 'RECEIPT');
     expect(r.frames.some((f) => f.command === 'ERROR')).to.equal(false);
+  });
+
+  it('stops reading a producer whose SENDs wait for room in a full queue, and loses none of them', async () => {
+    await start({ maxQueueDepth: 1 });
+    const r = await raw();
+    r.write(CONNECT);
+    await r.frame((f) => f.command === 'CONNECTED');
+    const body = 'p'.repeat(64 * 1024);
+    const n = 256; // 16 MiB: far more than the broker parks (1 MiB) and the kernel buffers
+    let frames = '';
+    for (let i = 0; i < n; i++) frames += `SEND\ndestination:/queue/full\nseq:${i}\ncontent-length:${body.length}\n\n${body}\0`;
+    r.write(frames);
+    await sleep(800);
+    expect(broker.queue('full')?.depth).to.equal(1);
+    // The broker stopped reading: the rest is still in our socket's write buffer.
+    expect(r.socket.writableLength).to.be.greaterThan(4 * 1024 * 1024);
+    const seqs = await withSession(broker.stompUrl as string, (s) => new Promise<string[]>((resolve, reject) => {
+      const got: string[] = [];
+      const sub = s.subscribe('/queue/full').subscribe({
+        next: (m) => { got.push(m.headers.seq); if (got.length === n) { sub.unsubscribe(); resolve(got); } },
+        error: reject,
+      });
+    }));
+    expect(seqs).to.deep.equal(Array.from({ length: n }, (_, i) => String(i)));
+    expect(r.frames.some((f) => f.command === 'ERROR')).to.equal(false);
+  });
+
+  it('stores SENDs that were waiting for room even when their producer has gone', async () => {
+    await start({ maxQueueDepth: 2 });
+    const r = await raw();
+    r.write(CONNECT);
+    await r.frame((f) => f.command === 'CONNECTED');
+    r.write(Array.from({ length: 10 }, (_, i) => `SEND\ndestination:/queue/orphans\n\nm${i}\0`).join(''));
+    await until(() => broker.queue('orphans')?.depth === 2, 3000, 'queue full');
+    r.socket.destroy();
+    await r.closed;
+    await sleep(100);
+    const got = await withSession(broker.stompUrl as string, (s) => firstValueFrom(s.subscribe('/queue/orphans').pipe(take(10), toArray())));
+    expect(got.map((m) => m.text)).to.deep.equal(Array.from({ length: 10 }, (_, i) => `m${i}`));
   });
 
   it('holds back an ack:auto subscriber that does not read (socket backpressure), then delivers everything', async () => {

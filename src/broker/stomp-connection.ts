@@ -7,8 +7,10 @@
  * every later frame, until the node has room, and the RECEIPT (if asked for) only comes once it is
  * stored. ACK, NACK and SUBSCRIBE frames are still applied while SENDs are parked, because they
  * are what makes room (a client producing to and consuming from the same full queue would
- * otherwise wait for itself); their RECEIPTs may therefore overtake those of the parked SENDs. When the parked frames exceed `maxParkedBytes` the socket stops being read, so TCP
- * holds the client back; nothing grows without bound.
+ * otherwise wait for itself); their RECEIPTs may therefore overtake those of the parked SENDs.
+ * When the parked frames exceed `maxParkedBytes` the socket stops being read, so TCP holds the
+ * client back; nothing grows without bound. SENDs still parked when the client goes away are
+ * stored all the same once there is room: the broker read them, so they are not lost.
  */
 import { resolveAddress } from './address.js';
 import type { SocketPipe, AcceptedConnection } from './listener.js';
@@ -71,6 +73,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
     this.finished = true;
     this.clearTimer();
     this.releaseAll();
+    this.keepParkedSends();
   }
 
   onDrain(): void {
@@ -81,6 +84,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
     if (this.finished) return;
     this.engine.error('the broker is shutting down', Date.now());
     this.finish();
+    this.dropParked();
   }
 
   // SubscriberHost ------------------------------------------------------------------------------
@@ -175,7 +179,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
       return true;
     }
     this.registry.publish(node, payload);
-    if (e.receipt !== undefined) this.engine.receipt(e.receipt, now);
+    if (e.receipt !== undefined && !this.finished) this.engine.receipt(e.receipt, now);
     return true;
   }
 
@@ -216,7 +220,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
 
   /** Listen for room at the node the first parked SEND waits for. */
   private waitForRoom(): void {
-    if (this.stopWaiting !== undefined || this.finished) return;
+    if (this.stopWaiting !== undefined) return;
     const first = this.parked[0];
     if (first?.type !== 'send') return;
     const node = this.nodeOf(first.destination);
@@ -227,8 +231,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
   private unpark(): void {
     this.stopWaiting?.();
     this.stopWaiting = undefined;
-    if (this.finished) return;
-    while (this.parked.length > 0 && !this.finished) {
+    while (this.parked.length > 0) {
       const e = this.parked[0];
       if (!this.apply(e)) break;
       this.parked.shift();
@@ -240,6 +243,21 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
       this.pipe.resume?.();
     }
     this.flush();
+  }
+
+  /** The connection ended: only the parked SENDs still matter (stored when there is room). */
+  private keepParkedSends(): void {
+    const sends = this.parked.filter((e) => e.type === 'send');
+    this.parked.length = 0;
+    this.parked.push(...sends);
+    if (sends.length === 0) this.dropParked();
+  }
+
+  private dropParked(): void {
+    this.stopWaiting?.();
+    this.stopWaiting = undefined;
+    this.parked.length = 0;
+    this.parkedBytes = 0;
   }
 
   // output and teardown ---------------------------------------------------------------------------
@@ -278,9 +296,6 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
 
   /** Every subscription ends; unacknowledged messages go back as failed deliveries. */
   private releaseAll(): void {
-    this.stopWaiting?.();
-    this.stopWaiting = undefined;
-    this.parked.length = 0;
     const subs = [...this.subs.values()];
     this.subs.clear();
     for (const s of subs) s.closed = true;
@@ -294,6 +309,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
     this.finished = true;
     this.clearTimer();
     this.releaseAll();
+    this.keepParkedSends();
     this.pipe.end();
   }
 
