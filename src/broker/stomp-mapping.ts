@@ -173,7 +173,8 @@ export function amqpToStomp(payload: Uint8Array, deliveryCount: number): StompRe
   if (body.contentType !== undefined) put('content-type', body.contentType);
   if (body.bodyType !== undefined) put('amqp-body-type', body.bodyType);
   for (const f of FIELDS) put(f.onMessage ?? f.header, safe(() => f.fromAmqp(s)));
-  if (deliveryCount > 0) put('redelivered', 'true');
+  // The broker's count, or the header's when a producer (or an earlier broker) set one.
+  if (Math.max(deliveryCount, safe(() => s.header?.deliveryCount) ?? 0) > 0) put('redelivered', 'true');
   const app = safe(() => s.applicationProperties);
   for (const [k, v] of app?.value ?? []) {
     const name = k.type === 'string' || k.type === 'symbol' ? k.value : valueText(k);
