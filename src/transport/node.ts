@@ -89,6 +89,14 @@ function openSocket(
         : baseInfo;
       resolve({
         write: (b) => socket.write(b),
+        writev: (parts) => {
+          // Corked writes leave as one writev when uncorked.
+          socket.cork();
+          let ok = true;
+          for (const p of parts) ok = socket.write(p);
+          socket.uncork();
+          return ok;
+        },
         end: () => socket.end(),
         destroy: () => socket.destroy(),
         get bufferedAmount() { return socket.writableLength; },

@@ -48,6 +48,12 @@ export interface TransportHandlers {
 export interface Transport {
   /** Queue bytes; false when the pipe's buffer is over its high-water mark (wait for onDrain). */
   write(bytes: Uint8Array): boolean;
+  /**
+   * Queue several arrays as one gathered write (one system call where the pipe allows it), in
+   * order; the arrays are not copied and must not change until written. Optional: without it,
+   * callers write the arrays one by one.
+   */
+  writev?(parts: readonly Uint8Array[]): boolean;
   /** Close after flushing what was written. */
   end(): void;
   /** Close now, dropping anything unwritten. */

@@ -4,10 +4,11 @@
  * `takeOutput`, time comes in as a number of milliseconds. No sockets, timers or RxJS here.
  */
 import type { AmqpMap } from '../codec/types.js';
-import { ByteWriter } from '../codec/writer.js';
 import type { Close, Open, Performative, SaslFrameBody } from '../frames/definitions.generated.js';
 import { FramingError, ProtocolHeaderError } from '../frames/errors.js';
-import { writeFrame, writeHeartbeat, type Frame } from '../frames/frame.js';
+import { writeHeartbeat, type Frame } from '../frames/frame.js';
+import { concatParts, FrameOutput } from './output.js';
+import type { Payload } from './link.js';
 import { FrameParser, type ParserEvent } from '../frames/parser.js';
 import { writeProtocolHeader, type ProtocolId } from '../frames/protocol-header.js';
 import { formatFrame } from '../frames/trace.js';
@@ -55,7 +56,7 @@ export class Connection implements SessionHost {
   readonly idleTimeout: number;
 
   private readonly parser: FrameParser;
-  private readonly out = new ByteWriter(64 * 1024);
+  private readonly output = new FrameOutput();
   private events: EngineEvent[] = [];
   private readonly sessions = new Map<number, Session>();
   private readonly sessionsByRemote = new Map<number, Session>();
@@ -82,7 +83,7 @@ export class Connection implements SessionHost {
     } else {
       this.expecting = 'sasl';
       this.state = 'sasl';
-      writeProtocolHeader(this.out, 'sasl');
+      writeProtocolHeader(this.output.w, 'sasl');
       this.trace('-> SASL header');
     }
   }
@@ -112,7 +113,7 @@ export class Connection implements SessionHost {
     if (this.idleTimeout > 0 && now - this.lastReceived > this.idleTimeout) {
       this.fail(new IdleTimeoutError(this.idleTimeout), 'amqp:resource-limit-exceeded');
     } else if (this.remoteIdleTimeout > 0 && this.state === 'opened' && now - this.lastSent >= this.remoteIdleTimeout / 2) {
-      writeHeartbeat(this.out);
+      writeHeartbeat(this.output.w);
     }
     return this.takeEvents();
   }
@@ -132,11 +133,20 @@ export class Connection implements SessionHost {
   /** Bytes to write to the transport (empty when there are none). */
   takeOutput(now: number): Uint8Array {
     for (const s of this.sessions.values()) s.flushDispositions();
-    if (this.out.pos === 0) return EMPTY;
+    if (this.output.empty) return EMPTY;
     this.lastSent = now;
-    const bytes = this.out.toBytes();
-    this.out.reset();
-    return bytes;
+    return this.output.take();
+  }
+
+  /**
+   * The same bytes as `takeOutput`, as pieces to write in order with one gathered write: large
+   * message bodies are the application's own arrays, not copies. Empty array when there are none.
+   */
+  takeOutputParts(now: number): Uint8Array[] {
+    for (const s of this.sessions.values()) s.flushDispositions();
+    if (this.output.empty) return [];
+    this.lastSent = now;
+    return this.output.takeParts();
   }
 
   /** True once the connection is closed or failed: no more input is processed. */
@@ -173,11 +183,11 @@ export class Connection implements SessionHost {
 
   // --- SessionHost ---------------------------------------------------------------------------
 
-  writeFrame(channel: number, p: Performative | SaslFrameBody, payload?: Uint8Array): void {
+  writeFrame(channel: number, p: Performative | SaslFrameBody, payload?: Payload): void {
     // Nothing may follow a close (section 2.4.3): a session ending or link detaching as the
     // connection closes is implied by the close itself.
     if ((this.state === 'close-sent' || this.state === 'closed') && p.kind !== 'close') return;
-    writeFrame(this.out, channel, p, payload);
+    this.output.writeFrame(channel, p, payload);
     if (this.options.trace !== undefined) this.traceFrame('->', channel, p, payload);
   }
 
@@ -246,7 +256,7 @@ export class Connection implements SessionHost {
 
   private sendAmqpHeaderAndOpen(): void {
     this.expecting = 'amqp';
-    writeProtocolHeader(this.out, 'amqp');
+    writeProtocolHeader(this.output.w, 'amqp');
     this.trace('-> AMQP header');
     const o = this.options;
     const open: Open = {
@@ -363,10 +373,10 @@ export class Connection implements SessionHost {
     this.options.trace?.(line);
   }
 
-  private traceFrame(dir: '->', channel: number, p: Performative | SaslFrameBody, payload?: Uint8Array): void {
+  private traceFrame(dir: '->', channel: number, p: Performative | SaslFrameBody, payload?: Payload): void {
     const frame: Frame = (p.kind.startsWith('sasl-')
-      ? { type: 'sasl', channel, performative: p as SaslFrameBody, payload: payload ?? EMPTY }
-      : { type: 'amqp', channel, performative: p as Performative, payload: payload ?? EMPTY });
+      ? { type: 'sasl', channel, performative: p as SaslFrameBody, payload: payload === undefined ? EMPTY : payload instanceof Uint8Array ? payload : concatParts(payload) }
+      : { type: 'amqp', channel, performative: p as Performative, payload: payload === undefined ? EMPTY : payload instanceof Uint8Array ? payload : concatParts(payload) });
     this.trace(formatFrame(frame, dir));
   }
 }

@@ -13,10 +13,25 @@ import { ReceiverCredit, SenderCredit } from './credit.js';
 import { AmqpError, IllegalStateError } from './errors.js';
 import type { EngineEvent } from './events.js';
 
+/**
+ * A transfer payload: one byte array, or pieces to be sent one after another (a large message
+ * body is passed by reference this way, not copied; it must not change until written).
+ */
+export type Payload = Uint8Array | readonly Uint8Array[];
+
+/** Total length of a payload. */
+export function payloadLength(p: Payload | undefined): number {
+  if (p === undefined) return 0;
+  if (p instanceof Uint8Array) return p.length;
+  let n = 0;
+  for (const x of p) n += x.length;
+  return n;
+}
+
 /** What a link needs from its session. */
 export interface LinkHost {
   /** Queue a link-level frame (attach, detach, flow fields are completed by the session). */
-  writeFrame(performative: Attach | Detach | Transfer, payload?: Uint8Array): void;
+  writeFrame(performative: Attach | Detach | Transfer, payload?: Payload): void;
   /** Send a flow carrying the session's window fields plus these link fields. */
   writeLinkFlow(fields: Pick<Flow, 'handle' | 'deliveryCount' | 'linkCredit' | 'available' | 'drain' | 'echo'>): void;
   nextDeliveryId(): number;
@@ -355,11 +370,12 @@ export class SenderLink extends Link {
    * Send one message (its encoded sections). Needs credit: check `sendable` first. Messages larger
    * than the peer's max-frame-size are split into several transfer frames.
    */
-  send(payload: Uint8Array, opts: SendOptions = {}): OutgoingDelivery {
+  send(payload: Payload, opts: SendOptions = {}): OutgoingDelivery {
     if (this.state !== 'attached') throw new IllegalStateError(`cannot send on link ${this.name} in state ${this.state}`);
-    if (this.remoteMaxMessageSize !== undefined && payload.length > this.remoteMaxMessageSize) {
+    const length = payloadLength(payload);
+    if (this.remoteMaxMessageSize !== undefined && length > this.remoteMaxMessageSize) {
       throw new IllegalStateError(
-        `message of ${payload.length} bytes exceeds the receiver's max-message-size ${this.remoteMaxMessageSize}`,
+        `message of ${length} bytes exceeds the receiver's max-message-size ${this.remoteMaxMessageSize}`,
       );
     }
     if (!this.credit.onSend()) throw new IllegalStateError(`no credit on link ${this.name}`);
@@ -374,21 +390,39 @@ export class SenderLink extends Link {
       this.host.trackOutgoing(delivery, this);
     }
     const room = Math.max(1, this.host.remoteMaxFrameSize - TRANSFER_OVERHEAD - tag.length);
-    let offset = 0;
+    const messageFormat = opts.messageFormat ?? 0;
+    if (length <= room) {
+      // The common case: one frame.
+      this.host.writeFrame({ kind: 'transfer', handle: this.handle, deliveryId: id, deliveryTag: tag, messageFormat, settled: presettled, more: false }, payload);
+      return delivery;
+    }
+    const pieces = payload instanceof Uint8Array ? [payload] : payload;
+    let piece = 0;
+    let at = 0;
+    let sent = 0;
     let first = true;
-    do {
-      const n = Math.min(room, payload.length - offset);
-      const more = offset + n < payload.length;
-      const chunk = payload.subarray(offset, offset + n);
+    while (sent < length) {
+      // The next frame's share of the pieces: views, never copies.
+      const n = Math.min(room, length - sent);
+      const chunk: Uint8Array[] = [];
+      for (let need = n; need > 0;) {
+        const p = pieces[piece];
+        const k = Math.min(need, p.length - at);
+        if (k > 0) chunk.push(at === 0 && k === p.length ? p : p.subarray(at, at + k));
+        at += k;
+        need -= k;
+        if (at === p.length) { piece++; at = 0; }
+      }
+      sent += n;
+      const more = sent < length;
       this.host.writeFrame(
         first
-          ? { kind: 'transfer', handle: this.handle, deliveryId: id, deliveryTag: tag, messageFormat: opts.messageFormat ?? 0, settled: presettled, more }
+          ? { kind: 'transfer', handle: this.handle, deliveryId: id, deliveryTag: tag, messageFormat, settled: presettled, more }
           : { kind: 'transfer', handle: this.handle, more },
-        chunk,
+        chunk.length === 1 ? chunk[0] : chunk,
       );
       first = false;
-      offset += n;
-    } while (offset < payload.length);
+    }
     return delivery;
   }
 

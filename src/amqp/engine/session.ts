@@ -10,14 +10,14 @@ import type { AmqpMap } from '../codec/types.js';
 import { AmqpError, IllegalStateError } from './errors.js';
 import type { EngineEvent } from './events.js';
 import {
-  inRange, type Link, type LinkHost, type LinkOptions, type OutgoingDelivery, ReceiverLink, SenderLink,
+  inRange, type Link, type LinkHost, type LinkOptions, type OutgoingDelivery, type Payload, ReceiverLink, SenderLink,
 } from './link.js';
 import { add } from './serial.js';
 import { SessionWindow } from './session-window.js';
 
 /** What a session needs from its connection. */
 export interface SessionHost {
-  writeFrame(channel: number, performative: Performative, payload?: Uint8Array): void;
+  writeFrame(channel: number, performative: Performative, payload?: Payload): void;
   readonly remoteMaxFrameSize: number;
   emit(e: EngineEvent): void;
   ended(s: Session): void;
@@ -49,7 +49,7 @@ interface PendingDisposition {
 /** Outgoing transfer frames held back while the peer's incoming window is closed. */
 interface HeldTransfer {
   readonly performative: Transfer;
-  readonly payload: Uint8Array;
+  readonly payload: Payload;
 }
 
 export class Session implements LinkHost {
@@ -129,7 +129,7 @@ export class Session implements LinkHost {
 
   // --- LinkHost ------------------------------------------------------------------------------
 
-  writeFrame(p: Attach | Detach | Transfer, payload?: Uint8Array): void {
+  writeFrame(p: Attach | Detach | Transfer, payload?: Payload): void {
     if (p.kind === 'detach') this.flushDispositions(); // settle what the link received before it goes
     if (p.kind === 'transfer') {
       if (this.held.length > 0 || !this.window.canSend()) {

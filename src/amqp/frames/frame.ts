@@ -90,28 +90,49 @@ export function decodeFrame(bytes: Uint8Array, start = 0, maxFrameSize?: number)
 }
 
 /**
- * Appends a frame: header, performative, payload. SASL bodies get frame type 0x01, performatives
- * 0x00 (decided by the table's archetypes). Returns the frame's size in bytes.
+ * Appends a frame: header, performative, payload (one array, or pieces written one after
+ * another). SASL bodies get frame type 0x01, performatives 0x00 (decided by the table's
+ * archetypes). Returns the frame's size in bytes.
  */
 export function writeFrame(
   w: ByteWriter,
   channel: number,
   performative: Performative | SaslFrameBody,
-  payload?: Uint8Array,
+  payload?: Uint8Array | readonly Uint8Array[],
+): number {
+  const pieces = payload === undefined ? NO_PIECES : payload instanceof Uint8Array ? [payload] : payload;
+  let n = 0;
+  for (const p of pieces) n += p.length;
+  const size = writeFrameHead(w, channel, performative, n);
+  for (const p of pieces) w.bytes(p);
+  return size;
+}
+
+const NO_PIECES: readonly Uint8Array[] = [];
+
+/**
+ * Appends a frame's header and performative, with the size field counting `payloadLength` more
+ * bytes that the caller sends right after (by reference, for large message bodies). Returns the
+ * frame's size in bytes.
+ */
+export function writeFrameHead(
+  w: ByteWriter,
+  channel: number,
+  performative: Performative | SaslFrameBody,
+  payloadLength: number,
 ): number {
   if (!Number.isInteger(channel) || channel < 0 || channel > 0xffff) {
     throw new EncodeError(`frame channel must be an integer in [0, 65535], got ${String(channel)}`);
   }
   const start = w.pos;
-  const sasl = compositeDefinition(performative.kind).provides.includes('sasl-frame');
+  const sasl = performative.kind.startsWith('sasl-') && compositeDefinition(performative.kind).provides.includes('sasl-frame');
   w.ensure(FRAME_HEADER_SIZE);
   w.pos = start + 4; // size patched below
   w.u8(2);
   w.u8(sasl ? FRAME_TYPE.sasl : FRAME_TYPE.amqp);
   w.u16(channel);
   writeComposite(w, performative);
-  if (payload !== undefined && payload.length > 0) w.bytes(payload);
-  const size = w.pos - start;
+  const size = w.pos - start + payloadLength;
   w.view.setUint32(start, size);
   return size;
 }

@@ -87,26 +87,85 @@ const BY_SYMBOL = new Map<string, SectionInfo>(INFOS.map((i) => [i.def.symbol, i
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-/** Append the sections of a message, in specification order. */
-export function writeSections(w: ByteWriter, m: MessageSections): void {
+/**
+ * Called with a data section's bytes instead of copying them, once the writer holds everything
+ * before them (the section's descriptor and size included).
+ */
+export type DataByReference = (data: Uint8Array) => void;
+
+/**
+ * Append the sections of a message, in specification order. With `byRef`, data sections of at
+ * least `byRefMin` bytes are not copied: the writer gets their header and `byRef` the bytes.
+ */
+export function writeSections(w: ByteWriter, m: MessageSections, byRef?: DataByReference, byRefMin = BY_REFERENCE_MIN): void {
   for (const info of INFOS) {
     if (info.slot !== undefined) {
       const v = m[info.slot];
       if (v !== undefined) writeSection(w, info, v);
     } else if (m.body !== undefined && m.body.kind === info.bodyKind) {
       const b = m.body;
-      if (b.kind === 'data') for (const d of b.data) writeSection(w, info, d);
-      else if (b.kind === 'sequence') for (const s of b.sequences) writeSection(w, info, s);
+      if (b.kind === 'data') {
+        for (const d of b.data) {
+          if (byRef !== undefined && d instanceof Uint8Array && d.length >= byRefMin) {
+            w.bytes(info.descriptorBytes);
+            w.u8(Code.vbin32);
+            w.u32(d.length);
+            byRef(d);
+          } else {
+            writeSection(w, info, d);
+          }
+        }
+      } else if (b.kind === 'sequence') for (const s of b.sequences) writeSection(w, info, s);
       else writeSection(w, info, b.value);
     }
   }
 }
 
+/** Data sections from this size on travel by reference in `encodeSectionParts`. */
+export const BY_REFERENCE_MIN = 4096;
+
+/** One writer reused by every encode: encoding never calls out, so it is never re-entered. */
+let scratch = new ByteWriter(1024);
+
 /** Encode a message's sections to fresh bytes. */
 export function encodeSections(m: MessageSections): Uint8Array {
-  const w = new ByteWriter(256);
-  writeSections(w, m);
-  return w.toBytes();
+  const w = scratch;
+  w.reset();
+  try {
+    writeSections(w, m);
+    return w.toBytes();
+  } finally {
+    releaseScratch();
+  }
+}
+
+/**
+ * Encode a message's sections as the pieces of one payload, in order: fresh bytes for everything
+ * but large data sections, which are the caller's own Uint8Arrays (not copied; they must not
+ * change until written). One piece when there is no large data section.
+ */
+export function encodeSectionParts(m: MessageSections): Uint8Array | Uint8Array[] {
+  const w = scratch;
+  w.reset();
+  let parts: Uint8Array[] | undefined;
+  try {
+    writeSections(w, m, (data) => {
+      parts ??= [];
+      parts.push(w.toBytes(), data);
+      w.reset();
+    });
+    if (parts === undefined) return w.toBytes();
+    if (w.pos > 0) parts.push(w.toBytes());
+    return parts;
+  } finally {
+    releaseScratch();
+  }
+}
+
+/** Keep the scratch writer small: one huge value body must not pin megabytes. */
+function releaseScratch(): void {
+  if (scratch.buf.length > 64 * 1024) scratch = new ByteWriter(1024);
+  else scratch.reset();
 }
 
 function writeSection(w: ByteWriter, info: SectionInfo, v: unknown): void {

@@ -19,7 +19,7 @@ import { UrlError } from '../../transport/url.js';
 import { connect, type AmqpConnection, type AmqpConnectOptions } from './connection.js';
 import type { SessionContext } from './context.js';
 import type { FetchOptions } from './fetch.js';
-import { encodeMessage, type InboundMessage, type Message } from './message.js';
+import { encodeMessageParts, type InboundMessage, type Message } from './message.js';
 import { linkName, type ReceivedMessage, type ReceiveOptions, type SourceSpec } from './receiver.js';
 import type { RequestOptions } from './request.js';
 import { outcomeOf, SendBufferOverflowError, withDefaults, type Outcome, type SendOptions } from './sender.js';
@@ -385,9 +385,9 @@ function reconnectingSend(keeper: ConnectionKeeper, target: string | null, opts:
       let wrote = false;
       while (link.sendable && (resend.length > 0 || queue.length > 0)) {
         const entry = (resend.length > 0 ? resend.shift() : queue.shift()) as Entry;
-        let bytes: Uint8Array;
+        let bytes: Uint8Array | Uint8Array[];
         try {
-          bytes = encodeMessage(entry.message);
+          bytes = encodeMessageParts(entry.message);
         } catch (e) {
           return finish(e);
         }

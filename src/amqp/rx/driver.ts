@@ -57,8 +57,13 @@ export class ConnectionDriver {
   flush(): void {
     this.flushScheduled = false;
     if (this.transport === undefined || this.ended) return;
-    const out = this.engine.takeOutput(this.now());
-    if (out.length > 0) this.transport.write(out);
+    const parts = this.engine.takeOutputParts(this.now());
+    if (parts.length === 1) this.transport.write(parts[0]);
+    else if (parts.length > 1) {
+      // Frame headers and large message bodies (by reference): one gathered write.
+      if (this.transport.writev !== undefined) this.transport.writev(parts);
+      else for (const p of parts) this.transport.write(p);
+    }
     this.armTimer();
   }
 

@@ -7,7 +7,7 @@ import { fromNative, toNative, type NativeInput, type NativeValue } from '../cod
 import type { AmqpMap, AmqpValue } from '../codec/types.js';
 import { binary, string as amqpString, symbol, ulong } from '../codec/values.js';
 import type { Header, Properties } from '../frames/definitions.generated.js';
-import { decodeSections, encodeSections, type MessageBody, type MessageSections } from '../frames/sections.js';
+import { decodeSections, encodeSectionParts, encodeSections, type MessageBody, type MessageSections } from '../frames/sections.js';
 import { EncodeError } from '../../errors.js';
 
 /** message-id and correlation-id: string, ulong (number or bigint), uuid (typed) or binary. */
@@ -198,6 +198,14 @@ export function toSections(m: Message): MessageSections {
 /** Encode a Message to the bytes of a transfer. */
 export function encodeMessage(m: Message): Uint8Array {
   return encodeSections(toSections(m));
+}
+
+/**
+ * Encode a Message as the pieces of a transfer payload: large data bodies are passed by reference
+ * (not copied) and go to the socket as they are; see `SenderLink.send`.
+ */
+export function encodeMessageParts(m: Message): Uint8Array | Uint8Array[] {
+  return encodeSectionParts(toSections(m));
 }
 
 // ---------------------------------------------------------------------------------------------

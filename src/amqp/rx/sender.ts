@@ -12,7 +12,7 @@ import type { OutgoingDelivery, SenderLink } from '../engine/link.js';
 import type { Target } from '../frames/definitions.generated.js';
 import { RxMqError } from '../../errors.js';
 import { detachLink, type SessionContext } from './context.js';
-import { encodeMessage, type Message } from './message.js';
+import { encodeMessageParts, type Message } from './message.js';
 import { Fifo } from './fifo.js';
 import { linkName } from './receiver.js';
 
@@ -137,9 +137,9 @@ export function send(ctx: () => Observable<SessionContext>, target: string | nul
       while (queue.length > 0 && link.sendable) {
         const m = queue.shift() as Message; // O(1): see Fifo
         const presettled = (typeof mode === 'function' ? mode(m) : mode) === 'at-most-once';
-        let bytes: Uint8Array;
+        let bytes: Uint8Array | Uint8Array[];
         try {
-          bytes = encodeMessage(m);
+          bytes = encodeMessageParts(m);
         } catch (e) {
           return finish(e);
         }
