@@ -66,7 +66,13 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
 
   onData(chunk: Uint8Array): void {
     if (this.finished) return;
-    this.handle(this.engine.receive(chunk, Date.now()));
+    try {
+      this.handle(this.engine.receive(chunk, Date.now()));
+    } catch (err) {
+      // A bug must cost this connection, not the process that embeds the broker.
+      this.settings.onError?.(err instanceof Error ? err : new Error(String(err)));
+      this.finish();
+    }
   }
 
   onClose(): void {

@@ -118,11 +118,12 @@ export const FIELDS: readonly FieldRule[] = [
 
 /** SEND headers that are protocol, not message content. */
 const PROTOCOL = new Set(['destination', 'receipt', 'transaction', 'content-length']);
-/** MESSAGE headers an application property may not shadow. */
-const RESERVED_ON_MESSAGE = new Set([
-  ...PROTOCOL, 'message-id', 'subscription', 'ack', 'redelivered', 'amqp-body-type',
-  ...FIELDS.map((f) => f.onMessage ?? f.header),
-]);
+/**
+ * MESSAGE headers an application property may never supply. Headers of FIELDS are written first
+ * when their field is set (first wins), so a property of the same name only shows when the field
+ * is not set: that is how a value that did not parse for its field (priority:high) comes back.
+ */
+const RESERVED_ON_MESSAGE = new Set([...PROTOCOL, 'message-id', 'subscription', 'ack', 'redelivered', 'amqp-body-type']);
 const BY_HEADER = new Map(FIELDS.map((f) => [f.header, f]));
 
 /** The AMQP payload a STOMP SEND (its headers and body) is stored as. */
@@ -170,9 +171,14 @@ export function amqpToStomp(payload: Uint8Array, deliveryCount: number): StompRe
     if (value === undefined || headers.some(([k]) => k === name)) return;
     headers.push([name, value]);
   };
-  if (body.contentType !== undefined) put('content-type', body.contentType);
-  if (body.bodyType !== undefined) put('amqp-body-type', body.bodyType);
+  // A body rendered as JSON says so whatever the message claimed; a string body's text/plain is
+  // only the default for a message without a content-type.
+  if (body.bodyType !== undefined) {
+    put('content-type', body.contentType);
+    put('amqp-body-type', body.bodyType);
+  }
   for (const f of FIELDS) put(f.onMessage ?? f.header, safe(() => f.fromAmqp(s)));
+  put('content-type', body.contentType);
   // The broker's count, or the header's when a producer (or an earlier broker) set one.
   if (Math.max(deliveryCount, safe(() => s.header?.deliveryCount) ?? 0) > 0) put('redelivered', 'true');
   const app = safe(() => s.applicationProperties);

@@ -332,6 +332,17 @@ describe('stomp server engine', () => {
       });
     }
 
+    it('never fails to write a frame for odd client input (a raw CR in a 1.1 receipt or destination)', () => {
+      const e = connected('1.1');
+      const [ev] = feed(e, 'SUBSCRIBE\nid:a\rb\ndestination:/queue/x\ry\nreceipt:r\r1\n\n\0');
+      expect(ev).to.deep.include({ id: 'a\rb', destination: '/queue/x\ry', receipt: 'r\r1' });
+      e.receipt('r\r1', 0);
+      e.message('a\rb', [], new Uint8Array(0), 0);
+      expect(out(e)).to.equal('RECEIPT\nreceipt-id:r1\n\n^@MESSAGE\ndestination:/queue/xy\nmessage-id:s1-1\nsubscription:ab\n\n^@');
+      const bad = feed(e, 'COMMIT\ntransaction:t\nreceipt:x\ry\n\n\0');
+      expect(expectError(e, bad, /unknown transaction/)).to.include('\nreceipt-id:xy\n');
+    });
+
     it('reports the unacknowledged messages when it fails, and on error() from the broker', () => {
       const e = connected();
       feed(e, 'SUBSCRIBE\nid:1\ndestination:/queue/a\nack:client\n\n\0');

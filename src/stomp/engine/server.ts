@@ -122,8 +122,9 @@ export class StompServerEngine {
       try {
         this.onFrame(f, events, now);
       } catch (e) {
-        if (!(e instanceof FrameError)) throw e;
-        events.push(this.fail(e.message, headerOf(f, 'receipt'), now));
+        // Anything unexpected is this connection's end too, never the broker's.
+        const message = e instanceof FrameError ? e.message : `internal error: ${(e as Error).message}`;
+        events.push(this.fail(message, headerOf(f, 'receipt'), now));
       }
       if ((this.phase as StompServerState).phase === 'closed' || this.disconnected) break;
     }
@@ -195,7 +196,9 @@ export class StompServerEngine {
     const sub = this.subs.get(id);
     if (sub === undefined) throw new Error(`no subscription ${id}`);
     const messageId = `${this.session}-${this.nextMessage++}`;
-    const list: (readonly [string, string])[] = [['destination', sub.destination], ['message-id', messageId], ['subscription', id]];
+    const list: (readonly [string, string])[] = [
+      ['destination', writable(sub.destination, p.version)], ['message-id', messageId], ['subscription', writable(id, p.version)],
+    ];
     if (p.version === '1.2' && sub.ack !== 'auto') list.push(['ack', messageId]);
     for (const h of headers) if (!MESSAGE_OWN.has(h[0]) && representable(h[0], h[1], p.version)) list.push(h);
     this.push(encodeFrame(frame('MESSAGE', list, body), p.version), now);
@@ -206,7 +209,8 @@ export class StompServerEngine {
   /** Confirm that the broker acted on an event that asked for a receipt. */
   receipt(receiptId: string, now: number): void {
     if (this.phase.phase !== 'connected') return;
-    this.push(encodeFrame(frame('RECEIPT', { 'receipt-id': receiptId }), this.phase.version), now);
+    const version = this.phase.version;
+    this.push(encodeFrame(frame('RECEIPT', { 'receipt-id': writable(receiptId, version) }), version), now);
   }
 
   /**
@@ -361,8 +365,9 @@ export class StompServerEngine {
   private fail(message: string, receiptId: string | undefined, now: number): StompServerEvent {
     const version = this.version ?? '1.0';
     if (this.phase.phase !== 'closed') {
-      const text = message.replace(/[\r\n]+/g, ' ');
-      const headers: Record<string, string | undefined> = { message: text, 'receipt-id': receiptId, 'content-type': 'text/plain' };
+      const text = writable(message.replace(/[\r\n]+/g, ' '), version);
+      const receipt = receiptId === undefined ? undefined : writable(receiptId, version);
+      const headers: Record<string, string | undefined> = { message: text, 'receipt-id': receipt, 'content-type': 'text/plain' };
       this.push(encodeFrame(frame('ERROR', headers, utf8.encode(text)), version), now);
     }
     this.phase = { phase: 'closed', reason: message };
@@ -378,6 +383,17 @@ export class StompServerEngine {
 }
 
 const utf8 = new TextEncoder();
+
+/**
+ * A protocol header value (an echoed receipt id, a destination) made writable in `version`: what
+ * the version cannot escape is removed, so writing a frame never fails on a client's odd input.
+ */
+function writable(value: string, version: StompVersion): string {
+  const v = value.replace(/\0/g, '');
+  if (version === '1.0') return v.replace(/[\r\n]/g, '');
+  if (version === '1.1') return v.replace(/\r/g, '');
+  return v;
+}
 
 /** Whether a header survives encoding in `version` (1.0 escapes nothing, 1.1 no CR). */
 function representable(name: string, value: string, version: StompVersion): boolean {
