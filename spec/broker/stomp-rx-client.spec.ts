@@ -56,6 +56,28 @@ describe('broker: STOMP with the rx-mq client', function () {
     expect(new Set(msgs.map((m) => m.messageId)).size).to.equal(3);
   }));
 
+  for (const version of ['1.0', '1.1', '1.2'] as const) {
+    it(`speaks STOMP ${version}: escaped headers, client ACK${version === '1.0' ? '' : ' and NACK'}`, () => withSession(url(), async (s) => {
+      expect(s.version).to.equal(version);
+      // 1.0 cannot carry a line break in a header; 1.1 and 1.2 escape it.
+      const odd = version === '1.0' ? 'a:b\\c' : 'a:b\nc\\d';
+      await lastValueFrom(of({ body: 'v', headers: { 'x-odd': odd } }, 'w').pipe(s.send(`/queue/v${version}`, { receipt: true }), toArray()));
+      const { msgs, sub, more } = await gather(s, `/queue/v${version}`, 2, { ack: 'client' });
+      expect(msgs[0].headers['x-odd']).to.equal(odd);
+      if (version !== '1.0') {
+        // In client mode a NACK is cumulative too: both come back, in their order.
+        await msgs[1].nack({ receipt: true });
+        await until(() => more.length === 4, 5000, 'redelivery of both');
+        expect(more.slice(2).map((m) => m.text)).to.deep.equal(['v', 'w']);
+        await more[3].ack({ receipt: true });
+      } else {
+        await msgs[1].ack({ receipt: true });
+      }
+      expect(broker.queue(`v${version}`)?.depth).to.equal(0);
+      sub.unsubscribe();
+    }, connect({ url: url(), versions: [version] })));
+  }
+
   it('client-individual: ACK removes one message, NACK redelivers it marked redelivered', () => session(async (s) => {
     await lastValueFrom(of('a', 'b').pipe(s.send('/queue/ind', { receipt: true }), toArray()));
     const { msgs, sub, more } = await gather(s, '/queue/ind', 2, { ack: 'client-individual' });
@@ -99,6 +121,21 @@ describe('broker: STOMP with the rx-mq client', function () {
     expect(again[0].text).to.equal('kept');
     expect(again[0].headers.redelivered).to.equal('true');
   });
+
+  it('topics: every subscription gets its own copy; nothing is kept for nobody', () => session(async (s) => {
+    await lastValueFrom(of('before anyone').pipe(s.send('/topic/t', { receipt: true }), toArray()));
+    expect(broker.stats().unrouted).to.equal(1);
+    const a = gather(s, '/topic/t', 2);
+    const b = gather(s, '/topic/t', 2, { ack: 'client-individual' });
+    await sleep(100);
+    await lastValueFrom(of('one', 'two').pipe(s.send('/topic/t', { receipt: true }), toArray()));
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(ra.msgs.map((m) => m.text)).to.deep.equal(['one', 'two']);
+    expect(rb.msgs.map((m) => m.text)).to.deep.equal(['one', 'two']);
+    expect(ra.msgs[0].messageId).not.to.equal(rb.msgs[0].messageId);
+    ra.sub.unsubscribe();
+    rb.sub.unsubscribe();
+  }));
 
   it('transactions: COMMIT stores the sends and applies the ACKs, ABORT drops sends and undoes ACKs', () => session(async (s) => {
     // Held open: unsubscribing from transaction() before the end aborts it.
