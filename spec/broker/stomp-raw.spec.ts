@@ -140,6 +140,27 @@ describe('broker: STOMP protocol errors and flow control (raw socket)', function
     expect(got.map((m) => m.text)).to.deep.equal(Array.from({ length: 10 }, (_, i) => `m${i}`));
   });
 
+  it('keeps UNSUBSCRIBE and a SUBSCRIBE reusing its id in order behind a parked SEND', async () => {
+    await start({ maxQueueDepth: 1 });
+    const r = await raw();
+    r.write(CONNECT);
+    await r.frame((f) => f.command === 'CONNECTED');
+    r.write('SUBSCRIBE\nid:1\ndestination:/queue/old\nreceipt:s0\n\n\0');
+    await r.frame((f) => headerOf(f, 'receipt-id') === 's0');
+    r.write('SEND\ndestination:/queue/full\n\nfirst\0SEND\ndestination:/queue/full\nreceipt:p\n\nparked\0');
+    r.write('UNSUBSCRIBE\nid:1\nreceipt:u\n\n\0SUBSCRIBE\nid:1\ndestination:/queue/new\nreceipt:s1\n\n\0');
+    await sleep(200);
+    expect(r.frames.filter((f) => f.command === 'RECEIPT').map((f) => headerOf(f, 'receipt-id'))).to.deep.equal(['s0']);
+    const first = await withSession(broker.stompUrl as string, (s) => firstValueFrom(s.subscribe('/queue/full').pipe(take(2), toArray())));
+    expect(first.map((m) => m.text)).to.deep.equal(['first', 'parked']);
+    await r.frame((f) => headerOf(f, 'receipt-id') === 's1');
+    expect(r.frames.filter((f) => f.command === 'RECEIPT').map((f) => headerOf(f, 'receipt-id'))).to.deep.equal(['s0', 'p', 'u', 's1']);
+    await withSession(broker.stompUrl as string, (s) => lastValueFrom(of('to new').pipe(s.send('/queue/new', { receipt: true }), toArray())));
+    const msg = await r.frame((f) => f.command === 'MESSAGE');
+    expect(headerOf(msg, 'destination')).to.equal('/queue/new');
+    expect(headerOf(msg, 'subscription')).to.equal('1');
+  });
+
   it('holds back an ack:auto subscriber that does not read (socket backpressure), then delivers everything', async () => {
     await start();
     const body = 'x'.repeat(10_000);

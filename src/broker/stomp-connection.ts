@@ -119,12 +119,19 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
   private handle(events: readonly StompServerEvent[]): void {
     for (const e of events) {
       if (this.finished) break;
-      // What can make room goes ahead of parked SENDs: settlements and new consumers.
-      const bypass = e.type === 'ack' || e.type === 'nack' || e.type === 'subscribe' || e.type === 'closed';
-      if (this.parked.length > 0 && !bypass) this.park(e);
+      if (this.parked.length > 0 && !this.mayOvertake(e)) this.park(e);
       else if (!this.apply(e)) this.park(e);
     }
     this.flush();
+  }
+
+  /**
+   * What can make room goes ahead of parked SENDs: settlements and new consumers. A SUBSCRIBE
+   * reusing the id of a parked UNSUBSCRIBE waits for it, so the two apply in order.
+   */
+  private mayOvertake(e: StompServerEvent): boolean {
+    if (e.type === 'ack' || e.type === 'nack' || e.type === 'closed') return true;
+    return e.type === 'subscribe' && !this.parked.some((p) => p.type === 'unsubscribe' && p.id === e.id);
   }
 
   /** Act on one event; false when it is a SEND to a node without room (park it). */
