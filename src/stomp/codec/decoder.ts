@@ -3,8 +3,13 @@
  * heart-beats (EOLs between frames). Lines end in LF or CR LF. A body is read by content-length
  * when given (so it may contain NULs), else up to the first NUL. Every malformed or oversized
  * input throws a StompDecodeError; after an error the decoder stays failed.
+ *
+ * Cost per frame: the header section is decoded from UTF-8 with one call and split as a string;
+ * a chunk that holds whole frames is parsed where it lies (no copy), and the pieces of a frame
+ * that spans chunks are joined once, when enough bytes are there to finish it. With
+ * `bodies: 'view'` a body is a view into the received chunk instead of a copy.
  */
-import { COMMANDS, isCommand, type StompVersion } from './commands.js';
+import { COMMANDS, isCommand, type StompCommand, type StompVersion } from './commands.js';
 import { unescapeHeader } from './escape.js';
 import { StompDecodeError, StompLimitError } from './errors.js';
 import type { StompFrame } from './frame.js';
@@ -13,10 +18,23 @@ import { DEFAULT_LIMITS, type StompLimits } from './limits.js';
 const LF = 0x0a;
 const CR = 0x0d;
 const NUL = 0x00;
-const COLON = 0x3a;
+const EMPTY = new Uint8Array(0);
 
 /** What the decoder found in a chunk. */
 export type DecodedItem = { readonly kind: 'frame'; readonly frame: StompFrame } | { readonly kind: 'heartbeat' };
+
+const HEARTBEAT_ITEM: DecodedItem = Object.freeze({ kind: 'heartbeat' });
+
+/** Decoder settings. */
+export interface StompDecoderOptions {
+  readonly version?: StompVersion;
+  readonly limits?: Partial<StompLimits>;
+  /**
+   * 'copy' (default): every body is its own copy. 'view': a body is a view into the received
+   * chunk (no copy; the chunk stays in memory while the body is referenced).
+   */
+  readonly bodies?: 'copy' | 'view';
+}
 
 /** Incremental STOMP frame decoder with limits (see the file comment). */
 export class StompDecoder {
@@ -25,161 +43,275 @@ export class StompDecoder {
    * leniently: unknown escapes stay as they are).
    */
   version: StompVersion | undefined;
+  /** EOLs seen between frames (heart-beats), in total. */
+  heartbeats = 0;
   private readonly limits: StompLimits;
-  private buf = new Uint8Array(0);
-  /** Bytes of `buf` already consumed. */
+  private readonly copyBodies: boolean;
+  /** The bytes being parsed; `pos` is the first one not consumed. */
+  private buf: Uint8Array = EMPTY;
   private pos = 0;
+  /** Chunks that arrived after `buf` while the frame at `pos` was incomplete, not yet joined. */
+  private parts: Uint8Array[] = [];
+  private partsLength = 0;
+  /** Buffered bytes needed before parsing can make progress again. */
+  private need = 0;
+  /** The incomplete frame has all its headers, no content-length, and waits for its NUL. */
+  private awaitingNul = false;
   /** Total bytes consumed before `buf`, for error offsets. */
   private consumed = 0;
   private failed: StompDecodeError | undefined;
   private readonly text = new TextDecoder('utf-8', { fatal: true });
 
-  constructor(options: { readonly version?: StompVersion; readonly limits?: Partial<StompLimits> } = {}) {
+  constructor(options: StompDecoderOptions = {}) {
     this.version = options.version;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.copyBodies = options.bodies !== 'view';
   }
 
   /** Bytes held waiting for the rest of a frame. */
-  get buffered(): number { return this.buf.length - this.pos; }
+  get buffered(): number { return this.buf.length - this.pos + this.partsLength; }
 
   /** Decode what `chunk` completes. Throws StompDecodeError on malformed input. */
   push(chunk: Uint8Array): DecodedItem[] {
-    if (this.failed) throw this.failed;
-    this.append(chunk);
     const out: DecodedItem[] = [];
+    this.run(chunk, out, undefined);
+    return out;
+  }
+
+  /**
+   * Decode what `chunk` completes and return only the frames (heart-beats are counted in
+   * `heartbeats`). Throws StompDecodeError on malformed input.
+   */
+  pushFrames(chunk: Uint8Array): StompFrame[] {
+    const out: StompFrame[] = [];
+    this.run(chunk, undefined, out);
+    return out;
+  }
+
+  private run(chunk: Uint8Array, items: DecodedItem[] | undefined, frames: StompFrame[] | undefined): void {
+    if (this.failed) throw this.failed;
     try {
+      if (!this.append(chunk)) return;
       for (;;) {
-        const item = this.next();
-        if (item === undefined) break;
-        out.push(item);
+        const f = this.next();
+        if (f === undefined) break;
+        if (f === null) {
+          this.heartbeats++;
+          items?.push(HEARTBEAT_ITEM);
+        } else if (items !== undefined) {
+          items.push({ kind: 'frame', frame: f });
+        } else {
+          (frames as StompFrame[]).push(f);
+        }
       }
     } catch (e) {
       if (e instanceof StompDecodeError) this.failed = e;
       throw e;
     }
-    this.compact();
-    return out;
-  }
-
-  private append(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
-    const rest = this.buf.length - this.pos;
-    const next = new Uint8Array(rest + chunk.length);
-    next.set(this.buf.subarray(this.pos), 0);
-    next.set(chunk, rest);
-    this.consumed += this.pos;
-    this.buf = next;
-    this.pos = 0;
-  }
-
-  private compact(): void {
     if (this.pos === this.buf.length) {
       this.consumed += this.pos;
-      this.buf = new Uint8Array(0);
+      this.buf = EMPTY;
       this.pos = 0;
     }
+  }
+
+  /** Take in `chunk`; false when it cannot complete anything yet (it is kept for later). */
+  private append(chunk: Uint8Array): boolean {
+    if (chunk.length === 0) return false;
+    const rest = this.buf.length - this.pos;
+    if (rest === 0 && this.partsLength === 0) {
+      this.consumed += this.buf.length;
+      this.buf = chunk;
+      this.pos = 0;
+      return true;
+    }
+    this.parts.push(chunk);
+    this.partsLength += chunk.length;
+    const have = rest + this.partsLength;
+    if (have < this.need || (this.awaitingNul && chunk.indexOf(NUL) < 0)) {
+      if (have > this.limits.maxFrameSize) this.tooLarge(this.pos);
+      return false;
+    }
+    const joined = new Uint8Array(have);
+    joined.set(this.buf.subarray(this.pos), 0);
+    let at = rest;
+    for (const p of this.parts) { joined.set(p, at); at += p.length; }
+    this.consumed += this.pos;
+    this.buf = joined;
+    this.pos = 0;
+    this.parts = [];
+    this.partsLength = 0;
+    return true;
   }
 
   private fail(message: string, at: number): never {
     throw new StompDecodeError(message, this.consumed + at);
   }
 
-  private next(): DecodedItem | undefined {
+  private tooLarge(start: number): never {
+    throw new StompLimitError('maxFrameSize', `frame larger than ${this.limits.maxFrameSize} bytes`, this.consumed + start);
+  }
+
+  private lineTooLong(at: number): never {
+    throw new StompLimitError('maxHeaderLength', `header line longer than ${this.limits.maxHeaderLength} bytes`, this.consumed + at);
+  }
+
+  /** Wait for more input: at least `need` bytes counted from the frame start (`pos`). */
+  private incomplete(need: number, awaitingNul: boolean): undefined {
+    this.need = need;
+    this.awaitingNul = awaitingNul;
+    return undefined;
+  }
+
+  /** The next frame, null for a heart-beat, undefined when more input is needed. */
+  private next(): StompFrame | null | undefined {
     const b = this.buf;
-    // Heart-beats / EOLs between frames.
-    if (this.pos < b.length && b[this.pos] === LF) { this.pos++; return { kind: 'heartbeat' }; }
-    if (this.pos < b.length && b[this.pos] === CR) {
-      if (this.pos + 1 >= b.length) return undefined;
-      if (b[this.pos + 1] !== LF) this.fail('carriage return not followed by line feed between frames', this.pos);
-      this.pos += 2;
-      return { kind: 'heartbeat' };
-    }
-    if (this.pos >= b.length) return undefined;
+    const len = b.length;
     const start = this.pos;
-    // Header section: lines up to an empty line.
-    const lines: string[] = [];
+    this.need = 0;
+    this.awaitingNul = false;
+    if (start >= len) return undefined;
+    // Heart-beats / EOLs between frames.
+    const first = b[start];
+    if (first === LF) { this.pos = start + 1; return null; }
+    if (first === CR) {
+      if (start + 1 >= len) return this.incomplete(2, false);
+      if (b[start + 1] !== LF) this.fail('carriage return not followed by line feed between frames', start);
+      this.pos = start + 2;
+      return null;
+    }
+    // Header section: lines up to an empty line. Only their ends and lengths are looked at here.
+    const { maxHeaderLength, maxHeaders, maxFrameSize } = this.limits;
     let p = start;
+    let lines = 0;
+    let headerEnd: number;
     for (;;) {
       const lf = b.indexOf(LF, p);
-      const limitEnd = Math.min(b.length, p + this.limits.maxHeaderLength + 2);
-      if (lf < 0 || lf >= limitEnd) {
-        if (limitEnd - p > this.limits.maxHeaderLength + 1) {
-          throw new StompLimitError('maxHeaderLength', `header line longer than ${this.limits.maxHeaderLength} bytes`, this.consumed + p);
-        }
-        this.checkFrameSize(b.length - start, start);
-        return undefined;
-      }
-      let end = lf;
-      if (end > p && b[end - 1] === CR) end--;
-      if (end - p > this.limits.maxHeaderLength) {
-        throw new StompLimitError('maxHeaderLength', `header line longer than ${this.limits.maxHeaderLength} bytes`, this.consumed + p);
+      if (lf < 0 || lf - p > maxHeaderLength + 1) {
+        const at = p;
+        if (Math.min(len, p + maxHeaderLength + 2) - p > maxHeaderLength + 1) this.limitAt(start, p, () => this.lineTooLong(at));
+        if (len - start > maxFrameSize) this.limitAt(start, p, () => this.tooLarge(start));
+        return this.incomplete(len - start + 1, false);
       }
       const lineStart = p;
+      const end = lf > p && b[lf - 1] === CR ? lf - 1 : lf;
+      if (end - p > maxHeaderLength) this.limitAt(start, p, () => this.lineTooLong(lineStart));
       p = lf + 1;
-      if (end === lineStart) break;
-      if (b.subarray(lineStart, end).includes(NUL)) this.fail('NUL byte inside the frame header', lineStart);
-      let line: string;
-      try {
-        line = this.text.decode(b.subarray(lineStart, end));
-      } catch {
-        this.fail('header is not valid UTF-8', lineStart);
+      if (end === lineStart) { headerEnd = lineStart; break; }
+      if (++lines > maxHeaders + 1) {
+        this.limitAt(start, p, () => { throw new StompLimitError('maxHeaders', `more than ${maxHeaders} headers in one frame`, this.consumed + lineStart); });
       }
-      lines.push(line);
-      if (lines.length > this.limits.maxHeaders + 1) {
-        throw new StompLimitError('maxHeaders', `more than ${this.limits.maxHeaders} headers in one frame`, this.consumed + lineStart);
-      }
-      this.checkFrameSize(p - start, start);
+      if (p - start > maxFrameSize) this.limitAt(start, p, () => this.tooLarge(start));
     }
     const bodyStart = p;
-    const command = lines[0];
+    // One UTF-8 decode for the whole section; NUL bytes and bad UTF-8 are reported per line.
+    let block: string;
+    try {
+      block = this.text.decode(b.subarray(start, headerEnd));
+    } catch {
+      this.diagnose(start, headerEnd);
+      this.fail('header is not valid UTF-8', start);
+    }
+    if (block.includes('\0')) { this.diagnose(start, headerEnd); this.fail('NUL byte inside the frame header', start); }
+    let nl = block.indexOf('\n');
+    let command = block.slice(0, nl);
+    if (command.endsWith('\r')) command = command.slice(0, -1);
     if (!isCommand(command)) this.fail(`unknown command ${JSON.stringify(command.slice(0, 40))}`, start);
-    const def = COMMANDS[command];
+    const def = COMMANDS[command as StompCommand];
     const version: StompVersion = def.escaped ? (this.version ?? '1.2') : '1.0';
     const lenient = this.version === undefined;
+    const escapes = version !== '1.0' && block.includes('\\');
     const headers: (readonly [string, string])[] = [];
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i];
-      const colon = line.indexOf(':');
-      if (colon < 0) this.fail(`header line without a colon: ${JSON.stringify(line.slice(0, 40))}`, start);
-      const name = unescapeHeader(line.slice(0, colon), version, lenient);
-      const value = unescapeHeader(line.slice(colon + 1), version, lenient);
-      if (name === undefined || value === undefined) this.fail(`undefined escape sequence in header ${JSON.stringify(line.slice(0, 40))}`, start);
+    let lengthHeader: string | undefined;
+    while (nl + 1 < block.length) {
+      const from = nl + 1;
+      nl = block.indexOf('\n', from);
+      let to = nl;
+      if (block.charCodeAt(to - 1) === CR) to--;
+      const colon = block.indexOf(':', from);
+      if (colon < 0 || colon > to) this.fail(`header line without a colon: ${JSON.stringify(block.slice(from, to).slice(0, 40))}`, start);
+      let name = block.slice(from, colon);
+      let value = block.slice(colon + 1, to);
+      if (escapes && (name.includes('\\') || value.includes('\\'))) {
+        const n = unescapeHeader(name, version, lenient);
+        const v = unescapeHeader(value, version, lenient);
+        if (n === undefined || v === undefined) this.fail(`undefined escape sequence in header ${JSON.stringify(block.slice(from, to).slice(0, 40))}`, start);
+        name = n;
+        value = v;
+      }
+      if (lengthHeader === undefined && name === 'content-length') lengthHeader = value;
       headers.push([name, value]);
     }
     // Body.
-    const lengthHeader = headers.find(([k]) => k === 'content-length')?.[1];
     let bodyEnd: number;
     if (lengthHeader !== undefined) {
-      if (!/^\d{1,10}$/.test(lengthHeader.trim())) this.fail(`invalid content-length ${JSON.stringify(lengthHeader)}`, start);
-      const length = Number(lengthHeader.trim());
-      this.checkFrameSize(bodyStart - start + length + 1, start);
-      if (b.length < bodyStart + length + 1) return undefined;
+      const length = parseLength(lengthHeader);
+      if (length < 0) this.fail(`invalid content-length ${JSON.stringify(lengthHeader)}`, start);
+      if (bodyStart - start + length + 1 > maxFrameSize) this.tooLarge(start);
+      if (len < bodyStart + length + 1) return this.incomplete(bodyStart - start + length + 1, false);
       bodyEnd = bodyStart + length;
       if (b[bodyEnd] !== NUL) this.fail('frame body not terminated by NUL after content-length bytes', bodyEnd);
     } else {
       const nul = b.indexOf(NUL, bodyStart);
       if (nul < 0) {
-        this.checkFrameSize(b.length - start, start);
-        return undefined;
+        if (len - start > maxFrameSize) this.tooLarge(start);
+        return this.incomplete(len - start + 1, true);
       }
       bodyEnd = nul;
-      this.checkFrameSize(bodyEnd + 1 - start, start);
+      if (bodyEnd + 1 - start > maxFrameSize) this.tooLarge(start);
     }
     this.pos = bodyEnd + 1;
-    return { kind: 'frame', frame: { command, headers, body: b.slice(bodyStart, bodyEnd) } };
+    const body = bodyEnd === bodyStart ? EMPTY : this.copyBodies ? b.slice(bodyStart, bodyEnd) : b.subarray(bodyStart, bodyEnd);
+    return { command: command as StompCommand, headers, body };
   }
 
-  private checkFrameSize(size: number, start: number): void {
-    if (size > this.limits.maxFrameSize) {
-      throw new StompLimitError('maxFrameSize', `frame larger than ${this.limits.maxFrameSize} bytes`, this.consumed + start);
+  /**
+   * A limit was hit after the lines in [start, upTo): report a NUL byte or bad UTF-8 in one of
+   * them first (as a line-by-line reader would have), else the limit.
+   */
+  private limitAt(start: number, upTo: number, limit: () => never): never {
+    this.diagnose(start, upTo);
+    return limit();
+  }
+
+  /** Throw the error of the first header line in [start, end) holding a NUL byte or bad UTF-8. */
+  private diagnose(start: number, end: number): void {
+    const b = this.buf;
+    let p = start;
+    while (p < end) {
+      let lf = b.indexOf(LF, p);
+      if (lf < 0 || lf > end) lf = end;
+      let e = lf;
+      if (e > p && b[e - 1] === CR) e--;
+      const line = b.subarray(p, e);
+      if (line.includes(NUL)) this.fail('NUL byte inside the frame header', p);
+      try {
+        this.text.decode(line);
+      } catch {
+        this.fail('header is not valid UTF-8', p);
+      }
+      p = lf + 1;
     }
   }
+}
+
+/** A content-length value (1 to 10 digits, white space around them allowed), or -1. */
+function parseLength(value: string): number {
+  const s = value.trim();
+  if (s.length === 0 || s.length > 10) return -1;
+  let n = 0;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
 }
 
 /** Decode a byte string holding whole frames (and EOLs); throws when anything is left over. */
 export function decodeFrames(bytes: Uint8Array, version?: StompVersion, limits?: Partial<StompLimits>): StompFrame[] {
   const d = new StompDecoder({ version, limits });
-  const frames = d.push(bytes).flatMap((i) => (i.kind === 'frame' ? [i.frame] : []));
+  const frames = d.pushFrames(bytes);
   if (d.buffered > 0) throw new StompDecodeError('incomplete frame at end of input', bytes.length - d.buffered);
   return frames;
 }

@@ -6,3 +6,4 @@ export * from './errors.js';
 export * from './limits.js';
 export * from './encoder.js';
 export * from './decoder.js';
+export * from './writer.js';
