@@ -8,6 +8,7 @@ import { firstValueFrom, lastValueFrom, of, range, map, take, toArray } from 'rx
 import { startBroker, type BrokerOptions, type EmbeddedBroker } from '../../src/broker/index.js';
 import { connect, StompError, type StompMessage, type StompSession } from '../../src/stomp/index.js';
 import { withSession, gather, collect, hold } from '../stomp/broker-helpers.js';
+import { freePort } from '../support/python-peer.js';
 import { sleep, until } from './helpers.js';
 
 describe('broker: STOMP with the rx-mq client', function () {
@@ -35,6 +36,13 @@ describe('broker: STOMP with the rx-mq client', function () {
     const off = await startBroker({ stompPort: false });
     expect(off.stompUrl).to.equal(undefined);
     await off.close();
+    // A taken STOMP port fails the start and frees the AMQP port it had bound.
+    const amqpPort = await freePort();
+    const err = await startBroker({ amqpPort, stompPort: broker.stompPort }).then(() => undefined, (e: unknown) => e as NodeJS.ErrnoException);
+    expect(err?.code).to.equal('EADDRINUSE');
+    const again = await startBroker({ amqpPort, stompPort: false });
+    expect(again.amqpPort).to.equal(amqpPort);
+    await again.close();
   });
 
   it('round-trips text, binary with NUL bytes and escaped headers, with receipts', () => session(async (s) => {
