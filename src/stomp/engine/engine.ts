@@ -6,9 +6,10 @@
 import { COMMANDS, STOMP_VERSIONS, type ClientCommand, type StompVersion } from '../codec/commands.js';
 import { StompDecodeError } from '../codec/errors.js';
 import { StompDecoder } from '../codec/decoder.js';
-import { HEARTBEAT, encodeFrame } from '../codec/encoder.js';
+import { encodeFrameInto, writeHeader } from '../codec/encoder.js';
 import { frame, headerOf, type StompFrame, type StompHeaderList } from '../codec/frame.js';
 import type { StompLimits } from '../codec/limits.js';
+import { FrameWriter } from '../codec/writer.js';
 import { StompError, StompHeartbeatTimeoutError, StompProtocolError, StompStateError } from '../errors.js';
 import type { StompEvent } from './events.js';
 import { negotiateHeartbeat, parseHeartbeat, type HeartbeatIntervals } from './heartbeat.js';
@@ -56,11 +57,39 @@ export interface AckTarget {
   readonly headers: StompHeaderList;
 }
 
+/**
+ * The constant part of SEND frames to one destination (destination, transaction and extra
+ * headers), encoded once by `prepareSend` for many `sendPrepared` calls.
+ */
+export interface PreparedSend {
+  readonly destination: string;
+}
+
+class Prepared implements PreparedSend {
+  constructor(
+    readonly owner: StompEngine,
+    readonly version: StompVersion,
+    readonly destination: string,
+    /** `SEND`, destination and transaction lines. */
+    readonly head: Uint8Array,
+    /** The extra header lines. */
+    readonly tail: Uint8Array,
+  ) {}
+}
+
+const EMPTY = new Uint8Array(0);
+const RECEIPT_PREFIX = new TextEncoder().encode('receipt:');
+/** SEND headers the engine writes itself; callers' headers of these names are dropped. */
+const SEND_RESERVED = new Set(['destination', 'transaction', 'receipt', 'content-length']);
+
 /** A client-side STOMP connection as a state machine (see the file comment). */
 export class StompEngine {
   private phase: StompEngineState = { phase: 'idle' };
   private readonly decoder: StompDecoder;
-  private readonly out: Uint8Array[] = [];
+  /** Encoded frames not yet taken by `takeOutput`. */
+  private readonly out = new FrameWriter();
+  /** Size in bytes of the body of the last SEND (text bodies are counted as UTF-8). */
+  lastBodySize = 0;
   private readonly heartbeatOffer: readonly [number, number];
   private readonly tolerance: number;
   private readonly grace: number;
@@ -70,7 +99,8 @@ export class StompEngine {
   private readonly subs = new Set<string>();
 
   constructor(private readonly options: StompEngineOptions) {
-    this.decoder = new StompDecoder({ limits: options.limits });
+    // Bodies are views into the received chunk: no copy per MESSAGE.
+    this.decoder = new StompDecoder({ limits: options.limits, bodies: 'view' });
     this.heartbeatOffer = options.heartbeat ?? [10_000, 10_000];
     this.tolerance = options.heartbeatTolerance ?? 2;
     this.grace = options.heartbeatGraceMs ?? 1000;
@@ -106,17 +136,16 @@ export class StompEngine {
   receive(bytes: Uint8Array, now: number): StompEvent[] {
     if (this.phase.phase === 'closed' || this.phase.phase === 'idle') return [];
     if (bytes.length > 0) this.lastReceived = now;
-    let items;
+    let frames;
     try {
-      items = this.decoder.push(bytes);
+      frames = this.decoder.pushFrames(bytes);
     } catch (e) {
       if (e instanceof StompDecodeError) return [this.fail(e)];
       throw e;
     }
     const events: StompEvent[] = [];
-    for (const item of items) {
-      if (item.kind !== 'frame') continue;
-      const ev = this.onFrame(item.frame);
+    for (let i = 0; i < frames.length; i++) {
+      const ev = this.onFrame(frames[i]);
       if (ev) events.push(ev);
       if ((this.phase as StompEngineState).phase === 'closed') break;
     }
@@ -132,7 +161,7 @@ export class StompEngine {
       return [this.fail(new StompHeartbeatTimeoutError(`no data from the STOMP peer for ${now - this.lastReceived} ms (heart-beat ${hb.receive} ms)`))];
     }
     if (hb.send > 0 && now - this.lastSent >= hb.send) {
-      this.out.push(HEARTBEAT);
+      this.out.byte(0x0a);
       this.lastSent = now;
     }
     return [];
@@ -148,17 +177,16 @@ export class StompEngine {
     return times.length ? Math.min(...times) : undefined;
   }
 
-  /** Bytes to write, in order; empty when there are none. */
+  /**
+   * Bytes to write, in order; empty when there are none. Every frame queued since the last call
+   * comes out in one array (a view the engine never writes to again).
+   */
   takeOutput(): Uint8Array {
-    if (this.out.length === 0) return new Uint8Array(0);
-    if (this.out.length === 1) return this.out.pop() as Uint8Array;
-    const total = this.out.reduce((n, b) => n + b.length, 0);
-    const all = new Uint8Array(total);
-    let at = 0;
-    for (const b of this.out) { all.set(b, at); at += b.length; }
-    this.out.length = 0;
-    return all;
+    return this.out.length === 0 ? EMPTY : this.out.take();
   }
+
+  /** Bytes queued and not yet taken by `takeOutput`. */
+  get pendingOutput(): number { return this.out.length; }
 
   /** SUBSCRIBE; returns the subscription id (given or generated). */
   subscribe(destination: string, opts: { id?: string; ack?: AckMode; headers?: Readonly<Record<string, string>>; receipt?: boolean } = {}, now = this.lastSent): { id: string; receipt: string | undefined } {
@@ -180,18 +208,68 @@ export class StompEngine {
     return receipt;
   }
 
-  /** SEND; returns the receipt id when one was asked for. */
-  send(destination: string, body: Uint8Array, opts: { headers?: StompHeaderList | Readonly<Record<string, string>>; transaction?: string; receipt?: boolean } = {}, now = this.lastSent): string | undefined {
+  /**
+   * SEND; returns the receipt id when one was asked for. A text body is sent as UTF-8;
+   * `lastBodySize` gives its size in bytes afterwards.
+   */
+  send(destination: string, body: Uint8Array | string, opts: { headers?: StompHeaderList | Readonly<Record<string, string>>; transaction?: string; receipt?: boolean } = {}, now = this.lastSent): string | undefined {
     const version = this.ready('SEND');
-    const receipt = opts.receipt ? this.receiptId() : undefined;
     const extra: StompHeaderList = Array.isArray(opts.headers) ? (opts.headers as StompHeaderList) : Object.entries(opts.headers ?? {});
-    const reserved = new Set(['destination', 'transaction', 'receipt', 'content-length']);
-    const headers: (readonly [string, string])[] = [['destination', destination]];
-    if (opts.transaction !== undefined) headers.push(['transaction', opts.transaction]);
-    if (receipt !== undefined) headers.push(['receipt', receipt]);
-    for (const h of extra) if (!reserved.has(h[0])) headers.push(h);
-    this.write(frame('SEND', headers, body), version, now);
+    const receipt = opts.receipt ? this.receiptId() : undefined;
+    const w = this.out;
+    const mark = w.length;
+    try {
+      w.string('SEND\n');
+      writeHeader(w, 'destination', destination, version, 'SEND');
+      if (opts.transaction !== undefined) writeHeader(w, 'transaction', opts.transaction, version, 'SEND');
+      if (receipt !== undefined) writeHeader(w, 'receipt', receipt, version, 'SEND');
+      for (const [k, v] of extra) if (!SEND_RESERVED.has(k)) writeHeader(w, k, v, version, 'SEND');
+      this.lastBodySize = w.bodyWithLength(body);
+    } catch (e) {
+      w.truncate(mark);
+      throw e;
+    }
+    this.lastSent = Math.max(this.lastSent, now);
     return receipt;
+  }
+
+  /**
+   * Encode the constant headers of SEND frames to `destination` once (for `sendPrepared`).
+   * Throws StompEncodeError when a header cannot be written in the negotiated version.
+   */
+  prepareSend(destination: string, opts: { headers?: StompHeaderList | Readonly<Record<string, string>>; transaction?: string } = {}): PreparedSend {
+    const version = this.ready('SEND');
+    const extra: StompHeaderList = Array.isArray(opts.headers) ? (opts.headers as StompHeaderList) : Object.entries(opts.headers ?? {});
+    const w = new FrameWriter(256);
+    w.string('SEND\n');
+    writeHeader(w, 'destination', destination, version, 'SEND');
+    if (opts.transaction !== undefined) writeHeader(w, 'transaction', opts.transaction, version, 'SEND');
+    const head = w.take().slice();
+    for (const [k, v] of extra) if (!SEND_RESERVED.has(k)) writeHeader(w, k, v, version, 'SEND');
+    return new Prepared(this, version, destination, head, w.take().slice());
+  }
+
+  /**
+   * SEND with headers from `prepareSend` (the same frame as `send` with those options); returns
+   * the receipt id when one was asked for. `lastBodySize` gives the body's size in bytes.
+   */
+  sendPrepared(prepared: PreparedSend, body: Uint8Array | string, receipt?: boolean, now = this.lastSent): string | undefined {
+    const version = this.ready('SEND');
+    const p = prepared as Prepared;
+    if (!(p instanceof Prepared) || p.owner !== this || p.version !== version) throw new StompStateError('sendPrepared() needs headers prepared by this connection');
+    const w = this.out;
+    w.bytes(p.head);
+    let id: string | undefined;
+    if (receipt) {
+      id = this.receiptId();
+      w.bytes(RECEIPT_PREFIX);
+      w.string(id);
+      w.byte(0x0a);
+    }
+    w.bytes(p.tail);
+    this.lastBodySize = w.bodyWithLength(body);
+    if (now > this.lastSent) this.lastSent = now;
+    return id;
   }
 
   /** ACK a MESSAGE (headers per version: message-id, subscription, or the 1.2 ack id). */
@@ -269,7 +347,7 @@ export class StompEngine {
   }
 
   private write(f: StompFrame, version: StompVersion, now: number): void {
-    this.out.push(encodeFrame(f, version));
+    encodeFrameInto(this.out, f, version);
     this.lastSent = Math.max(this.lastSent, now);
   }
 
