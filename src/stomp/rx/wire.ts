@@ -14,14 +14,20 @@ import { StompBufferOverflowError, StompConnectionClosedError } from '../errors.
 /** How a wire ended: cleanly, or with an error. */
 export type WireEnd = { readonly clean: true } | { readonly clean: false; readonly error: Error };
 
-interface Pending { resolve(): void; reject(e: Error): void }
+/** Someone waiting for a RECEIPT. */
+export interface ReceiptWaiter { resolve(): void; reject(e: Error): void }
 
 /** One transport joined to one engine (see the file comment). */
 export class StompWire {
   readonly engine: StompEngine;
   private transport: Transport | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly receipts = new Map<string, Pending>();
+  /** When the heart-beat timer fires (ms, absolute). */
+  private timerAt = 0;
+  /** A flush of the engine's output is queued for the end of the current task. */
+  private flushQueued = false;
+  private readonly flushTask = (): void => { this.flushQueued = false; this.flush(); };
+  private readonly receipts = new Map<string, ReceiptWaiter>();
   private readonly handlers = new Map<string, (f: StompFrame) => void>();
   private readonly endListeners = new Set<(end: WireEnd) => void>();
   private ended: WireEnd | undefined;
@@ -90,17 +96,46 @@ export class StompWire {
     return new Promise((resolve, reject) => this.receipts.set(id, { resolve, reject }));
   }
 
-  /** Run `fn` against the engine, then write what it produced. */
+  /** Tell `waiter` when receipt `id` arrives (or fails); like `receipt` without a promise. */
+  watchReceipt(id: string, waiter: ReceiptWaiter): void {
+    if (this.ended) waiter.reject(this.endError());
+    else this.receipts.set(id, waiter);
+  }
+
+  /** Run `fn` against the engine, then write what it produced (see `beginWrite`). */
   act<T>(fn: (engine: StompEngine, now: number) => T): T {
+    this.beginWrite();
+    const r = fn(this.engine, this.now());
+    this.endWrite();
+    return r;
+  }
+
+  /**
+   * Check that the engine may queue another frame: throws when the wire has ended, or a
+   * StompBufferOverflowError when more than `maxWriteBuffer` bytes wait unwritten (in the
+   * transport and in the engine). Call `endWrite` after queueing.
+   */
+  beginWrite(): void {
     if (this.ended) throw this.endError();
-    const queued = this.transport?.bufferedAmount ?? 0;
+    const queued = (this.transport?.bufferedAmount ?? 0) + this.engine.pendingOutput;
     if (queued > this.maxWriteBuffer) {
       throw new StompBufferOverflowError(`${queued} bytes are waiting to be written (limit ${this.maxWriteBuffer}); slow down the producer`);
     }
-    const r = fn(this.engine, this.now());
-    this.flush();
-    return r;
   }
+
+  /**
+   * The engine queued frames: write them at the end of the current task, so that all frames
+   * produced in one go leave in one socket write.
+   */
+  endWrite(): void {
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushTask);
+    }
+  }
+
+  /** The current time, as the wire passes it to the engine. */
+  time(): number { return this.now(); }
 
   /** DISCONNECT with receipt, wait at most `timeoutMs`, then close the socket. */
   async close(timeoutMs: number): Promise<void> {
@@ -163,17 +198,24 @@ export class StompWire {
   }
 
   private flush(): void {
-    const bytes = this.engine.takeOutput();
-    if (bytes.length > 0 && this.transport && !this.ended) this.transport.write(bytes);
+    if (this.engine.pendingOutput > 0) {
+      const bytes = this.engine.takeOutput();
+      if (this.transport && !this.ended) this.transport.write(bytes);
+    }
     this.schedule();
   }
 
   private schedule(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
     if (this.ended) return;
     const at = this.engine.nextDeadline();
-    if (at === undefined) return;
+    if (at === undefined) {
+      if (this.timer !== undefined) { clearTimeout(this.timer); this.timer = undefined; }
+      return;
+    }
+    // A timer due no later than needed stays: `tick` checks the real deadlines when it fires.
+    if (this.timer !== undefined && this.timerAt <= at) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.handle(this.engine.tick(this.now()));
