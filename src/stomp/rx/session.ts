@@ -2,14 +2,14 @@
  * StompSession: subscriptions as parallel streams over one connection, the send operator and
  * transactions. Each is cold and owned: subscribing sends the frame, unsubscribing undoes it.
  */
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscriber, type TeardownLogic } from 'rxjs';
 import type { StompVersion } from '../codec/commands.js';
 import type { StompFrame, StompHeaderList } from '../codec/frame.js';
-import type { AckMode } from '../engine/engine.js';
+import type { AckMode, PreparedSend } from '../engine/engine.js';
 import type { HeartbeatIntervals } from '../engine/heartbeat.js';
 import { StompConnectionClosedError, StompStateError } from '../errors.js';
 import { toMessage, type AckOptions, type StompMessage } from './message.js';
-import type { StompWire } from './wire.js';
+import type { ReceiptWaiter, StompWire } from './wire.js';
 
 /** Options of `session.subscribe()`. */
 export interface SubscribeOptions {
@@ -125,39 +125,7 @@ export function createSession(wire: StompWire): StompSession {
     },
 
     send(destination, options = {}) {
-      return (source) => new Observable<StompSendResult>((sub) => {
-        // Results are emitted in input order even when receipts arrive later.
-        const queue: Promise<StompSendResult>[] = [];
-        let chain: Promise<void> = Promise.resolve();
-        let upstreamDone = false;
-        let pending = 0;
-        const done = () => { if (upstreamDone && pending === 0) sub.complete(); };
-        const unend = ended({ error: (e) => sub.error(e), complete: () => sub.error(new StompConnectionClosedError('the STOMP connection closed while sending')) });
-        const inner = source.subscribe({
-          next(input) {
-            const body = typeof input === 'string' ? utf8.encode(input) : input instanceof Uint8Array ? input : typeof input.body === 'string' ? utf8.encode(input.body) : input.body;
-            const extra = typeof input === 'object' && !(input instanceof Uint8Array) ? input.headers : undefined;
-            let receipt: string | undefined;
-            try {
-              receipt = wire.act((e, now) => e.send(destination, body, {
-                headers: { ...options.headers, ...extra }, transaction: txId(options.transaction), receipt: options.receipt,
-              }, now));
-            } catch (e) {
-              sub.error(e);
-              return;
-            }
-            const result: Promise<StompSendResult> = receipt === undefined
-              ? Promise.resolve({ state: 'sent', destination, size: body.length })
-              : wire.receipt(receipt).then(() => ({ state: 'receipted', destination, size: body.length, receipt: receipt as string }));
-            queue.push(result);
-            pending++;
-            chain = chain.then(() => result).then((r) => { pending--; sub.next(r); done(); }, (e: unknown) => sub.error(e));
-          },
-          error: (e) => sub.error(e),
-          complete: () => { upstreamDone = true; done(); },
-        });
-        return () => { inner.unsubscribe(); unend(); };
-      });
+      return (source) => new Observable<StompSendResult>((sub) => new SendOperator(wire, destination, options, sub).run(source));
     },
 
     transaction() {
@@ -192,4 +160,95 @@ export function createSession(wire: StompWire): StompSession {
       });
     },
   };
+}
+
+/** A SEND awaiting its RECEIPT; results leave in input order. */
+class PendingReceipt implements ReceiptWaiter {
+  done = false;
+  constructor(private readonly op: SendOperator, readonly receipt: string, readonly size: number) {}
+  resolve(): void { this.done = true; this.op.drain(); }
+  reject(e: Error): void { this.op.fail(e); }
+}
+
+/**
+ * One subscription of the send operator. Without receipts each input is encoded and its 'sent'
+ * result emitted at once (no promise, no queue); the frames of one task leave in one socket
+ * write. With receipts the results wait in a FIFO for their RECEIPTs and leave in input order.
+ */
+class SendOperator {
+  private readonly transaction: string | undefined;
+  private readonly receipted: boolean;
+  private prepared: PreparedSend | undefined;
+  private readonly waiting: PendingReceipt[] = [];
+  private head = 0;
+  private upstreamDone = false;
+
+  constructor(
+    private readonly wire: StompWire,
+    private readonly destination: string,
+    private readonly options: SendOptions,
+    private readonly sub: Subscriber<StompSendResult>,
+  ) {
+    this.transaction = txId(options.transaction);
+    this.receipted = options.receipt === true;
+  }
+
+  run(source: Observable<StompSendInput>): TeardownLogic {
+    const sub = this.sub;
+    const unend = this.wire.onEnd((end) => sub.error(end.clean ? new StompConnectionClosedError('the STOMP connection closed while sending') : end.error));
+    const inner = source.subscribe({
+      next: (input) => this.next(input),
+      error: (e: unknown) => sub.error(e),
+      complete: () => { this.upstreamDone = true; this.maybeComplete(); },
+    });
+    return () => { inner.unsubscribe(); unend(); };
+  }
+
+  private next(input: StompSendInput): void {
+    const sub = this.sub;
+    if (sub.closed) return;
+    const wire = this.wire;
+    const engine = wire.engine;
+    let receipt: string | undefined;
+    let size: number;
+    try {
+      wire.beginWrite();
+      if (typeof input === 'string' || input instanceof Uint8Array) {
+        if (this.prepared === undefined) this.prepared = engine.prepareSend(this.destination, { headers: this.options.headers, transaction: this.transaction });
+        receipt = engine.sendPrepared(this.prepared, input, this.receipted, wire.time());
+      } else {
+        const headers = input.headers === undefined ? this.options.headers : { ...this.options.headers, ...input.headers };
+        receipt = engine.send(this.destination, input.body, { headers, transaction: this.transaction, receipt: this.receipted }, wire.time());
+      }
+      size = engine.lastBodySize;
+      wire.endWrite();
+    } catch (e) {
+      sub.error(e);
+      return;
+    }
+    if (receipt === undefined) {
+      sub.next({ state: 'sent', destination: this.destination, size });
+      return;
+    }
+    const p = new PendingReceipt(this, receipt, size);
+    this.waiting.push(p);
+    wire.watchReceipt(receipt, p);
+  }
+
+  /** Emit the results whose receipts have arrived, in input order. */
+  drain(): void {
+    const q = this.waiting;
+    while (this.head < q.length && q[this.head].done) {
+      const p = q[this.head++];
+      this.sub.next({ state: 'receipted', destination: this.destination, size: p.size, receipt: p.receipt });
+    }
+    if (this.head === q.length) { q.length = 0; this.head = 0; } else if (this.head > 1024 && this.head * 2 > q.length) { q.splice(0, this.head); this.head = 0; }
+    this.maybeComplete();
+  }
+
+  fail(e: Error): void { this.sub.error(e); }
+
+  private maybeComplete(): void {
+    if (this.upstreamDone && this.head === this.waiting.length) this.sub.complete();
+  }
 }
