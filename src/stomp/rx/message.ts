@@ -27,34 +27,63 @@ export interface StompMessage {
   nack(options?: AckOptions): Promise<void>;
 }
 
+type Settle = (kind: 'ACK' | 'NACK', f: StompFrame, options: AckOptions | undefined) => Promise<void>;
+
+/**
+ * A received MESSAGE. Everything but the body and the subscription is derived from the frame on
+ * first use, so a subscriber that only reads the body pays for nothing else.
+ */
+class ReceivedMessage implements StompMessage {
+  readonly headerList: StompHeaderList;
+  readonly body: Uint8Array;
+  private record: Readonly<Record<string, string>> | undefined;
+  private decoded: string | undefined;
+
+  constructor(private readonly frame: StompFrame, readonly subscription: string, private readonly settle: Settle) {
+    this.headerList = frame.headers;
+    this.body = frame.body;
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    if (this.record === undefined) this.record = headerRecord(this.frame.headers);
+    return this.record;
+  }
+
+  get text(): string {
+    if (this.decoded === undefined) this.decoded = decodeText(this.body, headerOf(this.frame, 'content-type'));
+    return this.decoded;
+  }
+
+  get destination(): string { return headerOf(this.frame, 'destination') ?? ''; }
+  get messageId(): string { return headerOf(this.frame, 'message-id') ?? ''; }
+
+  // Getters returning bound functions: `const { ack } = message` keeps working, and a message
+  // whose ack is never touched allocates no closure.
+  get ack(): (options?: AckOptions) => Promise<void> { return (o) => this.settle('ACK', this.frame, o); }
+  get nack(): (options?: AckOptions) => Promise<void> { return (o) => this.settle('NACK', this.frame, o); }
+}
+
 /** Build a StompMessage from a MESSAGE frame and the connection's ack/nack functions. */
-export function toMessage(
-  f: StompFrame,
-  subscription: string,
-  settle: (kind: 'ACK' | 'NACK', f: StompFrame, options: AckOptions | undefined) => Promise<void>,
-): StompMessage {
-  let text: string | undefined;
-  return {
-    headers: headerRecord(f.headers),
-    headerList: f.headers,
-    body: f.body,
-    get text() {
-      if (text === undefined) text = decodeText(f.body, headerOf(f, 'content-type'));
-      return text;
-    },
-    destination: headerOf(f, 'destination') ?? '',
-    messageId: headerOf(f, 'message-id') ?? '',
-    subscription,
-    ack: (o) => settle('ACK', f, o),
-    nack: (o) => settle('NACK', f, o),
-  };
+export function toMessage(f: StompFrame, subscription: string, settle: Settle): StompMessage {
+  return new ReceivedMessage(f, subscription, settle);
+}
+
+const decoders = new Map<string, TextDecoder>();
+
+function decoderFor(charset: string): TextDecoder {
+  let d = decoders.get(charset);
+  if (d === undefined) {
+    d = new TextDecoder(charset);
+    if (decoders.size < 16) decoders.set(charset, d);
+  }
+  return d;
 }
 
 function decodeText(body: Uint8Array, contentType: string | undefined): string {
   const m = contentType === undefined ? null : /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
   try {
-    return new TextDecoder(m ? m[1] : 'utf-8').decode(body);
+    return decoderFor(m ? m[1].toLowerCase() : 'utf-8').decode(body);
   } catch {
-    return new TextDecoder().decode(body);
+    return decoderFor('utf-8').decode(body);
   }
 }
