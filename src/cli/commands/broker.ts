@@ -1,0 +1,86 @@
+/** `rx-mq broker`: run the embedded broker until SIGINT/SIGTERM. */
+import { startBroker, type BrokerOptions, type EmbeddedBroker } from '../../broker/index.js';
+import { HELP_OPTION, type CommandSpec, type ParsedArgs } from '../args.js';
+import { CliFailure, EXIT, EXIT_CODES_HELP, UsageError, type ExitCode } from '../errors.js';
+import { onStopSignal } from '../signals.js';
+import type { Command } from './command.js';
+
+const NAME = 'rx-mq broker';
+
+export const spec: CommandSpec = {
+  name: NAME,
+  summary: 'Run the embedded in-memory broker and print its URLs, one per line.',
+  positionals: [],
+  options: [
+    { name: 'amqp-port', type: 'int', value: 'PORT', help: 'AMQP 1.0 port; 0 picks a free one', defaultText: '5672' },
+    { name: 'stomp-port', type: 'int', value: 'PORT', help: 'STOMP port; 0 picks a free one', defaultText: '61613' },
+    { name: 'host', type: 'string', value: 'HOST', help: 'interface to listen on', defaultText: '127.0.0.1' },
+    { name: 'user', type: 'string', value: 'NAME:PASSWORD', repeatable: true, help: 'an account; with none, any login is accepted' },
+    { name: 'max-queue-depth', type: 'int', min: 1, value: 'N', help: 'most messages a queue holds; producers wait beyond it', defaultText: 'unbounded' },
+    HELP_OPTION,
+  ],
+  notes: [
+    'The broker is for demos and tests, not production: messages live in memory only. It stops\n' +
+    'gracefully (closing every connection) on SIGINT (Ctrl-C) or SIGTERM and then exits 0. Failed logins and protocol errors are reported on standard\n' +
+    'error, one line each, without credentials.',
+    EXIT_CODES_HELP,
+  ],
+};
+
+/** `name:password` options as the broker's user table. */
+export function users(values: readonly string[]): Record<string, string> | undefined {
+  if (values.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const colon = v.indexOf(':');
+    if (colon <= 0) throw new UsageError('option --user needs NAME:PASSWORD', NAME);
+    out[v.slice(0, colon)] = v.slice(colon + 1);
+  }
+  return out;
+}
+
+function checkPort(p: number | undefined, option: string): void {
+  if (p !== undefined && p > 65535) throw new UsageError(`option --${option} must be a port from 0 to 65535, got ${p}`, NAME);
+}
+
+async function run(args: ParsedArgs): Promise<ExitCode> {
+  const amqpPort = args.int('amqp-port') ?? 5672;
+  const stompPort = args.int('stomp-port') ?? 61613;
+  checkPort(amqpPort, 'amqp-port');
+  checkPort(stompPort, 'stomp-port');
+  const host = args.string('host') ?? '127.0.0.1';
+  const maxQueueDepth = args.int('max-queue-depth');
+  const options: BrokerOptions = {
+    amqpPort, stompPort, host, maxQueueDepth,
+    users: users(args.list('user')),
+    onError: (e) => { process.stderr.write(`rx-mq broker: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`); },
+  };
+  // Listen for signals before the URLs are printed: whoever reads them may stop us at once.
+  let off = (): void => undefined;
+  const stop = new Promise<void>((resolve) => { off = onStopSignal(() => resolve()); });
+  let broker: EmbeddedBroker;
+  try {
+    broker = await startBroker(options);
+  } catch (e) {
+    off();
+    const code = (e as { code?: unknown }).code;
+    const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied'
+      : code === 'EADDRNOTAVAIL' ? 'address not available on this machine' : e instanceof Error ? e.message : String(e);
+    throw new CliFailure(`cannot start the broker on ${host}: ${why}`, EXIT.failure);
+  }
+  process.stdout.write(`${broker.amqpUrl}\n`);
+  if (broker.stompUrl !== undefined) process.stdout.write(`${broker.stompUrl}\n`);
+  else if (args.has('stomp-port')) process.stderr.write('rx-mq broker: this version has no STOMP listener yet; --stomp-port ignored\n');
+  if (process.stderr.isTTY === true) process.stderr.write('rx-mq broker: running; Ctrl-C stops it\n');
+
+  await stop;
+  // The handler stays installed while closing, so that a second signal exits at once.
+  try {
+    await broker.close();
+  } finally {
+    off();
+  }
+  return EXIT.ok;
+}
+
+export const brokerCommand: Command = { spec, run };
