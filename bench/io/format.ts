@@ -33,12 +33,13 @@ const GROUPS: Record<Scenario['group'], GroupText> = {
     ],
   },
   stomp: {
-    heading: '## STOMP send and receive on RabbitMQ: rx-mq vs @stomp/stompjs',
+    heading: '## STOMP send and receive on RabbitMQ and ActiveMQ: rx-mq vs @stomp/stompjs',
     intro: [
       'Heart-beats off on both sides; 12-byte text bodies to a `/queue/` destination. Send: every SEND but the',
       'last without a receipt, the last with one; the run ends at its RECEIPT. Receive: a queue pre-filled',
       '(untimed, by rx-mq) is consumed by one SUBSCRIBE with ack:auto. @stomp/stompjs runs over',
       '@stomp/tcp-wrapper (a plain Node TCP socket), so neither side pays for WebSocket framing.',
+      'RabbitMQ 3.10 (STOMP plugin, 61613) and ActiveMQ 5.17 (STOMP connector, 61614, no login).',
     ],
   },
   large: {

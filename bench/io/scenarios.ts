@@ -4,7 +4,7 @@
  */
 import { amqpLarge, amqpReceive, amqpSend, RECEIVE_CREDIT, LARGE_CREDIT } from './amqp.js';
 import { PROTON, RABBIT_AMQP, RABBIT_STOMP, type IoParams, type IoResult } from './common.js';
-import { stompReceive, stompSend } from './stomp.js';
+import { ACTIVEMQ_STOMP, stompReceive, stompSend } from './stomp.js';
 import { tcpCopy } from './tcp.js';
 
 export type Side = 'ours' | 'rhea' | 'stompjs' | 'tcp';
@@ -58,6 +58,14 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'stomp-receive-rabbit', group: 'stomp', label: 'RabbitMQ, SUBSCRIBE ack:auto', sides: ['ours', 'stompjs'], unit: 'msg',
     sizes: STOMP_SIZES, run: (side, p) => stompReceive('stomp-receive-rabbit', stompLib(side), RABBIT_STOMP, p),
+  },
+  {
+    id: 'stomp-send-activemq', group: 'stomp', label: 'ActiveMQ, SEND (last one receipted)', sides: ['ours', 'stompjs'], unit: 'msg',
+    sizes: STOMP_SIZES, run: (side, p) => stompSend('stomp-send-activemq', stompLib(side), ACTIVEMQ_STOMP, p),
+  },
+  {
+    id: 'stomp-receive-activemq', group: 'stomp', label: 'ActiveMQ, SUBSCRIBE ack:auto', sides: ['ours', 'stompjs'], unit: 'msg',
+    sizes: STOMP_SIZES, run: (side, p) => stompReceive('stomp-receive-activemq', stompLib(side), ACTIVEMQ_STOMP, p),
   },
   {
     id: 'large-rabbit', group: 'large', label: `RabbitMQ, 1 MiB bodies, send + receive (credit ${LARGE_CREDIT})`,

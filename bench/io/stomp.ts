@@ -1,9 +1,9 @@
 /**
- * STOMP workloads on RabbitMQ, once with rx-mq and once with @stomp/stompjs over
+ * STOMP workloads on RabbitMQ and ActiveMQ, once with rx-mq and once with @stomp/stompjs over
  * @stomp/tcp-wrapper (plain Node TCP). Heart-beats are off on both sides.
  *
  * - send: `count` SENDs with a 12-byte text body; the last one asks for a RECEIPT and the run
- *   ends when it arrives (RabbitMQ handles one connection's frames in order, so that receipt
+ *   ends when it arrives (both brokers handle one connection's frames in order, so that receipt
  *   means every SEND before it was processed). Both sides send the same frames.
  * - receive: a queue pre-filled (untimed, with rx-mq) with `count` messages is consumed by one
  *   SUBSCRIBE with ack:auto; the run ends at the last MESSAGE.
@@ -16,8 +16,18 @@ import { SMALL_BODY, deferred, hold, timed, type IoParams, type IoResult, type P
 
 export type StompLib = 'ours' | 'stompjs';
 
+/**
+ * ActiveMQ 5.17's STOMP connector (added by scripts/brokers.sh on 61614): no authentication
+ * plugin, so no login; the host header is not used for routing.
+ */
+export const ACTIVEMQ_STOMP: Peer = {
+  name: 'ActiveMQ 5.17 (STOMP connector)', host: '127.0.0.1', port: 61614, vhost: '127.0.0.1',
+  address: (q) => `/queue/${q}`,
+};
+
 function oursUrl(peer: Peer): string {
-  return `stomp://${peer.user ?? ''}:${peer.password ?? ''}@${peer.host}:${peer.port}/${encodeURIComponent(peer.vhost)}`;
+  const auth = peer.user === undefined ? '' : `${encodeURIComponent(peer.user)}:${encodeURIComponent(peer.password ?? '')}@`;
+  return `stomp://${auth}${peer.host}:${peer.port}/${encodeURIComponent(peer.vhost)}`;
 }
 
 async function oursOpen(peer: Peer): Promise<{ value: StompSession; close(): void }> {
@@ -62,7 +72,7 @@ async function stompjsOpen(peer: Peer): Promise<Client> {
   const d = deferred();
   const client = new Client({
     webSocketFactory: () => new TCPWrapper(peer.host, peer.port),
-    connectHeaders: { login: peer.user ?? '', passcode: peer.password ?? '', host: peer.vhost },
+    connectHeaders: peer.user === undefined ? { host: peer.vhost } : { login: peer.user, passcode: peer.password ?? '', host: peer.vhost },
     heartbeatIncoming: 0,
     heartbeatOutgoing: 0,
     reconnectDelay: 0,
@@ -98,7 +108,7 @@ function stompjsReceive(client: Client, destination: string, n: number): Promise
   return d.promise;
 }
 
-interface Ops<C> {
+export interface Ops<C> {
   open(peer: Peer): Promise<{ conn: C; close(): void }>;
   send(c: C, destination: string, n: number): Promise<void>;
   receive(c: C, destination: string, n: number): Promise<number>;
@@ -112,6 +122,11 @@ const STOMPJS: Ops<Client> = {
   async open(peer) { const c = await stompjsOpen(peer); return { conn: c, close: () => { void c.deactivate(); } }; },
   send: stompjsSend, receive: stompjsReceive,
 };
+
+/** The workload functions of one library (also for profiling the timed part alone). */
+export function stompOps(lib: StompLib): Ops<StompSession> | Ops<Client> {
+  return lib === 'ours' ? OURS : STOMPJS;
+}
 
 function withLib<T>(lib: StompLib, fn: <C>(ops: Ops<C>) => Promise<T>): Promise<T> {
   return lib === 'ours' ? fn(OURS) : fn(STOMPJS);
