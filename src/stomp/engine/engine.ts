@@ -6,7 +6,7 @@
 import { COMMANDS, STOMP_VERSIONS, type ClientCommand, type StompVersion } from '../codec/commands.js';
 import { StompDecodeError } from '../codec/errors.js';
 import { StompDecoder } from '../codec/decoder.js';
-import { encodeFrameInto, writeHeader } from '../codec/encoder.js';
+import { encodeFrameInto, plain, writeHeader } from '../codec/encoder.js';
 import { frame, headerOf, type StompFrame, type StompHeaderList } from '../codec/frame.js';
 import type { StompLimits } from '../codec/limits.js';
 import { FrameWriter } from '../codec/writer.js';
@@ -90,13 +90,25 @@ export class StompEngine {
   private readonly out = new FrameWriter();
   /** Size in bytes of the body of the last SEND (text bodies are counted as UTF-8). */
   lastBodySize = 0;
+  /** Where each frame queued in `out` ends (offsets from the first untaken byte). */
+  private frameEnds: number[] = [];
   private readonly heartbeatOffer: readonly [number, number];
   private readonly tolerance: number;
   private readonly grace: number;
   private lastReceived = 0;
   private lastSent = 0;
   private nextId = 1;
-  private readonly subs = new Set<string>();
+  /** Open subscriptions and their ack modes. */
+  private readonly subs = new Map<string, AckMode>();
+  /** Delivery order of MESSAGE frames of client-mode subscriptions (1.1+), for coalescing ACKs. */
+  private readonly delivered = new WeakMap<object, number>();
+  private deliveries = 0;
+  /**
+   * Client-mode ACKs not yet written: per subscription the headers of the ACK of the latest
+   * delivered message acknowledged (in client mode an ACK covers every earlier message of its
+   * subscription). Written before any other frame and by `takeOutput`.
+   */
+  private readonly deferredAcks = new Map<string, { readonly seq: number; readonly headers: StompHeaderList }>();
 
   constructor(private readonly options: StompEngineOptions) {
     // Bodies are views into the received chunk: no copy per MESSAGE.
@@ -162,6 +174,7 @@ export class StompEngine {
     }
     if (hb.send > 0 && now - this.lastSent >= hb.send) {
       this.out.byte(0x0a);
+      this.frameEnds.push(this.out.length);
       this.lastSent = now;
     }
     return [];
@@ -182,11 +195,32 @@ export class StompEngine {
    * comes out in one array (a view the engine never writes to again).
    */
   takeOutput(): Uint8Array {
+    if (this.deferredAcks.size > 0) this.writeDeferredAcks();
+    this.frameEnds.length = 0;
     return this.out.length === 0 ? EMPTY : this.out.take();
   }
 
-  /** Bytes queued and not yet taken by `takeOutput`. */
-  get pendingOutput(): number { return this.out.length; }
+  /**
+   * Like `takeOutput`, as one array per frame (or heart-beat), for transports that carry one
+   * STOMP frame per message (WebSocket).
+   */
+  takeOutputFrames(): Uint8Array[] {
+    if (this.deferredAcks.size > 0) this.writeDeferredAcks();
+    if (this.out.length === 0) return [];
+    const ends = this.frameEnds;
+    this.frameEnds = [];
+    const all = this.out.take();
+    const parts = new Array<Uint8Array>(ends.length);
+    let at = 0;
+    for (let i = 0; i < ends.length; i++) { parts[i] = all.subarray(at, ends[i]); at = ends[i]; }
+    return parts;
+  }
+
+  /**
+   * Bytes queued and not yet taken by `takeOutput` (a deferred client-mode ACK counts as one
+   * byte until it is encoded); 0 when `takeOutput` has nothing.
+   */
+  get pendingOutput(): number { return this.out.length + this.deferredAcks.size; }
 
   /** SUBSCRIBE; returns the subscription id (given or generated). */
   subscribe(destination: string, opts: { id?: string; ack?: AckMode; headers?: Readonly<Record<string, string>>; receipt?: boolean } = {}, now = this.lastSent): { id: string; receipt: string | undefined } {
@@ -195,7 +229,7 @@ export class StompEngine {
     if (this.subs.has(id)) throw new StompStateError(`subscription id ${id} is already in use`);
     const receipt = opts.receipt ? this.receiptId() : undefined;
     this.write(frame('SUBSCRIBE', { ...opts.headers, destination, id, ack: opts.ack ?? 'auto', receipt }), version, now);
-    this.subs.add(id);
+    this.subs.set(id, opts.ack ?? 'auto');
     return { id, receipt };
   }
 
@@ -216,6 +250,7 @@ export class StompEngine {
     const version = this.ready('SEND');
     const extra: StompHeaderList = Array.isArray(opts.headers) ? (opts.headers as StompHeaderList) : Object.entries(opts.headers ?? {});
     const receipt = opts.receipt ? this.receiptId() : undefined;
+    if (this.deferredAcks.size > 0) this.writeDeferredAcks();
     const w = this.out;
     const mark = w.length;
     try {
@@ -229,6 +264,7 @@ export class StompEngine {
       w.truncate(mark);
       throw e;
     }
+    this.frameEnds.push(w.length);
     this.lastSent = Math.max(this.lastSent, now);
     return receipt;
   }
@@ -257,6 +293,7 @@ export class StompEngine {
     const version = this.ready('SEND');
     const p = prepared as Prepared;
     if (!(p instanceof Prepared) || p.owner !== this || p.version !== version) throw new StompStateError('sendPrepared() needs headers prepared by this connection');
+    if (this.deferredAcks.size > 0) this.writeDeferredAcks();
     const w = this.out;
     w.bytes(p.head);
     let id: string | undefined;
@@ -268,12 +305,33 @@ export class StompEngine {
     }
     w.bytes(p.tail);
     this.lastBodySize = w.bodyWithLength(body);
+    this.frameEnds.push(w.length);
     if (now > this.lastSent) this.lastSent = now;
     return id;
   }
 
-  /** ACK a MESSAGE (headers per version: message-id, subscription, or the 1.2 ack id). */
+  /**
+   * ACK a MESSAGE (headers per version: message-id, subscription, or the 1.2 ack id). In client
+   * mode (STOMP 1.1+) an ACK without transaction or receipt is deferred until the output is
+   * taken, and the ACKs of one subscription deferred together are written as one: the ACK of the
+   * latest delivered of them, which covers the others.
+   */
   ack(message: AckTarget, opts: { transaction?: string; receipt?: boolean } = {}, now = this.lastSent): string | undefined {
+    if (opts.transaction === undefined && !opts.receipt) {
+      const seq = this.delivered.get(message);
+      if (seq !== undefined && this.phase.phase === 'connected') {
+        const version = this.phase.version;
+        const subscription = headerOf(message, 'subscription');
+        const headers = subscription === undefined ? undefined : this.ackHeaders('ACK', message, version);
+        if (subscription !== undefined && headers !== undefined && this.subs.get(subscription) === 'client' && headers.every(([, v]) => plain(v))) {
+          this.delivered.delete(message);
+          const prev = this.deferredAcks.get(subscription);
+          if (prev === undefined || prev.seq < seq) this.deferredAcks.set(subscription, { seq, headers });
+          this.lastSent = Math.max(this.lastSent, now);
+          return undefined;
+        }
+      }
+    }
     return this.ackOrNack('ACK', message, opts, now);
   }
 
@@ -313,6 +371,7 @@ export class StompEngine {
   /** Mark the engine closed (the transport ended); no more frames are accepted. */
   close(error?: Error): void {
     if (this.phase.phase !== 'closed') this.phase = error ? { phase: 'closed', error } : { phase: 'closed' };
+    this.deferredAcks.clear();
   }
 
   private endTx(command: 'COMMIT' | 'ABORT', transaction: string, opts: ReceiptOption, now: number): string | undefined {
@@ -326,15 +385,33 @@ export class StompEngine {
     const version = this.ready(command);
     if (!COMMANDS[command].versions.includes(version)) throw new StompStateError(`${command} does not exist in STOMP ${version}`);
     const receipt = opts.receipt ? this.receiptId() : undefined;
-    const h = (n: string): string | undefined => headerOf(m, n);
-    const ids: Record<string, string | undefined> = version === '1.2'
-      ? { id: h('ack') ?? h('message-id') }
-      : version === '1.1'
-        ? { 'message-id': h('message-id'), subscription: h('subscription') }
-        : { 'message-id': h('message-id') };
-    for (const [k, v] of Object.entries(ids)) if (v === undefined) throw new StompStateError(`${command}: the message has no header to derive "${k}" from`);
-    this.write(frame(command, { ...ids, transaction: opts.transaction, receipt }), version, now);
+    const headers = this.ackHeaders(command, m, version) as (readonly [string, string])[];
+    if (opts.transaction !== undefined) headers.push(['transaction', opts.transaction]);
+    if (receipt !== undefined) headers.push(['receipt', receipt]);
+    this.write({ command, headers, body: EMPTY }, version, now);
     return receipt;
+  }
+
+  /** The headers naming `m` in an ACK or NACK of `version` (a fresh list). */
+  private ackHeaders(command: 'ACK' | 'NACK', m: AckTarget, version: StompVersion): StompHeaderList {
+    const need = (name: string, v: string | undefined): string => {
+      if (v === undefined) throw new StompStateError(`${command}: the message has no header to derive "${name}" from`);
+      return v;
+    };
+    if (version === '1.2') return [['id', need('id', headerOf(m, 'ack') ?? headerOf(m, 'message-id'))]];
+    const messageId = need('message-id', headerOf(m, 'message-id'));
+    return version === '1.1' ? [['message-id', messageId], ['subscription', need('subscription', headerOf(m, 'subscription'))]] : [['message-id', messageId]];
+  }
+
+  private writeDeferredAcks(): void {
+    const version = this.version;
+    const acks = [...this.deferredAcks.values()];
+    this.deferredAcks.clear();
+    if (version === undefined) return;
+    for (const a of acks) {
+      encodeFrameInto(this.out, { command: 'ACK', headers: a.headers, body: EMPTY }, version);
+      this.frameEnds.push(this.out.length);
+    }
   }
 
   private ready(command: ClientCommand): StompVersion {
@@ -347,7 +424,9 @@ export class StompEngine {
   }
 
   private write(f: StompFrame, version: StompVersion, now: number): void {
+    if (this.deferredAcks.size > 0) this.writeDeferredAcks();
     encodeFrameInto(this.out, f, version);
+    this.frameEnds.push(this.out.length);
     this.lastSent = Math.max(this.lastSent, now);
   }
 
@@ -380,6 +459,7 @@ export class StompEngine {
     }
     // MESSAGE. In 1.0 the subscription header is optional; it is then the destination.
     const subscription = headerOf(f, 'subscription') ?? headerOf(f, 'destination') as string;
+    if (version !== '1.0' && this.subs.get(subscription) === 'client') this.delivered.set(f, ++this.deliveries);
     return { type: 'message', subscription, frame: f };
   }
 

@@ -199,8 +199,16 @@ export class StompWire {
 
   private flush(): void {
     if (this.engine.pendingOutput > 0) {
-      const bytes = this.engine.takeOutput();
-      if (this.transport && !this.ended) this.transport.write(bytes);
+      const t = this.transport;
+      if (t === undefined || this.ended) {
+        this.engine.takeOutput();
+      } else if (t.info.kind === 'websocket') {
+        // One STOMP frame per WebSocket message, as WebSocket STOMP servers expect.
+        for (const frame of this.engine.takeOutputFrames()) t.write(frame);
+      } else {
+        // Everything queued since the last flush in one write.
+        t.write(this.engine.takeOutput());
+      }
     }
     this.schedule();
   }
