@@ -50,6 +50,10 @@ fi
 wait_port 5672 120 "RabbitMQ AMQP"
 wait_port 61613 60 "RabbitMQ STOMP"
 wait_port 15674 60 "RabbitMQ Web-STOMP"
+# A virtual host of its own for the tests that close every connection (rabbitmqctl
+# close_all_connections -p), so they never cut connections of anything else using the broker.
+rabbitmqctl -q add_vhost rx-mq-outage >/dev/null 2>&1 || true
+rabbitmqctl -q set_permissions -p rx-mq-outage guest '.*' '.*' '.*' >/dev/null
 echo "brokers.sh: RabbitMQ listening (AMQP 5672, STOMP 61613, Web-STOMP 15674)"
 
 # --- ActiveMQ ---------------------------------------------------------------------------------

@@ -19,16 +19,22 @@ import type { ReceivedMessage } from '../../src/amqp/rx/receiver.js';
 import type { Outcome } from '../../src/amqp/rx/sender.js';
 
 const RABBIT_PORT = 5672;
-const RABBIT = `amqp://guest:guest@127.0.0.1:${RABBIT_PORT}`;
+/**
+ * Everything here runs in its own virtual host (scripts/brokers.sh creates it; RabbitMQ's AMQP 1.0
+ * plugin takes `vhost:NAME` in open.hostname), so that closing every connection of that vhost
+ * never disturbs other users of the broker, such as a test-suite running beside this one.
+ */
+const VHOST = 'rx-mq-outage';
+const RABBIT = `amqp://guest:guest@127.0.0.1:${RABBIT_PORT}/vhost:${VHOST}`;
 
 /**
- * `rabbitmqctl close_all_connections test`. RabbitMQ 3.10 ends every AMQP 1.0 session with
+ * `rabbitmqctl close_all_connections -p rx-mq-outage test`: every connection of our vhost. RabbitMQ 3.10 ends every AMQP 1.0 session with
  * amqp:internal-error (the connection itself stays open). rabbitmqctl prints its banner a few ms
  * before it acts (after about a second of start-up): `onBanner` runs then.
  */
 function closeAllConnections(onBanner: () => void = () => {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn('rabbitmqctl', ['close_all_connections', 'test'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn('rabbitmqctl', ['close_all_connections', '-p', VHOST, 'test'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let bannered = false;
     p.stdout.on('data', (d: Buffer) => {
       if (!bannered && d.toString().includes('Closing')) { bannered = true; onBanner(); }
@@ -70,7 +76,7 @@ class Proxy {
   }
 
   url(user = 'guest', pass = 'guest'): string {
-    return `amqp://${user}:${pass}@127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+    return `amqp://${user}:${pass}@127.0.0.1:${(this.server.address() as net.AddressInfo).port}/vhost:${VHOST}`;
   }
 
   cutAfter(bytes: number): void { this.armed = bytes; }
@@ -435,7 +441,7 @@ describe('brokers: amqpClient <-> RabbitMQ 3.10 (reconnecting client)', function
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const queue = `/queue/rxmq-client-${randomUUID()}`;
     await declare(queue);
-    const c = client({ urls: [`amqp://guest:guest@127.0.0.1:${deadPort}`, RABBIT], reconnect: { initialDelay: 50 } });
+    const c = client({ urls: [`amqp://guest:guest@127.0.0.1:${deadPort}/vhost:${VHOST}`, RABBIT], reconnect: { initialDelay: 50 } });
     const rec = recordStates(c);
     const outcomes = await lastValueFrom(
       new Observable<Message>((s) => { for (let i = 0; i < 5; i++) s.next({ body: i }); s.complete(); }).pipe(c.send(queue), toArray()),
