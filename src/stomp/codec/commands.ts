@@ -56,9 +56,11 @@ export type ClientCommand = { [K in StompCommand]: (typeof COMMANDS)[K]['sender'
 /** Commands a server sends. */
 export type ServerCommand = Exclude<StompCommand, ClientCommand>;
 
+const COMMAND_NAMES: ReadonlySet<string> = new Set(Object.keys(COMMANDS));
+
 /** Whether `name` is a command of the table. */
 export function isCommand(name: string): name is StompCommand {
-  return Object.prototype.hasOwnProperty.call(COMMANDS, name);
+  return COMMAND_NAMES.has(name);
 }
 
 /** The table row of `command`. */

@@ -9,7 +9,7 @@
  * that spans chunks are joined once, when enough bytes are there to finish it. With
  * `bodies: 'view'` a body is a view into the received chunk instead of a copy.
  */
-import { COMMANDS, isCommand, type StompCommand, type StompVersion } from './commands.js';
+import { COMMANDS, type CommandDefinition, type StompCommand, type StompVersion } from './commands.js';
 import { unescapeHeader } from './escape.js';
 import { StompDecodeError, StompLimitError } from './errors.js';
 import type { StompFrame } from './frame.js';
@@ -18,7 +18,15 @@ import { DEFAULT_LIMITS, type StompLimits } from './limits.js';
 const LF = 0x0a;
 const CR = 0x0d;
 const NUL = 0x00;
+const COLON = 0x3a;
 const EMPTY = new Uint8Array(0);
+
+interface KnownCommand { readonly name: StompCommand; readonly def: CommandDefinition }
+/** Command names to their table rows (a Map lookup; the name returned is the table's own string). */
+const COMMAND_TABLE: ReadonlyMap<string, KnownCommand> = new Map(
+  (Object.keys(COMMANDS) as StompCommand[]).map((name) => [name, { name, def: COMMANDS[name] }]),
+);
+const MESSAGE = COMMAND_TABLE.get('MESSAGE') as KnownCommand;
 
 /** What the decoder found in a chunk. */
 export type DecodedItem = { readonly kind: 'frame'; readonly frame: StompFrame } | { readonly kind: 'heartbeat' };
@@ -61,6 +69,8 @@ export class StompDecoder {
   private consumed = 0;
   private failed: StompDecodeError | undefined;
   private readonly text = new TextDecoder('utf-8', { fatal: true });
+  /** Scratch: colon and end offsets of the header lines of the frame being read. */
+  private readonly marks: number[] = [];
 
   constructor(options: StompDecoderOptions = {}) {
     this.version = options.version;
@@ -152,10 +162,6 @@ export class StompDecoder {
     throw new StompLimitError('maxFrameSize', `frame larger than ${this.limits.maxFrameSize} bytes`, this.consumed + start);
   }
 
-  private lineTooLong(at: number): never {
-    throw new StompLimitError('maxHeaderLength', `header line longer than ${this.limits.maxHeaderLength} bytes`, this.consumed + at);
-  }
-
   /** Wait for more input: at least `need` bytes counted from the frame start (`pos`). */
   private incomplete(need: number, awaitingNul: boolean): undefined {
     this.need = need;
@@ -185,23 +191,35 @@ export class StompDecoder {
     let p = start;
     let lines = 0;
     let headerEnd: number;
+    // Per line: the offset of its first colon (-1: none) and of its end (before CR LF / LF).
+    const marks = this.marks;
+    let high = 0;
     for (;;) {
-      const lf = b.indexOf(LF, p);
-      if (lf < 0 || lf - p > maxHeaderLength + 1) {
-        const at = p;
-        if (Math.min(len, p + maxHeaderLength + 2) - p > maxHeaderLength + 1) this.limitAt(start, p, () => this.lineTooLong(at));
-        if (len - start > maxFrameSize) this.limitAt(start, p, () => this.tooLarge(start));
+      const lineStart = p;
+      const stop = Math.min(len, p + maxHeaderLength + 2);
+      let lf = p;
+      let colon = -1;
+      // A byte loop, cheaper than indexOf calls for lines this short; it also finds the colon
+      // and whether the section is all ASCII (then byte offsets are string offsets).
+      for (; lf < stop; lf++) {
+        const c = b[lf];
+        if (c === LF) break;
+        if (c === COLON && colon < 0) colon = lf;
+        high |= c;
+      }
+      if (lf === stop) {
+        if (stop - p > maxHeaderLength + 1) this.limit('maxHeaderLength', start, p, p);
+        if (len - start > maxFrameSize) this.limit('maxFrameSize', start, p, start);
         return this.incomplete(len - start + 1, false);
       }
-      const lineStart = p;
       const end = lf > p && b[lf - 1] === CR ? lf - 1 : lf;
-      if (end - p > maxHeaderLength) this.limitAt(start, p, () => this.lineTooLong(lineStart));
+      if (end - p > maxHeaderLength) this.limit('maxHeaderLength', start, p, lineStart);
       p = lf + 1;
       if (end === lineStart) { headerEnd = lineStart; break; }
-      if (++lines > maxHeaders + 1) {
-        this.limitAt(start, p, () => { throw new StompLimitError('maxHeaders', `more than ${maxHeaders} headers in one frame`, this.consumed + lineStart); });
-      }
-      if (p - start > maxFrameSize) this.limitAt(start, p, () => this.tooLarge(start));
+      if (++lines > maxHeaders + 1) this.limit('maxHeaders', start, p, lineStart);
+      if (p - start > maxFrameSize) this.limit('maxFrameSize', start, p, start);
+      marks[2 * lines - 2] = colon - start;
+      marks[2 * lines - 1] = end - start;
     }
     const bodyStart = p;
     // One UTF-8 decode for the whole section; NUL bytes and bad UTF-8 are reported per line.
@@ -213,22 +231,32 @@ export class StompDecoder {
       this.fail('header is not valid UTF-8', start);
     }
     if (block.includes('\0')) { this.diagnose(start, headerEnd); this.fail('NUL byte inside the frame header', start); }
-    let nl = block.indexOf('\n');
+    const ascii = high < 0x80;
+    let nl = ascii ? marks[1] : block.indexOf('\n');
     let command = block.slice(0, nl);
-    if (command.endsWith('\r')) command = command.slice(0, -1);
-    if (!isCommand(command)) this.fail(`unknown command ${JSON.stringify(command.slice(0, 40))}`, start);
-    const def = COMMANDS[command as StompCommand];
+    if (!ascii && command.endsWith('\r')) command = command.slice(0, -1);
+    const known = command === 'MESSAGE' ? MESSAGE : COMMAND_TABLE.get(command);
+    if (known === undefined) this.fail(`unknown command ${JSON.stringify(command.slice(0, 40))}`, start);
+    const def = known.def;
     const version: StompVersion = def.escaped ? (this.version ?? '1.2') : '1.0';
     const lenient = this.version === undefined;
     const escapes = version !== '1.0' && block.includes('\\');
     const headers: (readonly [string, string])[] = [];
     let lengthHeader: string | undefined;
-    while (nl + 1 < block.length) {
-      const from = nl + 1;
-      nl = block.indexOf('\n', from);
-      let to = nl;
-      if (block.charCodeAt(to - 1) === CR) to--;
-      const colon = block.indexOf(':', from);
+    for (let k = 1; k < lines; k++) {
+      let from: number;
+      let to: number;
+      let colon: number;
+      if (ascii) {
+        from = marks[2 * k - 1] + (block.charCodeAt(marks[2 * k - 1]) === CR ? 2 : 1);
+        colon = marks[2 * k];
+        to = marks[2 * k + 1];
+      } else {
+        from = nl + 1;
+        nl = block.indexOf('\n', from);
+        to = block.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+        colon = block.indexOf(':', from);
+      }
       if (colon < 0 || colon > to) this.fail(`header line without a colon: ${JSON.stringify(block.slice(from, to).slice(0, 40))}`, start);
       let name = block.slice(from, colon);
       let value = block.slice(colon + 1, to);
@@ -239,7 +267,7 @@ export class StompDecoder {
         name = n;
         value = v;
       }
-      if (lengthHeader === undefined && name === 'content-length') lengthHeader = value;
+      if (lengthHeader === undefined && name.length === 14 && name === 'content-length') lengthHeader = value;
       headers.push([name, value]);
     }
     // Body.
@@ -262,16 +290,20 @@ export class StompDecoder {
     }
     this.pos = bodyEnd + 1;
     const body = bodyEnd === bodyStart ? EMPTY : this.copyBodies ? b.slice(bodyStart, bodyEnd) : b.subarray(bodyStart, bodyEnd);
-    return { command: command as StompCommand, headers, body };
+    return { command: known.name, headers, body };
   }
 
   /**
-   * A limit was hit after the lines in [start, upTo): report a NUL byte or bad UTF-8 in one of
-   * them first (as a line-by-line reader would have), else the limit.
+   * A limit was hit after the header lines in [start, upTo): report a NUL byte or bad UTF-8 in
+   * one of them first (as a line-by-line reader would have), else the limit, at offset `at`.
    */
-  private limitAt(start: number, upTo: number, limit: () => never): never {
+  private limit(which: StompLimitError['limit'], start: number, upTo: number, at: number): never {
     this.diagnose(start, upTo);
-    return limit();
+    const { maxFrameSize, maxHeaders, maxHeaderLength } = this.limits;
+    const message = which === 'maxFrameSize' ? `frame larger than ${maxFrameSize} bytes`
+      : which === 'maxHeaders' ? `more than ${maxHeaders} headers in one frame`
+        : `header line longer than ${maxHeaderLength} bytes`;
+    throw new StompLimitError(which, message, this.consumed + at);
   }
 
   /** Throw the error of the first header line in [start, end) holding a NUL byte or bad UTF-8. */
