@@ -446,6 +446,7 @@ export class StompEngine {
     }
     if (f.command === 'CONNECTED') return this.fail(new StompProtocolError('a second CONNECTED frame'));
     const version = this.version ?? '1.2';
+    if (f.command === 'MESSAGE') return this.onMessage(f, version);
     for (const name of def.required[version]) {
       if (headerOf(f, name) === undefined) return this.fail(new StompProtocolError(`${f.command} without the required "${name}" header`));
     }
@@ -457,10 +458,28 @@ export class StompEngine {
       }
       return { type: 'receipt', receiptId: id };
     }
-    // MESSAGE. In 1.0 the subscription header is optional; it is then the destination.
-    const subscription = headerOf(f, 'subscription') ?? headerOf(f, 'destination') as string;
-    if (version !== '1.0' && this.subs.get(subscription) === 'client') this.delivered.set(f, ++this.deliveries);
-    return { type: 'message', subscription, frame: f };
+    return this.fail(new StompProtocolError(`unexpected ${f.command} frame`));
+  }
+
+  /** A MESSAGE: its required headers checked in one pass over the headers. */
+  private onMessage(f: StompFrame, version: StompVersion): StompEvent {
+    let destination: string | undefined;
+    let messageId: string | undefined;
+    let subscription: string | undefined;
+    const hs = f.headers;
+    for (let i = 0; i < hs.length; i++) {
+      const [k, v] = hs[i];
+      if (k === 'subscription') { if (subscription === undefined) subscription = v; }
+      else if (k === 'destination') { if (destination === undefined) destination = v; }
+      else if (k === 'message-id') { if (messageId === undefined) messageId = v; }
+    }
+    const missing = destination === undefined ? 'destination' : messageId === undefined ? 'message-id'
+      : subscription === undefined && version !== '1.0' ? 'subscription' : undefined;
+    if (missing !== undefined) return this.fail(new StompProtocolError(`MESSAGE without the required "${missing}" header`));
+    // In 1.0 the subscription header is optional; it is then the destination.
+    const sub = subscription ?? (destination as string);
+    if (version !== '1.0' && this.subs.get(sub) === 'client') this.delivered.set(f, ++this.deliveries);
+    return { type: 'message', subscription: sub, frame: f };
   }
 
   private onConnected(f: StompFrame): StompEvent {
