@@ -13,6 +13,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FULL_OPTIONS, SMOKE_OPTIONS, formatReport, runBenchmark } from './harness.js';
+import { CHART_PATH, updateRatioChart } from './io/chart.js';
 import { formatIoSections } from './io/format.js';
 import { IO_FULL, IO_SMOKE, runIo, selectScenarios } from './io/harness.js';
 import { mergeSections, type Section } from './markdown.js';
@@ -51,6 +52,14 @@ if ((only.length === 0 || ioFilter.length > 0) && selectScenarios(ioFilter).leng
     sections.push(s);
   }
   json.push(report);
+  if (!smoke && cpuProfDir === undefined) {
+    updateRatioChart(report);
+    sections.push({
+      heading: '## Ratios chart',
+      text: `## Ratios chart\n\n![rx-mq / other library: CPU per message and throughput, per scenario](${CHART_PATH})\n\n`
+        + `[${CHART_PATH}](${CHART_PATH}) (drawn by bench/io/chart.ts from bench/ratios.json, the latest medians of each scenario).\n`,
+    });
+  }
 }
 
 if (sections.length === 0) {

@@ -11,9 +11,15 @@
  *   credit window of 500 and automatic accept.
  * - large: 1 MiB data-section bodies sent at-least-once and received (credit 10) on the same
  *   connection at the same time; ends when the last one is received and every one accepted.
+ * - self: send and receive as above, each library against a null-sink peer built with itself, in
+ *   its own process (null-server.ts), so the peer is never the bottleneck.
+ * - memory: a slow consumer (credit 100, 1 ms per message, credit returned on settlement) works
+ *   through 5,000 of 100,000 queued messages; peak RSS and heap growth after GC.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import rhea, { type Connection, type EventContext, type Message as RheaMessage, type Sender } from 'rhea';
-import { count as countOp, from, ignoreElements, lastValueFrom, merge, take, tap, timeout, catchError, of } from 'rxjs';
+import { count as countOp, from, ignoreElements, lastValueFrom, map, merge, mergeMap, take, tap, timeout, timer, catchError, of } from 'rxjs';
 import { connect, type AmqpConnection, type Message } from '../../src/amqp/index.js';
 import { MIB, SMALL_BODY, deferred, hold, timed, type IoParams, type IoResult, type Peer } from './common.js';
 
@@ -256,5 +262,150 @@ export function amqpLarge(scenario: string, lib: AmqpLib, peer: Peer, p: IoParam
     const t = await timed(async () => { bytes = await ops.large(h.conn, peer.address(queue), p.count); });
     h.close();
     return { scenario, side: lib, count: p.count, bytes, ...t };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Each library with itself: a null-sink peer of the same library, in its own process
+
+const NULL_SERVER = fileURLToPath(new URL('./null-server.ts', import.meta.url));
+
+/** Starts null-server.ts for `lib`; resolves with its peer description and a stop function. */
+async function startNullServer(lib: AmqpLib): Promise<{ peer: Peer; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', NULL_SERVER, lib], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n')) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.once('exit', (code) => reject(new Error(`null server (${lib}) exited with ${String(code)}`)));
+  });
+  const peer: Peer = { name: `${lib} null sink`, host: '127.0.0.1', port, vhost: 'localhost', address: () => '$null' };
+  return { peer, stop: () => { child.stdin.end(); child.kill(); } };
+}
+
+export function amqpSelf(scenario: string, lib: AmqpLib, kind: 'send' | 'receive', p: IoParams): Promise<IoResult> {
+  return withLib(lib, async (ops) => {
+    const server = await startNullServer(lib);
+    try {
+      const address = server.peer.address('');
+      // The warm-up gets a connection of its own: a receiver closed with credit outstanding leaves
+      // deliveries in flight that rhea never settles, and they would shrink its session window.
+      const warm = await ops.open(server.peer);
+      if (kind === 'send') await ops.send(warm.conn, address, p.warmup, 'at-least-once');
+      else await ops.receive(warm.conn, address, p.warmup, RECEIVE_CREDIT);
+      warm.close();
+      const h = await ops.open(server.peer);
+      let bytes = p.count * SMALL_BODY.length;
+      let t: { ms: number; cpuUs: number };
+      if (kind === 'send') {
+        t = await timed(() => ops.send(h.conn, address, p.count, 'at-least-once'));
+      } else {
+        t = await timed(async () => { bytes = await ops.receive(h.conn, address, p.count, RECEIVE_CREDIT); });
+      }
+      h.close();
+      if (bytes !== p.count * SMALL_BODY.length) throw new Error(`moved ${bytes} body bytes, expected ${p.count * SMALL_BODY.length}`);
+      return { scenario, side: lib, count: p.count, bytes, ...t };
+    } finally {
+      server.stop();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slow consumer memory
+
+export const SLOW_CREDIT = 100;
+const SLOW_SAMPLE_EVERY = 500;
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+/** Peak memory above a baseline, sampled after a GC (needs node --expose-gc to be exact). */
+class MemoryProbe {
+  private readonly base = process.memoryUsage();
+  private maxRss = this.base.rss;
+  private maxHeap = this.base.heapUsed;
+  sample(): void {
+    gc();
+    const u = process.memoryUsage();
+    this.maxRss = Math.max(this.maxRss, u.rss);
+    this.maxHeap = Math.max(this.maxHeap, u.heapUsed);
+  }
+  get rssGrowthMb(): number { return (this.maxRss - this.base.rss) / MIB; }
+  get heapGrowthMb(): number { return (this.maxHeap - this.base.heapUsed) / MIB; }
+}
+
+function slowMessages(n: number, from0: number): Message[] {
+  return Array.from({ length: n }, (_, i) => ({ body: `message ${from0 + i} `.padEnd(64, '.') }));
+}
+
+async function oursSlow(c: AmqpConnection, address: string, n: number, probe: MemoryProbe): Promise<number> {
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let processed = 0;
+  await lastValueFrom(c.receive(address, { credit: SLOW_CREDIT, settle: 'manual' }).pipe(
+    tap(() => { inFlight++; maxInFlight = Math.max(maxInFlight, inFlight); }),
+    mergeMap((m) => timer(1).pipe(map(() => { m.accept(); inFlight--; return m; })), 1000),
+    tap(() => { if (++processed % SLOW_SAMPLE_EVERY === 0) probe.sample(); }),
+    take(n),
+  ));
+  return maxInFlight;
+}
+
+function rheaSlow(conn: Connection, address: string, n: number, probe: MemoryProbe): Promise<number> {
+  // Manual flow: credit goes back as messages are settled, as rx-mq's manual mode does.
+  const d = deferred<number>();
+  const receiver = conn.open_receiver({ source: { address }, credit_window: 0, autoaccept: false });
+  receiver.add_credit(SLOW_CREDIT);
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let processed = 0;
+  receiver.on('message', (ctx: EventContext) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    setTimeout(() => {
+      if (processed >= n) return;
+      ctx.delivery?.accept();
+      inFlight--;
+      if (++processed % SLOW_SAMPLE_EVERY === 0) probe.sample();
+      if (processed === n) { receiver.close(); d.resolve(maxInFlight); return; }
+      receiver.add_credit(1);
+    }, 1);
+  });
+  receiver.on('receiver_error', (ctx: EventContext) => d.reject(ctx.receiver?.error ?? new Error('receiver error')));
+  return d.promise;
+}
+
+/** 100,000 messages queued (untimed, by rx-mq), a slow consumer works through `p.count` of them. */
+export function amqpSlowConsumer(scenario: string, lib: AmqpLib, peer: Peer, queued: number, p: IoParams): Promise<IoResult> {
+  return withLib(lib, async (ops) => {
+    const queue = `bench-${scenario}-${p.tag}`;
+    const c = await oursConnect(peer);
+    try {
+      for (let done = 0; done < queued; done += 10_000) {
+        await lastValueFrom(from(slowMessages(Math.min(10_000, queued - done), done)).pipe(
+          c.value.send(peer.address(queue), { bufferSize: 10_000, messageIds: false }), countOp()));
+      }
+    } finally {
+      c.close();
+    }
+    const h = await ops.open(peer);
+    gc();
+    const probe = new MemoryProbe();
+    let maxInFlight = 0;
+    const t = await timed(async () => {
+      maxInFlight = lib === 'ours'
+        ? await oursSlow(h.conn as AmqpConnection, peer.address(queue), p.count, probe)
+        : await rheaSlow(h.conn as Connection, peer.address(queue), p.count, probe);
+    });
+    probe.sample();
+    h.close();
+    // Leave nothing behind at the broker (untimed).
+    await drain(peer, queue, queued);
+    return {
+      scenario, side: lib, count: p.count, bytes: 0, ...t,
+      rssGrowthMb: probe.rssGrowthMb, heapGrowthMb: probe.heapGrowthMb, maxInFlight,
+    };
   });
 }

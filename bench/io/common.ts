@@ -16,6 +16,11 @@ export interface IoResult {
   readonly ms: number;
   /** process.cpuUsage() user + system over the timed region, microseconds. */
   readonly cpuUs: number;
+  /** Memory scenarios: peak RSS and heap used (sampled after a GC) above the start, MB (2^20). */
+  readonly rssGrowthMb?: number;
+  readonly heapGrowthMb?: number;
+  /** Memory scenarios: most messages delivered and not yet settled at once. */
+  readonly maxInFlight?: number;
 }
 
 /** Parameters the harness hands to a child. */

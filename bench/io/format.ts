@@ -2,7 +2,8 @@
  * Markdown for the I/O benchmark report: one section per scenario group, each with its own
  * description, a table of medians and spreads, the ratios, and the machine it ran on.
  */
-import { LARGE_CREDIT, RECEIVE_CREDIT } from './amqp.js';
+import { LARGE_CREDIT, RECEIVE_CREDIT, SLOW_CREDIT } from './amqp.js';
+import { NULL_SINK_CREDIT as NULL_CREDIT } from '../../src/broker/null-sink.js';
 import type { IoReport, ScenarioReport, SideReport, Stat } from './harness.js';
 import type { Scenario } from './scenarios.js';
 
@@ -30,6 +31,29 @@ const GROUPS: Record<Scenario['group'], GroupText> = {
       'The queue is filled (untimed, by rx-mq) with exactly the messages of the run; the timed region is one',
       `receiver link taking all of them. rx-mq: \`conn.receive(address, { credit: ${RECEIVE_CREDIT}, settle: 'auto' })\`;`,
       `rhea: \`open_receiver({ credit_window: ${RECEIVE_CREDIT}, autoaccept: true })\`. Both accept every message.`,
+    ],
+  },
+  'amqp-self': {
+    heading: '## AMQP, each library with itself: null-sink peers, 12-byte bodies',
+    intro: [
+      'The peer is built with the same library as the client and runs in its own process, so it is never the',
+      "bottleneck: rx-mq's client against rx-mq's embedded broker (reserved address `$null`: accepts and",
+      'discards, and as a source sends `hello world!` messages as fast as credit allows), rhea\'s client against',
+      `a rhea container listening (credit window ${NULL_CREDIT.toLocaleString('en-US')}, auto accept, sending while \`sendable()\`). Send is`,
+      `at-least-once and ends when every message is accepted; receive uses credit ${RECEIVE_CREDIT} and auto accept as above.`,
+      'Only the client process is measured.',
+    ],
+  },
+  memory: {
+    heading: '## Slow consumer memory: rx-mq vs rhea',
+    intro: [
+      'A queue at the Qpid Proton C example broker holds 100,000 messages (64-byte bodies, filled untimed by',
+      `rx-mq); one receiver with credit ${SLOW_CREDIT} takes 1 ms per message (all in parallel) and settles it, and credit`,
+      `goes back only as messages are settled. rx-mq: \`receive(queue, { credit: ${SLOW_CREDIT}, settle: 'manual' })\` and`,
+      '`mergeMap(m => timer(1) then m.accept(), 1000)`; rhea: `open_receiver({ credit_window: 0, autoaccept: false })`,',
+      `\`add_credit(${SLOW_CREDIT})\`, then \`accept()\` and \`add_credit(1)\` per message after 1 ms. The run ends after 5,000 messages.`,
+      'RSS and heap used are sampled after a forced GC every 500 messages; growth is the peak over the value',
+      'at the start of the consuming phase (MB = 2^20 bytes).',
     ],
   },
   stomp: {
@@ -76,7 +100,17 @@ function group(g: Scenario['group'], list: readonly ScenarioReport[], r: IoRepor
     s.sides.forEach((side, i) => lines.push(row(i === 0 ? s.label : '', side, unit)));
   }
   lines.push('');
-  if (unit === 'MB') {
+  if (g === 'memory') {
+    lines.push('| scenario | client | median RSS growth MB | spread | median heap growth MB | spread | most in flight | runs |', '|---|---|---:|---:|---:|---:|---:|---:|');
+    for (const s of list) {
+      s.sides.forEach((x, i) => {
+        const rss = x.rssGrowth ?? { median: NaN, min: NaN, max: NaN };
+        const heap = x.heapGrowth ?? { median: NaN, min: NaN, max: NaN };
+        lines.push(`| ${i === 0 ? s.label : ''} | ${x.label} | ${dec(rss.median)} | ${spread(rss, (n) => dec(n))} | ${dec(heap.median)} | ${spread(heap, (n) => dec(n))} | ${int(x.maxInFlight?.max ?? NaN)} | ${x.results.length} |`);
+      });
+    }
+    lines.push('');
+  } else if (unit === 'MB') {
     lines.push('| scenario | rx-mq / rhea throughput | rx-mq / rhea CPU per MiB | rx-mq % of raw TCP | rhea % of raw TCP |', '|---|---:|---:|---:|---:|');
     for (const s of list) {
       const tcp = s.sides.find((x) => x.side === 'tcp');
@@ -99,7 +133,7 @@ function group(g: Scenario['group'], list: readonly ScenarioReport[], r: IoRepor
 
 /** The report as markdown sections, keyed by their heading line. */
 export function formatIoSections(r: IoReport): { heading: string; text: string }[] {
-  const order: Scenario['group'][] = ['amqp-send', 'amqp-receive', 'stomp', 'large'];
+  const order: Scenario['group'][] = ['amqp-send', 'amqp-receive', 'amqp-self', 'memory', 'stomp', 'large'];
   return order.flatMap((g) => {
     const list = r.scenarios.filter((s) => s.group === g);
     return list.length === 0 ? [] : [{ heading: GROUPS[g].heading, text: group(g, list, r) }];

@@ -34,6 +34,10 @@ export interface SideReport {
   readonly rate: Stat;
   /** Client CPU (user + system) per message, microseconds. */
   readonly cpuPerMsg: Stat;
+  /** Memory scenarios: peak RSS growth, MB. */
+  readonly rssGrowth?: Stat;
+  readonly heapGrowth?: Stat;
+  readonly maxInFlight?: Stat;
 }
 
 export interface ScenarioReport {
@@ -94,7 +98,7 @@ function sideLabel(side: Side, v: Record<string, string>): string {
 let tagSeq = 0;
 
 function runChild(jobs: readonly IoJob[], o: IoOptions): Promise<IoResult[]> {
-  const args = ['--import', 'tsx'];
+  const args = ['--expose-gc', '--import', 'tsx'];
   if (o.cpuProfDir !== undefined) args.push('--cpu-prof', '--cpu-prof-dir', o.cpuProfDir);
   args.push(WORKER, JSON.stringify(jobs));
   return new Promise((resolve, reject) => {
@@ -163,7 +167,7 @@ export async function runIo(o: IoOptions, log: (line: string) => void = () => {}
         const order = s.sides.map((_, i) => s.sides[(i + round) % s.sides.length]);
         for (const side of order) {
           const [r] = await runChild([job(s, side, 'full')], o);
-          log(`${s.id} round ${round + 1}/${o.runs} ${side}: ${rateOf(s.unit, r).toFixed(1)} ${s.unit}/s, ${(r.cpuUs / r.count).toFixed(1)} us CPU/${s.unit === 'MB' ? 'MiB' : 'msg'}`);
+          log(`${s.id} round ${round + 1}/${o.runs} ${side}: ${rateOf(s.unit, r).toFixed(1)} ${s.unit}/s, ${(r.cpuUs / r.count).toFixed(1)} us CPU/${s.unit === 'MB' ? 'MiB' : 'msg'}${r.rssGrowthMb === undefined ? '' : `, RSS +${r.rssGrowthMb.toFixed(1)} MB`}`);
           record([r]);
         }
       }
@@ -176,6 +180,11 @@ export async function runIo(o: IoOptions, log: (line: string) => void = () => {}
         side, label: sideLabel(side, v), results: rs,
         rate: stat(rs.map((r) => rateOf(s.unit, r))),
         cpuPerMsg: stat(rs.map((r) => r.cpuUs / r.count)),
+        ...(rs.length > 0 && rs[0].rssGrowthMb !== undefined ? {
+          rssGrowth: stat(rs.map((r) => r.rssGrowthMb ?? 0)),
+          heapGrowth: stat(rs.map((r) => r.heapGrowthMb ?? 0)),
+          maxInFlight: stat(rs.map((r) => r.maxInFlight ?? 0)),
+        } : {}),
       };
     });
     return {

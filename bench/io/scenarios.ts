@@ -2,7 +2,7 @@
  * The I/O scenarios: each names the peer, the sides that run it (rx-mq first, then the other
  * library, then any baseline) and how many messages a run moves in smoke and full mode.
  */
-import { amqpLarge, amqpReceive, amqpSend, RECEIVE_CREDIT, LARGE_CREDIT } from './amqp.js';
+import { amqpLarge, amqpReceive, amqpSelf, amqpSend, amqpSlowConsumer, RECEIVE_CREDIT, LARGE_CREDIT, SLOW_CREDIT } from './amqp.js';
 import { PROTON, RABBIT_AMQP, RABBIT_STOMP, type IoParams, type IoResult } from './common.js';
 import { ACTIVEMQ_STOMP, stompReceive, stompSend } from './stomp.js';
 import { tcpCopy } from './tcp.js';
@@ -13,7 +13,7 @@ export type Mode = 'smoke' | 'full';
 export interface Scenario {
   readonly id: string;
   /** Table the scenario's rows go to. */
-  readonly group: 'amqp-send' | 'amqp-receive' | 'stomp' | 'large';
+  readonly group: 'amqp-send' | 'amqp-receive' | 'amqp-self' | 'memory' | 'stomp' | 'large';
   /** Short label of the row (peer, mode). */
   readonly label: string;
   /** rx-mq first, then the library compared with; a baseline (tcp) last. */
@@ -26,6 +26,10 @@ export interface Scenario {
 const SMALL_SIZES = { smoke: { count: 1000, warmup: 200 }, full: { count: 30_000, warmup: 5_000 } };
 const STOMP_SIZES = { smoke: { count: 1000, warmup: 200 }, full: { count: 30_000, warmup: 5_000 } };
 const LARGE_SIZES = { smoke: { count: 8, warmup: 2 }, full: { count: 100, warmup: 10 } };
+const SELF_SIZES = { smoke: { count: 1000, warmup: 200 }, full: { count: 100_000, warmup: 20_000 } };
+/** Memory: count = messages the slow consumer works through; QUEUED wait at the broker. */
+const MEMORY_SIZES = { smoke: { count: 500, warmup: 0 }, full: { count: 5_000, warmup: 0 } };
+const MEMORY_QUEUED = { smoke: 2_000, full: 100_000 };
 
 function amqpLib(side: Side): 'ours' | 'rhea' {
   if (side !== 'ours' && side !== 'rhea') throw new Error(`AMQP scenarios have no side ${side}`);
@@ -51,6 +55,18 @@ export const SCENARIOS: readonly Scenario[] = [
       run: (side, p) => amqpReceive(`amqp-receive-${key}`, amqpLib(side), peer, p),
     } satisfies Scenario,
   ]),
+  ...(['send', 'receive'] as const).map((kind): Scenario => ({
+    id: `amqp-self-${kind === 'send' ? 'send-alo' : 'receive'}`, group: 'amqp-self',
+    label: kind === 'send' ? 'null sink, at-least-once send' : `null source, receive (credit ${RECEIVE_CREDIT}, auto accept)`,
+    sides: ['ours', 'rhea'], unit: 'msg', sizes: SELF_SIZES,
+    run: (side, p) => amqpSelf(`amqp-self-${kind === 'send' ? 'send-alo' : 'receive'}`, amqpLib(side), kind, p),
+  })),
+  {
+    id: 'amqp-memory-slow-consumer', group: 'memory',
+    label: `Proton C broker, ${MEMORY_QUEUED.full.toLocaleString('en-US')} queued, credit ${SLOW_CREDIT}, 1 ms per message`,
+    sides: ['ours', 'rhea'], unit: 'msg', sizes: MEMORY_SIZES,
+    run: (side, p) => amqpSlowConsumer('amqp-memory-slow-consumer', amqpLib(side), PROTON, p.count > MEMORY_SIZES.smoke.count ? MEMORY_QUEUED.full : MEMORY_QUEUED.smoke, p),
+  },
   {
     id: 'stomp-send-rabbit', group: 'stomp', label: 'RabbitMQ, SEND (last one receipted)', sides: ['ours', 'stompjs'], unit: 'msg',
     sizes: STOMP_SIZES, run: (side, p) => stompSend('stomp-send-rabbit', stompLib(side), RABBIT_STOMP, p),
