@@ -10,8 +10,9 @@ import type { AmqpMap } from '../codec/types.js';
 import { AmqpError, IllegalStateError } from './errors.js';
 import type { EngineEvent } from './events.js';
 import {
-  inRange, type Link, type LinkHost, type LinkOptions, type OutgoingDelivery, type Payload, ReceiverLink, SenderLink,
+  inRange, type Link, type LinkHost, type LinkOptions, type OutgoingDelivery, type Payload, payloadLength, ReceiverLink, SenderLink,
 } from './link.js';
+import { concatParts, PAYLOAD_BY_REFERENCE_MIN } from './output.js';
 import { add } from './serial.js';
 import { SessionWindow } from './session-window.js';
 
@@ -64,6 +65,8 @@ export class Session implements LinkHost {
   private readonly outgoing = new Map<number, { readonly delivery: OutgoingDelivery; readonly link: SenderLink }>();
   private pendingDispositions: PendingDisposition[] = [];
   private held: HeldTransfer[] = [];
+  /** Transfers before this index in `held` have gone out. */
+  private heldAt = 0;
   /** A session flow with echo=true is out, asking the peer for its current window. */
   private echoPending = false;
   private readonly handleMax: number;
@@ -132,8 +135,12 @@ export class Session implements LinkHost {
   writeFrame(p: Attach | Detach | Transfer, payload?: Payload): void {
     if (p.kind === 'detach') this.flushDispositions(); // settle what the link received before it goes
     if (p.kind === 'transfer') {
-      if (this.held.length > 0 || !this.window.canSend()) {
-        this.held.push({ performative: p, payload: payload ?? EMPTY });
+      if (this.heldAt < this.held.length || !this.window.canSend()) {
+        // Small payloads are copied (the sender may reuse their bytes once send returns), large
+        // ones are kept by reference as they would be in the output.
+        const keep = payload === undefined ? EMPTY
+          : payloadLength(payload) < PAYLOAD_BY_REFERENCE_MIN ? copyPayload(payload) : payload;
+        this.held.push({ performative: p, payload: keep });
         this.requestWindow();
         return;
       }
@@ -275,7 +282,7 @@ export class Session implements LinkHost {
     this.echoPending = false;
     // Ask again only if this flow let something through: a peer that keeps its window shut
     // must not be pinged in a loop.
-    if (this.releaseHeld() > 0 && this.held.length > 0) this.requestWindow();
+    if (this.releaseHeld() > 0 && this.heldAt < this.held.length) this.requestWindow();
     if (f.handle !== undefined) {
       this.withRemoteHandle(f.handle, 'flow', (l) => l.onFlow(f));
     } else if (f.echo) {
@@ -339,12 +346,20 @@ export class Session implements LinkHost {
   /** Write held transfers while the peer's window allows; returns how many went out. */
   private releaseHeld(): number {
     let n = 0;
-    while (n < this.held.length && this.window.canSend()) {
-      const h = this.held[n++];
+    while (this.heldAt < this.held.length && this.window.canSend()) {
+      const h = this.held[this.heldAt];
+      this.held[this.heldAt++] = undefined as unknown as HeldTransfer;
+      n++;
       this.window.onSend();
       this.host.writeFrame(this.channel, h.performative, h.payload);
     }
-    if (n > 0) this.held = this.held.slice(n);
+    if (this.heldAt === this.held.length) {
+      this.held = [];
+      this.heldAt = 0;
+    } else if (this.heldAt >= 1024 && this.heldAt * 2 >= this.held.length) {
+      this.held = this.held.slice(this.heldAt);
+      this.heldAt = 0;
+    }
     return n;
   }
 
@@ -388,10 +403,15 @@ export class Session implements LinkHost {
     this.linksByRemoteHandle.clear();
     this.outgoing.clear();
     this.held = [];
+    this.heldAt = 0;
   }
 }
 
 const EMPTY = new Uint8Array(0);
+
+function copyPayload(p: Payload): Uint8Array {
+  return p instanceof Uint8Array ? p.slice() : concatParts(p).slice();
+}
 
 function mergeable(a: DeliveryState | undefined, b: DeliveryState | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;

@@ -142,9 +142,11 @@ export function encodeSections(m: MessageSections): Uint8Array {
 /**
  * Encode a message's sections as the pieces of one payload, in order: fresh bytes for everything
  * but large data sections, which are the caller's own Uint8Arrays (not copied; they must not
- * change until written). One piece when there is no large data section.
+ * change until written). One piece when there is no large data section; when that piece is
+ * shorter than `viewBelow` bytes it is a view of a shared writer, valid only until the next
+ * encode (for callers that copy it right away, as `SenderLink.send` does below 16 KiB).
  */
-export function encodeSectionParts(m: MessageSections): Uint8Array | Uint8Array[] {
+export function encodeSectionParts(m: MessageSections, viewBelow = 0): Uint8Array | Uint8Array[] {
   const w = scratch;
   w.reset();
   let parts: Uint8Array[] | undefined;
@@ -154,7 +156,8 @@ export function encodeSectionParts(m: MessageSections): Uint8Array | Uint8Array[
       parts.push(w.toBytes(), data);
       w.reset();
     });
-    if (parts === undefined) return w.toBytes();
+    // A view of the shared writer (valid until the next encode) for callers that copy it at once.
+    if (parts === undefined) return w.pos < viewBelow ? w.buf.subarray(0, w.pos) : w.toBytes();
     if (w.pos > 0) parts.push(w.toBytes());
     return parts;
   } finally {

@@ -9,6 +9,7 @@ import { binary, string as amqpString, symbol, ulong } from '../codec/values.js'
 import type { Header, Properties } from '../frames/definitions.generated.js';
 import { decodeSections, encodeSectionParts, encodeSections, type MessageBody, type MessageSections } from '../frames/sections.js';
 import { EncodeError } from '../../errors.js';
+import { PAYLOAD_BY_REFERENCE_MIN } from '../engine/output.js';
 
 /** message-id and correlation-id: string, ulong (number or bigint), uuid (typed) or binary. */
 export type MessageId = string | number | bigint | Uint8Array | AmqpValue;
@@ -201,11 +202,13 @@ export function encodeMessage(m: Message): Uint8Array {
 }
 
 /**
- * Encode a Message as the pieces of a transfer payload: large data bodies are passed by reference
- * (not copied) and go to the socket as they are; see `SenderLink.send`.
+ * Encode a Message as the pieces of a transfer payload for `SenderLink.send`, which must be called
+ * before the next encode: large data bodies are passed by reference (not copied) and go to the
+ * socket as they are, and a small message is a view of the encoder's reused buffer, which
+ * `send` copies.
  */
 export function encodeMessageParts(m: Message): Uint8Array | Uint8Array[] {
-  return encodeSectionParts(toSections(m));
+  return encodeSectionParts(toSections(m), PAYLOAD_BY_REFERENCE_MIN);
 }
 
 // ---------------------------------------------------------------------------------------------
