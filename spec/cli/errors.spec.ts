@@ -43,10 +43,13 @@ describe('cli: errors', () => {
 });
 
 describe('cli: protocol adapters', () => {
-  it('picks the protocol from the scheme and checks the URL up front', () => {
-    for (const u of ['amqp://h', 'amqps://h', 'amqp+ws://h/ws', 'AMQP+WSS://h/ws']) expect(adapterFor(u).protocol, u).to.equal('amqp');
-    for (const u of ['stomp://h', 'stomp+ssl://h', 'ws://h/ws', 'wss://h/ws']) expect(adapterFor(u).protocol, u).to.equal('stomp');
-    for (const u of ['http://h', 'h:5672', 'amqp://h:99999', 'amqp://']) expect(() => adapterFor(u), u).to.throw(UrlError);
+  it('picks the protocol from the scheme and checks the URL up front', async () => {
+    for (const u of ['amqp://h', 'amqps://h', 'amqp+ws://h/ws', 'AMQP+WSS://h/ws']) expect((await adapterFor(u)).protocol, u).to.equal('amqp');
+    for (const u of ['stomp://h', 'stomp+ssl://h', 'ws://h/ws', 'wss://h/ws']) expect((await adapterFor(u)).protocol, u).to.equal('stomp');
+    for (const u of ['http://h', 'h:5672', 'amqp://h:99999', 'amqp://']) {
+      const e = await adapterFor(u).then(() => undefined, (err: unknown) => err);
+      expect(e, u).to.be.instanceOf(UrlError);
+    }
   });
 
   it('maps --header to AMQP message fields, checking names and numbers', () => {

@@ -6,7 +6,6 @@
 import { RxMqError, TimeoutError } from '../errors.js';
 import { AmqpError } from '../amqp/engine/errors.js';
 import { AuthenticationError, SaslError } from '../amqp/engine/sasl.js';
-import { SendBufferOverflowError } from '../amqp/rx/sender.js';
 import { StompError } from '../stomp/errors.js';
 import { TransportError } from '../transport/types.js';
 import { UrlError, redact } from '../transport/url.js';
@@ -99,7 +98,6 @@ function describeCause(e: unknown): { text: string; code: ExitCode } {
     const auth = e.condition === 'amqp:unauthorized-access';
     return { text, code: auth ? EXIT.auth : EXIT.failure };
   }
-  if (e instanceof SendBufferOverflowError) return { text: e.message, code: EXIT.failure };
   if (e instanceof Error) return { text: e.message, code: EXIT.failure };
   return { text: String(e), code: EXIT.failure };
 }

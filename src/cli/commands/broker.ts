@@ -1,5 +1,5 @@
 /** `rx-mq broker`: run the embedded broker until SIGINT/SIGTERM. */
-import { startBroker, type BrokerOptions, type EmbeddedBroker } from '../../broker/index.js';
+import type { BrokerOptions, EmbeddedBroker } from '../../broker/index.js';
 import { HELP_OPTION, type CommandSpec, type ParsedArgs } from '../args.js';
 import { CliFailure, EXIT, EXIT_CODES_HELP, UsageError, type ExitCode } from '../errors.js';
 import { onStopSignal } from '../signals.js';
@@ -60,6 +60,8 @@ async function run(args: ParsedArgs): Promise<ExitCode> {
   const stop = new Promise<void>((resolve) => { off = onStopSignal(() => resolve()); });
   let broker: EmbeddedBroker;
   try {
+    // Loaded here, not at the top: send and receive never pay for the broker's modules.
+    const { startBroker } = await import('../../broker/index.js');
     broker = await startBroker(options);
   } catch (e) {
     off();

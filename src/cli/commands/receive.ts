@@ -40,7 +40,7 @@ export const spec: CommandSpec = {
 
 async function run(args: ParsedArgs): Promise<ExitCode> {
   const [url, address] = args.positionals;
-  const adapter = adapterFor(url);
+  const adapter = await adapterFor(url);
   const fetchCount = args.int('fetch');
   const timeout = args.int('timeout');
   if (fetchCount !== undefined && args.has('credit')) throw new UsageError('give --credit or --fetch, not both', NAME);
@@ -54,7 +54,14 @@ async function run(args: ParsedArgs): Promise<ExitCode> {
 
   const progress = new Progress(process.stderr, 'receive', count);
   let received = 0;
-  let pendingWrites = 0;
+  // Settlements held back while stdout is full: credit comes back only as output drains, so a
+  // slow reader of our output slows the broker instead of filling memory.
+  const held: (() => void)[] = [];
+  let blocked = false;
+  const release = (): void => {
+    blocked = false;
+    for (const settle of held.splice(0)) settle();
+  };
   let stopSignals = (): void => undefined;
   let idle: ReturnType<typeof setTimeout> | undefined;
   let sub: Subscription | undefined;
@@ -65,10 +72,10 @@ async function run(args: ParsedArgs): Promise<ExitCode> {
       if (finished) return;
       finished = true;
       if (idle !== undefined) clearTimeout(idle);
-      // Settle what was printed before closing: manual acks ride on the write callbacks.
+      // Settle what was printed before closing (the link's detach carries them out first).
       const close = (): void => { sub?.unsubscribe(); resolve(why); };
-      if (pendingWrites === 0 || why === 'interrupted') close();
-      else process.stdout.write('', close);
+      if (!blocked || why === 'interrupted') close();
+      else process.stdout.once('drain', close);
     };
     const armIdle = (): void => {
       if (idleMs === undefined) return;
@@ -81,12 +88,18 @@ async function run(args: ParsedArgs): Promise<ExitCode> {
       received++;
       progress.update(received);
       const line = json ? formatJsonLine(e.item.record) : formatTextLine(e.item.record, received);
-      if (ack === 'auto') {
-        process.stdout.write(`${line}\n`);
+      // Settled as soon as the line is handed to stdout, not in the write callback: settling
+      // from callbacks spreads credit over many small flows, and RabbitMQ 3.10 then stops
+      // delivering with credit left (seen at a few thousand messages).
+      const ok = process.stdout.write(`${line}\n`);
+      if (blocked) {
+        held.push(e.item.settle);
+      } else if (!ok) {
+        held.push(e.item.settle);
+        blocked = true;
+        process.stdout.once('drain', release);
       } else {
-        pendingWrites++;
-        const item = e.item;
-        process.stdout.write(`${line}\n`, () => { pendingWrites--; item.settle(); });
+        e.item.settle();
       }
       if (count !== undefined && received >= count) finish('count');
       else armIdle();
@@ -97,7 +110,7 @@ async function run(args: ParsedArgs): Promise<ExitCode> {
       complete: () => finish('ended'),
     });
     // finish('count') may have run inside subscribe (messages already buffered): close now.
-    if (finished && sub.closed === false && pendingWrites === 0) sub.unsubscribe();
+    if (finished && !sub.closed && !blocked) sub.unsubscribe();
     stopSignals = onStopSignal(() => finish('interrupted'));
   }).finally(() => { progress.stop(); stopSignals(); });
 

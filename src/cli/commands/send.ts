@@ -82,7 +82,7 @@ export function messageMaker(args: ParsedArgs): (i: number) => OutgoingMessage {
 
 async function run(args: ParsedArgs): Promise<ExitCode> {
   const [url, address] = args.positionals;
-  const adapter = adapterFor(url);
+  const adapter = await adapterFor(url);
   const count = args.int('count') ?? 1;
   const rateText = args.string('rate');
   const rate = rateText === undefined ? undefined : parseRate(rateText);
