@@ -179,6 +179,8 @@ class SendOperator {
   private readonly transaction: string | undefined;
   private readonly receipted: boolean;
   private prepared: PreparedSend | undefined;
+  /** Inputs without their own headers sent so far. */
+  private sentPlain = 0;
   private readonly waiting: PendingReceipt[] = [];
   private head = 0;
   private upstreamDone = false;
@@ -213,9 +215,13 @@ class SendOperator {
     let size: number;
     try {
       wire.beginWrite();
-      if (typeof input === 'string' || input instanceof Uint8Array) {
+      if ((typeof input === 'string' || input instanceof Uint8Array) && this.sentPlain++ > 0) {
+        // From the second message on, the constant headers are encoded once (a one-message
+        // subscription, as stompClient makes per message, never pays for preparing them).
         if (this.prepared === undefined) this.prepared = engine.prepareSend(this.destination, { headers: this.options.headers, transaction: this.transaction });
         receipt = engine.sendPrepared(this.prepared, input, this.receipted, wire.time());
+      } else if (typeof input === 'string' || input instanceof Uint8Array) {
+        receipt = engine.send(this.destination, input, { headers: this.options.headers, transaction: this.transaction, receipt: this.receipted }, wire.time());
       } else {
         const headers = input.headers === undefined ? this.options.headers : { ...this.options.headers, ...input.headers };
         receipt = engine.send(this.destination, input.body, { headers, transaction: this.transaction, receipt: this.receipted }, wire.time());
