@@ -4,9 +4,9 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { encodeComposite } from '../../../src/amqp/frames/composite.js';
+import { decodeComposite, encodeComposite } from '../../../src/amqp/frames/composite.js';
 import type { Transfer } from '../../../src/amqp/frames/definitions.generated.js';
-import { encodeFrame, FRAME_HEADER_SIZE } from '../../../src/amqp/frames/frame.js';
+import { decodeFrame, encodeFrame, FRAME_HEADER_SIZE } from '../../../src/amqp/frames/frame.js';
 
 const opt = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, { nil: undefined });
 const uint = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xff }), fc.integer({ min: 0, max: 0xffffffff }));
@@ -21,8 +21,26 @@ describe('frames: transfer fast path', () => {
         const body = encodeComposite(t);
         expect(frame.subarray(FRAME_HEADER_SIZE, FRAME_HEADER_SIZE + body.length)).to.deep.equal(body);
         expect(frame.length).to.equal(FRAME_HEADER_SIZE + body.length + 3);
+        // Decoding (fast path or not) gives what the generic reader gives.
+        const f = decodeFrame(frame);
+        expect(f.type).to.equal('amqp');
+        if (f.type === 'amqp') {
+          expect(f.performative).to.deep.equal(decodeComposite(body));
+          expect([...f.payload]).to.deep.equal([1, 2, 3]);
+        }
       },
     ), { numRuns: 2000 });
+  });
+
+  it('decodes other encodings of a transfer through the generic reader', () => {
+    // list32 with handle as a 4-byte uint and delivery-id as smalluint
+    const perf = Uint8Array.of(0x00, 0x53, 0x14, 0xd0, 0, 0, 0, 11, 0, 0, 0, 2, 0x70, 0, 0, 0, 7, 0x52, 3);
+    const frame = new Uint8Array(8 + perf.length);
+    new DataView(frame.buffer).setUint32(0, frame.length);
+    frame[4] = 2;
+    frame.set(perf, 8);
+    const f = decodeFrame(frame);
+    expect(f.type === 'amqp' ? f.performative : undefined).to.deep.equal({ kind: 'transfer', handle: 7, deliveryId: 3 });
   });
 
   it('leaves invalid values to the generic writer, which reports them', () => {

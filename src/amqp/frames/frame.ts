@@ -81,6 +81,10 @@ export function decodeFrame(bytes: Uint8Array, start = 0, maxFrameSize?: number)
     if (h.frameType === 'sasl') throw new FramingError('empty SASL frame', start);
     return { type: 'heartbeat', channel: h.channel };
   }
+  if (h.frameType === 'amqp' && bytes[bodyStart] === Code.described && bytes[bodyStart + 1] === Code.smallulong && bytes[bodyStart + 2] === 0x14) {
+    const fast = readTransferFast(bytes, bodyStart + 3, end);
+    if (fast !== undefined) return { type: 'amqp', channel: h.channel, performative: fast.transfer, payload: bytes.subarray(fast.end, end) };
+  }
   const r = new ByteReader(bytes, bodyStart, end);
   if (h.frameType === 'amqp') {
     const performative = readComposite(r, 'frame');
@@ -199,4 +203,50 @@ function writeTransferFast(w: ByteWriter, t: Transfer): boolean {
   w.buf[head + 1] = w.pos - head - 2;
   w.buf[head + 2] = count;
   return true;
+}
+
+/**
+ * Decodes the common transfer shape (list8 of at most six fields: handle, delivery-id,
+ * delivery-tag as vbin8, message-format, settled, more, each null or in its usual encoding) into
+ * the same object the generic composite reader builds (absent fields omitted, the tag copied).
+ * Anything else returns undefined, and the generic reader decodes (or reports) it.
+ */
+function readTransferFast(b: Uint8Array, pos: number, end: number): { transfer: Transfer; end: number } | undefined {
+  if (pos + 3 > end || b[pos] !== Code.list8) return undefined;
+  const size = b[pos + 1];
+  const count = b[pos + 2];
+  const listEnd = pos + 2 + size;
+  if (count < 1 || count > 6 || size < 1 || listEnd > end) return undefined;
+  let p = pos + 3;
+  const out: { -readonly [K in keyof Transfer]: Transfer[K] } = { kind: 'transfer', handle: 0 };
+  for (let i = 0; i < count; i++) {
+    if (p >= listEnd) return undefined;
+    const code = b[p++];
+    if (code === Code.null) {
+      if (i === 0) return undefined; // mandatory handle: the generic reader reports it
+      continue;
+    }
+    if (i === 2) {
+      if (code !== Code.vbin8 || p >= listEnd) return undefined;
+      const n = b[p++];
+      if (p + n > listEnd) return undefined;
+      out.deliveryTag = Uint8Array.prototype.slice.call(b, p, p + n); // a copy, also for a Buffer
+      p += n;
+    } else if (i >= 4) {
+      if (code !== Code.true && code !== Code.false) return undefined;
+      if (i === 4) out.settled = code === Code.true;
+      else out.more = code === Code.true;
+    } else {
+      let v: number;
+      if (code === Code.uint0) v = 0;
+      else if (code === Code.smalluint) { if (p >= listEnd) return undefined; v = b[p++]; }
+      else if (code === Code.uint) { if (p + 4 > listEnd) return undefined; v = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0; p += 4; }
+      else return undefined;
+      if (i === 0) out.handle = v;
+      else if (i === 1) out.deliveryId = v;
+      else out.messageFormat = v;
+    }
+  }
+  if (p !== listEnd) return undefined;
+  return { transfer: out as Transfer, end: p };
 }
