@@ -31,7 +31,7 @@ describe('cli e2e: help, version, usage', function () {
   });
 
   const expected: Record<string, string[]> = {
-    broker: ['--amqp-port', '--stomp-port', '--host', '--user', '--max-queue-depth'],
+    broker: ['--amqp-port', '--stomp-port', '--no-stomp', '--host', '--user', '--max-queue-depth'],
     send: ['--count', '--body', '--file', '--property', '--header', '--rate', '--settle', '--content-type', '--durable'],
     receive: ['--count', '--credit', '--fetch', '--timeout', '--ack', '--json'],
   };
@@ -92,7 +92,7 @@ describe('cli e2e: the broker subcommand', function () {
     try {
       const [amqp] = await firstLines(first, 1);
       const port = amqp.split(':').pop() as string;
-      const r = await runCli(['broker', '--amqp-port', port, '--stomp-port', '0']);
+      const r = await runCli(['broker', '--amqp-port', port, '--no-stomp']);
       expect(r.code).to.equal(1);
       expect(r.stderr).to.equal(`rx-mq: cannot start the broker on 127.0.0.1: address already in use\n`);
     } finally {

@@ -14,6 +14,7 @@ export const spec: CommandSpec = {
   options: [
     { name: 'amqp-port', type: 'int', value: 'PORT', help: 'AMQP 1.0 port; 0 picks a free one', defaultText: '5672' },
     { name: 'stomp-port', type: 'int', value: 'PORT', help: 'STOMP port; 0 picks a free one', defaultText: '61613' },
+    { name: 'no-stomp', type: 'flag', help: 'AMQP only: no STOMP listener' },
     { name: 'host', type: 'string', value: 'HOST', help: 'interface to listen on', defaultText: '127.0.0.1' },
     { name: 'user', type: 'string', value: 'NAME:PASSWORD', repeatable: true, help: 'an account; with none, any login is accepted' },
     { name: 'max-queue-depth', type: 'int', min: 1, value: 'N', help: 'most messages a queue holds; producers wait beyond it', defaultText: 'unbounded' },
@@ -45,9 +46,10 @@ function checkPort(p: number | undefined, option: string): void {
 
 async function run(args: ParsedArgs): Promise<ExitCode> {
   const amqpPort = args.int('amqp-port') ?? 5672;
-  const stompPort = args.int('stomp-port') ?? 61613;
+  if (args.has('no-stomp') && args.has('stomp-port')) throw new UsageError('give --stomp-port or --no-stomp, not both', NAME);
+  const stompPort = args.flag('no-stomp') ? false : args.int('stomp-port') ?? 61613;
   checkPort(amqpPort, 'amqp-port');
-  checkPort(stompPort, 'stomp-port');
+  if (stompPort !== false) checkPort(stompPort, 'stomp-port');
   const host = args.string('host') ?? '127.0.0.1';
   const maxQueueDepth = args.int('max-queue-depth');
   const options: BrokerOptions = {
@@ -72,7 +74,6 @@ async function run(args: ParsedArgs): Promise<ExitCode> {
   }
   process.stdout.write(`${broker.amqpUrl}\n`);
   if (broker.stompUrl !== undefined) process.stdout.write(`${broker.stompUrl}\n`);
-  else if (args.has('stomp-port')) process.stderr.write('rx-mq broker: this version has no STOMP listener yet; --stomp-port ignored\n');
   if (process.stderr.isTTY === true) process.stderr.write('rx-mq broker: running; Ctrl-C stops it\n');
 
   await stop;
