@@ -82,6 +82,10 @@ const INFOS: readonly SectionInfo[] = (() => {
 })();
 
 const BY_CODE = new Map<bigint, SectionInfo>(INFOS.map((i) => [BigInt(i.def.code), i]));
+/** Sections by the one-byte code of their usual `smallulong` descriptor (0x70-0x78). */
+const BY_SMALL_CODE: (SectionInfo | undefined)[] = [];
+for (const i of INFOS) BY_SMALL_CODE[i.def.code] = i;
+const BY_NAME = new Map<SectionName, SectionInfo>(INFOS.map((i) => [i.name, i]));
 const BY_SYMBOL = new Map<string, SectionInfo>(INFOS.map((i) => [i.def.symbol, i]));
 
 // ---------------------------------------------------------------------------------------------
@@ -215,16 +219,30 @@ export interface RawSection {
  */
 export function decodeSections(payload: Uint8Array): DecodedSections {
   const raws: RawSection[] = [];
-  const r = new ByteReader(payload);
+  let r: ByteReader | undefined;
+  let pos = 0;
+  const end = payload.length;
   let lastRank = -1;
   let lastBody: SectionInfo | undefined;
-  while (r.pos < r.end) {
-    const start = r.pos;
-    if (r.u8() !== Code.described) throw new DecodeError('expected a message section (a described value)', start);
-    const descriptor = readValue(r, 1);
-    const info = descriptor.type === 'ulong' ? BY_CODE.get(descriptor.value)
-      : descriptor.type === 'symbol' ? BY_SYMBOL.get(descriptor.value) : undefined;
-    if (info === undefined) throw new DecodeError(`unknown message section descriptor ${describe(descriptor)}`, start);
+  while (pos < end) {
+    const start = pos;
+    if (payload[pos] !== Code.described) throw new DecodeError('expected a message section (a described value)', start);
+    let info: SectionInfo;
+    let valueStart: number;
+    if (pos + 2 < end && payload[pos + 1] === Code.smallulong && BY_SMALL_CODE[payload[pos + 2]] !== undefined) {
+      // The usual descriptor: smallulong 0x70-0x78.
+      info = BY_SMALL_CODE[payload[pos + 2]] as SectionInfo;
+      valueStart = pos + 3;
+    } else {
+      r ??= new ByteReader(payload);
+      r.pos = pos + 1;
+      const descriptor = readValue(r, 1);
+      const found = descriptor.type === 'ulong' ? BY_CODE.get(descriptor.value)
+        : descriptor.type === 'symbol' ? BY_SYMBOL.get(descriptor.value) : undefined;
+      if (found === undefined) throw new DecodeError(`unknown message section descriptor ${describe(descriptor)}`, start);
+      info = found;
+      valueStart = r.pos;
+    }
     if (info.rank < lastRank) throw new DecodeError(`${info.name} section after a later section`, start);
     if (info.rank === lastRank) {
       const repeatable = info.bodyKind === 'data' || info.bodyKind === 'sequence';
@@ -234,10 +252,9 @@ export function decodeSections(payload: Uint8Array): DecodedSections {
     }
     lastRank = info.rank;
     lastBody = info.bodyKind === undefined ? undefined : info;
-    const valueStart = r.pos;
-    const end = skipValue(payload, r.view, valueStart, payload.length, 0);
-    r.pos = end;
-    raws.push({ name: info.name, bytes: payload.subarray(start, end), offset: start, valueOffset: valueStart - start });
+    const next = skipValue(payload, valueStart, end, 0);
+    pos = next;
+    raws.push({ name: info.name, bytes: payload.subarray(start, next), offset: start, valueOffset: valueStart - start });
   }
   return new DecodedSections(payload, raws);
 }
@@ -316,7 +333,7 @@ const isBare = (name: SectionName): boolean =>
 
 /** Converts one raw section to its native form, checking that the value has the section's type. */
 function sectionValue(raw: RawSection): unknown {
-  const info = INFOS.find((i) => i.name === raw.name) as SectionInfo;
+  const info = BY_NAME.get(raw.name) as SectionInfo;
   const r = new ByteReader(raw.bytes, raw.valueOffset);
   const at = raw.offset;
   if (info.def.source === 'binary') {
@@ -352,28 +369,30 @@ function describe(d: AmqpValue): string {
 }
 
 const MAX_SKIP_DEPTH = 64;
+/** Data widths of the fixed-width format codes 0x4?-0x9?. */
+const FIXED_WIDTHS = [0, 1, 2, 4, 8, 16];
 
 /**
  * Returns the end offset of the value at `pos` without converting it. Widths come from the
  * format code's high nibble (types section 1.2: 0x4-0x9 fixed 0/1/2/4/8/16 bytes, 0xa/0xb
  * variable with a 1/4-byte size, 0xc/0xd compound and 0xe/0xf array with a 1/4-byte size).
  */
-function skipValue(b: Uint8Array, view: DataView, pos: number, end: number, depth: number): number {
+function skipValue(b: Uint8Array, pos: number, end: number, depth: number): number {
   if (pos >= end) throw new DecodeError('truncated: expected a value', pos);
   const code = b[pos];
   if (code === Code.described) {
     if (depth >= MAX_SKIP_DEPTH) throw new DecodeError(`nesting deeper than ${MAX_SKIP_DEPTH}`, pos);
-    const afterDescriptor = skipValue(b, view, pos + 1, end, depth + 1);
-    return skipValue(b, view, afterDescriptor, end, depth + 1);
+    const afterDescriptor = skipValue(b, pos + 1, end, depth + 1);
+    return skipValue(b, afterDescriptor, end, depth + 1);
   }
   const nibble = code >> 4;
   let next: number;
   if (nibble >= 0x4 && nibble <= 0x9) {
-    next = pos + 1 + [0, 1, 2, 4, 8, 16][nibble - 0x4];
+    next = pos + 1 + FIXED_WIDTHS[nibble - 0x4];
   } else if (nibble >= 0xa && nibble <= 0xf) {
     const sizeWidth = nibble % 2 === 0 ? 1 : 4;
     if (pos + 1 + sizeWidth > end) throw new DecodeError('truncated size field', pos);
-    const size = sizeWidth === 1 ? b[pos + 1] : view.getUint32(pos + 1);
+    const size = sizeWidth === 1 ? b[pos + 1] : ((b[pos + 1] << 24) | (b[pos + 2] << 16) | (b[pos + 3] << 8) | b[pos + 4]) >>> 0;
     next = pos + 1 + sizeWidth + size;
   } else {
     throw new DecodeError(`unknown format code 0x${code.toString(16).padStart(2, '0')}`, pos);
