@@ -76,7 +76,17 @@ export function decodeFrame(bytes: Uint8Array, start = 0, maxFrameSize?: number)
   const h = readFrameHeader(bytes, start, maxFrameSize);
   const end = start + h.size;
   if (end > bytes.length) throw new FramingError(`frame size ${h.size} runs past the ${bytes.length - start} bytes given`, start);
-  const bodyStart = start + h.bodyOffset;
+  return decodeFrameBody(bytes, start, end, start + h.bodyOffset, h.frameType, h.channel);
+}
+
+/**
+ * Decodes a frame whose header has been validated (readFrameHeader's checks): the body is
+ * bytes[bodyStart, end). The payload is a subarray of `bytes`.
+ */
+export function decodeFrameBody(
+  bytes: Uint8Array, start: number, end: number, bodyStart: number, frameType: 'amqp' | 'sasl', channel: number,
+): Frame {
+  const h = { frameType, channel };
   if (bodyStart === end) {
     if (h.frameType === 'sasl') throw new FramingError('empty SASL frame', start);
     return { type: 'heartbeat', channel: h.channel };

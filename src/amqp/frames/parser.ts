@@ -10,7 +10,7 @@
  * After an error the parser stays failed: the byte stream has lost its framing and the
  * connection must be closed.
  */
-import { decodeFrame, FRAME_HEADER_SIZE, readFrameHeader, type Frame } from './frame.js';
+import { decodeFrame, decodeFrameBody, FRAME_HEADER_SIZE, FRAME_TYPE, readFrameHeader, type Frame } from './frame.js';
 import {
   checkProtocolHeaderPrefix, MAGIC_AS_SIZE, parseProtocolHeader, PROTOCOL_HEADER_SIZE, type ProtocolHeader,
 } from './protocol-header.js';
@@ -89,6 +89,21 @@ export class FrameParser {
     if (this.buffered < FRAME_HEADER_SIZE) {
       // A truncated 'AMQP' where a frame belongs is only worth reporting once complete.
       return undefined;
+    }
+    // The usual case: a valid frame lying whole in the first chunk, decoded in place.
+    const c = this.chunks[0];
+    const at = this.head;
+    if (c.length - at >= FRAME_HEADER_SIZE) {
+      const size = ((c[at] << 24) | (c[at + 1] << 16) | (c[at + 2] << 8) | c[at + 3]) >>> 0;
+      const doff = c[at + 4];
+      const type = c[at + 5];
+      if (size >= FRAME_HEADER_SIZE && size <= this.maxFrameSize && size !== MAGIC_AS_SIZE && c.length - at >= size &&
+        doff >= 2 && doff * 4 <= size && (type === FRAME_TYPE.amqp || type === FRAME_TYPE.sasl)) {
+        // Decoded from its own view, so that error offsets count from the frame start as before.
+        const frame = decodeFrameBody(c.subarray(at, at + size), 0, size, doff * 4, type === FRAME_TYPE.amqp ? 'amqp' : 'sasl', (c[at + 6] << 8) | c[at + 7]);
+        this.consume(size);
+        return this.emit(frame);
+      }
     }
     const h = this.peek(FRAME_HEADER_SIZE);
     const size = (h[0] << 24 | h[1] << 16 | h[2] << 8 | h[3]) >>> 0;
