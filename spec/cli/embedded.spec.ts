@@ -69,13 +69,15 @@ describe('cli e2e: embedded broker', function () {
         }
       });
 
-      it('paces with --rate and keeps every message in order', async () => {
+      it('paces with --rate and keeps every message in order, with no progress noise off a terminal', async () => {
         const q = `/queue/${uniqueName('rate')}`;
-        const sent = await runCli(['send', t.url(), q, '--count', '12', '--rate', '40/s', '--body', '{n}']);
+        // Over a second: long enough for a progress bar, were stderr a terminal.
+        const sent = await runCli(['send', t.url(), q, '--count', '26', '--rate', '20/s', '--body', '{n}']);
         expect(sent.code, sent.stderr).to.equal(0);
-        expect(sent.stdout).to.match(/^sent 12 messages/);
-        const got = await runCli(['receive', t.url(), q, '--count', '12', '--json']);
-        expect(jsonLines(got.stdout).map((m) => Number(m.body))).to.deep.equal(Array.from({ length: 12 }, (_, i) => i + 1));
+        expect(sent.stderr).to.equal('');
+        expect(sent.stdout).to.match(/^sent 26 messages/);
+        const got = await runCli(['receive', t.url(), q, '--count', '26', '--json']);
+        expect(jsonLines(got.stdout).map((m) => Number(m.body))).to.deep.equal(Array.from({ length: 26 }, (_, i) => i + 1));
       });
 
       it('leaves messages past --count on the queue, and gives back released ones', async () => {
