@@ -246,6 +246,24 @@ export class ReceiverLink extends Link {
   /** @internal one transfer frame for this link */
   onTransfer(t: Transfer, payload: Uint8Array): void {
     let p = this.partial;
+    if (p === undefined && !t.more && !t.aborted && t.deliveryId !== undefined && t.deliveryTag !== undefined) {
+      // The usual case: a whole delivery in one frame (no assembly state).
+      if (!this.credit.onDelivery()) {
+        this.host.emit({ type: 'credit-violation', link: this, excess: this.credit.overCredit });
+      }
+      const max = this.options.maxMessageSize;
+      if (max !== undefined && payload.length > max) {
+        return this.fail('amqp:link:message-size-exceeded', `message larger than max-message-size ${max}`);
+      }
+      const settled = t.settled ?? false;
+      const delivery: IncomingDelivery = {
+        id: t.deliveryId, tag: t.deliveryTag, messageFormat: t.messageFormat ?? 0, remoteSettled: settled, payload,
+        state: t.state as DeliveryState | undefined, settled,
+      };
+      if (!settled) this.unsettled.set(t.deliveryId, delivery);
+      this.host.emit({ type: 'delivery', link: this, delivery });
+      return;
+    }
     if (p === undefined) {
       if (t.deliveryId === undefined || t.deliveryTag === undefined) {
         return this.fail('amqp:invalid-field', 'first transfer of a delivery lacks delivery-id or delivery-tag');
