@@ -71,7 +71,9 @@ export class Connection implements SessionHost {
     this.maxFrameSize = Math.max(MIN_MAX_FRAME_SIZE, options.maxFrameSize ?? 1024 * 1024);
     this.channelMax = options.channelMax ?? 65535;
     this.idleTimeout = options.idleTimeout ?? 60_000;
-    this.parser = new FrameParser({ maxFrameSize: this.maxFrameSize });
+    // Large frames spanning chunks reach the link as views (copied once, on assembly); with a
+    // trace, frames stay whole so that each is shown as it was.
+    this.parser = new FrameParser({ maxFrameSize: this.maxFrameSize, payloadParts: options.trace === undefined });
   }
 
   /** Begin the protocol: writes the SASL header, or the AMQP header and our open. */
@@ -285,7 +287,7 @@ export class Connection implements SessionHost {
         if (s === undefined) {
           return this.failConnection('amqp:connection:framing-error', `${p.kind} on channel ${f.channel}, which has no session`);
         }
-        s.onPerformative(p, f.payload);
+        s.onPerformative(p, f.payloadParts ?? f.payload);
       }
     }
   }

@@ -244,9 +244,10 @@ export class ReceiverLink extends Link {
   }
 
   /** @internal one transfer frame for this link */
-  onTransfer(t: Transfer, payload: Uint8Array): void {
+  onTransfer(t: Transfer, framePayload: Payload): void {
     let p = this.partial;
     if (p === undefined && !t.more && !t.aborted && t.deliveryId !== undefined && t.deliveryTag !== undefined) {
+      const payload = framePayload instanceof Uint8Array ? framePayload : concat(framePayload, payloadLength(framePayload));
       // The usual case: a whole delivery in one frame (no assembly state).
       if (!this.credit.onDelivery()) {
         this.host.emit({ type: 'credit-violation', link: this, excess: this.credit.overCredit });
@@ -289,15 +290,17 @@ export class ReceiverLink extends Link {
       this.partial = undefined;
       return;
     }
-    if (payload.length > 0) {
-      p.size += payload.length;
+    const n = payloadLength(framePayload);
+    if (n > 0) {
+      p.size += n;
       const max = this.options.maxMessageSize;
       if (max !== undefined && p.size > max) {
         this.partial = undefined;
         return this.fail('amqp:link:message-size-exceeded', `message larger than max-message-size ${max}`);
       }
-      // The payload is a view into a transport chunk; a multi-frame delivery copies on assembly.
-      p.chunks.push(payload);
+      // The payload is a view into transport chunks; a multi-frame delivery copies once, on assembly.
+      if (framePayload instanceof Uint8Array) p.chunks.push(framePayload);
+      else for (const x of framePayload) p.chunks.push(x);
     }
     if (t.more) return;
     this.partial = undefined;
@@ -507,7 +510,7 @@ export class SenderLink extends Link {
   }
 }
 
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(size);
   let at = 0;

@@ -311,7 +311,7 @@ export class ServerConnection implements SessionHost {
         if (s === undefined) {
           return this.failConnection('amqp:connection:framing-error', `${p.kind} on channel ${f.channel}, which has no session`);
         }
-        s.onPerformative(p, f.payload);
+        s.onPerformative(p, f.payloadParts ?? f.payload);
       }
     }
   }

@@ -224,7 +224,7 @@ export class Session implements LinkHost {
   }
 
   /** @internal */
-  onPerformative(p: Performative, payload: Uint8Array): void {
+  onPerformative(p: Performative, payload: Payload): void {
     switch (p.kind) {
       case 'attach': return this.onAttach(p);
       case 'flow': return this.onFlow(p);
@@ -290,7 +290,7 @@ export class Session implements LinkHost {
     }
   }
 
-  private onTransfer(t: Transfer, payload: Uint8Array): void {
+  private onTransfer(t: Transfer, payload: Payload): void {
     if (!this.window.onReceive()) {
       return this.failSession('amqp:session:window-violation', 'transfer beyond the incoming window');
     }

@@ -21,6 +21,12 @@ export interface AmqpFrame {
   readonly performative: Performative;
   /** The bytes after the performative (a transfer's message bytes): a view, not a copy. */
   readonly payload: Uint8Array;
+  /**
+   * Set instead of `payload` (which is then empty) by a parser created with `payloadParts: true`
+   * for a large frame that arrived in several chunks: the payload as views of those chunks, in
+   * order, so that it is copied once, where the delivery is assembled, and not twice.
+   */
+  readonly payloadParts?: readonly Uint8Array[];
 }
 
 export interface SaslFrame {

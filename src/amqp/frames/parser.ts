@@ -22,12 +22,24 @@ export interface FrameParserOptions {
   readonly maxFrameSize?: number;
   /** Whether the stream starts with a protocol header (true for a fresh connection). Default true. */
   readonly expectHeader?: boolean;
+  /**
+   * Hand a large AMQP frame that spans chunks over as `payloadParts` (views of the chunks) rather
+   * than assembling it into one buffer first. Default false.
+   */
+  readonly payloadParts?: boolean;
 }
+
+/** Frames from this size on may be handed over in parts (see FrameParserOptions.payloadParts). */
+const PARTS_MIN_FRAME = 16 * 1024;
+/** Bytes copied to decode a large frame's header and performative. */
+const PARTS_PREFIX = 1024;
+const EMPTY = new Uint8Array(0);
 
 export class FrameParser {
   /** Frames larger than this are refused. Adjustable once the open exchange has settled it. */
   maxFrameSize: number;
   private expectHeader: boolean;
+  private readonly payloadParts: boolean;
   /** After a SASL frame the next protocol header may follow unannounced (AMQP after SASL). */
   private afterSasl = false;
   private readonly chunks: Uint8Array[] = [];
@@ -45,6 +57,7 @@ export class FrameParser {
   constructor(options: FrameParserOptions = {}) {
     this.maxFrameSize = options.maxFrameSize ?? 0xffffffff;
     this.expectHeader = options.expectHeader ?? true;
+    this.payloadParts = options.payloadParts ?? false;
   }
 
   /** The next bytes are a protocol header (e.g. the AMQP header after a SASL exchange). */
@@ -119,6 +132,12 @@ export class FrameParser {
       this.consume(header.size);
       return this.emit(frame);
     }
+    if (this.payloadParts && header.frameType === 'amqp' && header.size >= PARTS_MIN_FRAME) {
+      // Hold the chunks (as many bytes as the frame, bounded like the assembly buffer would be).
+      if (this.buffered < header.size) return undefined;
+      const frame = this.largeFrameInParts(header.size, header.bodyOffset, header.channel);
+      if (frame !== undefined) return this.emit(frame);
+    }
     this.partial = new Uint8Array(header.size);
     this.partialFill = 0;
     return this.continuePartial();
@@ -137,6 +156,55 @@ export class FrameParser {
     this.partial = undefined;
     this.partialFill = 0;
     return this.emit(decodeFrame(buf, 0));
+  }
+
+  /**
+   * The frame at the head, all `size` bytes buffered, with its payload as views of the chunks.
+   * Undefined (nothing consumed) when its performative does not decode from the first bytes; the
+   * caller then assembles it (and reports any error) as usual.
+   */
+  private largeFrameInParts(size: number, bodyOffset: number, channel: number): Frame | undefined {
+    const prefix = this.copyOut(0, Math.min(size, PARTS_PREFIX));
+    let head: Frame;
+    try {
+      head = decodeFrameBody(prefix, 0, prefix.length, bodyOffset, 'amqp', channel);
+    } catch {
+      return undefined;
+    }
+    if (head.type !== 'amqp') return undefined;
+    const payloadStart = prefix.length - head.payload.length;
+    const parts = this.viewsOf(payloadStart, size);
+    this.consume(size);
+    return { type: 'amqp', channel, performative: head.performative, payload: EMPTY, payloadParts: parts };
+  }
+
+  /** A copy of the unconsumed bytes [from, to) (relative to the read position). */
+  private copyOut(from: number, to: number): Uint8Array {
+    const out = new Uint8Array(to - from);
+    let filled = 0;
+    for (const v of this.viewsOf(from, to)) { out.set(v, filled); filled += v.length; }
+    return out;
+  }
+
+  /** Views of the unconsumed bytes [from, to) (relative to the read position), across chunks. */
+  private viewsOf(from: number, to: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let skip = from;
+    let need = to - from;
+    let off = this.head;
+    for (let i = 0; need > 0 && i < this.chunks.length; i++) {
+      const c = this.chunks[i];
+      let avail = c.length - off;
+      if (skip >= avail) { skip -= avail; off = 0; continue; }
+      off += skip;
+      avail -= skip;
+      skip = 0;
+      const k = Math.min(avail, need);
+      out.push(c.subarray(off, off + k));
+      need -= k;
+      off = 0;
+    }
+    return out;
   }
 
   private readHeader(): ParserEvent | undefined {
