@@ -121,15 +121,17 @@ export function writeFrame(
   performative: Performative | SaslFrameBody,
   payload?: Uint8Array | readonly Uint8Array[],
 ): number {
-  const pieces = payload === undefined ? NO_PIECES : payload instanceof Uint8Array ? [payload] : payload;
+  if (payload === undefined || payload instanceof Uint8Array) {
+    const size = writeFrameHead(w, channel, performative, payload === undefined ? 0 : payload.length);
+    if (payload !== undefined && payload.length > 0) w.bytes(payload);
+    return size;
+  }
   let n = 0;
-  for (const p of pieces) n += p.length;
+  for (const p of payload) n += p.length;
   const size = writeFrameHead(w, channel, performative, n);
-  for (const p of pieces) w.bytes(p);
+  for (const p of payload) w.bytes(p);
   return size;
 }
-
-const NO_PIECES: readonly Uint8Array[] = [];
 
 /**
  * Appends a frame's header and performative, with the size field counting `payloadLength` more
@@ -196,9 +198,7 @@ function writeTransferFast(w: ByteWriter, t: Transfer): boolean {
   if (deliveryTag !== undefined && deliveryTag !== null && (!(deliveryTag instanceof Uint8Array) || deliveryTag.length > 0xff)) return false;
   if (settled !== undefined && settled !== null && typeof settled !== 'boolean') return false;
   if (more !== undefined && more !== null && typeof more !== 'boolean') return false;
-  const present = [true, deliveryId != null, deliveryTag != null, messageFormat != null, settled != null, more != null];
-  let count = 6;
-  while (!present[count - 1]) count--;
+  const count = more != null ? 6 : settled != null ? 5 : messageFormat != null ? 4 : deliveryTag != null ? 3 : deliveryId != null ? 2 : 1;
   w.ensure(3 + 3 + 5 + 5 + 2 + 0xff + 5 + 2);
   const buf = w.buf;
   buf[w.pos++] = Code.described;
