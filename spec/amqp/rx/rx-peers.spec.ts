@@ -224,6 +224,19 @@ describe('amqp/rx against independent peers', function () {
       });
     });
 
+    it('settles the last messages when the whole pipeline is torn down at once (connect + switchMap + take)', async () => {
+      // One unsubscribe tears down connection and receiver together, and RxJS runs the
+      // connection's teardown first: the accepts and the detach must still go out before the close.
+      const q = `/queue/${unique('teardown')}`;
+      await withConnection(RABBIT, (c) => sendAll(c, q, [{ body: 1 }, { body: 2 }, { body: 3 }]));
+      const taken = await firstValueFrom(connect(RABBIT).pipe(
+        switchMap((c) => c.receive(q, { credit: 2 }).pipe(take(2), map((m) => m.body), toArray())),
+      ));
+      expect(taken).to.deep.equal([1, 2]);
+      const left = await withConnection(RABBIT, (c) => lastValueFrom(c.fetch(q, { count: 3, timeout: 500 }).pipe(map((m) => m.body), toArray())));
+      expect(left).to.deep.equal([3]);
+    });
+
     it('errors a receiver on an unknown address with amqp:not-found', async () => {
       const err = await withConnection(RABBIT, (c) =>
         lastValueFrom(c.receive(`/amq/queue/${unique('missing')}`)).then(() => undefined, (e: unknown) => e));

@@ -329,15 +329,23 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
 
     return () => {
       unsubscribed = true;
-      if (finished) return;
-      connection?.state$.next('closing');
-      if (driver.engine.state === 'opened' || driver.engine.state === 'open-sent') {
-        driver.engine.close();
-        driver.flush();
-        closeTimer = setTimeout(() => driver.destroy(), o.closeTimeout ?? 2000);
-      } else {
-        driver.destroy();
-      }
+      // One unsubscribe often tears down the connection together with what runs on it
+      // (`connect(url).pipe(switchMap(c => c.receive(q)), take(n))`), and RxJS runs the
+      // connection's teardown first, since it was subscribed first. Closing at once would cut off
+      // the accepts, detaches and ends that the later teardowns of this same call write, so the
+      // close waits one microtask: every synchronous teardown has run by then, and their frames
+      // go out ahead of the close frame.
+      queueMicrotask(() => {
+        if (finished) return;
+        connection?.state$.next('closing');
+        if (driver.engine.state === 'opened' || driver.engine.state === 'open-sent') {
+          driver.engine.close();
+          driver.flush();
+          closeTimer = setTimeout(() => driver.destroy(), o.closeTimeout ?? 2000);
+        } else {
+          driver.destroy();
+        }
+      });
     };
   });
 }
