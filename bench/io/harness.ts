@@ -96,6 +96,8 @@ function sideLabel(side: Side, v: Record<string, string>): string {
 }
 
 let tagSeq = 0;
+/** Longest a full-mode child may run. */
+const CHILD_TIMEOUT_MS = 180_000;
 
 function runChild(jobs: readonly IoJob[], o: IoOptions): Promise<IoResult[]> {
   const args = ['--expose-gc', '--import', 'tsx'];
@@ -103,6 +105,9 @@ function runChild(jobs: readonly IoJob[], o: IoOptions): Promise<IoResult[]> {
   args.push(WORKER, JSON.stringify(jobs));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A child that hangs (a broker that stopped answering) is ended; the caller may retry it.
+    const limit = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
+    child.on('close', () => clearTimeout(limit));
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
@@ -166,7 +171,14 @@ export async function runIo(o: IoOptions, log: (line: string) => void = () => {}
       for (let round = 0; round < o.runs; round++) {
         const order = s.sides.map((_, i) => s.sides[(i + round) % s.sides.length]);
         for (const side of order) {
-          const [r] = await runChild([job(s, side, 'full')], o);
+          let r: IoResult;
+          try {
+            [r] = await runChild([job(s, side, 'full')], o);
+          } catch (e) {
+            // One retry with a fresh child (and fresh queues): brokers on a shared machine hiccup.
+            log(`${s.id} round ${round + 1}/${o.runs} ${side}: failed (${(e as Error).message.split('\n')[0]}), retrying once`);
+            [r] = await runChild([job(s, side, 'full')], o);
+          }
           log(`${s.id} round ${round + 1}/${o.runs} ${side}: ${rateOf(s.unit, r).toFixed(1)} ${s.unit}/s, ${(r.cpuUs / r.count).toFixed(1)} us CPU/${s.unit === 'MB' ? 'MiB' : 'msg'}${r.rssGrowthMb === undefined ? '' : `, RSS +${r.rssGrowthMb.toFixed(1)} MB`}`);
           record([r]);
         }
