@@ -17,6 +17,17 @@ import time
 
 import stomp
 
+
+_out = threading.Lock()
+
+
+def emit(line):
+    """One stdout line, whole: stomp.py's receiver thread and the main thread both print, and
+    print() writes the text and its newline separately, so unlocked lines could interleave."""
+    with _out:
+        sys.stdout.write(line + '\n')
+        sys.stdout.flush()
+
 mode, port = sys.argv[1], int(sys.argv[2])
 dest = sys.argv[3] if len(sys.argv) > 3 else ''
 BODIES = [
@@ -69,7 +80,7 @@ def open_conn(heartbeats=(0, 0), user='guest', passcode='guest', wait=True, vers
 
 
 def show(frame):
-    print(json.dumps({'hex': frame.body.hex(), 'headers': frame.headers}), flush=True)
+    emit(json.dumps({'hex': frame.body.hex(), 'headers': frame.headers}))
 
 
 if mode == 'send':
@@ -100,7 +111,7 @@ elif mode == 'recv':
 
     conn.set_listener('acker', Acker())
     conn.subscribe(dest, id='py-1', ack='auto' if ack == 'auto' else 'client-individual')
-    print(json.dumps({'ready': True}), flush=True)
+    emit(json.dumps({'ready': True}))
     ok = l.wait(lambda: len(l.messages) >= want, 15)
     time.sleep(0.2)
     conn.disconnect(receipt='bye')
@@ -122,16 +133,16 @@ elif mode == 'login':
     try:
         conn, l = open_conn(user=user, passcode=passcode, wait=False)
     except Exception as e:  # noqa: BLE001 - any failure to connect is reported the same way
-        print('EXCEPTION ' + type(e).__name__, flush=True)
+        emit('EXCEPTION ' + type(e).__name__)
         sys.exit(0)
     conn_l = l
     got = conn_l.wait(lambda: conn_l.errors or conn.is_connected(), 5)
     time.sleep(0.3)
     if conn_l.errors:
-        print('ERROR ' + conn_l.errors[0], flush=True)
-        print('CONNECTED-AFTER ' + str(conn.is_connected()), flush=True)
+        emit('ERROR ' + conn_l.errors[0])
+        emit('CONNECTED-AFTER ' + str(conn.is_connected()))
     elif conn.is_connected():
-        print('CONNECTED', flush=True)
+        emit('CONNECTED')
         conn.disconnect()
     sys.exit(0)
 elif mode == 'heartbeat':
@@ -140,7 +151,7 @@ elif mode == 'heartbeat':
     alive = conn.is_connected()
     conn.send(dest, b'still here', receipt='hb')
     ok = l.wait(lambda: 'hb' in l.receipts, 5)
-    print(json.dumps({'alive': alive, 'receipt': ok}), flush=True)
+    emit(json.dumps({'alive': alive, 'receipt': ok}))
     conn.disconnect()
     sys.exit(0 if alive and ok else 2)
 elif mode == 'hold':

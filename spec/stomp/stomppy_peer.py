@@ -10,6 +10,16 @@ import threading
 
 import stomp
 
+_out = threading.Lock()
+
+
+def emit(line):
+    """One whole stdout line: the listener thread and the main thread both print, and print()
+    writes text and newline separately, so unlocked lines could interleave."""
+    with _out:
+        sys.stdout.write(line + '\n')
+        sys.stdout.flush()
+
 mode, port, dest = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 conn = stomp.Connection([('127.0.0.1', port)], vhost='/', auto_decode=False, heartbeats=(0, 0))
 
@@ -28,14 +38,14 @@ elif mode == 'recv':
     class L(stomp.ConnectionListener):
         def on_message(self, frame):
             got.append(frame)
-            print(json.dumps({'hex': frame.body.hex(), 'headers': frame.headers}), flush=True)
+            emit(json.dumps({'hex': frame.body.hex(), 'headers': frame.headers}))
             if len(got) >= want:
                 done.set()
 
     conn.set_listener('l', L())
     conn.connect('guest', 'guest', wait=True)
     conn.subscribe(dest, id='py-1', ack='auto')
-    print(json.dumps({'ready': True}), flush=True)
+    emit(json.dumps({'ready': True}))
     ok = done.wait(15)
     conn.disconnect()
     sys.exit(0 if ok else 2)

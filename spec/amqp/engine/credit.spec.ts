@@ -71,6 +71,22 @@ describe('amqp/engine flow-control arithmetic', () => {
     expect(r.drain).to.equal(false);
   });
 
+  it("receiver keeps its own grant: a sender's reported link-credit neither raises nor lowers it", () => {
+    const r = new ReceiverCredit(0);
+    r.grant(100);
+    for (let i = 0; i < 60; i++) r.onDelivery();
+    // A peer reporting more credit than it was given (RabbitMQ 3.10 once said 227 of 100)...
+    r.onSenderFlow(60, 227, 5);
+    expect(r.credit).to.equal(40);
+    expect(r.available).to.equal(5);
+    // ...or less: only an advanced delivery-count uses credit up.
+    r.onSenderFlow(60, 3, 5);
+    expect(r.credit).to.equal(40);
+    r.onSenderFlow(70, 30, 5);
+    expect(r.credit).to.equal(30);
+    expect(r.deliveryCount).to.equal(70);
+  });
+
   it('session window counts transfers both ways and detects a window violation', () => {
     const w = new SessionWindow(4, 100);
     w.onRemoteBegin(7, 2, 1000);

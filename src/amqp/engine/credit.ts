@@ -42,12 +42,20 @@ export class ReceiverCredit {
   }
 
   /**
-   * A flow from the sender: its delivery-count and link-credit are authoritative (after a drain
-   * the sender has advanced delivery-count by the unused credit and reports zero credit).
+   * A flow from the sender. Link credit is the receiver's to give: the sender can only use it up,
+   * by sending (counted in onDelivery) or by advancing delivery-count (a drain). So our credit
+   * shrinks by however far the sender's delivery-count is ahead of ours, and the link-credit the
+   * sender reports is not taken over. Taking it over would let a peer's stale or mistaken figure
+   * replace our grant: RabbitMQ 3.10 has been seen reporting more credit than it was ever given
+   * (227 of a window of 100) and then sending nothing, which left a receiver that believed the
+   * figure waiting forever instead of granting again.
    */
-  onSenderFlow(deliveryCount: number, linkCredit: number, available: number | undefined): void {
-    this.deliveryCount = deliveryCount >>> 0;
-    this.credit = linkCredit >>> 0;
+  onSenderFlow(deliveryCount: number, _linkCredit: number, available: number | undefined): void {
+    const advance = diff(deliveryCount >>> 0, this.deliveryCount);
+    if (advance > 0) {
+      this.credit = advance >= this.credit ? 0 : this.credit - advance;
+      this.deliveryCount = deliveryCount >>> 0;
+    }
     if (available !== undefined) this.available = available;
     if (this.credit === 0) this.drain = false;
   }
