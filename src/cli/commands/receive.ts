@@ -88,9 +88,10 @@ async function run(args: ParsedArgs): Promise<ExitCode> {
       received++;
       progress.update(received);
       const line = json ? formatJsonLine(e.item.record) : formatTextLine(e.item.record, received);
-      // Settled as soon as the line is handed to stdout, not in the write callback: settling
-      // from callbacks spreads credit over many small flows, and RabbitMQ 3.10 then stops
-      // delivering with credit left (seen at a few thousand messages).
+      // Settled as soon as the line is handed to stdout, not in the write callback: fewer, larger
+      // credit top-ups. (Settling from callbacks once stalled RabbitMQ 3.10 at a few thousand
+      // messages; the cause was the receiver taking over RabbitMQ's inflated credit figure, fixed
+      // in the engine's ReceiverCredit.)
       const ok = process.stdout.write(`${line}\n`);
       if (blocked) {
         held.push(e.item.settle);
