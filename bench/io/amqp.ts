@@ -318,6 +318,8 @@ export function amqpSelf(scenario: string, lib: AmqpLib, kind: 'send' | 'receive
 // Slow consumer memory
 
 export const SLOW_CREDIT = 100;
+/** Body size of the slow-consumer messages. */
+export const SLOW_BODY = 64;
 const SLOW_SAMPLE_EVERY = 500;
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
@@ -337,7 +339,7 @@ class MemoryProbe {
 }
 
 function slowMessages(n: number, from0: number): Message[] {
-  return Array.from({ length: n }, (_, i) => ({ body: `message ${from0 + i} `.padEnd(64, '.') }));
+  return Array.from({ length: n }, (_, i) => ({ body: `message ${from0 + i} `.padEnd(SLOW_BODY, '.') }));
 }
 
 async function oursSlow(c: AmqpConnection, address: string, n: number, probe: MemoryProbe): Promise<number> {
@@ -404,7 +406,7 @@ export function amqpSlowConsumer(scenario: string, lib: AmqpLib, peer: Peer, que
     // Leave nothing behind at the broker (untimed).
     await drain(peer, queue, queued);
     return {
-      scenario, side: lib, count: p.count, bytes: 0, ...t,
+      scenario, side: lib, count: p.count, bytes: p.count * SLOW_BODY, ...t,
       rssGrowthMb: probe.rssGrowthMb, heapGrowthMb: probe.heapGrowthMb, maxInFlight,
     };
   });

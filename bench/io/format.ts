@@ -89,7 +89,9 @@ function group(g: Scenario['group'], list: readonly ScenarioReport[], r: IoRepor
   const unit = list[0].unit;
   const lines = [t.heading, '', ...t.intro, ''];
   const counts = [...new Set(list.map((s) => s.count))].map(int).join(' / ');
-  lines.push(unit === 'MB'
+  lines.push(g === 'memory'
+    ? `${counts} messages worked through per run, each run a fresh child process (no warm-up); sides alternate.`
+    : unit === 'MB'
     ? `${counts} messages of 1 MiB per run, each run a fresh child process after an untimed warm-up; sides alternate.`
     : `${counts} messages per run, each run a fresh child process after an untimed warm-up on the same connection; sides alternate.`);
   lines.push('');
@@ -109,7 +111,6 @@ function group(g: Scenario['group'], list: readonly ScenarioReport[], r: IoRepor
         lines.push(`| ${i === 0 ? s.label : ''} | ${x.label} | ${dec(rss.median)} | ${spread(rss, (n) => dec(n))} | ${dec(heap.median)} | ${spread(heap, (n) => dec(n))} | ${int(x.maxInFlight?.max ?? NaN)} | ${x.results.length} |`);
       });
     }
-    lines.push('');
   } else if (unit === 'MB') {
     lines.push('| scenario | rx-mq / rhea throughput | rx-mq / rhea CPU per MiB | rx-mq % of raw TCP | rhea % of raw TCP |', '|---|---:|---:|---:|---:|');
     for (const s of list) {
