@@ -8,20 +8,13 @@
  * Credentials never appear in events, errors or trace lines this module produces.
  */
 import type { AmqpMap } from '../codec/types.js';
-import type { Close, Open, Performative, SaslFrameBody, SaslInit } from '../frames/definitions.generated.js';
-import { FramingError, ProtocolHeaderError } from '../frames/errors.js';
-import { writeHeartbeat, type Frame } from '../frames/frame.js';
-import { concatParts, FrameOutput } from './output.js';
-import type { Payload } from './link.js';
-import { FrameParser, type ParserEvent } from '../frames/parser.js';
+import type { Open, Performative, SaslFrameBody, SaslInit } from '../frames/definitions.generated.js';
+import { FramingError } from '../frames/errors.js';
 import { writeProtocolHeader, type ProtocolId } from '../frames/protocol-header.js';
-import { formatFrame } from '../frames/trace.js';
-import { DecodeError } from '../../errors.js';
-import { MIN_MAX_FRAME_SIZE } from './connection.js';
-import { AmqpError, IdleTimeoutError } from './errors.js';
-import type { EngineEvent } from './events.js';
+import { ConnectionCore, type ConnectionCoreOptions } from './connection-core.js';
+import { AmqpError } from './errors.js';
 import { AuthenticationError, SaslError } from './sasl.js';
-import { Session, type SessionHost, type SessionOptions } from './session.js';
+import type { Session, SessionOptions } from './session.js';
 
 /** What a client presented to authenticate (never logged). */
 export interface SaslLogin {
@@ -42,14 +35,8 @@ export interface SaslServerOptions {
   readonly authenticate?: (login: SaslLogin) => boolean;
 }
 
-export interface ServerConnectionOptions {
+export interface ServerConnectionOptions extends ConnectionCoreOptions {
   readonly containerId: string;
-  /** Largest frame we accept. Default 1 MiB. */
-  readonly maxFrameSize?: number;
-  /** Highest channel number we accept. Default 65535. */
-  readonly channelMax?: number;
-  /** Fail when the client sends nothing for this long (ms); 0 = never. Default 60000. */
-  readonly idleTimeout?: number;
   /**
    * The SASL layer. `false`: no SASL (a client sending the SASL header is refused). Default: SASL
    * with ANONYMOUS and PLAIN, every login accepted.
@@ -64,8 +51,6 @@ export interface ServerConnectionOptions {
   readonly offeredCapabilities?: readonly string[];
   readonly desiredCapabilities?: readonly string[];
   readonly properties?: AmqpMap;
-  /** Called with one decoded line per frame in and out (credentials redacted). */
-  readonly trace?: (line: string) => void;
 }
 
 export type ServerConnectionState =
@@ -77,102 +62,19 @@ export interface ServerPrincipal {
   readonly username?: string;
 }
 
-export class ServerConnection implements SessionHost {
+export class ServerConnection extends ConnectionCore<ServerConnectionState> {
   state: ServerConnectionState = 'start';
-  /** The client's open, once received. */
-  remote: Open | undefined;
   /** Who the client authenticated as (after SASL; mechanism 'none' when SASL was skipped). */
   principal: ServerPrincipal | undefined;
-  /** Largest frame the client accepts (512 until its open arrives). */
-  remoteMaxFrameSize = MIN_MAX_FRAME_SIZE;
-  readonly maxFrameSize: number;
-  readonly channelMax: number;
-  readonly idleTimeout: number;
-
-  private readonly parser: FrameParser;
-  private readonly output = new FrameOutput();
-  private events: EngineEvent[] = [];
-  private readonly sessions = new Map<number, Session>();
-  private readonly sessionsByRemote = new Map<number, Session>();
-  private remoteIdleTimeout = 0;
-  private lastReceived = 0;
-  private lastSent = 0;
-  private failed = false;
 
   constructor(readonly options: ServerConnectionOptions) {
-    this.maxFrameSize = Math.max(MIN_MAX_FRAME_SIZE, options.maxFrameSize ?? 1024 * 1024);
-    this.channelMax = options.channelMax ?? 65535;
-    this.idleTimeout = options.idleTimeout ?? 60_000;
-    this.parser = new FrameParser({ maxFrameSize: this.maxFrameSize });
+    super(options, false);
   }
 
   /** Start the clock; the server writes nothing until the client's header arrives. */
   start(now: number): void {
     this.lastReceived = now;
     this.lastSent = now;
-  }
-
-  /** Feed bytes from the transport; returns what happened. */
-  receive(bytes: Uint8Array, now: number): readonly EngineEvent[] {
-    this.lastReceived = now;
-    if (this.done) return this.takeEvents();
-    this.parser.push(bytes);
-    try {
-      for (let e = this.parser.next(); e !== undefined; e = this.parser.next()) {
-        this.dispatch(e);
-        if (this.done) break;
-      }
-    } catch (err) {
-      this.onDecodeFailure(err);
-    }
-    return this.takeEvents();
-  }
-
-  /** Heartbeats towards the client and our idle timeout, as in the client role. */
-  tick(now: number): readonly EngineEvent[] {
-    if (this.done) return this.takeEvents();
-    if (this.idleTimeout > 0 && now - this.lastReceived > this.idleTimeout) {
-      this.fail(new IdleTimeoutError(this.idleTimeout), 'amqp:resource-limit-exceeded');
-    } else if (this.remoteIdleTimeout > 0 && this.state === 'opened' && now - this.lastSent >= this.remoteIdleTimeout / 2) {
-      writeHeartbeat(this.output.w);
-    }
-    return this.takeEvents();
-  }
-
-  /** When `tick` next has something to do (ms timestamp), or undefined. */
-  nextDeadline(): number | undefined {
-    if (this.done) return undefined;
-    let t: number | undefined;
-    if (this.idleTimeout > 0) t = this.lastReceived + this.idleTimeout + 1;
-    if (this.remoteIdleTimeout > 0 && this.state === 'opened') {
-      const hb = this.lastSent + Math.floor(this.remoteIdleTimeout / 2);
-      t = t === undefined ? hb : Math.min(t, hb);
-    }
-    return t;
-  }
-
-  /** Bytes to write to the transport (empty when there are none). */
-  takeOutput(now: number): Uint8Array {
-    for (const s of this.sessions.values()) s.flushDispositions();
-    if (this.output.empty) return EMPTY;
-    this.lastSent = now;
-    return this.output.take();
-  }
-
-  /**
-   * The same bytes as `takeOutput`, as pieces to write in order with one gathered write: large
-   * message bodies are the application's own arrays, not copies. Empty array when there are none.
-   */
-  takeOutputParts(now: number): Uint8Array[] {
-    for (const s of this.sessions.values()) s.flushDispositions();
-    if (this.output.empty) return [];
-    this.lastSent = now;
-    return this.output.takeParts();
-  }
-
-  /** True once the connection is closed or failed: no more input is processed. */
-  get done(): boolean {
-    return this.state === 'closed' || this.failed;
   }
 
   /** Sessions currently mapped. */
@@ -187,46 +89,14 @@ export class ServerConnection implements SessionHost {
       this.state = 'closed';
       return;
     }
-    if (this.state === 'header-received') this.writeOpen(); // a close must follow an open
+    this.beforeClose();
     this.writeFrame(0, { kind: 'close', error: error?.toErrorInfo() });
     this.state = 'close-sent';
   }
 
-  // --- SessionHost ---------------------------------------------------------------------------
+  // --- the server's protocol ------------------------------------------------------------------
 
-  writeFrame(channel: number, p: Performative | SaslFrameBody, payload?: Payload): void {
-    if ((this.state === 'close-sent' || this.state === 'closed') && p.kind !== 'close') return;
-    this.output.writeFrame(channel, p, payload);
-    if (this.options.trace !== undefined) this.traceFrame(channel, p, payload);
-  }
-
-  emit(e: EngineEvent): void {
-    this.events.push(e);
-  }
-
-  ended(s: Session): void {
-    this.sessions.delete(s.channel);
-    if (s.remoteChannel !== undefined) this.sessionsByRemote.delete(s.remoteChannel);
-  }
-
-  failConnection(condition: string, description: string): void {
-    this.fail(new AmqpError(condition, description, 'connection', true), condition);
-  }
-
-  // --- input ---------------------------------------------------------------------------------
-
-  private dispatch(e: ParserEvent): void {
-    if (e.type === 'header') return this.onHeader(e.protocol);
-    if (this.options.trace !== undefined) this.trace(formatFrame(e, '<-'));
-    if (e.type === 'heartbeat') return;
-    if (e.type === 'sasl') return this.onSasl(e.performative);
-    if (this.state !== 'header-received' && this.state !== 'opened' && this.state !== 'close-sent') {
-      return this.fail(new FramingError(`${e.performative.kind} frame before the AMQP header`, 0), undefined);
-    }
-    this.onAmqp(e);
-  }
-
-  private onHeader(protocol: ProtocolId): void {
+  protected onHeader(protocol: ProtocolId): void {
     this.trace(`<- ${protocol.toUpperCase()} header`);
     const saslOn = this.options.sasl !== false;
     if (protocol === 'sasl') {
@@ -261,7 +131,7 @@ export class ServerConnection implements SessionHost {
     return this.options.sasl === false ? {} : (this.options.sasl ?? {});
   }
 
-  private onSasl(p: SaslFrameBody): void {
+  protected onSasl(p: SaslFrameBody): void {
     if (this.state !== 'sasl' || p.kind !== 'sasl-init') {
       return this.fail(new FramingError(`unexpected ${p.kind} from a SASL client`, 0), undefined);
     }
@@ -297,106 +167,41 @@ export class ServerConnection implements SessionHost {
     });
   }
 
-  private onAmqp(f: Extract<Frame, { type: 'amqp' }>): void {
-    const p = f.performative;
-    switch (p.kind) {
-      case 'open': return this.onOpen(p);
-      case 'close': return this.onClose(p);
-      case 'begin': return this.onBegin(p, f.channel);
-      default: {
-        if (this.state !== 'opened' && this.state !== 'close-sent') {
-          return this.failConnection('amqp:illegal-state', `${p.kind} before open`);
-        }
-        const s = this.sessionsByRemote.get(f.channel);
-        if (s === undefined) {
-          return this.failConnection('amqp:connection:framing-error', `${p.kind} on channel ${f.channel}, which has no session`);
-        }
-        s.onPerformative(p, f.payloadParts ?? f.payload);
-      }
+  protected refuseAmqpFrame(p: Performative): { readonly error: Error; readonly condition: string | undefined } | undefined {
+    const s = this.state;
+    if (s !== 'header-received' && s !== 'opened' && s !== 'close-sent') {
+      return { error: new FramingError(`${p.kind} frame before the AMQP header`, 0), condition: undefined };
     }
+    if (p.kind === 'open' || p.kind === 'close') return undefined;
+    if (p.kind === 'begin' ? s === 'opened' : s !== 'header-received') return undefined;
+    return { error: new AmqpError('amqp:illegal-state', `${p.kind} before open`, 'connection', true), condition: 'amqp:illegal-state' };
   }
 
-  private onOpen(o: Open): void {
-    if (this.remote !== undefined) return this.failConnection('amqp:illegal-state', 'second open received');
-    this.remote = o;
-    this.writeOpen();
-    this.state = 'opened';
-    const mfs = o.maxFrameSize ?? 0xffffffff;
-    if (mfs < MIN_MAX_FRAME_SIZE) {
-      return this.failConnection('amqp:frame-size-too-small', `client max-frame-size ${mfs} is below ${MIN_MAX_FRAME_SIZE}`);
+  protected canWriteClose(): boolean {
+    return this.state === 'header-received' || this.state === 'opened';
+  }
+
+  /** A close must follow an open: the server answers the client's open only when it comes. */
+  protected override beforeClose(): void {
+    if (this.state === 'header-received') this.writeOpen();
+  }
+
+  protected onOpen(o: Open): void {
+    if (this.remote === undefined) {
+      this.writeOpen();
+      this.state = 'opened';
     }
-    this.remoteMaxFrameSize = Math.min(mfs, this.maxFrameSize);
-    this.remoteIdleTimeout = o.idleTimeOut ?? 0;
+    if (!this.acceptRemoteOpen(o, 'client')) return;
     this.emit({ type: 'connection-open', remote: o });
   }
 
-  private onClose(c: Close): void {
-    const error = c.error === undefined ? undefined : AmqpError.fromRemote(c.error, 'connection');
-    if (this.state === 'header-received') this.writeOpen();
-    if (this.state !== 'close-sent') this.writeFrame(0, { kind: 'close' });
-    this.state = 'closed';
-    for (const s of this.sessions.values()) s.abort();
-    this.emit({ type: 'connection-close', error });
-  }
-
-  private onBegin(b: Performative & { kind: 'begin' }, channel: number): void {
-    if (this.state !== 'opened') return this.failConnection('amqp:illegal-state', 'begin before open');
-    if (channel > this.channelMax) {
-      return this.failConnection('amqp:connection:framing-error', `channel ${channel} exceeds channel-max ${this.channelMax}`);
-    }
-    if (this.sessionsByRemote.has(channel)) {
-      return this.failConnection('amqp:connection:framing-error', `begin on channel ${channel}, which already has a session`);
-    }
+  protected onPeerBegin(b: Performative & { kind: 'begin' }, channel: number): void {
     if (b.remoteChannel !== undefined) {
       return this.failConnection('amqp:connection:framing-error', `begin answers channel ${b.remoteChannel}, but the server begins no sessions`);
     }
-    let ch = 0;
-    while (this.sessions.has(ch)) ch++;
-    const s = new Session(this, ch, this.options.session);
-    this.sessions.set(ch, s);
-    this.sessionsByRemote.set(channel, s);
+    const s = this.newSessionFor(channel, this.options.session);
     s.onBegin(b, channel);
     if (this.options.autoBegin !== false) s.begin();
-  }
-
-  // --- failure -------------------------------------------------------------------------------
-
-  private onDecodeFailure(err: unknown): void {
-    const condition = err instanceof FramingError
-      ? err.condition
-      : err instanceof ProtocolHeaderError ? undefined
-      : err instanceof DecodeError ? 'amqp:decode-error' : 'amqp:internal-error';
-    this.fail(err instanceof Error ? err : new Error(String(err)), condition);
-  }
-
-  private fail(error: Error, condition: string | undefined): void {
-    if (this.failed) return;
-    this.failed = true;
-    if (condition !== undefined && (this.state === 'header-received' || this.state === 'opened')) {
-      if (this.state === 'header-received') this.writeOpen();
-      this.writeFrame(0, { kind: 'close', error: { kind: 'error', condition, description: error.message } });
-    }
-    this.state = 'closed';
-    for (const s of this.sessions.values()) s.abort();
-    this.emit({ type: 'connection-error', error });
-  }
-
-  private takeEvents(): readonly EngineEvent[] {
-    if (this.events.length === 0) return NO_EVENTS;
-    const e = this.events;
-    this.events = [];
-    return e;
-  }
-
-  private trace(line: string): void {
-    this.options.trace?.(line);
-  }
-
-  private traceFrame(channel: number, p: Performative | SaslFrameBody, payload?: Payload): void {
-    const frame: Frame = (p.kind.startsWith('sasl-')
-      ? { type: 'sasl', channel, performative: p as SaslFrameBody, payload: payload === undefined ? EMPTY : payload instanceof Uint8Array ? payload : concatParts(payload) }
-      : { type: 'amqp', channel, performative: p as Performative, payload: payload === undefined ? EMPTY : payload instanceof Uint8Array ? payload : concatParts(payload) });
-    this.trace(formatFrame(frame, '->'));
   }
 }
 
@@ -417,6 +222,4 @@ function parseLogin(init: SaslInit, offered: readonly string[]): SaslLogin | und
   return { mechanism: 'PLAIN', username, password, authzid: authzid === '' ? undefined : authzid };
 }
 
-const EMPTY = new Uint8Array(0);
-const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
 

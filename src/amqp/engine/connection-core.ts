@@ -1,0 +1,317 @@
+/**
+ * What the two roles of an AMQP 1.0 connection share: bytes in (`receive`), bytes out
+ * (`takeOutput`), time in (`tick`), heartbeats and the idle timeout, the session table, frame
+ * tracing and failure. The client (`Connection`) and the server (`ServerConnection`) add their
+ * own protocol-header, SASL and open handling on top. Sans-IO: no sockets, timers or RxJS.
+ */
+import type { Close, Open, Performative, SaslFrameBody } from '../frames/definitions.generated.js';
+import { FramingError, ProtocolHeaderError } from '../frames/errors.js';
+import { writeHeartbeat, type Frame } from '../frames/frame.js';
+import { FrameParser, type ParserEvent } from '../frames/parser.js';
+import type { ProtocolId } from '../frames/protocol-header.js';
+import { formatFrame } from '../frames/trace.js';
+import { DecodeError } from '../../errors.js';
+import { AmqpError, IdleTimeoutError } from './errors.js';
+import type { EngineEvent } from './events.js';
+import type { Payload } from './link.js';
+import { concatParts, FrameOutput } from './output.js';
+import { Session, type SessionHost } from './session.js';
+
+/** The smallest max-frame-size the specification allows. */
+export const MIN_MAX_FRAME_SIZE = 512;
+
+/** Options both roles take. */
+export interface ConnectionCoreOptions {
+  /** Largest frame we accept. Default 1 MiB. */
+  readonly maxFrameSize?: number;
+  /** Highest channel number we accept. Default 65535. */
+  readonly channelMax?: number;
+  /** Fail when the peer sends nothing for this long (ms); 0 = never. Default 60000. */
+  readonly idleTimeout?: number;
+  /** Called with one decoded line per frame in and out (credentials redacted). */
+  readonly trace?: (line: string) => void;
+}
+
+/** The states every role passes through, whatever it calls the ones before. */
+type SharedState = 'opened' | 'close-sent' | 'closed';
+
+export abstract class ConnectionCore<S extends string> implements SessionHost {
+  abstract state: S;
+  /** The peer's open, once received. */
+  remote: Open | undefined;
+  /** Largest frame the peer accepts (512 until its open arrives). */
+  remoteMaxFrameSize = MIN_MAX_FRAME_SIZE;
+  readonly maxFrameSize: number;
+  readonly channelMax: number;
+  readonly idleTimeout: number;
+
+  protected readonly parser: FrameParser;
+  protected readonly output = new FrameOutput();
+  protected readonly sessions = new Map<number, Session>();
+  protected readonly sessionsByRemote = new Map<number, Session>();
+  protected remoteIdleTimeout = 0;
+  protected lastReceived = 0;
+  protected lastSent = 0;
+  protected failed = false;
+  private events: EngineEvent[] = [];
+
+  /**
+   * @param core the options both roles share
+   * @param payloadParts hand large frames spanning chunks over as views (see FrameParser)
+   */
+  protected constructor(private readonly core: ConnectionCoreOptions, payloadParts: boolean) {
+    this.maxFrameSize = Math.max(MIN_MAX_FRAME_SIZE, core.maxFrameSize ?? 1024 * 1024);
+    this.channelMax = core.channelMax ?? 65535;
+    this.idleTimeout = core.idleTimeout ?? 60_000;
+    this.parser = new FrameParser({ maxFrameSize: this.maxFrameSize, payloadParts });
+  }
+
+  // --- the role's own protocol -----------------------------------------------------------------
+
+  protected abstract onHeader(protocol: ProtocolId): void;
+  protected abstract onSasl(p: SaslFrameBody): void;
+  protected abstract onOpen(o: Open): void;
+  /** A begin on a free channel within channel-max: answer ours or start the peer's session. */
+  protected abstract onPeerBegin(b: Performative & { kind: 'begin' }, channel: number): void;
+  /**
+   * Why this AMQP frame may not come now (undefined when it may): the error the connection fails
+   * with, and the condition for the close frame (undefined: no close frame).
+   */
+  protected abstract refuseAmqpFrame(p: Performative): { readonly error: Error; readonly condition: string | undefined } | undefined;
+  /** Whether a close frame may be written now: the peer has seen (or will see) our open. */
+  protected abstract canWriteClose(): boolean;
+  /** Anything a close frame must follow (the server's open, when it has not sent one yet). */
+  protected beforeClose(): void {}
+
+  // --- I/O -------------------------------------------------------------------------------------
+
+  /** Feed bytes from the transport; returns what happened. */
+  receive(bytes: Uint8Array, now: number): readonly EngineEvent[] {
+    this.lastReceived = now;
+    if (this.done) return this.takeEvents();
+    this.parser.push(bytes);
+    try {
+      for (let e = this.parser.next(); e !== undefined; e = this.parser.next()) {
+        this.dispatch(e);
+        if (this.done) break;
+      }
+    } catch (err) {
+      this.onDecodeFailure(err);
+    }
+    return this.takeEvents();
+  }
+
+  /**
+   * Let time pass: sends a heartbeat when the peer would otherwise time us out, and fails the
+   * connection when the peer has been silent longer than our idle-time-out.
+   */
+  tick(now: number): readonly EngineEvent[] {
+    if (this.done) return this.takeEvents();
+    if (this.idleTimeout > 0 && now - this.lastReceived > this.idleTimeout) {
+      this.fail(new IdleTimeoutError(this.idleTimeout), 'amqp:resource-limit-exceeded');
+    } else if (this.remoteIdleTimeout > 0 && this.is('opened') && now - this.lastSent >= this.remoteIdleTimeout / 2) {
+      writeHeartbeat(this.output.w);
+    }
+    return this.takeEvents();
+  }
+
+  /** When `tick` next has something to do (ms timestamp), or undefined. */
+  nextDeadline(): number | undefined {
+    if (this.done) return undefined;
+    let t: number | undefined;
+    if (this.idleTimeout > 0) t = this.lastReceived + this.idleTimeout + 1;
+    if (this.remoteIdleTimeout > 0 && this.is('opened')) {
+      const hb = this.lastSent + Math.floor(this.remoteIdleTimeout / 2);
+      t = t === undefined ? hb : Math.min(t, hb);
+    }
+    return t;
+  }
+
+  /** Bytes to write to the transport (empty when there are none). */
+  takeOutput(now: number): Uint8Array {
+    for (const s of this.sessions.values()) s.flushDispositions();
+    if (this.output.empty) return EMPTY;
+    this.lastSent = now;
+    return this.output.take();
+  }
+
+  /**
+   * The same bytes as `takeOutput`, as pieces to write in order with one gathered write: large
+   * message bodies are the application's own arrays, not copies. Empty array when there are none.
+   */
+  takeOutputParts(now: number): Uint8Array[] {
+    for (const s of this.sessions.values()) s.flushDispositions();
+    if (this.output.empty) return [];
+    this.lastSent = now;
+    return this.output.takeParts();
+  }
+
+  /** True once the connection is closed or failed: no more input is processed. */
+  get done(): boolean {
+    return this.is('closed') || this.failed;
+  }
+
+  // --- SessionHost ---------------------------------------------------------------------------
+
+  writeFrame(channel: number, p: Performative | SaslFrameBody, payload?: Payload): void {
+    // Nothing may follow a close (section 2.4.3): a session ending or link detaching as the
+    // connection closes is implied by the close itself.
+    if ((this.is('close-sent') || this.is('closed')) && p.kind !== 'close') return;
+    this.output.writeFrame(channel, p, payload);
+    if (this.core.trace !== undefined) this.traceFrame(channel, p, payload);
+  }
+
+  emit(e: EngineEvent): void {
+    this.events.push(e);
+  }
+
+  ended(s: Session): void {
+    this.sessions.delete(s.channel);
+    if (s.remoteChannel !== undefined) this.sessionsByRemote.delete(s.remoteChannel);
+  }
+
+  failConnection(condition: string, description: string): void {
+    this.fail(new AmqpError(condition, description, 'connection', true), condition);
+  }
+
+  // --- input ---------------------------------------------------------------------------------
+
+  private dispatch(e: ParserEvent): void {
+    if (e.type === 'header') return this.onHeader(e.protocol);
+    if (this.core.trace !== undefined) this.trace(formatFrame(e, '<-'));
+    if (e.type === 'heartbeat') return;
+    if (e.type === 'sasl') return this.onSasl(e.performative);
+    this.onAmqp(e);
+  }
+
+  private onAmqp(f: Extract<Frame, { type: 'amqp' }>): void {
+    const p = f.performative;
+    const refused = this.refuseAmqpFrame(p);
+    if (refused !== undefined) return this.fail(refused.error, refused.condition);
+    switch (p.kind) {
+      case 'open': return this.onOpen(p);
+      case 'close': return this.onClose(p);
+      case 'begin': return this.onBegin(p, f.channel);
+      default: {
+        const s = this.sessionsByRemote.get(f.channel);
+        if (s === undefined) {
+          return this.failConnection('amqp:connection:framing-error', `${p.kind} on channel ${f.channel}, which has no session`);
+        }
+        s.onPerformative(p, f.payloadParts ?? f.payload);
+      }
+    }
+  }
+
+  /**
+   * The peer's open, as both roles take it: refuses a second one and a max-frame-size below the
+   * minimum; otherwise records the peer's limits. Returns false when it failed the connection.
+   */
+  protected acceptRemoteOpen(o: Open, peer: string): boolean {
+    if (this.remote !== undefined) {
+      this.failConnection('amqp:illegal-state', 'second open received');
+      return false;
+    }
+    this.remote = o;
+    const mfs = o.maxFrameSize ?? 0xffffffff;
+    if (mfs < MIN_MAX_FRAME_SIZE) {
+      this.failConnection('amqp:frame-size-too-small', `${peer} max-frame-size ${mfs} is below ${MIN_MAX_FRAME_SIZE}`);
+      return false;
+    }
+    // Frames we write: as large as the peer allows, capped at our own size so one huge frame
+    // never monopolises the socket.
+    this.remoteMaxFrameSize = Math.min(mfs, this.maxFrameSize);
+    this.remoteIdleTimeout = o.idleTimeOut ?? 0;
+    return true;
+  }
+
+  private onClose(c: Close): void {
+    const error = c.error === undefined ? undefined : AmqpError.fromRemote(c.error, 'connection');
+    if (!this.is('close-sent')) {
+      this.beforeClose();
+      this.writeFrame(0, { kind: 'close' });
+    }
+    this.setState('closed');
+    for (const s of this.sessions.values()) s.abort();
+    this.emit({ type: 'connection-close', error });
+  }
+
+  private onBegin(b: Performative & { kind: 'begin' }, channel: number): void {
+    if (channel > this.channelMax) {
+      return this.failConnection('amqp:connection:framing-error', `channel ${channel} exceeds channel-max ${this.channelMax}`);
+    }
+    if (this.sessionsByRemote.has(channel)) {
+      return this.failConnection('amqp:connection:framing-error', `begin on channel ${channel}, which already has a session`);
+    }
+    this.onPeerBegin(b, channel);
+  }
+
+  /** A new session for a peer's begin, on our lowest free channel. */
+  protected newSessionFor(channel: number, options?: ConstructorParameters<typeof Session>[2]): Session {
+    let ch = 0;
+    while (this.sessions.has(ch)) ch++;
+    const s = new Session(this, ch, options);
+    this.sessions.set(ch, s);
+    this.sessionsByRemote.set(channel, s);
+    return s;
+  }
+
+  // --- failure -------------------------------------------------------------------------------
+
+  private onDecodeFailure(err: unknown): void {
+    const condition = err instanceof FramingError
+      ? err.condition
+      : err instanceof ProtocolHeaderError ? undefined
+      : err instanceof DecodeError ? 'amqp:decode-error' : 'amqp:internal-error';
+    this.fail(err instanceof Error ? err : new Error(String(err)), condition);
+  }
+
+  /**
+   * Fail the connection: send close with the condition when the AMQP layer is open (so the peer
+   * learns why), then report the error. The owner ends the transport after writing the output.
+   */
+  protected fail(error: Error, condition: string | undefined): void {
+    if (this.failed) return;
+    this.failed = true;
+    if (condition !== undefined && this.canWriteClose()) {
+      this.beforeClose();
+      this.writeFrame(0, { kind: 'close', error: { kind: 'error', condition, description: error.message } });
+    }
+    this.setState('closed');
+    for (const s of this.sessions.values()) s.abort();
+    this.emit({ type: 'connection-error', error });
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  /** Whether the role's state is one of the states all roles share. */
+  protected is(s: SharedState): boolean {
+    return (this.state as string) === s;
+  }
+
+  /** Move to a shared state; every role's state type includes them. */
+  protected setState(s: SharedState): void {
+    this.state = s as string as S;
+  }
+
+  private takeEvents(): readonly EngineEvent[] {
+    if (this.events.length === 0) return NO_EVENTS;
+    const e = this.events;
+    this.events = [];
+    return e;
+  }
+
+  protected trace(line: string): void {
+    this.core.trace?.(line);
+  }
+
+  private traceFrame(channel: number, p: Performative | SaslFrameBody, payload?: Payload): void {
+    const bytes = payload === undefined ? EMPTY : payload instanceof Uint8Array ? payload : concatParts(payload);
+    const frame: Frame = p.kind.startsWith('sasl-')
+      ? { type: 'sasl', channel, performative: p as SaslFrameBody, payload: bytes }
+      : { type: 'amqp', channel, performative: p as Performative, payload: bytes };
+    this.trace(formatFrame(frame, '->'));
+  }
+}
+
+export const EMPTY = new Uint8Array(0);
+const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
