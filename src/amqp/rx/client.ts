@@ -129,15 +129,25 @@ interface ConnectionUser {
   closing(): void;
 }
 
-interface Backoff {
+/** {@link ReconnectOptions} with the defaults filled in and checked (see {@link backoffOf}). */
+export interface Backoff {
+  /** Delay before the first retry, in ms. */
   readonly initialDelay: number;
+  /** Longest delay, in ms. */
   readonly maxDelay: number;
+  /** Growth factor per backoff level (at least 1). */
   readonly multiplier: number;
+  /** Largest fraction (0..1) taken off a delay at random. */
   readonly jitter: number;
+  /** Consecutive failures before giving up; undefined: never. */
   readonly maxAttempts: number | undefined;
 }
 
-function backoffOf(o: ReconnectOptions = {}): Backoff {
+/**
+ * The backoff settings of `o` with defaults applied; throws RangeError on values that cannot work
+ * (negative delays, a shrinking multiplier, jitter outside 0..1, a non-integer attempt limit).
+ */
+export function backoffOf(o: ReconnectOptions = {}): Backoff {
   const b: Backoff = {
     initialDelay: o.initialDelay ?? 100,
     maxDelay: o.maxDelay ?? 10_000,
@@ -152,6 +162,22 @@ function backoffOf(o: ReconnectOptions = {}): Backoff {
     throw new RangeError('reconnect.maxAttempts must be a positive integer');
   }
   return b;
+}
+
+/**
+ * The delay (ms) before a connection attempt at backoff level `level` (0 for the first retry):
+ * `min(maxDelay, initialDelay * multiplier^level) * (1 - jitter * random())`, rounded. The jitter
+ * only ever shortens a delay, so the cap is a true upper bound, and it spreads clients that lost
+ * the same broker at the same moment. Pure: `random` (a source of [0, 1), default Math.random)
+ * is the only input besides the arguments, which is what lets tests pin the sequence.
+ */
+export function reconnectDelay(b: Backoff, level: number, random: () => number = Math.random): number {
+  // A zero initial delay stays zero: a long outage would otherwise make it 0 * Infinity = NaN.
+  const grown = b.initialDelay === 0 ? 0 : b.initialDelay * b.multiplier ** Math.max(0, level);
+  const base = Math.min(b.maxDelay, grown);
+  // A random source outside [0, 1) must not lengthen a delay past the cap or make it negative.
+  const r = Math.min(Math.max(random(), 0), 1);
+  return Math.round(base * (1 - b.jitter * r));
 }
 
 /**
@@ -287,11 +313,9 @@ class ConnectionKeeper {
     this.timer = setTimeout(() => this.attempt(), this.delay());
   }
 
-  /** Backoff before the next attempt: initialDelay * multiplier^level, capped, less jitter. */
+  /** Backoff before the next attempt (see {@link reconnectDelay}). */
   private delay(): number {
-    const b = this.backoff;
-    const base = Math.min(b.maxDelay, b.initialDelay * b.multiplier ** Math.min(this.level, 64));
-    return Math.round(base * (1 - b.jitter * Math.random()));
+    return reconnectDelay(this.backoff, this.level);
   }
 
   private fail(err: unknown): void {
