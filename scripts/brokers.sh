@@ -54,6 +54,16 @@ wait_port 15674 60 "RabbitMQ Web-STOMP"
 # close_all_connections -p), so they never cut connections of anything else using the broker.
 rabbitmqctl -q add_vhost rx-mq-outage >/dev/null 2>&1 || true
 rabbitmqctl -q set_permissions -p rx-mq-outage guest '.*' '.*' '.*' >/dev/null
+# A user with restricted permissions, for the tests of ERROR on a forbidden destination: on "/"
+# it may configure, write and read only resources named rxmq-limited-*, and publish through the
+# default exchange (what a STOMP SEND to /queue/X does); anything else, e.g. /queue/rxmq-forbidden,
+# is refused with access_refused. add_user fails when the user exists, so it runs only then;
+# change_password and set_permissions are idempotent and put back the expected state.
+if ! rabbitmqctl -q list_users 2>/dev/null | grep -q '^rxmq-limited[[:space:]]'; then
+  rabbitmqctl -q add_user rxmq-limited rxmq-limited-pw >/dev/null
+fi
+rabbitmqctl -q change_password rxmq-limited rxmq-limited-pw >/dev/null
+rabbitmqctl -q set_permissions -p / rxmq-limited '^rxmq-limited-.*' '^(amq\.default|rxmq-limited-.*)$' '^rxmq-limited-.*' >/dev/null
 echo "brokers.sh: RabbitMQ listening (AMQP 5672, STOMP 61613, Web-STOMP 15674)"
 
 # --- ActiveMQ ---------------------------------------------------------------------------------
