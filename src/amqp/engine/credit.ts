@@ -17,8 +17,10 @@ export class ReceiverCredit {
   /** The sender's last reported number of messages it could send. */
   available = 0;
   drain = false;
-  /** Transfers that arrived with no credit outstanding. */
+  /** Transfers that arrived with no credit outstanding (in all). */
   overCredit = 0;
+  /** Transfers that arrived with no credit outstanding since our last grant. */
+  excessSinceGrant = 0;
 
   constructor(initialDeliveryCount = 0) {
     this.deliveryCount = initialDeliveryCount >>> 0;
@@ -29,6 +31,7 @@ export class ReceiverCredit {
     this.deliveryCount = add(this.deliveryCount, 1);
     if (this.credit === 0) {
       this.overCredit++;
+      this.excessSinceGrant++;
       return false;
     }
     this.credit--;
@@ -39,6 +42,8 @@ export class ReceiverCredit {
   grant(n: number, drain = false): void {
     this.credit = n >>> 0;
     this.drain = drain;
+    // A fresh grant is a fresh agreement: the over-credit allowance restarts from it.
+    this.excessSinceGrant = 0;
   }
 
   /**

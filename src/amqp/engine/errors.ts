@@ -57,3 +57,59 @@ export class IdleTimeoutError extends AmqpError {
 
 /** Misuse of the API: sending without credit, settling twice, using a closed link... */
 export class IllegalStateError extends RxMqError {}
+
+/**
+ * No handle is free within the handle-max of both ends: ours, and the peer's from its begin (a
+ * peer must close the connection with framing-error when it sees a handle beyond its handle-max,
+ * so we refuse to attach instead of sending one).
+ */
+export class HandleMaxError extends IllegalStateError {
+  /** @param handleMax the smaller of our handle-max and the peer's. */
+  constructor(readonly handleMax: number) {
+    super(`no free link handle: all handles up to handle-max ${handleMax} are in use on this session`);
+  }
+}
+
+/**
+ * A message larger than the receiver's max-message-size (from its attach). Raised before anything
+ * is written or any credit is used, so the link and every other message are unaffected.
+ */
+export class MessageSizeExceededError extends AmqpError {
+  /**
+   * @param size the encoded message size in bytes
+   * @param maxMessageSize the receiver's limit
+   */
+  constructor(readonly size: number, readonly maxMessageSize: number) {
+    super(
+      'amqp:link:message-size-exceeded',
+      `message of ${size} bytes exceeds the receiver's max-message-size ${maxMessageSize}`,
+      'delivery',
+      true,
+    );
+  }
+}
+
+/**
+ * The peer's attach did not grant the settle modes a link required (`LinkOptions.requireSettleModes`).
+ * The link is detached with this error (condition amqp:precondition-failed).
+ */
+export class SettleModeError extends AmqpError {
+  constructor(
+    readonly mode: 'snd-settle-mode' | 'rcv-settle-mode',
+    readonly requested: string,
+    readonly answered: string,
+  ) {
+    super('amqp:precondition-failed', `${mode} ${requested} required, peer answered ${answered}`, 'link', true);
+  }
+}
+
+/**
+ * A sender kept transferring with no credit outstanding beyond the link's `overCreditLimit`: the
+ * link is detached with amqp:link:transfer-limit-exceeded so that unsettled state stays bounded.
+ */
+export class TransferLimitError extends AmqpError {
+  /** @param limit the over-credit transfers tolerated since our last credit grant */
+  constructor(readonly limit: number) {
+    super('amqp:link:transfer-limit-exceeded', `more than ${limit} transfers arrived without credit`, 'link', true);
+  }
+}

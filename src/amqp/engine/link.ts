@@ -10,7 +10,7 @@ import type {
 } from '../frames/definitions.generated.js';
 import type { Coordinator } from '../frames/definitions.generated.js';
 import { ReceiverCredit, SenderCredit } from './credit.js';
-import { AmqpError, IllegalStateError } from './errors.js';
+import { AmqpError, IllegalStateError, MessageSizeExceededError, SettleModeError, TransferLimitError } from './errors.js';
 import type { EngineEvent } from './events.js';
 
 /**
@@ -57,7 +57,23 @@ export interface LinkOptions {
   readonly offeredCapabilities?: readonly string[];
   readonly desiredCapabilities?: readonly string[];
   readonly properties?: AmqpMap;
+  /**
+   * For links we attach: fail the link with `SettleModeError` (instead of adapting) when the
+   * peer's attach does not grant the `sndSettleMode` / `rcvSettleMode` asked for. See
+   * `Link.negotiate` for what "grant" means for each role.
+   */
+  readonly requireSettleModes?: boolean;
+  /**
+   * Receivers: transfers tolerated with no credit outstanding since our last credit grant (they
+   * are delivered, see credit.ts); one more detaches the link with
+   * amqp:link:transfer-limit-exceeded (`TransferLimitError`). Default 1024. This is the hard
+   * bound that keeps unsettled incoming state at most credit granted + this limit.
+   */
+  readonly overCreditLimit?: number;
 }
+
+/** Default of `LinkOptions.overCreditLimit`. */
+export const DEFAULT_OVER_CREDIT_LIMIT = 1024;
 
 export type LinkState = 'detached' | 'attach-sent' | 'attach-received' | 'attached' | 'detach-sent' | 'closed';
 
@@ -70,13 +86,25 @@ export abstract class Link {
   remoteHandle: number | undefined;
   /** Largest message the peer accepts (from its attach); undefined when it set no limit. */
   remoteMaxMessageSize: number | undefined;
+  /**
+   * The sender settle mode in use: what we asked for until the peer's attach arrives, then what
+   * was negotiated (see `negotiate`). A sender in mode 'settled' sends every delivery pre-settled,
+   * in 'unsettled' none (section 2.8.2); 'mixed' leaves it to each send.
+   */
+  sndSettleMode: SenderSettleMode;
+  /** The receiver settle mode in use ('first' unless negotiated otherwise). */
+  rcvSettleMode: ReceiverSettleMode;
 
   constructor(
     protected readonly host: LinkHost,
     /** Our handle for this link. */
     readonly handle: number,
     readonly options: LinkOptions,
-  ) {}
+  ) {
+    // The specification's defaults for fields an attach leaves out.
+    this.sndSettleMode = options.sndSettleMode ?? 'mixed';
+    this.rcvSettleMode = options.rcvSettleMode ?? 'first';
+  }
 
   get name(): string {
     return this.options.name;
@@ -92,6 +120,11 @@ export abstract class Link {
       throw new IllegalStateError(`link ${this.name} cannot attach in state ${this.state}`);
     }
     const o = answer === undefined ? this.options : { ...this.options, ...answer };
+    if (this.state === 'attach-received') {
+      // Answering: the modes we state are the ones in use (the peer's attach only asked).
+      this.sndSettleMode = o.sndSettleMode ?? 'mixed';
+      this.rcvSettleMode = o.rcvSettleMode ?? 'first';
+    }
     this.host.writeFrame({
       kind: 'attach',
       name: o.name,
@@ -125,9 +158,53 @@ export abstract class Link {
       ? undefined
       : a.maxMessageSize > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(a.maxMessageSize);
     const initiated = this.state === 'detached';
-    this.state = this.state === 'attach-sent' ? 'attached' : 'attach-received';
+    const answered = this.state === 'attach-sent';
+    this.state = answered ? 'attached' : 'attach-received';
     this.onRemoteAttach(a);
+    if (answered) {
+      const refused = this.negotiate(a);
+      // The owner sees the failure (a link-detach with the error), not an attach it cannot use.
+      if (refused !== undefined) return this.failWith(refused);
+    }
     this.host.emit({ type: 'link-attach', link: this, remoteInitiated: initiated });
+  }
+
+  /**
+   * Settle modes for a link we attached, from the peer's answer (section 2.7.3). Each end's
+   * attach states the mode of its own role and asks for the other's:
+   * - we send: the receiver's rcv-settle-mode is the mode in use (taken as is); its
+   *   snd-settle-mode, when 'settled' or 'unsettled', is what it wants from us, and we adopt it
+   *   (a 'mixed' answer allows whatever we stated);
+   * - we receive: the sender's snd-settle-mode is the mode in use (taken as is); we settle first
+   *   whatever its rcv-settle-mode asks, since this engine's receivers always settle at once.
+   * With `requireSettleModes`, a difference from a mode we asked for is refused instead.
+   */
+  private negotiate(a: Attach): SettleModeError | undefined {
+    const o = this.options;
+    const strict = o.requireSettleModes === true;
+    if (this.role === 'sender') {
+      const rcv = a.rcvSettleMode ?? 'first';
+      if (strict && o.rcvSettleMode !== undefined && rcv !== o.rcvSettleMode) {
+        return new SettleModeError('rcv-settle-mode', o.rcvSettleMode, rcv);
+      }
+      this.rcvSettleMode = rcv;
+      const wanted = a.sndSettleMode;
+      if (wanted !== undefined && wanted !== 'mixed' && wanted !== this.sndSettleMode) {
+        if (strict && o.sndSettleMode !== undefined) return new SettleModeError('snd-settle-mode', o.sndSettleMode, wanted);
+        this.sndSettleMode = wanted;
+      }
+    } else {
+      const snd = a.sndSettleMode ?? 'mixed';
+      if (strict && o.sndSettleMode !== undefined && snd !== o.sndSettleMode) {
+        return new SettleModeError('snd-settle-mode', o.sndSettleMode, snd);
+      }
+      this.sndSettleMode = snd;
+      const wanted = a.rcvSettleMode;
+      if (strict && o.rcvSettleMode !== undefined && wanted !== undefined && wanted !== o.rcvSettleMode) {
+        return new SettleModeError('rcv-settle-mode', o.rcvSettleMode, wanted);
+      }
+    }
+    return undefined;
   }
 
   /** @internal the peer's detach */
@@ -156,7 +233,11 @@ export abstract class Link {
 
   /** Fail the link locally: detach with the error and tell the owner. */
   protected fail(condition: string, description: string): void {
-    const error = new AmqpError(condition, description, 'link', true);
+    this.failWith(new AmqpError(condition, description, 'link', true));
+  }
+
+  /** Fail the link locally with a typed error: detach carrying it, and tell the owner. */
+  protected failWith(error: AmqpError): void {
     this.detach(error, true);
     this.host.emit({ type: 'link-detach', link: this, error, closed: true });
   }
@@ -245,13 +326,14 @@ export class ReceiverLink extends Link {
 
   /** @internal one transfer frame for this link */
   onTransfer(t: Transfer, framePayload: Payload): void {
+    // After our detach the peer may still have transfers in flight: they are not ours any more
+    // (unsettled ones stay with the peer), and must not fail the link a second time.
+    if (this.state === 'detach-sent' || this.state === 'closed') return;
     let p = this.partial;
     if (p === undefined && !t.more && !t.aborted && t.deliveryId !== undefined && t.deliveryTag !== undefined) {
       const payload = framePayload instanceof Uint8Array ? framePayload : concat(framePayload, payloadLength(framePayload));
       // The usual case: a whole delivery in one frame (no assembly state).
-      if (!this.credit.onDelivery()) {
-        this.host.emit({ type: 'credit-violation', link: this, excess: this.credit.overCredit });
-      }
+      if (!this.countDelivery()) return;
       const max = this.options.maxMessageSize;
       if (max !== undefined && payload.length > max) {
         return this.fail('amqp:link:message-size-exceeded', `message larger than max-message-size ${max}`);
@@ -269,9 +351,7 @@ export class ReceiverLink extends Link {
       if (t.deliveryId === undefined || t.deliveryTag === undefined) {
         return this.fail('amqp:invalid-field', 'first transfer of a delivery lacks delivery-id or delivery-tag');
       }
-      if (!this.credit.onDelivery()) {
-        this.host.emit({ type: 'credit-violation', link: this, excess: this.credit.overCredit });
-      }
+      if (!this.countDelivery()) return;
       p = {
         id: t.deliveryId,
         tag: t.deliveryTag,
@@ -315,6 +395,24 @@ export class ReceiverLink extends Link {
     };
     if (!p.settled) this.unsettled.set(p.id, delivery);
     this.host.emit({ type: 'delivery', link: this, delivery });
+  }
+
+  /**
+   * Count a new delivery against credit. Over credit it is still delivered (and reported), up to
+   * `overCreditLimit` since our last grant; beyond that the link is detached with
+   * transfer-limit-exceeded and false is returned: the transfer is not delivered, and the error
+   * says why (the peer keeps what it sent unsettled; what we delivered before stays delivered).
+   */
+  private countDelivery(): boolean {
+    if (this.credit.onDelivery()) return true;
+    const limit = this.options.overCreditLimit ?? DEFAULT_OVER_CREDIT_LIMIT;
+    if (this.credit.excessSinceGrant > limit) {
+      this.partial = undefined;
+      this.failWith(new TransferLimitError(limit));
+      return false;
+    }
+    this.host.emit({ type: 'credit-violation', link: this, excess: this.credit.overCredit });
+    return true;
   }
 
   /** @internal the sender settled (or changed the state of) deliveries we hold */
@@ -393,18 +491,21 @@ export class SenderLink extends Link {
 
   /**
    * Send one message (its encoded sections). Needs credit: check `sendable` first. Messages larger
-   * than the peer's max-frame-size are split into several transfer frames.
+   * than the peer's max-frame-size are split into several transfer frames. Throws
+   * `MessageSizeExceededError` (nothing sent, no credit used) for a message larger than the
+   * receiver's max-message-size. Whether it goes pre-settled follows the negotiated
+   * `sndSettleMode`; `opts.settled` decides only in mode 'mixed'. Check `delivery.presettled`.
    */
   send(payload: Payload, opts: SendOptions = {}): OutgoingDelivery {
     if (this.state !== 'attached') throw new IllegalStateError(`cannot send on link ${this.name} in state ${this.state}`);
     const length = payloadLength(payload);
     if (this.remoteMaxMessageSize !== undefined && length > this.remoteMaxMessageSize) {
-      throw new IllegalStateError(
-        `message of ${length} bytes exceeds the receiver's max-message-size ${this.remoteMaxMessageSize}`,
-      );
+      // Checked before credit or ids are used: the link and other messages are unaffected.
+      throw new MessageSizeExceededError(length, this.remoteMaxMessageSize);
     }
     if (!this.credit.onSend()) throw new IllegalStateError(`no credit on link ${this.name}`);
-    const presettled = opts.settled ?? this.options.sndSettleMode === 'settled';
+    // A negotiated fixed mode binds every delivery (section 2.8.2); 'mixed' lets each send choose.
+    const presettled = this.sndSettleMode === 'settled' || (this.sndSettleMode === 'mixed' && (opts.settled ?? false));
     const tag = opts.tag ?? this.nextTag();
     const id = this.host.nextDeliveryId();
     const delivery: OutgoingDelivery = {

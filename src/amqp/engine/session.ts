@@ -7,7 +7,7 @@ import type {
 } from '../frames/definitions.generated.js';
 import type { Performative } from '../frames/definitions.generated.js';
 import type { AmqpMap } from '../codec/types.js';
-import { AmqpError, IllegalStateError } from './errors.js';
+import { AmqpError, HandleMaxError, IllegalStateError } from './errors.js';
 import type { EngineEvent } from './events.js';
 import {
   inRange, type Link, type LinkHost, type LinkOptions, type OutgoingDelivery, type Payload, payloadLength, ReceiverLink, SenderLink,
@@ -114,7 +114,10 @@ export class Session implements LinkHost {
     this.closeLinks();
   }
 
-  /** Create a sender link and send its attach. */
+  /**
+   * Create a sender link and send its attach. Throws `HandleMaxError` when no handle is free
+   * within both ends' handle-max (the peer's is known once its begin has arrived).
+   */
   attachSender(options: LinkOptions): SenderLink {
     const link = new SenderLink(this, this.allocateHandle(), options);
     this.links.set(link.handle, link);
@@ -122,7 +125,7 @@ export class Session implements LinkHost {
     return link;
   }
 
-  /** Create a receiver link and send its attach. */
+  /** Create a receiver link and send its attach (`HandleMaxError` as for `attachSender`). */
   attachReceiver(options: LinkOptions): ReceiverLink {
     const link = new ReceiverLink(this, this.allocateHandle(), options);
     this.links.set(link.handle, link);
@@ -268,9 +271,11 @@ export class Session implements LinkHost {
         name: a.name, source: a.source as LinkOptions['source'], target: a.target as LinkOptions['target'],
         sndSettleMode: a.sndSettleMode, rcvSettleMode: a.rcvSettleMode,
       };
-      link = a.role === 'sender'
-        ? new ReceiverLink(this, this.allocateHandle(), options)
-        : new SenderLink(this, this.allocateHandle(), options);
+      const handle = this.freeHandle();
+      if (handle === undefined) {
+        return this.failSession('amqp:resource-limit-exceeded', `no link handle free within handle-max ${this.effectiveHandleMax()} for ${a.name}`);
+      }
+      link = a.role === 'sender' ? new ReceiverLink(this, handle, options) : new SenderLink(this, handle, options);
       this.links.set(link.handle, link);
     }
     this.linksByRemoteHandle.set(a.handle, link);
@@ -384,9 +389,28 @@ export class Session implements LinkHost {
     };
   }
 
+  /**
+   * The largest handle we may use: ours bounds what we accept, and the peer's (from its begin)
+   * what it accepts. A peer seeing a handle beyond its handle-max must close the connection with
+   * framing-error (section 2.7.2), so we never send one.
+   */
+  private effectiveHandleMax(): number {
+    const remote = this.remote?.handleMax ?? 0xffffffff;
+    return Math.min(this.handleMax, remote);
+  }
+
+  /** The lowest handle not in use within the effective handle-max, or undefined. */
+  private freeHandle(): number | undefined {
+    const max = this.effectiveHandleMax();
+    // Handles are allocated lowest-first, so at most links.size + 1 candidates are looked at.
+    for (let h = 0; h <= max; h++) if (!this.links.has(h)) return h;
+    return undefined;
+  }
+
   private allocateHandle(): number {
-    for (let h = 0; h <= this.handleMax; h++) if (!this.links.has(h)) return h;
-    throw new IllegalStateError('no free link handle in this session');
+    const h = this.freeHandle();
+    if (h === undefined) throw new HandleMaxError(this.effectiveHandleMax());
+    return h;
   }
 
   /**

@@ -1,0 +1,288 @@
+/**
+ * Byte-level link and session rules: the peer's handle-max, echo flows, settle-mode negotiation,
+ * the receiver's max-message-size on outgoing messages, and the hard bound on over-credit
+ * transfers. Each test scripts the peer's frames and decodes exactly what the engine wrote.
+ */
+import { expect } from 'chai';
+import { string } from '../../../src/amqp/codec/index.js';
+import {
+  AmqpError, HandleMaxError, MessageSizeExceededError, SettleModeError, TransferLimitError,
+} from '../../../src/amqp/engine/errors.js';
+import type { EngineEvent } from '../../../src/amqp/engine/events.js';
+import { DEFAULT_OVER_CREDIT_LIMIT, type LinkOptions, type ReceiverLink, type SenderLink } from '../../../src/amqp/engine/link.js';
+import type { Session } from '../../../src/amqp/engine/session.js';
+import type { Attach, Flow } from '../../../src/amqp/frames/definitions.generated.js';
+import { encodeFrame, protocolHeaderBytes } from '../../../src/amqp/frames/index.js';
+import { kinds, only, Peer } from './scripted-peer.js';
+
+type Ev<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;
+const ofType = <T extends EngineEvent['type']>(events: readonly EngineEvent[], type: T): Ev<T>[] =>
+  events.filter((e): e is Ev<T> => e.type === type);
+
+/** Open, then begin a session answered by a peer begin with the given fields. */
+function session(p: Peer, begin: { handleMax?: number } = {}, options: Parameters<Peer['conn']['session']>[0] = {}): Session {
+  p.start();
+  p.send(protocolHeaderBytes('amqp'));
+  p.frame({ kind: 'open', containerId: 'peer' });
+  const s = p.conn.session(options);
+  p.output();
+  p.frame({ kind: 'begin', remoteChannel: 0, nextOutgoingId: 0, incomingWindow: 100, outgoingWindow: 100, ...begin });
+  return s;
+}
+
+/** Peer-side link flow (session fields filled in). */
+const linkFlow = (fields: Partial<Flow>): Flow => ({
+  kind: 'flow', nextIncomingId: 0, incomingWindow: 100, nextOutgoingId: 0, outgoingWindow: 100, ...fields,
+});
+
+/** A sender of ours, answered by the peer's attach with `answer` fields; the peer's handle is 3. */
+function sender(p: Peer, options: Partial<LinkOptions> = {}, answer: Partial<Attach> = {}): { link: SenderLink; events: EngineEvent[] } {
+  const s = session(p);
+  const link = s.attachSender({ name: 's', target: { kind: 'target', address: string('q') }, ...options });
+  p.output();
+  const events = p.frame({ kind: 'attach', name: 's', handle: 3, role: 'receiver', ...answer });
+  return { link, events };
+}
+
+/** A receiver of ours, answered by the peer's attach; the peer's handle is 7. */
+function receiver(p: Peer, options: Partial<LinkOptions> = {}, answer: Partial<Attach> = {}): { link: ReceiverLink; events: EngineEvent[] } {
+  const s = session(p);
+  const link = s.attachReceiver({ name: 'r', source: { kind: 'source', address: string('q') }, ...options });
+  p.output();
+  const events = p.frame({ kind: 'attach', name: 'r', handle: 7, role: 'sender', initialDeliveryCount: 0, ...answer });
+  return { link, events };
+}
+
+/** One single-frame transfer from the peer on handle 7. */
+const transfer = (id: number, settled = false): Uint8Array =>
+  encodeFrame(0, { kind: 'transfer', handle: 7, deliveryId: id, deliveryTag: Uint8Array.of(id & 0xff, id >> 8), settled }, Uint8Array.of(0x00, 0x53, 0x77, 0x40));
+
+describe('amqp/engine links and sessions (byte level)', () => {
+  describe('handle-max', () => {
+    it("allocates our handles within the peer's handle-max and refuses beyond it with HandleMaxError", () => {
+      const p = new Peer();
+      const s = session(p, { handleMax: 1 });
+      const a = s.attachSender({ name: 'a' });
+      const b = s.attachReceiver({ name: 'b' });
+      expect([a.handle, b.handle]).to.deep.equal([0, 1]);
+      expect(kinds(p.performatives())).to.deep.equal(['attach', 'attach']);
+      let err: unknown;
+      try { s.attachSender({ name: 'c' }); } catch (e) { err = e; }
+      expect(err).to.be.instanceOf(HandleMaxError);
+      expect((err as HandleMaxError).handleMax).to.equal(1);
+      // Nothing went out for the refused link: a handle of 2 would make the peer close the connection.
+      expect(p.performatives()).to.deep.equal([]);
+      // Once a link is gone its handle can be used again.
+      p.frame({ kind: 'attach', name: 'a', handle: 0, role: 'receiver' });
+      a.detach();
+      p.frame({ kind: 'detach', handle: 0, closed: true });
+      p.output();
+      const c = s.attachSender({ name: 'c' });
+      expect(c.handle).to.equal(0);
+      expect(only(p.performatives(), 'attach')).to.include({ name: 'c', handle: 0 });
+    });
+
+    it('states our own handle-max in begin and also keeps to it for our links', () => {
+      const p = new Peer();
+      p.start();
+      p.send(protocolHeaderBytes('amqp'));
+      p.frame({ kind: 'open', containerId: 'peer' });
+      const s = p.conn.session({ handleMax: 0 });
+      expect(only(p.performatives(), 'begin').handleMax).to.equal(0);
+      p.frame({ kind: 'begin', remoteChannel: 0, nextOutgoingId: 0, incomingWindow: 100, outgoingWindow: 100, handleMax: 100 });
+      s.attachSender({ name: 'a' });
+      expect(() => s.attachSender({ name: 'b' })).to.throw(HandleMaxError, /handle-max 0/);
+    });
+
+    it("ends the session when a peer's attach needs a handle beyond the peer's own handle-max", () => {
+      const p = new Peer();
+      const s = session(p, { handleMax: 0 });
+      s.attachSender({ name: 'a' });
+      p.output();
+      const ev = p.frame({ kind: 'attach', name: 'peer-link', handle: 1, role: 'sender', initialDeliveryCount: 0 });
+      const end = ofType(ev, 'session-end')[0];
+      expect(end.error?.condition).to.equal('amqp:resource-limit-exceeded');
+      expect(only(p.performatives(), 'end').error?.condition).to.equal('amqp:resource-limit-exceeded');
+    });
+  });
+
+  describe('echo', () => {
+    it('a receiver answers a link flow with echo=true with its own flow (and does not echo back)', () => {
+      const p = new Peer();
+      const { link } = receiver(p);
+      link.flow(5);
+      p.output();
+      p.frame(linkFlow({ handle: 7, deliveryCount: 0, linkCredit: 5, available: 3, echo: true }));
+      const flow = only(p.performatives(), 'flow');
+      expect(flow).to.include({ handle: link.handle, deliveryCount: 0, linkCredit: 5, nextIncomingId: 0, incomingWindow: 2048 });
+      expect(flow.echo ?? false).to.equal(false);
+      expect(link.credit.available).to.equal(3);
+      // Without echo a sender's flow needs no answer.
+      p.frame(linkFlow({ handle: 7, deliveryCount: 0, linkCredit: 5 }));
+      expect(p.performatives()).to.deep.equal([]);
+    });
+
+    it('a sender answers a link flow with echo=true with its delivery-count and credit', () => {
+      const p = new Peer();
+      const { link } = sender(p);
+      p.output();
+      p.frame(linkFlow({ handle: 3, deliveryCount: 0, linkCredit: 3, echo: true }));
+      const flow = only(p.performatives(), 'flow');
+      expect(flow).to.include({ handle: link.handle, deliveryCount: 0, linkCredit: 3 });
+      expect(flow.echo ?? false).to.equal(false);
+      link.send(Uint8Array.of(0x00, 0x53, 0x77, 0x40));
+      p.output();
+      p.frame(linkFlow({ handle: 3, deliveryCount: 0, linkCredit: 3, echo: true }));
+      expect(only(p.performatives(), 'flow')).to.include({ handle: link.handle, deliveryCount: 1, linkCredit: 2, nextOutgoingId: 1 });
+    });
+
+    it('answers a session flow with echo=true with a session flow of its current window', () => {
+      const p = new Peer();
+      const { link } = receiver(p);
+      link.flow(2);
+      p.send(transfer(0, true), transfer(1, true));
+      p.output();
+      p.frame({ kind: 'flow', nextIncomingId: 0, incomingWindow: 100, nextOutgoingId: 2, outgoingWindow: 100, echo: true });
+      const flow = only(p.performatives(), 'flow');
+      expect(flow).to.include({ nextIncomingId: 2, incomingWindow: 2046, nextOutgoingId: 0 });
+      expect(flow.handle).to.equal(undefined);
+      expect(flow.echo ?? false).to.equal(false);
+    });
+  });
+
+  describe('settle-mode negotiation', () => {
+    it("a sender adopts the receiver's snd-settle-mode 'settled' and sends pre-settled", () => {
+      const p = new Peer();
+      const { link, events } = sender(p, { sndSettleMode: 'unsettled', rcvSettleMode: 'first' }, { sndSettleMode: 'settled', rcvSettleMode: 'first' });
+      expect(events.map((e) => e.type)).to.deep.equal(['link-attach']);
+      expect(link.sndSettleMode).to.equal('settled');
+      expect(link.rcvSettleMode).to.equal('first');
+      p.frame(linkFlow({ handle: 3, deliveryCount: 0, linkCredit: 1 }));
+      const d = link.send(Uint8Array.of(0x00, 0x53, 0x77, 0x40), { settled: false });
+      expect(d.presettled).to.equal(true);
+      expect(only(p.performatives(), 'transfer')).to.include({ settled: true });
+      expect(link.unsettledCount).to.equal(0);
+    });
+
+    it("a sender keeps its mode when the receiver answers 'mixed', and takes the receiver's rcv-settle-mode", () => {
+      const p = new Peer();
+      const { link } = sender(p, { sndSettleMode: 'unsettled' }, { sndSettleMode: 'mixed', rcvSettleMode: 'second' });
+      expect(link.sndSettleMode).to.equal('unsettled');
+      expect(link.rcvSettleMode).to.equal('second');
+      p.frame(linkFlow({ handle: 3, deliveryCount: 0, linkCredit: 1 }));
+      // Mode 'unsettled' binds every delivery: a per-send request for pre-settled cannot break it.
+      const d = link.send(Uint8Array.of(0x00, 0x53, 0x77, 0x40), { settled: true });
+      expect(d.presettled).to.equal(false);
+      expect(only(p.performatives(), 'transfer')).to.include({ settled: false });
+    });
+
+    it("a receiver records the sender's snd-settle-mode as the mode in use", () => {
+      const p = new Peer();
+      const { link } = receiver(p, { sndSettleMode: 'unsettled', rcvSettleMode: 'first' }, { sndSettleMode: 'settled' });
+      expect(link.sndSettleMode).to.equal('settled');
+      expect(link.rcvSettleMode).to.equal('first');
+      // Fields left out of the answer take the specification's defaults.
+      const q = new Peer();
+      expect(receiver(q, { sndSettleMode: 'unsettled' }).link.sndSettleMode).to.equal('mixed');
+    });
+
+    it('with requireSettleModes, a sender refuses a different snd-settle-mode with SettleModeError', () => {
+      const p = new Peer();
+      const { link, events } = sender(p, { sndSettleMode: 'unsettled', requireSettleModes: true }, { sndSettleMode: 'settled' });
+      expect(events.map((e) => e.type)).to.deep.equal(['link-detach']);
+      const err = ofType(events, 'link-detach')[0].error;
+      expect(err).to.be.instanceOf(SettleModeError);
+      expect(err).to.include({ condition: 'amqp:precondition-failed', mode: 'snd-settle-mode', requested: 'unsettled', answered: 'settled', local: true });
+      const detach = only(p.performatives(), 'detach');
+      expect(detach).to.include({ handle: link.handle, closed: true });
+      expect(detach.error?.condition).to.equal('amqp:precondition-failed');
+    });
+
+    it('with requireSettleModes, a receiver refuses a sender that does not use the mode asked for', () => {
+      const p = new Peer();
+      const { events } = receiver(p, { sndSettleMode: 'unsettled', rcvSettleMode: 'first', requireSettleModes: true }, { sndSettleMode: 'mixed' });
+      const err = ofType(events, 'link-detach')[0]?.error;
+      expect(err).to.be.instanceOf(SettleModeError);
+      expect(err).to.include({ mode: 'snd-settle-mode', requested: 'unsettled', answered: 'mixed' });
+      const q = new Peer();
+      const second = receiver(q, { rcvSettleMode: 'first', requireSettleModes: true }, { rcvSettleMode: 'second' });
+      expect(ofType(second.events, 'link-detach')[0]?.error).to.include({ mode: 'rcv-settle-mode', requested: 'first', answered: 'second' });
+      // An answer that grants what was asked attaches normally.
+      const r = new Peer();
+      const ok = receiver(r, { sndSettleMode: 'unsettled', rcvSettleMode: 'first', requireSettleModes: true }, { sndSettleMode: 'unsettled', rcvSettleMode: 'first' });
+      expect(ok.events.map((e) => e.type)).to.deep.equal(['link-attach']);
+    });
+  });
+
+  describe("the receiver's max-message-size on our messages", () => {
+    it('refuses a larger message with MessageSizeExceededError before using credit or writing anything', () => {
+      const p = new Peer();
+      const { link } = sender(p, {}, { maxMessageSize: 10n });
+      expect(link.remoteMaxMessageSize).to.equal(10);
+      p.frame(linkFlow({ handle: 3, deliveryCount: 0, linkCredit: 2 }));
+      p.output();
+      let err: unknown;
+      try { link.send(new Uint8Array(11)); } catch (e) { err = e; }
+      expect(err).to.be.instanceOf(MessageSizeExceededError);
+      expect(err).to.be.instanceOf(AmqpError);
+      expect(err).to.include({ size: 11, maxMessageSize: 10, condition: 'amqp:link:message-size-exceeded' });
+      expect(p.performatives()).to.deep.equal([]);
+      expect(link.credit.credit).to.equal(2);
+      expect(link.credit.deliveryCount).to.equal(0);
+      // The link is intact: a message at the limit goes out as delivery 0.
+      const d = link.send(new Uint8Array(10));
+      expect(d.id).to.equal(0);
+      expect(only(p.performatives(), 'transfer')).to.include({ deliveryId: 0, handle: link.handle });
+      expect(link.state).to.equal('attached');
+    });
+  });
+
+  describe('bounded unsettled state (over-credit transfers)', () => {
+    it('delivers up to overCreditLimit transfers past credit, then detaches with transfer-limit-exceeded', () => {
+      const p = new Peer();
+      const { link } = receiver(p, { overCreditLimit: 2 });
+      link.flow(1);
+      p.output();
+      const ev = p.send(transfer(0), transfer(1), transfer(2));
+      expect(ev.map((e) => e.type)).to.deep.equal(['delivery', 'credit-violation', 'delivery', 'credit-violation', 'delivery']);
+      expect(link.unsettledCount).to.equal(3);
+      expect(p.performatives()).to.deep.equal([]);
+      const over = p.send(transfer(3));
+      expect(over.map((e) => e.type)).to.deep.equal(['link-detach']);
+      const err = ofType(over, 'link-detach')[0].error;
+      expect(err).to.be.instanceOf(TransferLimitError);
+      expect(err).to.include({ condition: 'amqp:link:transfer-limit-exceeded', limit: 2, local: true });
+      const detach = only(p.performatives(), 'detach');
+      expect(detach).to.include({ handle: link.handle, closed: true });
+      expect(detach.error?.condition).to.equal('amqp:link:transfer-limit-exceeded');
+      // Transfers still in flight after our detach are not delivered and do not fail it again.
+      expect(p.send(transfer(4))).to.deep.equal([]);
+      expect(p.performatives()).to.deep.equal([]);
+    });
+
+    it('a new grant restarts the allowance; multi-frame deliveries count once', () => {
+      const p = new Peer();
+      const { link } = receiver(p, { overCreditLimit: 1 });
+      link.flow(1);
+      p.send(transfer(0), transfer(1));
+      link.flow(1);
+      p.frame({ kind: 'transfer', handle: 7, deliveryId: 2, deliveryTag: Uint8Array.of(2), more: true }, 0, Uint8Array.of(0x00, 0x53));
+      p.frame({ kind: 'transfer', handle: 7, more: false }, 0, Uint8Array.of(0x77, 0x40));
+      p.send(transfer(3));
+      expect(ofType(p.events, 'delivery').map((e) => e.delivery.id)).to.deep.equal([0, 1, 2, 3]);
+      expect(ofType(p.events, 'link-detach')).to.deep.equal([]);
+      const ev = p.frame({ kind: 'transfer', handle: 7, deliveryId: 4, deliveryTag: Uint8Array.of(4), more: true }, 0, Uint8Array.of(0));
+      expect(ofType(ev, 'link-detach')[0]?.error).to.be.instanceOf(TransferLimitError);
+    });
+
+    it(`caps over-credit transfers at ${DEFAULT_OVER_CREDIT_LIMIT} by default`, () => {
+      const p = new Peer();
+      const { link } = receiver(p);
+      const frames = Array.from({ length: DEFAULT_OVER_CREDIT_LIMIT + 1 }, (_, i) => transfer(i, true));
+      const ev = p.send(...frames);
+      expect(ofType(ev, 'delivery')).to.have.length(DEFAULT_OVER_CREDIT_LIMIT);
+      expect(ofType(ev, 'link-detach')[0]?.error).to.be.instanceOf(TransferLimitError);
+      expect(link.state).to.equal('detach-sent');
+    });
+  });
+});
