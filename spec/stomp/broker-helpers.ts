@@ -1,8 +1,10 @@
 /** Shared helpers for tests against real brokers (started by scripts/brokers.sh). */
 import { firstValueFrom, take, toArray, timeout, type Observable, type Subscription } from 'rxjs';
-import { connect, type StompMessage, type StompSession } from '../../src/stomp/index.js';
+import { connect, type StompMessage, type StompSession, type SubscribeOptions } from '../../src/stomp/index.js';
 
 export interface BrokerCase { readonly name: string; readonly url: string; readonly kind: 'rabbitmq' | 'activemq' }
+export const RABBIT_TCP = 'stomp://guest:guest@127.0.0.1:61613/%2F';
+export const ACTIVEMQ_TCP = 'stomp://127.0.0.1:61614';
 export const BROKERS: readonly BrokerCase[] = [
   { name: 'RabbitMQ (TCP)', url: 'stomp://guest:guest@127.0.0.1:61613/%2F', kind: 'rabbitmq' },
   { name: 'RabbitMQ (WebSocket)', url: 'ws://guest:guest@127.0.0.1:15674/ws?vhost=%2F', kind: 'rabbitmq' },
@@ -52,3 +54,21 @@ export async function gather(s: StompSession, dest: string, n: number, opts = {}
 export const collect = (s: StompSession, dest: string, n: number, opts = {}): Promise<StompMessage[]> =>
   firstValueFrom(s.subscribe(dest, opts).pipe(take(n), toArray(), timeout(8000)));
 
+
+/**
+ * Subscribe with a RECEIPT and resolve once the broker confirmed the SUBSCRIBE (so that what is
+ * sent from then on reaches the subscription), with a promise for its first `n` messages.
+ */
+export function collectReady(s: StompSession, dest: string, n: number, opts: SubscribeOptions = {}): Promise<{ messages: Promise<StompMessage[]> }> {
+  return new Promise((resolve, reject) => {
+    const messages: Promise<StompMessage[]> = firstValueFrom(s.subscribe(dest, { ...opts, onReceipt: () => resolve({ messages }) }).pipe(take(n), toArray(), timeout(8000)));
+    messages.catch(reject);
+  });
+}
+
+/** Subscribe with a RECEIPT and keep the subscription; resolve once the broker confirmed it. */
+export function subscribeReady(s: StompSession, dest: string, onMessage: (m: StompMessage) => void, opts: SubscribeOptions = {}): Promise<Subscription> {
+  return new Promise((resolve, reject) => {
+    const sub: Subscription = s.subscribe(dest, { ...opts, onReceipt: () => resolve(sub) }).subscribe({ next: onMessage, error: reject });
+  });
+}

@@ -4,8 +4,9 @@
  */
 import { expect } from 'chai';
 import { firstValueFrom, lastValueFrom, of, toArray } from 'rxjs';
-import { BROKERS, collect, fresh, gather, hold, withSession } from './broker-helpers.js';
-import { connect, StompConnectionClosedError, StompError, type StompMessage } from '../../src/stomp/index.js';
+import { ACTIVEMQ_TCP, BROKERS, collectReady, fresh, gather, hold, RABBIT_TCP, subscribeReady, withSession } from './broker-helpers.js';
+import { connect, StompConnectionClosedError, StompError, StompStateError, type StompMessage, type StompSession } from '../../src/stomp/index.js';
+import { cutProxy } from './proxy.js';
 
 const te = new TextEncoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -21,8 +22,7 @@ for (const b of BROKERS) {
 
     it('carries text and binary bodies with NUL bytes unchanged', () => withSession(b.url, async (s) => {
       const q = fresh('bodies');
-      const got = collect(s, q, 3);
-      await sleep(100);
+      const { messages: got } = await collectReady(s, q, 3);
       const bin = new Uint8Array(256).map((_, i) => i);
       const res = await lastValueFrom(of('plain text é ✓', bin, { body: new Uint8Array([0, 0, 0]), headers: { 'content-type': 'application/octet-stream' } })
         .pipe(s.send(q, { receipt: true }), toArray()));
@@ -38,8 +38,7 @@ for (const b of BROKERS) {
 
     it("keeps ':' '\\n' and '\\\\' in header values", () => withSession(b.url, async (s) => {
       const q = fresh('headers');
-      const got = collect(s, q, 1);
-      await sleep(100);
+      const { messages: got } = await collectReady(s, q, 1);
       const value = 'a:b\nc\\d:e';
       await lastValueFrom(of({ body: 'x', headers: { 'x-odd': value, 'x-plain': 'ok' } }).pipe(s.send(q, { receipt: true })));
       const [m] = await got;
@@ -50,9 +49,8 @@ for (const b of BROKERS) {
     it('demultiplexes parallel subscriptions over one connection', () => withSession(b.url, async (s) => {
       const qa = fresh('par-a');
       const qb = fresh('par-b');
-      const ga = collect(s, qa, 2);
-      const gb = collect(s, qb, 2);
-      await sleep(100);
+      const { messages: ga } = await collectReady(s, qa, 2);
+      const { messages: gb } = await collectReady(s, qb, 2);
       await lastValueFrom(of('a1', 'a2').pipe(s.send(qa, { receipt: true }), toArray()));
       await lastValueFrom(of('b1', 'b2').pipe(s.send(qb, { receipt: true }), toArray()));
       expect((await ga).map((m) => m.text)).to.deep.equal(['a1', 'a2']);
@@ -63,8 +61,7 @@ for (const b of BROKERS) {
     it('commits a transaction (nothing visible before COMMIT) and aborts another', () => withSession(b.url, async (s) => {
       const q = fresh('tx');
       const seen: string[] = [];
-      const sub = s.subscribe(q).subscribe({ next: (m) => seen.push(m.text), error: () => undefined });
-      await sleep(100);
+      const sub = await subscribeReady(s, q, (m) => seen.push(m.text));
       const { value: tx } = await hold(s.transaction());
       // RabbitMQ sends no RECEIPT for a transactional SEND until COMMIT: do not wait for one here.
       await lastValueFrom(of('t1', 't2').pipe(s.send(q, { transaction: tx }), toArray()));
@@ -172,8 +169,107 @@ for (const b of BROKERS) {
       await lastValueFrom(of('alive').pipe(s.send(q, { receipt: true })));
     }, connect({ url: b.url, heartbeat: [300, 300] })));
 
-    it('fails with StompError (headers and body) on a forbidden destination', async () => {
-      const dest = b.kind === 'rabbitmq' ? '/exchange/rxmq-no-such-exchange' : '/queue/rxmq-forbidden';
+    it('keeps delivering to one subscription after another on the same connection unsubscribes', () => withSession(b.url, async (s) => {
+      const qa = fresh('keep-a');
+      const qb = fresh('keep-b');
+      const a: string[] = [];
+      const bs: string[] = [];
+      const subA = await subscribeReady(s, qa, (m) => a.push(m.text));
+      const subB = await subscribeReady(s, qb, (m) => bs.push(m.text));
+      // Without a receipt each result is 'sent' (queued for the socket), with the body's size.
+      const sent = await lastValueFrom(of('a1', 'é').pipe(s.send(qa), toArray()));
+      expect(sent).to.deep.equal([{ state: 'sent', destination: qa, size: 2 }, { state: 'sent', destination: qa, size: 2 }]);
+      await lastValueFrom(of('b1').pipe(s.send(qb, { receipt: true })));
+      for (let i = 0; i < 60 && (a.length < 2 || bs.length < 1); i++) await sleep(50);
+      subA.unsubscribe();
+      const after = await lastValueFrom(of('b2', 'b3').pipe(s.send(qb, { receipt: true }), toArray()));
+      expect(after.map((r) => r.state)).to.deep.equal(['receipted', 'receipted']);
+      for (let i = 0; i < 60 && bs.length < 3; i++) await sleep(50);
+      subB.unsubscribe();
+      expect(a).to.deep.equal(['a1', 'é']);
+      expect(bs).to.deep.equal(['b1', 'b2', 'b3']);
+    }));
+
+    it('confirms SUBSCRIBE and BEGIN with receipts (the ready signals)', () => withSession(b.url, async (s) => {
+      const q = fresh('ready');
+      let ready = false;
+      const got: string[] = [];
+      const sub = s.subscribe(q, { onReceipt: () => { ready = true; } }).subscribe((m) => got.push(m.text));
+      for (let i = 0; i < 100 && !ready; i++) await sleep(20);
+      expect(ready).to.equal(true);
+      const { value: tx, sub: txSub } = await hold(s.transaction({ receipt: true }));
+      await lastValueFrom(of('in tx').pipe(s.send(q, { transaction: tx })));
+      await tx.commit();
+      txSub.unsubscribe();
+      for (let i = 0; i < 60 && got.length < 1; i++) await sleep(50);
+      sub.unsubscribe();
+      expect(got).to.deep.equal(['in tx']);
+    }));
+
+    it('unsubscribing from an open transaction aborts it: its messages never arrive', () => withSession(b.url, async (s) => {
+      const q = fresh('tx-unsub');
+      const seen: string[] = [];
+      const sub = await subscribeReady(s, q, (m) => seen.push(m.text));
+      const { value: tx, sub: txSub } = await hold(s.transaction({ receipt: true }));
+      await lastValueFrom(of('dropped 1', 'dropped 2').pipe(s.send(q, { transaction: tx }), toArray()));
+      txSub.unsubscribe(); // writes ABORT
+      // The transaction is gone on the broker, not merely left open: naming it again is an ERROR.
+      const err = await lastValueFrom(of('late').pipe(s.send(q, { transaction: tx, receipt: true }))).then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(StompError);
+      expect((err as StompError).brokerMessage).to.equal(b.kind === 'rabbitmq' ? 'Bad transaction' : `Invalid transaction id: ${tx.id}`);
+      if (b.kind === 'rabbitmq') expect((err as StompError).text).to.equal(`Invalid transaction identifier: "${tx.id}"\n`);
+      sub.unsubscribe();
+      // Nothing of it reached the queue: a later message is the first one there.
+      await withSession(b.url, (s2) => lastValueFrom(of('marker').pipe(s2.send(q, { receipt: true }))));
+      const later = await withSession(b.url, async (s2) => (await gather(s2, q, 1)).msgs.map((m) => m.text));
+      expect(later).to.deep.equal(['marker']);
+      expect(seen).to.deep.equal([]);
+    }));
+
+    it('a NACK inside a transaction: RabbitMQ applies it on COMMIT only; ActiveMQ refuses it', async () => {
+      const q = fresh('txnack');
+      await withSession(b.url, async (s) => {
+        await lastValueFrom(of('n').pipe(s.send(q, { receipt: true, headers: { persistent: 'true' } })));
+        const { msgs: [m], sub, more } = await gather(s, q, 1, { ack: 'client-individual' });
+        const { value: aborted } = await hold(s.transaction({ receipt: true }));
+        if (b.kind === 'activemq') {
+          // ActiveMQ 5.17 answers a transacted NACK (a "poison ack") with an ERROR naming its receipt.
+          const err = await m.nack({ transaction: aborted, receipt: true }).then(() => undefined, (e: unknown) => e);
+          expect(err).to.be.instanceOf(StompError);
+          expect((err as StompError).brokerMessage).to.match(/^Poison ack cannot be transacted/);
+          expect((err as StompError).receiptId).to.match(/^rcpt-/);
+          expect((err as StompError).text).to.match(/^javax\.jms\.JMSException: Poison ack cannot be transacted/);
+          return;
+        }
+        await m.nack({ transaction: aborted, receipt: true });
+        await aborted.abort();
+        // The aborted NACK never happened: no redelivery, the message is still ours.
+        await sleep(500);
+        expect(more).to.have.length(1);
+        const { value: committed } = await hold(s.transaction({ receipt: true }));
+        await m.nack({ transaction: committed, receipt: true });
+        await sleep(300);
+        expect(more).to.have.length(1);
+        await committed.commit();
+        for (let i = 0; i < 60 && more.length < 2; i++) await sleep(50);
+        expect(more.map((x) => [x.text, x.headers.redelivered])).to.deep.equal([['n', 'false'], ['n', 'true']]);
+        await more[1].ack({ receipt: true });
+        sub.unsubscribe();
+      });
+      // Whatever happened, nothing is lost: on ActiveMQ the message is back on the queue after the
+      // failed connection; on RabbitMQ it was acknowledged after the committed NACK.
+      const left = await withSession(b.url, async (s) => {
+        const seen: string[] = [];
+        const sub = await subscribeReady(s, q, (m) => seen.push(m.text));
+        for (let i = 0; i < 20 && seen.length < 1; i++) await sleep(50);
+        sub.unsubscribe();
+        return seen;
+      });
+      expect(left).to.deep.equal(b.kind === 'activemq' ? ['n'] : []);
+    });
+
+    it(b.kind === 'rabbitmq' ? 'fails with StompError on a missing exchange (RabbitMQ channel error)' : 'fails with StompError on an invalid selector', async () => {
+      const dest = b.kind === 'rabbitmq' ? '/exchange/rxmq-no-such-exchange' : '/queue/rxmq-bad-selector';
       const err = await withSession(b.url, (s) => firstValueFrom(
         b.kind === 'rabbitmq' ? s.subscribe(dest) : s.subscribe(dest, { headers: { selector: 'this is not ( a selector' } }),
       ).then(() => undefined, (e: unknown) => e));
@@ -214,6 +310,10 @@ describe('stomp against RabbitMQ: connection rules', function () {
     await done;
     expect(receipted).to.equal(true);
   }));
+});
+
+for (const [name, url] of [['RabbitMQ', RABBIT_TCP], ['ActiveMQ', ACTIVEMQ_TCP]] as const) describe(`stomp against ${name}: versions and the STOMP command`, function () {
+  this.timeout(20_000);
   it('negotiates each version when only that one is offered', async () => {
     for (const v of ['1.0', '1.1', '1.2'] as const) {
       await withSession('', async (s) => {
@@ -224,7 +324,67 @@ describe('stomp against RabbitMQ: connection rules', function () {
         expect([...m.body]).to.deep.equal([1, 0, 2]);
         await m.ack({ receipt: true });
         sub.unsubscribe();
-      }, connect({ url: BROKERS[0].url, versions: [v] }));
+        if (v === '1.0') await m.nack().then(() => expect.fail('NACK in 1.0'), (e: unknown) => expect(e).to.be.instanceOf(StompStateError));
+      }, connect({ url, versions: [v] }));
     }
   });
+  it('opens the connection with the STOMP frame when asked (connectCommand)', async () => {
+    const proxy = await cutProxy(Number(new URL(url.replace(/^stomp:/, 'http:')).port));
+    try {
+      const via = url.replace(/:6161\d/, `:${proxy.port}`);
+      await withSession(via, async (s) => {
+        expect(s.version).to.equal('1.2');
+        const q = fresh('stomp-cmd');
+        await lastValueFrom(of('x').pipe(s.send(q, { receipt: true })));
+        const { msgs: [m], sub } = await gather(s, q, 1);
+        expect(m.text).to.equal('x');
+        sub.unsubscribe();
+      }, connect({ url: via, connectCommand: 'STOMP' }));
+      await withSession(via, async (s) => { expect(s.version).to.equal('1.2'); });
+      const firstLine = (i: number) => Buffer.concat(proxy.written[i]).toString('latin1').split('\n')[0];
+      expect([firstLine(0), firstLine(1)]).to.deep.equal(['STOMP', 'CONNECT']);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('stomp against RabbitMQ: ERROR on a forbidden destination (user rxmq-limited from scripts/brokers.sh)', function () {
+  this.timeout(20_000);
+  // rxmq-limited may only touch resources named rxmq-limited-*; /queue/rxmq-forbidden is refused.
+  const LIMITED_TCP = 'stomp://rxmq-limited:rxmq-limited-pw@127.0.0.1:61613/%2F';
+  const LIMITED_WS = 'ws://rxmq-limited:rxmq-limited-pw@127.0.0.1:15674/ws?vhost=%2F';
+  const BODY = "ACCESS_REFUSED - access to queue 'rxmq-forbidden' in vhost '/' refused for user 'rxmq-limited'";
+  const attempts: Record<'SEND' | 'SUBSCRIBE', (s: StompSession) => Promise<unknown>> = {
+    SEND: (s: StompSession) => lastValueFrom(of('x').pipe(s.send('/queue/rxmq-forbidden', { receipt: true }))),
+    SUBSCRIBE: (s: StompSession) => firstValueFrom(s.subscribe('/queue/rxmq-forbidden', { receipt: true })),
+  };
+
+  for (const url of [LIMITED_TCP, LIMITED_WS]) {
+    it(`may use its own destinations (${url.startsWith('ws:') ? 'WebSocket' : 'TCP'})`, () => withSession(url, async (s) => {
+      const q = `/queue/rxmq-limited-${process.pid}-${Date.now()}`;
+      await lastValueFrom(of('allowed').pipe(s.send(q, { receipt: true })));
+      const { msgs: [m], sub } = await gather(s, q, 1);
+      expect(m.text).to.equal('allowed');
+      sub.unsubscribe();
+    }));
+  }
+
+  for (const [command, attempt] of Object.entries(attempts)) {
+    it(`${command} over TCP fails with the broker's ERROR as a StompError (headers and body)`, async () => {
+      const err = await withSession(LIMITED_TCP, attempt).then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(StompError);
+      const se = err as StompError;
+      expect(se.brokerMessage).to.equal('access_refused');
+      expect(se.headers).to.deep.equal([['message', 'access_refused'], ['content-type', 'text/plain'], ['version', '1.0,1.1,1.2'], ['content-length', String(BODY.length)]]);
+      expect(se.text).to.equal(BODY);
+      // A channel error: RabbitMQ does not name the receipt the frame asked for.
+      expect(se.receiptId).to.equal(undefined);
+    });
+    it(`${command} over WebSocket: web-stomp closes the socket without an ERROR (StompConnectionClosedError)`, async () => {
+      const err = await withSession(LIMITED_WS, attempt).then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(StompConnectionClosedError);
+      expect(err).not.to.be.instanceOf(StompError);
+    });
+  }
 });

@@ -18,6 +18,15 @@ export interface StompConnectOptions {
   readonly versions?: readonly StompVersion[];
   /** [cx, cy] heart-beat offer in ms. Default [10000, 10000]; [0, 0] turns heart-beats off. */
   readonly heartbeat?: readonly [number, number];
+  /** How late the broker's heart-beat may be, as a factor of its interval. Default 2. */
+  readonly heartbeatTolerance?: number;
+  /** Extra silence allowed on top of that before the peer is declared dead. Default 1000 ms. */
+  readonly heartbeatGraceMs?: number;
+  /**
+   * The frame that opens the connection: CONNECT (default; STOMP 1.0 brokers know only this one)
+   * or STOMP (the 1.1+ name, which cannot be mistaken for other protocols' CONNECT).
+   */
+  readonly connectCommand?: 'CONNECT' | 'STOMP';
   /** Extra CONNECT headers. */
   readonly connectHeaders?: Readonly<Record<string, string>>;
   /** How long to wait for the socket and CONNECTED. Default 15000 ms. */

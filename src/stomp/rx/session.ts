@@ -24,6 +24,24 @@ export interface SubscribeOptions {
    * (RabbitMQ `prefetch-count`, ActiveMQ `activemq.prefetchSize`; both when the broker is unknown).
    */
   readonly prefetch?: number;
+  /**
+   * Ask the broker to confirm the SUBSCRIBE with a RECEIPT. Once it is in, the subscription is
+   * active on the broker: whatever is sent to the destination from then on reaches it. Until
+   * then the stream emits nothing (messages that overtake the RECEIPT are held and emitted right
+   * after it, in order); an ERROR naming the receipt fails the stream with that StompError.
+   */
+  readonly receipt?: boolean;
+  /**
+   * Called once when the SUBSCRIBE's RECEIPT arrives, before any message is emitted (implies
+   * `receipt: true`). The ready signal: send to the destination after it, not before.
+   */
+  readonly onReceipt?: () => void;
+}
+
+/** Options of `session.transaction()`. */
+export interface TransactionOptions {
+  /** Ask for a RECEIPT on BEGIN and emit the transaction only once it arrived. */
+  readonly receipt?: boolean;
 }
 
 /** Options of `session.send()`. */
@@ -62,8 +80,11 @@ export interface StompSession {
   subscribe(destination: string, options?: SubscribeOptions): Observable<StompMessage>;
   /** Operator: SEND each input, emit a StompSendResult per message, in order. */
   send(destination: string, options?: SendOptions): OperatorFunction<StompSendInput, StompSendResult>;
-  /** BEGIN on subscribe; unsubscribing before commit/abort aborts. */
-  transaction(): Observable<StompTransaction>;
+  /**
+   * BEGIN on subscribe (emitted at once, or on BEGIN's RECEIPT with `receipt: true`);
+   * unsubscribing before commit/abort aborts.
+   */
+  transaction(options?: TransactionOptions): Observable<StompTransaction>;
 }
 
 const utf8 = new TextEncoder();
@@ -105,18 +126,39 @@ export function createSession(wire: StompWire): StompSession {
     subscribe(destination, options = {}) {
       return new Observable<StompMessage>((sub) => {
         const headers = { ...(options.prefetch !== undefined ? prefetchHeaders(c.server, options.prefetch) : {}), ...options.headers };
+        const receipt = options.receipt === true || options.onReceipt !== undefined;
         let id: string;
+        let receiptId: string | undefined;
         try {
-          id = wire.act((e, now) => e.subscribe(destination, { id: options.id, ack: options.ack, headers }, now).id);
+          ({ id, receipt: receiptId } = wire.act((e, now) => e.subscribe(destination, { id: options.id, ack: options.ack, headers, receipt }, now)));
         } catch (e) {
           sub.error(e);
           return undefined;
         }
-        const unroute = wire.route(id, (f) => sub.next(toMessage(f, id, settle)));
+        // Frames that overtake the SUBSCRIBE's RECEIPT wait here, so that nothing is emitted
+        // before the ready signal.
+        let held: StompFrame[] | undefined = receiptId === undefined ? undefined : [];
+        const unroute = wire.route(id, (f) => {
+          if (held !== undefined) held.push(f);
+          else sub.next(toMessage(f, id, settle));
+        });
         const unend = ended(sub);
+        if (receiptId !== undefined) {
+          wire.watchReceipt(receiptId, {
+            resolve: () => {
+              const frames = held ?? [];
+              held = undefined;
+              if (sub.closed) return;
+              options.onReceipt?.();
+              for (const f of frames) { if (sub.closed) break; sub.next(toMessage(f, id, settle)); }
+            },
+            reject: (e) => sub.error(e),
+          });
+        }
         return () => {
           unroute();
           unend();
+          held = undefined;
           if (!wire.isEnded && wire.engine.state.phase === 'connected') {
             try { wire.act((e, now) => e.unsubscribe(id, {}, now)); } catch { /* closing anyway */ }
           }
@@ -128,12 +170,13 @@ export function createSession(wire: StompWire): StompSession {
       return (source) => new Observable<StompSendResult>((sub) => new SendOperator(wire, destination, options, sub).run(source));
     },
 
-    transaction() {
+    transaction(txOptions = {}) {
       return new Observable<StompTransaction>((sub) => {
         let state: 'open' | 'ending' = 'open';
         let id: string;
+        let receiptId: string | undefined;
         try {
-          id = wire.act((e, now) => e.begin(undefined, {}, now).transaction);
+          ({ transaction: id, receipt: receiptId } = wire.act((e, now) => e.begin(undefined, { receipt: txOptions.receipt === true }, now)));
         } catch (e) {
           sub.error(e);
           return undefined;
@@ -149,7 +192,9 @@ export function createSession(wire: StompWire): StompSession {
           }
         };
         const unend = ended(sub);
-        sub.next({ id, commit: () => end('COMMIT'), abort: () => end('ABORT') });
+        const tx: StompTransaction = { id, commit: () => end('COMMIT'), abort: () => end('ABORT') };
+        if (receiptId === undefined) sub.next(tx);
+        else wire.watchReceipt(receiptId, { resolve: () => { if (!sub.closed) sub.next(tx); }, reject: (e) => sub.error(e) });
         return () => {
           unend();
           if (state === 'open' && !wire.isEnded && wire.engine.state.phase === 'connected') {
