@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { createRequire } from 'node:module';
 import { decodeSections, encodeSections, type MessageSections } from '../../../src/amqp/frames/index.js';
-import { DecodeError, int, list, map, string, symbol, ubyte } from '../../../src/amqp/index.js';
+import { boolean, DecodeError, int, list, map, string, symbol, ubyte } from '../../../src/amqp/index.js';
 import { ascii, bytes, hex } from './helpers.js';
 
 const FULL: MessageSections = {
@@ -36,6 +36,27 @@ describe('frames: message sections', () => {
       ...FULL, header: { kind: 'header', durable: true }, properties: { kind: 'properties', messageId: string('m1'), to: string('q') },
     });
     expect(d.deliveryAnnotations).to.equal(undefined);
+  });
+
+  it('delivery-annotations: encoded between header and message-annotations, decoded back', () => {
+    const m: MessageSections = {
+      header: { durable: true },
+      deliveryAnnotations: map([[symbol('x-opt-d'), string('v')]]),
+      messageAnnotations: map([[symbol('x-opt-a'), string('b')]]),
+      body: { kind: 'sequence', sequences: [[int(-2), boolean(true)]] },
+    };
+    const DA = `00 53 71 c1 0d 02 a3 07 ${ascii('x-opt-d')} a1 01 76`;
+    const SEQ = '00 53 76 c0 04 02 54 fe 41';
+    expect(hex(encodeSections(m))).to.equal(hex(bytes(`${HEADER} | ${DA} | ${MA} | ${SEQ}`)));
+    const d = decodeSections(bytes(`${HEADER} | ${DA} | ${MA} | ${SEQ}`));
+    expect(d.sections.map((x) => x.name)).to.deep.equal(['header', 'delivery-annotations', 'message-annotations', 'amqp-sequence']);
+    expect(d.deliveryAnnotations).to.deep.equal(m.deliveryAnnotations);
+    expect(d.messageAnnotations).to.deep.equal(m.messageAnnotations);
+    expect(d.body).to.deep.equal(m.body);
+    // Not part of the bare message, and bound to its place in the order.
+    expect(hex(d.bareMessage)).to.equal(hex(bytes(SEQ)));
+    expect(() => decodeSections(bytes(`${MA} | ${DA}`))).to.throw(DecodeError, /delivery-annotations section after a later section/);
+    expect(() => decodeSections(bytes('00 53 71 45')).deliveryAnnotations).to.throw(DecodeError, /must hold a map/);
   });
 
   it('gives the bare message (properties through body) as one view', () => {
