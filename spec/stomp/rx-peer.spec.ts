@@ -112,4 +112,74 @@ describe('stomp rx against a loopback peer', function () {
     expect((err as StompError).receiptId).to.equal(headerOf(peer.frames[1], 'receipt'));
     expect((err as StompError).text).to.equal('nope');
   });
+
+  it('subscribe({ receipt }): SUBSCRIBE asks for one, nothing is emitted before it, messages that overtook it follow in order', async () => {
+    let release: (() => void) | undefined;
+    peer = await fakePeer((f, socket) => {
+      if (f.command === 'CONNECT') socket.write('CONNECTED\nversion:1.2\n\n\0');
+      if (f.command === 'SUBSCRIBE') {
+        const id = headerOf(f, 'id');
+        // Two messages overtake the RECEIPT; the RECEIPT comes when the test says so.
+        socket.write(`MESSAGE\ndestination:/queue/r\nmessage-id:1\nsubscription:${id}\n\nm1\0MESSAGE\ndestination:/queue/r\nmessage-id:2\nsubscription:${id}\n\nm2\0`);
+        release = () => socket.write(`RECEIPT\nreceipt-id:${headerOf(f, 'receipt')}\n\n\0MESSAGE\ndestination:/queue/r\nmessage-id:3\nsubscription:${id}\n\nm3\0`);
+      }
+    });
+    const events: string[] = [];
+    const conn = connect({ url: `stomp://127.0.0.1:${peer.port}`, heartbeat: [0, 0] }).pipe(
+      switchMap((s) => s.subscribe('/queue/r', { receipt: true, onReceipt: () => events.push('ready') })),
+    ).subscribe((m) => events.push(m.text));
+    while (release === undefined) await sleep(10);
+    await sleep(200);
+    expect(events).to.deep.equal([]);
+    release();
+    while (events.length < 4) await sleep(10);
+    conn.unsubscribe();
+    expect(events).to.deep.equal(['ready', 'm1', 'm2', 'm3']);
+    expect(headerOf(peer.frames[1], 'receipt')).to.match(/^rcpt-\d+$/);
+  });
+
+  it('subscribe({ receipt }): an ERROR naming the receipt fails the stream with that StompError', async () => {
+    peer = await fakePeer((f, socket) => {
+      if (f.command === 'CONNECT') socket.write('CONNECTED\nversion:1.2\n\n\0');
+      if (f.command === 'SUBSCRIBE') socket.write(`ERROR\nreceipt-id:${headerOf(f, 'receipt')}\nmessage:forbidden\n\nno\0`);
+    });
+    let ready = false;
+    const err = await lastValueFrom(connect({ url: `stomp://127.0.0.1:${peer.port}`, heartbeat: [0, 0] }).pipe(
+      switchMap((s) => s.subscribe('/queue/r', { onReceipt: () => { ready = true; } })),
+    )).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(StompError);
+    expect((err as StompError).receiptId).to.equal(headerOf(peer.frames[1], 'receipt'));
+    expect((err as StompError).brokerMessage).to.equal('forbidden');
+    expect(ready).to.equal(false);
+  });
+
+  it('transaction({ receipt }): BEGIN asks for one and the transaction is emitted on it; without, at once and no receipt header', async () => {
+    let releaseBegin: (() => void) | undefined;
+    peer = await fakePeer((f, socket) => {
+      if (f.command === 'CONNECT') socket.write('CONNECTED\nversion:1.2\n\n\0');
+      if (f.command === 'BEGIN' && headerOf(f, 'receipt') !== undefined) releaseBegin = () => socket.write(`RECEIPT\nreceipt-id:${headerOf(f, 'receipt')}\n\n\0`);
+    });
+    const got: string[] = [];
+    const conn = connect({ url: `stomp://127.0.0.1:${peer.port}`, heartbeat: [0, 0] }).subscribe((s) => {
+      s.transaction().subscribe((tx) => got.push(`plain ${tx.id}`));
+      s.transaction({ receipt: true }).subscribe((tx) => got.push(`receipted ${tx.id}`));
+    });
+    while (releaseBegin === undefined) await sleep(10);
+    await sleep(100);
+    expect(got).to.deep.equal(['plain tx-1']);
+    releaseBegin();
+    while (got.length < 2) await sleep(10);
+    conn.unsubscribe();
+    expect(got).to.deep.equal(['plain tx-1', 'receipted tx-2']);
+    const begins = peer.frames.filter((f) => f.command === 'BEGIN');
+    expect(begins.map((f) => headerOf(f, 'receipt'))).to.deep.equal([undefined, 'rcpt-3']);
+  });
+
+  it('connectCommand: STOMP opens the connection with the STOMP frame', async () => {
+    peer = await fakePeer((f, socket) => { if (f.command === 'STOMP') socket.write('CONNECTED\nversion:1.2\n\n\0'); });
+    const s = await firstValueFrom(connect({ url: `stomp://127.0.0.1:${peer.port}`, connectCommand: 'STOMP', versions: ['1.1', '1.2'], heartbeat: [0, 0] }));
+    expect(s.version).to.equal('1.2');
+    expect(peer.frames[0].command).to.equal('STOMP');
+    expect(headerOf(peer.frames[0], 'accept-version')).to.equal('1.1,1.2');
+  });
 });
