@@ -133,9 +133,10 @@ describe('broker: STOMP with the rx-mq client', function () {
   it('topics: every subscription gets its own copy; nothing is kept for nobody', () => session(async (s) => {
     await lastValueFrom(of('before anyone').pipe(s.send('/topic/t', { receipt: true }), toArray()));
     expect(broker.stats().unrouted).to.equal(1);
-    const a = gather(s, '/topic/t', 2);
-    const b = gather(s, '/topic/t', 2, { ack: 'client-individual' });
-    await sleep(100);
+    let ready = 0;
+    const a = gather(s, '/topic/t', 2, { onReceipt: () => { ready++; } });
+    const b = gather(s, '/topic/t', 2, { ack: 'client-individual', onReceipt: () => { ready++; } });
+    await until(() => ready === 2, 3000, 'both SUBSCRIBEs confirmed');
     await lastValueFrom(of('one', 'two').pipe(s.send('/topic/t', { receipt: true }), toArray()));
     const [ra, rb] = await Promise.all([a, b]);
     expect(ra.msgs.map((m) => m.text)).to.deep.equal(['one', 'two']);
@@ -146,7 +147,8 @@ describe('broker: STOMP with the rx-mq client', function () {
   }));
 
   it('transactions: COMMIT stores the sends and applies the ACKs, ABORT drops sends and undoes ACKs', () => session(async (s) => {
-    // Held open: unsubscribing from transaction() before the end aborts it.
+    // hold() keeps transaction() subscribed until COMMIT: unsubscribing earlier would abort it
+    // (the next test).
     const { value: tx } = await hold(s.transaction());
     await lastValueFrom(of('t1', 't2').pipe(s.send('/queue/tx', { transaction: tx, receipt: true }), toArray()));
     expect(broker.queue('tx')?.depth ?? 0).to.equal(0);
@@ -167,6 +169,18 @@ describe('broker: STOMP with the rx-mq client', function () {
     await tx3.commit();
     expect(broker.queue('tx')?.depth).to.equal(0);
     sub.unsubscribe();
+  }));
+
+  it('unsubscribing from an open transaction aborts it: its sends are dropped and its id is unknown', () => session(async (s) => {
+    const { value: tx, sub: txSub } = await hold(s.transaction({ receipt: true }));
+    const sent = await lastValueFrom(of('gone 1', 'gone 2').pipe(s.send('/queue/txu', { transaction: tx, receipt: true }), toArray()));
+    expect(sent.map((r) => r.state)).to.deep.equal(['receipted', 'receipted']);
+    txSub.unsubscribe(); // writes ABORT
+    const err = await lastValueFrom(of('late').pipe(s.send('/queue/txu', { transaction: tx, receipt: true }))).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(StompError);
+    expect((err as StompError).brokerMessage).to.equal(`unknown transaction "${tx.id}"`);
+    expect(broker.queue('txu')?.depth ?? 0).to.equal(0);
+    expect(broker.stats().received).to.equal(0);
   }));
 
   it('never has more unacknowledged messages per subscription than its prefetch', () => session(async (s) => {
