@@ -32,7 +32,12 @@ export interface SourceOptions {
   readonly address?: string;
   /** Ask the peer to create a node (reply-to queues); its address arrives in the attach. */
   readonly dynamic?: boolean;
-  /** Filters by name, e.g. `{ 'selector': { descriptor: 'apache.org:selector-filter:string', value: "color = 'red'" } }`. */
+  /**
+   * The source's filter-set, sent as is in the attach: a map from filter names (symbols) to
+   * described filter values, built with the typed constructors of `rx-mq/amqp`, e.g. a JMS selector:
+   * `map([[symbol('selector'), described(symbol('apache.org:selector-filter:string'), string("color = 'red'"))]])`.
+   * The peer's attach answers with the filters it applied (`remote.source.filter`).
+   */
   readonly filter?: AmqpMap;
   /** What of the terminus survives a detach or restart (terminus-durability). */
   readonly durable?: 'none' | 'configuration' | 'unsettled-state';

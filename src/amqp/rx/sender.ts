@@ -7,7 +7,7 @@
 import { Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { toNative, type NativeValue } from '../codec/native.js';
 import { string as amqpString } from '../codec/values.js';
-import { AmqpError, IllegalStateError } from '../engine/errors.js';
+import { AmqpError, IllegalStateError, MessageSizeExceededError } from '../engine/errors.js';
 import type { OutgoingDelivery, SenderLink } from '../engine/link.js';
 import type { Target } from '../frames/definitions.generated.js';
 import { RxMqError } from '../../errors.js';
@@ -46,7 +46,11 @@ export interface Outcome {
   readonly state: OutcomeState;
   /** The message this outcome is for, as sent (with any defaults and generated messageId). */
   readonly message: Message;
-  /** rejected: the receiver's error. */
+  /**
+   * rejected: the receiver's error. A message larger than the receiver's max-message-size is
+   * never sent: it gets a 'rejected' outcome whose error is a `MessageSizeExceededError`
+   * (`local` true), and the messages around it are sent as usual.
+   */
   readonly error?: AmqpError;
   /** modified: the receiver counts this as a failed delivery attempt. */
   readonly deliveryFailed?: boolean;
@@ -143,9 +147,22 @@ export function send(ctx: () => Observable<SessionContext>, target: string | nul
         } catch (e) {
           return finish(e);
         }
-        link.send(bytes, { settled: presettled, context: m });
+        let d: OutgoingDelivery;
+        try {
+          d = link.send(bytes, { settled: presettled, context: m });
+        } catch (e) {
+          // Too large for the receiver's max-message-size: nothing was sent and no credit used,
+          // so this message alone is refused (a local 'rejected' outcome) and the rest go on.
+          if (e instanceof MessageSizeExceededError) {
+            subscriber.next({ state: 'rejected', message: m, error: e });
+            if (finished) return; // downstream may have stopped at this outcome
+            continue;
+          }
+          return finish(e);
+        }
         sent = true;
-        if (presettled) subscriber.next({ state: 'sent', message: m });
+        // The negotiated settle mode has the last word (a receiver may ask for pre-settled).
+        if (d.presettled) subscriber.next({ state: 'sent', message: m });
         else inFlight++;
       }
       if (link.drainRequested && queue.length === 0) {
