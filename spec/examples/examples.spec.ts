@@ -1,6 +1,7 @@
 /**
- * Runs every examples/amqp-*.ts as a child process against the real brokers, so the examples
- * cannot rot: each must exit 0 and print its key line. RabbitMQ (scripts/brokers.sh) serves all
+ * Runs every examples/amqp-*.ts and examples/stomp-*.ts as a child process against the real
+ * brokers, so the examples cannot rot: each must exit 0 on its own and print its key lines.
+ * The STOMP examples run against RabbitMQ's STOMP port (URL as their first argument). RabbitMQ (scripts/brokers.sh) serves all
  * of them except request/reply, which needs dynamic nodes (RabbitMQ 3.10 refuses them with
  * amqp:not-implemented) and runs against the Qpid Proton peer instead.
  *
@@ -16,6 +17,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const PROTON_PEER = fileURLToPath(new URL('../interop/proton_peer.py', import.meta.url));
 const RABBIT_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672';
+const RABBIT_STOMP_URL = process.env.STOMP_URL ?? 'stomp://guest:guest@127.0.0.1:61613/%2F';
 /** Each example promises to finish in a few seconds; tsx compiling the sources takes some too. */
 const CHILD_TIMEOUT_MS = 30_000;
 
@@ -26,9 +28,9 @@ interface Run {
   readonly stderr: string;
 }
 
-function runExample(file: string, env: Record<string, string> = {}): Promise<Run> {
+function runExample(file: string, env: Record<string, string> = {}, args: readonly string[] = []): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `${EXAMPLES}${file}`], {
+    const child = spawn(process.execPath, ['--import', 'tsx', `${EXAMPLES}${file}`, ...args], {
       cwd: ROOT,
       env: { ...process.env, AMQP_URL: RABBIT_URL, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,4 +125,43 @@ describe('examples: every examples/amqp-*.ts runs against real peers', function 
     expect(r.code).to.equal(1);
     expect(r.stderr).to.include('cannot create dynamic nodes');
   });
+});
+
+/** What each STOMP example must print, beyond exiting 0. */
+const STOMP_CHECKS: { readonly [file: string]: (r: Run) => void } = {
+  'stomp-hello.ts': (r) => {
+    expect(r.stdout).to.match(/^connected: STOMP 1\.2 to RabbitMQ\/\d/m);
+    expect(r.stdout.match(/^received .*$/gm)).to.deep.equal(['received "hello" (5 bytes)', 'received "from" (4 bytes)', 'received "rx-mq" (5 bytes)']);
+    expect(r.stdout).to.match(/^sent 3 messages, all receipted, receipted, receipted$/m);
+    expect(r.stdout).to.match(/^disconnected$/m);
+  },
+  'stomp-transaction.ts': (r) => {
+    expect(r.stdout).to.match(/^before commit: \[\]$/m);
+    expect(r.stdout).to.match(/^after commit and abort: \["one","two"\]$/m);
+  },
+  'stomp-client.ts': (r) => {
+    expect(r.stdout).to.match(/^state: connected$/m);
+    expect(r.stdout.match(/^confirmed \(receipted\) 6 bytes$/gm)).to.have.length(10);
+    expect(r.stdout).to.match(/^received 10 of 10 messages$/m);
+    expect(r.stdout).to.match(/^state: idle$/m);
+  },
+};
+
+describe('examples: every examples/stomp-*.ts runs against RabbitMQ and exits on its own', function () {
+  this.timeout(CHILD_TIMEOUT_MS + 10_000);
+  const files = readdirSync(EXAMPLES).filter((f) => /^stomp-.*\.ts$/.test(f)).sort();
+
+  it('finds the examples this spec knows, and knows every example it finds', () => {
+    expect(files).to.include.members(Object.keys(STOMP_CHECKS));
+    expect(Object.keys(STOMP_CHECKS)).to.include.members(files);
+  });
+
+  for (const file of files) {
+    it(`${file} (RabbitMQ STOMP)`, async () => {
+      const r = await runExample(file, {}, [RABBIT_STOMP_URL]);
+      // A child left running past CHILD_TIMEOUT_MS is killed and fails here, with a signal.
+      expectSuccess(r);
+      STOMP_CHECKS[file]?.(r);
+    });
+  }
 });
