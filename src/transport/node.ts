@@ -20,12 +20,18 @@ export interface OpenOptions {
 export function openTransport(target: TransportTarget, handlers: TransportHandlers, options: OpenOptions = {}): Promise<Transport> {
   const timeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   switch (target.kind) {
-    case 'tcp':
-      return openSocket(net.connect({ host: target.host, port: target.port }), 'connect', { kind: 'tcp' }, handlers, timeout, describe(target));
+    case 'tcp': {
+      // TCP reads go through `onread` (our own read buffer, no stream machinery per chunk) so
+      // that they can be held: see TcpReader.
+      const reader = new TcpReader(handlers);
+      const socket = net.connect({ host: target.host, port: target.port, onread: { buffer: reader.buffer, callback: reader.callback } });
+      reader.socket = socket;
+      return openSocket(socket, 'connect', { kind: 'tcp' }, handlers, timeout, describe(target), reader);
+    }
     case 'tls':
       return openSocket(
         tls.connect({ host: target.host, port: target.port, ...tlsOptions(target.tls, target.host) }),
-        'secureConnect', { kind: 'tls' }, handlers, timeout, describe(target),
+        'secureConnect', { kind: 'tls' }, handlers, timeout, describe(target), undefined,
       );
     case 'websocket':
       return openWebSocket(target, handlers, timeout);
@@ -70,6 +76,7 @@ function openSocket(
   handlers: TransportHandlers,
   timeoutMs: number,
   what: string,
+  reader: TcpReader | undefined,
 ): Promise<Transport> {
   return new Promise((resolve, reject) => {
     let open = false;
@@ -101,19 +108,81 @@ function openSocket(
         destroy: () => socket.destroy(),
         get bufferedAmount() { return socket.writableLength; },
         info,
+        ...(reader === undefined ? {} : { holdReads: (ms: number) => reader.hold(ms) }),
       });
     });
-    socket.on('data', (chunk: Buffer) => handlers.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
+    if (reader === undefined) socket.on('data', (chunk: Buffer) => handlers.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
     socket.on('drain', () => handlers.onDrain?.());
     socket.on('error', (e) => { lastError = errorOf(e, what); });
     socket.on('close', () => {
       clearTimeout(timer);
+      reader?.stop();
       if (closed) return;
       closed = true;
       if (!open) reject(lastError ?? new TransportError(`${what}: closed before connecting`));
       else handlers.onClose(lastError);
     });
   });
+}
+
+/** Size of the buffer a TCP read lands in (as large as Node's own default read size). */
+const READ_BUFFER_SIZE = 64 * 1024;
+/** Reads at least this large are handed over as they are; smaller ones are copied out. */
+const HAND_OVER_BYTES = 16 * 1024;
+
+/**
+ * Reads of one TCP socket, through Node's `onread` hook: every read lands in one reused buffer
+ * and reaches the owner without a Buffer object, a stream `push` and a 'data' event per chunk.
+ * Chunks are the owner's to keep (the engines keep views of them), so a small read is copied into
+ * an array of its exact size (a retained message never pins a 64 KiB buffer) and a large read
+ * keeps the buffer, which is replaced for the next read (no copy where copying costs).
+ *
+ * `hold(ms)` pauses reading after the current chunk (the callback returns false, which stops
+ * libuv reading the socket) and resumes after `ms`; meanwhile the kernel collects what the peer
+ * sends, and the next read takes it at once.
+ */
+class TcpReader {
+  socket: net.Socket | undefined;
+  private readBuffer = new Uint8Array(READ_BUFFER_SIZE);
+  private holdMs = 0;
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor(private readonly handlers: TransportHandlers) {}
+
+  /** Node asks for the buffer of every read (the function form of `onread.buffer`). */
+  readonly buffer = (): Uint8Array => this.readBuffer;
+
+  readonly callback = (n: number, buf: Uint8Array): boolean => {
+    let chunk: Uint8Array;
+    if (n >= HAND_OVER_BYTES) {
+      chunk = buf.subarray(0, n);
+      this.readBuffer = new Uint8Array(READ_BUFFER_SIZE);
+    } else {
+      chunk = buf.slice(0, n);
+    }
+    this.handlers.onData(chunk);
+    if (this.holdMs <= 0 || this.stopped) return true;
+    this.holdTimer = setTimeout(this.resume, this.holdMs);
+    this.holdMs = 0;
+    return false;
+  };
+
+  hold(ms: number): void {
+    if (this.holdTimer === undefined && ms > this.holdMs) this.holdMs = ms;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+  }
+
+  private readonly resume = (): void => {
+    this.holdTimer = undefined;
+    const s = this.socket;
+    if (s !== undefined && !s.destroyed && !this.stopped) s.resume();
+  };
 }
 
 function subjectOf(t: tls.TLSSocket): string | undefined {

@@ -60,6 +60,15 @@ export interface Transport {
   destroy(): void;
   /** Bytes queued but not yet handed to the operating system. */
   readonly bufferedAmount: number;
+  /**
+   * Read coalescing: deliver no data for the next `ms` milliseconds, so that what the peer sends
+   * meanwhile waits in the operating system's socket buffer and arrives as one larger chunk. A
+   * protocol layer calls it from `onData` when it sees a stream in full flow (many small reads in
+   * a row), where each read's fixed cost (a system call, an event-loop wake-up) would otherwise
+   * dominate the cost of the messages it carries. Calls made while a hold is pending are ignored.
+   * Optional: transports that cannot hold reads (TLS, WebSocket) leave it out.
+   */
+  holdReads?(ms: number): void;
   /** The negotiated WebSocket subprotocol, or TLS peer details, when there are any. */
   readonly info: TransportInfo;
 }

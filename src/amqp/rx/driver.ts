@@ -9,6 +9,8 @@ import type { EngineEvent } from '../engine/events.js';
 import type { Link } from '../engine/link.js';
 import type { Session } from '../engine/session.js';
 import type { Transport, TransportError } from '../../transport/types.js';
+import { DEFAULT_READ_COALESCING_MS } from '../../transport/read-hold.js';
+import { inFullFlow } from './read-coalescing.js';
 
 export type LinkListener = (e: EngineEvent) => void;
 
@@ -23,7 +25,15 @@ export class ConnectionDriver {
   private readonly connectionListeners = new Set<LinkListener>();
   private ended = false;
 
-  constructor(options: ConnectionOptions, private readonly now: () => number = Date.now) {
+  /**
+   * @param readCoalescingMs how long to hold reads while a stream is in full flow (0: never);
+   *   see read-coalescing.ts.
+   */
+  constructor(
+    options: ConnectionOptions,
+    private readonly now: () => number = Date.now,
+    private readonly readCoalescingMs: number = DEFAULT_READ_COALESCING_MS,
+  ) {
     this.engine = new Connection(options);
   }
 
@@ -36,7 +46,9 @@ export class ConnectionDriver {
 
   /** Bytes from the transport. */
   onData(chunk: Uint8Array): void {
-    this.dispatch(this.engine.receive(chunk, this.now()));
+    const events = this.engine.receive(chunk, this.now());
+    this.dispatch(events);
+    if (this.readCoalescingMs > 0 && inFullFlow(events, chunk.length)) this.transport?.holdReads?.(this.readCoalescingMs);
   }
 
   /** The transport ended; tell everyone (the engine cannot send anything any more). */

@@ -5,6 +5,7 @@
  */
 import { TimeoutError } from '../../errors.js';
 import { openTransport } from '../../transport/node.js';
+import { COALESCE_BELOW_BYTES, DEFAULT_READ_COALESCING_MS, STREAM_MIN_EVENTS } from '../../transport/read-hold.js';
 import type { Transport, TransportError, TransportTarget } from '../../transport/types.js';
 import type { StompFrame } from '../codec/frame.js';
 import { StompEngine, type StompEngineOptions } from '../engine/engine.js';
@@ -40,8 +41,31 @@ export class StompWire {
    * @param maxWriteBuffer bytes the transport may hold unwritten before `act` refuses more work
    *   with a StompBufferOverflowError (a bounded buffer instead of silent growth).
    */
-  constructor(engineOptions: StompEngineOptions, private readonly now: () => number = Date.now, private readonly maxWriteBuffer = 64 * 1024 * 1024) {
+  constructor(
+    engineOptions: StompEngineOptions,
+    private readonly now: () => number = Date.now,
+    private readonly maxWriteBuffer = 64 * 1024 * 1024,
+    /** Read coalescing (ms, 0 = off): see `onData` and src/transport/read-hold.ts. */
+    private readonly readCoalescingMs = DEFAULT_READ_COALESCING_MS,
+  ) {
     this.engine = new StompEngine(engineOptions);
+  }
+
+  /**
+   * Bytes from the transport. A broker streaming a subscription writes MESSAGE frames as it has
+   * them (RabbitMQ one frame per write), so a client that keeps up reads a few hundred bytes per
+   * wake-up; several MESSAGEs in one small chunk show a stream in full flow, and then reads are
+   * held a moment so that the next one takes what arrived meanwhile. A lone MESSAGE or RECEIPT
+   * (request/response traffic) never causes a hold.
+   */
+  private onData(chunk: Uint8Array): void {
+    const events = this.engine.receive(chunk, this.now());
+    this.handle(events);
+    if (this.readCoalescingMs > 0 && chunk.length < COALESCE_BELOW_BYTES && events.length >= STREAM_MIN_EVENTS) {
+      let messages = 0;
+      for (const e of events) if (e.type === 'message' && ++messages >= STREAM_MIN_EVENTS) break;
+      if (messages >= STREAM_MIN_EVENTS) this.transport?.holdReads?.(this.readCoalescingMs);
+    }
   }
 
   /** Open the transport, send CONNECT and resolve on CONNECTED (reject on failure or timeout). */
@@ -55,7 +79,7 @@ export class StompWire {
       this.onConnected = (e) => { clearTimeout(timer); resolve(e); };
       this.onEnd((end) => { clearTimeout(timer); reject(end.clean ? new StompConnectionClosedError('connection closed before CONNECTED') : end.error); });
       openTransport(target, {
-        onData: (chunk) => this.handle(this.engine.receive(chunk, this.now())),
+        onData: (chunk) => this.onData(chunk),
         onClose: (error?: TransportError) => {
           this.engine.close(error);
           this.finish(error ? { clean: false, error } : this.engine.state.phase === 'closed' && this.connected && !this.disconnecting

@@ -1,0 +1,109 @@
+/**
+ * The Node TCP transport's reads (src/transport/node.ts, TcpReader): chunks are the owner's to
+ * keep however many reads follow, large reads arrive intact, and holdReads gathers what the peer
+ * sends during a hold into the reads after it, losing and reordering nothing.
+ */
+import { expect } from 'chai';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { openTransport } from '../../src/transport/node.js';
+import { readCoalescingOf } from '../../src/transport/read-hold.js';
+import type { Transport } from '../../src/transport/types.js';
+
+interface Peer { port: number; accepted: Promise<net.Socket>; close(): void }
+
+async function listen(): Promise<Peer> {
+  const server = net.createServer();
+  let resolveAccepted: (s: net.Socket) => void = () => undefined;
+  const accepted = new Promise<net.Socket>((r) => { resolveAccepted = r; });
+  const sockets: net.Socket[] = [];
+  server.on('connection', (s) => { sockets.push(s); resolveAccepted(s); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    accepted,
+    close: () => { for (const s of sockets) s.destroy(); server.close(); },
+  };
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('transport: TCP reads', function () {
+  this.timeout(20_000);
+  let peer: Peer | undefined;
+  let transport: Transport | undefined;
+  afterEach(() => { transport?.destroy(); transport = undefined; peer?.close(); peer = undefined; });
+
+  async function open(onData: (c: Uint8Array) => void): Promise<{ server: net.Socket; closed: Promise<void> }> {
+    peer = await listen();
+    let closed: () => void = () => undefined;
+    const done = new Promise<void>((r) => { closed = r; });
+    transport = await openTransport({ kind: 'tcp', host: '127.0.0.1', port: peer.port }, { onData, onClose: () => closed() });
+    return { server: await peer.accepted, closed: done };
+  }
+
+  it('hands out chunks that later reads never overwrite', async () => {
+    const chunks: Uint8Array[] = [];
+    const { server } = await open((c) => chunks.push(c));
+    for (let i = 0; i < 200; i++) {
+      server.write(Buffer.alloc(100, i));
+      await tick();
+    }
+    await sleep(50);
+    const all = Buffer.concat(chunks);
+    expect(all.length).to.equal(200 * 100);
+    for (let i = 0; i < 200; i++) expect(all.subarray(i * 100, (i + 1) * 100).every((b) => b === i), `block ${i}`).to.equal(true);
+  });
+
+  it('delivers a large stream intact (reads large enough to keep the read buffer)', async () => {
+    const chunks: Uint8Array[] = [];
+    const { server, closed } = await open((c) => chunks.push(c));
+    const data = Buffer.alloc(4 * 1024 * 1024);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7919) & 0xff;
+    server.end(data);
+    await closed;
+    expect(Buffer.compare(Buffer.concat(chunks), data)).to.equal(0);
+  });
+
+  it('holdReads gathers what arrives during the hold into the next read, in order', async () => {
+    const chunks: Uint8Array[] = [];
+    let held = false;
+    const { server } = await open((c) => {
+      chunks.push(c);
+      if (!held) { held = true; transport?.holdReads?.(300); }
+    });
+    expect(transport?.holdReads, 'TCP transports support holds').to.be.a('function');
+    server.write(Buffer.from([0]));
+    while (chunks.length === 0) await tick();
+    // Twenty separate writes while the client holds its reads: without the hold each would
+    // usually be a read of its own.
+    for (let i = 1; i <= 20; i++) {
+      server.write(Buffer.from([i]));
+      await tick();
+    }
+    expect(chunks.length, 'nothing is read during the hold').to.equal(1);
+    while (Buffer.concat(chunks).length < 21) await sleep(20);
+    expect([...Buffer.concat(chunks)]).to.deep.equal(Array.from({ length: 21 }, (_, i) => i));
+    expect(chunks.length, 'the held bytes came in one read').to.equal(2);
+  });
+
+  it('a close during a hold still reaches the owner', async () => {
+    const chunks: Uint8Array[] = [];
+    const { server, closed } = await open((c) => { chunks.push(c); transport?.holdReads?.(100); });
+    server.write(Buffer.from('a'));
+    while (chunks.length === 0) await tick();
+    server.end(Buffer.from('b'));
+    await closed;
+    expect(Buffer.concat(chunks).toString()).to.equal('ab');
+  });
+
+  it('checks the readCoalescing option', () => {
+    expect(readCoalescingOf(undefined)).to.equal(1);
+    expect(readCoalescingOf(0)).to.equal(0);
+    expect(readCoalescingOf(5)).to.equal(5);
+    expect(() => readCoalescingOf(-1)).to.throw(RangeError, /readCoalescing/);
+    expect(() => readCoalescingOf(Number.NaN)).to.throw(RangeError);
+    expect(() => readCoalescingOf(5000)).to.throw(RangeError);
+  });
+});
