@@ -34,7 +34,10 @@ export type StompClientState =
 export interface StompClient {
   /** State changes (replays the current state). */
   readonly state$: Observable<StompClientState>;
-  /** Messages of `destination`, re-subscribed after every reconnect. */
+  /**
+   * Messages of `destination`, re-subscribed after every reconnect (with `receipt`/`onReceipt`,
+   * `onReceipt` is called each time the broker confirms a (re)subscription).
+   */
   subscribe(destination: string, options?: SubscribeOptions): Observable<StompMessage>;
   /** Operator: send with receipts, re-sending unconfirmed messages after a reconnect; results in order. */
   send(destination: string, options?: Omit<SendOptions, 'receipt' | 'transaction'>): OperatorFunction<StompSendInput, StompSendResult>;
