@@ -94,6 +94,14 @@ describe('stomp engine', () => {
     e.abort('t2', { receipt: true });
     expect(out(e)).to.equal(`BEGIN\ntransaction:${transaction}\n\n^@SEND\ndestination:/queue/q\ntransaction:${transaction}\ncontent-type:text/plain\ncontent-length:1\n\na^@ACK\nid:X\ntransaction:${transaction}\n\n^@COMMIT\ntransaction:${transaction}\n\n^@BEGIN\ntransaction:t2\n\n^@ABORT\ntransaction:t2\nreceipt:rcpt-2\n\n^@`);
   });
+  it('asks for receipts on SUBSCRIBE and BEGIN when told to, and only then', () => {
+    const e = connected();
+    expect(e.subscribe('/queue/a', { id: 's1', receipt: true })).to.deep.equal({ id: 's1', receipt: 'rcpt-1' });
+    expect(e.subscribe('/queue/b', { id: 's2' })).to.deep.equal({ id: 's2', receipt: undefined });
+    expect(e.begin('t1', { receipt: true })).to.deep.equal({ transaction: 't1', receipt: 'rcpt-2' });
+    expect(out(e)).to.equal('SUBSCRIBE\ndestination:/queue/a\nid:s1\nack:auto\nreceipt:rcpt-1\n\n^@SUBSCRIBE\ndestination:/queue/b\nid:s2\nack:auto\n\n^@BEGIN\ntransaction:t1\nreceipt:rcpt-2\n\n^@');
+    expect(e.receive(bytes('RECEIPT\nreceipt-id:rcpt-1\n\n\0RECEIPT\nreceipt-id:rcpt-2\n\n\0'), 0)).to.deep.equal([{ type: 'receipt', receiptId: 'rcpt-1' }, { type: 'receipt', receiptId: 'rcpt-2' }]);
+  });
   it('correlates receipts', () => {
     const e = connected();
     const r = e.send('/q', bytes('x'), { receipt: true });
