@@ -45,6 +45,8 @@ export async function startRheaStore(listenOptions: object = {}, id = 'rhea-stor
     s.set_source({ address });
     consumers.set(address, [...(consumers.get(address) ?? []), s]);
   });
+  // Clients here often end by dropping the socket; handled, rhea does not log each one.
+  container.on('disconnected', () => {});
   container.on('sendable', (ctx: rhea.EventContext) => dispatch(String(ctx.sender?.source?.address ?? '')));
   container.on('sender_close', (ctx: rhea.EventContext) => {
     for (const [a, list] of consumers) consumers.set(a, list.filter((x) => x !== ctx.sender));
