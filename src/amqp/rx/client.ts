@@ -22,7 +22,7 @@ import type { FetchOptions } from './fetch.js';
 import { encodeMessageParts, type InboundMessage, type Message } from './message.js';
 import { linkName, type ReceivedMessage, type ReceiveOptions, type SourceSpec } from './receiver.js';
 import type { RequestOptions } from './request.js';
-import { outcomeOf, SendBufferOverflowError, withDefaults, type Outcome, type SendOptions } from './sender.js';
+import { addressed, linkTargetOf, outcomeOf, SendBufferOverflowError, withDefaults, type Outcome, type SendOptions } from './sender.js';
 import { Fifo } from './fifo.js';
 
 /**
@@ -430,7 +430,7 @@ function reconnectingSend(keeper: ConnectionKeeper, target: string | null, opts:
 
     const attach = (conn: AmqpConnection, c: SessionContext): void => {
       context = c;
-      const address = target ?? undefined;
+      const address = linkTargetOf(target, opts);
       let l: SenderLink;
       try {
         l = c.session.attachSender({
@@ -522,8 +522,12 @@ function reconnectingSend(keeper: ConnectionKeeper, target: string | null, opts:
       next: (m) => {
         if (finished) return;
         if (queue.length >= bufferSize) return finish(new SendBufferOverflowError(bufferSize));
-        if (target === null && m.to === undefined) return finish(new IllegalStateError('a message sent through the anonymous relay needs `to`'));
-        const message = withDefaults(m, opts);
+        let message: Message;
+        try {
+          message = withDefaults(addressed(m, target, opts), opts);
+        } catch (e) {
+          return finish(e);
+        }
         const presettled = (typeof mode === 'function' ? mode(message) : mode) === 'at-most-once';
         queue.push({ seq: seq++, message, presettled });
         pump();

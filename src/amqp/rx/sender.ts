@@ -35,6 +35,14 @@ export interface SendOptions {
   readonly priority?: number;
   /** Link name (default: generated). */
   readonly name?: string;
+  /**
+   * Route by each message's `to` (default false). The link is then attached to the peer's
+   * anonymous relay (a null target, which needs a peer offering `ANONYMOUS-RELAY`): a message
+   * with `to` goes to that address, and one without goes to `target`, its `to` set to it (the
+   * outcome's message shows it). One link for both keeps their order; two links would not.
+   * With `target` null every message needs its own `to`.
+   */
+  readonly routeByTo?: boolean;
 }
 
 /** The `state` of an {@link Outcome}: a receiver's outcome, or 'sent' for an at-most-once message. */
@@ -83,6 +91,25 @@ export function withDefaults(m: Message, o: SendOptions): Message {
   };
 }
 
+/**
+ * The address the send link attaches to: `target`, or undefined (the anonymous relay) when
+ * `target` is null or the operator routes by `to`.
+ */
+export function linkTargetOf(target: string | null, o: SendOptions): string | undefined {
+  return target === null || o.routeByTo === true ? undefined : target;
+}
+
+/**
+ * `m` as it goes on a link to {@link linkTargetOf}: on the anonymous relay a message without `to`
+ * is addressed to `target`; with no `target` either, it cannot be routed and this throws
+ * IllegalStateError (a relay would reject it, or worse, drop it).
+ */
+export function addressed(m: Message, target: string | null, o: SendOptions): Message {
+  if (m.to !== undefined || linkTargetOf(target, o) !== undefined) return m;
+  if (target === null) throw new IllegalStateError('a message sent through the anonymous relay needs `to`');
+  return { ...m, to: target };
+}
+
 /** The Outcome value for a settled delivery of `message`. */
 export function outcomeOf(d: OutgoingDelivery, message: Message): Outcome {
   const s = d.remoteState;
@@ -105,7 +132,7 @@ export function outcomeOf(d: OutgoingDelivery, message: Message): Outcome {
 
 /**
  * @param target the address to send to, or null for the peer's anonymous relay, where each
- *   message's `to` names its destination.
+ *   message's `to` names its destination (see {@link SendOptions.routeByTo} for both at once).
  */
 export function send(ctx: () => Observable<SessionContext>, target: string | null, opts: SendOptions = {}): OperatorFunction<Message, Outcome> {
   const bufferSize = opts.bufferSize ?? 1000;
@@ -177,7 +204,7 @@ export function send(ctx: () => Observable<SessionContext>, target: string | nul
       next: (c) => {
         if (context !== undefined) return;
         context = c;
-        const address = target ?? undefined;
+        const address = linkTargetOf(target, opts);
         const t: Target = { kind: 'target', address: address === undefined ? undefined : amqpString(address) };
         try {
           link = c.session.attachSender({
@@ -210,8 +237,13 @@ export function send(ctx: () => Observable<SessionContext>, target: string | nul
         upstream = source.subscribe({
           next: (m) => {
             if (queue.length >= bufferSize) return finish(new SendBufferOverflowError(bufferSize));
-            if (target === null && m.to === undefined) return finish(new IllegalStateError('a message sent through the anonymous relay needs `to`'));
-            queue.push(withDefaults(m, opts));
+            let ready: Message;
+            try {
+              ready = withDefaults(addressed(m, target, opts), opts);
+            } catch (e) {
+              return finish(e);
+            }
+            queue.push(ready);
             pump();
           },
           error: (e) => finish(e),
