@@ -16,7 +16,7 @@ import rhea from 'rhea';
 import { firstValueFrom, from, lastValueFrom, NEVER, switchMap, take, timer, toArray } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import {
-  AuthenticationError, connect, described, IdleTimeoutError, map, string, symbol, TransportError,
+  AmqpError, AuthenticationError, connect, described, IdleTimeoutError, map, string, symbol, TransportError,
   type AmqpConnectOptions, type AmqpConnection,
 } from '../../src/amqp/index.js';
 import { MessageSizeExceededError } from '../../src/amqp/engine/errors.js';
@@ -111,6 +111,21 @@ describe('connect() against independent peers', function () {
       });
       expect(result.map((o) => o.state)).to.deep.equal(['accepted']);
       expect(dropped).to.deep.equal([]);
+    });
+
+    it('a remote close with an error ends connect() with that AmqpError, and our close answers it', async () => {
+      const peer = await store();
+      let answered: () => void = () => {};
+      const closeAnswered = new Promise<void>((r) => { answered = r; });
+      peer.container.on('connection_open', (ctx: rhea.EventContext) => {
+        ctx.connection.close({ condition: 'amqp:connection:forced', description: 'closed by the administrator' });
+      });
+      // rhea reports the peer's close (our answer) as connection_close.
+      peer.container.on('connection_close', () => answered());
+      const err = await lastValueFrom(connect({ url: `amqp://127.0.0.1:${peer.port}`, sasl: false })).then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(AmqpError);
+      expect(err).to.include({ condition: 'amqp:connection:forced', description: 'closed by the administrator', scope: 'connection', local: false });
+      await closeAnswered;
     });
 
     it('fails with IdleTimeoutError when the peer opens and then goes silent', async () => {
