@@ -30,6 +30,47 @@ function withConnection<T>(opts: Parameters<typeof connect>[0], f: (c: AmqpConne
 const sendAll = (c: AmqpConnection, address: string, messages: readonly Message[]) =>
   lastValueFrom(from(messages).pipe(c.send(address, { bufferSize: Math.max(1000, messages.length) }), toArray()));
 
+/** One frame of a link in a frame trace: its direction, performative and field text. */
+interface LinkFrame {
+  readonly dir: '->' | '<-';
+  readonly performative: string;
+  readonly fields: string;
+}
+
+/**
+ * The frames of the link whose name starts with `namePrefix`, in order, from a connection's frame
+ * trace: ours by the handle of our attach, the peer's by the handle of its attach, each until that
+ * side's detach (handles are reused afterwards).
+ */
+function framesOfLink(trace: readonly string[], namePrefix: string): LinkFrame[] {
+  const handles: { '->'?: string; '<-'?: string } = {};
+  const out: LinkFrame[] = [];
+  for (const line of trace) {
+    const m = /^\[ch \d+\] (->|<-) @([a-z-]+)\(0x[0-9a-f]+\) \[(.*)\]/.exec(line);
+    if (m === null) continue;
+    const dir = m[1] as '->' | '<-';
+    const [performative, fields] = [m[2], m[3]];
+    const handle = /(?:^|, )handle=(\d+)/.exec(fields)?.[1];
+    if (performative === 'attach' && fields.includes(`name="${namePrefix}`)) handles[dir] = handle;
+    if (handle === undefined || handles[dir] !== handle) continue;
+    out.push({ dir, performative, fields });
+    if (performative === 'detach') handles[dir] = undefined;
+  }
+  return out;
+}
+
+/** A field of a traced frame, as text (`link-credit=0` -> '0'), or undefined. */
+const fieldOf = (f: LinkFrame, name: string): string | undefined => new RegExp(`(?:^|, )${name}=([^,\\]]+)`).exec(f.fields)?.[1];
+
+/** Poll `cond` every 10 ms; fail after `ms`. */
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe('amqp/rx against independent peers', function () {
   this.timeout(60_000);
 
@@ -127,6 +168,29 @@ describe('amqp/rx against independent peers', function () {
       });
     });
 
+    it('fetch on an empty queue: completes with nothing, and no credit is left on any link', async () => {
+      const q = unique('fetch-empty');
+      const trace: string[] = [];
+      await withConnection({ ...PROTON_C, trace: (l) => trace.push(l) }, async (c) => {
+        const got = await lastValueFrom(c.fetch(q, { count: 5, timeout: 300, drainTimeout: 300 }).pipe(toArray()));
+        expect(got).to.deep.equal([]);
+        const link = (): LinkFrame[] => framesOfLink(trace, `rx-mq-fetch-${q}-`);
+        await until(() => link().some((f) => f.dir === '<-' && f.performative === 'detach'), "the broker's detach");
+        const frames = link();
+        // The broker never answers the drain, so the credit is withdrawn by closing the link: our
+        // detach is the last thing we said, and the broker's detach confirms the link is gone.
+        const ours = frames.filter((f) => f.dir === '->');
+        expect(ours.map((f) => f.performative)).to.deep.equal(['attach', 'flow', 'flow', 'detach']);
+        expect([fieldOf(ours[1], 'link-credit'), fieldOf(ours[2], 'drain')]).to.deep.equal(['5', 'true']);
+        expect(fieldOf(ours[3], 'closed')).to.equal('true');
+        expect(frames.filter((f) => f.dir === '<-').map((f) => f.performative)).to.deep.equal(['attach', 'detach']);
+        // What the broker gets afterwards waits for the next fetch instead of going to a stale link.
+        await sendAll(c, q, [{ body: 'later' }]);
+        const later = await lastValueFrom(c.fetch(q, { count: 1, timeout: 2000 }).pipe(map((m) => m.body), toArray()));
+        expect(later).to.deep.equal(['later']);
+      });
+    });
+
     it('pull mode: demand$ grants exactly what it emits', async () => {
       const q = unique('demand');
       await withConnection(PROTON_C, async (c) => {
@@ -168,15 +232,63 @@ describe('amqp/rx against independent peers', function () {
       expect(byBody.get(4)).to.deep.include({ state: 'modified', deliveryFailed: true, undeliverableHere: true });
     });
 
+    /**
+     * The drain exchange of a fetch link in `trace`: our drain flow, the peer's answer (which must
+     * use up all the credit) and then our detach, in this order: it was the answer, not the
+     * fallback after drainTimeout, that ended the fetch.
+     */
+    const expectDrained = (trace: readonly string[], q: string, count: number): void => {
+      const frames = framesOfLink(trace, `rx-mq-fetch-${q}-`);
+      const drainAt = frames.findIndex((f) => f.dir === '->' && f.performative === 'flow' && fieldOf(f, 'drain') === 'true');
+      const answerAt = frames.findIndex((f, i) => i > drainAt && f.dir === '<-' && f.performative === 'flow');
+      const detachAt = frames.findIndex((f) => f.dir === '->' && f.performative === 'detach');
+      expect(drainAt, 'our drain flow').to.be.at.least(0);
+      expect(fieldOf(frames[drainAt], 'link-credit')).to.equal(String(count - frames.filter((f) => f.performative === 'transfer').length));
+      expect(answerAt, "the peer's answer to the drain").to.be.above(drainAt);
+      const answer = frames[answerAt];
+      // Credit used up: delivery-count advanced to what we granted, nothing left.
+      expect([fieldOf(answer, 'link-credit'), fieldOf(answer, 'delivery-count')]).to.deep.equal(['0', String(count)]);
+      expect(detachAt, 'our detach after the answer').to.be.above(answerAt);
+    };
+
     it('fetch with drain: completes with what is there, credit drained', async () => {
       const q = unique('fetch-drain');
-      const got = await withConnection({ url, sasl: {} }, async (c) => {
+      const trace: string[] = [];
+      const got = await withConnection({ url, sasl: {}, trace: (l) => trace.push(l) }, async (c) => {
         await sendAll(c, q, [{ body: 'x' }, { body: 'y' }]);
-        const t0 = Date.now();
-        const ms = await lastValueFrom(c.fetch(q, { count: 5, timeout: 300 }).pipe(map((m) => m.body), toArray()));
-        return { ms, elapsed: Date.now() - t0 };
+        return lastValueFrom(c.fetch(q, { count: 5, timeout: 300 }).pipe(map((m) => m.body), toArray()));
       });
-      expect(got.ms).to.deep.equal(['x', 'y']);
+      expect(got).to.deep.equal(['x', 'y']);
+      expectDrained(trace, q, 5);
+    });
+
+    it('fetch on an empty queue: completes with nothing, its credit drained', async () => {
+      const q = unique('fetch-empty');
+      const trace: string[] = [];
+      await withConnection({ url, sasl: {}, trace: (l) => trace.push(l) }, async (c) => {
+        const got = await lastValueFrom(c.fetch(q, { count: 5, timeout: 300 }).pipe(toArray()));
+        expect(got).to.deep.equal([]);
+        expectDrained(trace, q, 5);
+        expect(framesOfLink(trace, `rx-mq-fetch-${q}-`).some((f) => f.performative === 'transfer')).to.equal(false);
+        // Nothing holds credit for this queue now: a message sent later waits for the next fetch.
+        await sendAll(c, q, [{ body: 'later' }]);
+        const later = await lastValueFrom(c.fetch(q, { count: 1, timeout: 2000 }).pipe(map((m) => m.body), toArray()));
+        expect(later).to.deep.equal(['later']);
+      });
+    });
+
+    it('routeByTo: messages with `to` reach their own queue, the others the target, through the relay', async () => {
+      const orders = unique('orders');
+      const audit = unique('audit');
+      await withConnection({ url, sasl: {} }, async (c) => {
+        const outs = await lastValueFrom(from<Message[]>([{ body: 1 }, { body: 2, to: audit }, { body: 3 }, { body: 4, to: audit }]).pipe(
+          c.send(orders, { routeByTo: true }), toArray()));
+        expect(outs.map((o) => o.state)).to.deep.equal(['accepted', 'accepted', 'accepted', 'accepted']);
+        const inOrders = await lastValueFrom(c.fetch(orders, { count: 4, timeout: 500 }).pipe(map((m) => [m.body, m.to]), toArray()));
+        const inAudit = await lastValueFrom(c.fetch(audit, { count: 4, timeout: 500 }).pipe(map((m) => [m.body, m.to]), toArray()));
+        expect(inOrders).to.deep.equal([[1, orders], [3, orders]]);
+        expect(inAudit).to.deep.equal([[2, audit], [4, audit]]);
+      });
     });
 
     it('request/reply over a dynamic reply-to node, many in flight', async () => {
@@ -207,6 +319,26 @@ describe('amqp/rx against independent peers', function () {
   });
 
   describe('RabbitMQ 3.10', () => {
+    it('AmqpConnection shows the broker container, product and version; state$ open, closing, closed', async () => {
+      const states: string[] = [];
+      let seen: { id: string; product: unknown; version: unknown; caps: readonly string[] } | undefined;
+      let conn: AmqpConnection | undefined;
+      const sub = connect(RABBIT).subscribe((c) => {
+        conn = c;
+        c.state$.subscribe((st) => states.push(st));
+        seen = { id: c.remoteContainerId, product: c.remoteProperties.product, version: c.remoteProperties.version, caps: c.remoteOfferedCapabilities };
+      });
+      await until(() => conn !== undefined, 'open');
+      expect(seen?.product).to.equal('RabbitMQ');
+      expect(seen?.version).to.be.a('string').and.match(/^3\.\d+\.\d+/);
+      expect(seen?.id).to.be.a('string').and.not.equal('');
+      expect(seen?.caps).to.be.an('array');
+      expect(states).to.deep.equal(['open']);
+      sub.unsubscribe();
+      await until(() => states.includes('closed'), 'closed');
+      expect(states).to.deep.equal(['open', 'closing', 'closed']);
+    });
+
     it('fetch: exactly count when available; empty and partial fetches leave no credit behind', async () => {
       const q = `/queue/${unique('fetch')}`;
       await withConnection(RABBIT, async (c) => {
