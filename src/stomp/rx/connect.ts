@@ -1,5 +1,6 @@
 /** `connect()`: one cold, owned STOMP connection as an Observable of its session. */
 import { Observable } from 'rxjs';
+import { readCoalescingOf } from '../../transport/read-hold.js';
 import { UrlError } from '../../transport/url.js';
 import type { TransportTarget } from '../../transport/types.js';
 import type { StompEngineOptions } from '../engine/engine.js';
@@ -41,14 +42,16 @@ export function resolveOptions(o: string | StompConnectOptions): { target: Trans
 export function connect(urlOrOptions: string | StompConnectOptions): Observable<StompSession> {
   return new Observable<StompSession>((sub) => {
     let resolved;
+    let readCoalescing: number;
     try {
       resolved = resolveOptions(urlOrOptions);
+      readCoalescing = readCoalescingOf(resolved.options.readCoalescing);
     } catch (e) {
       sub.error(e);
       return undefined;
     }
     const { target, engine, options } = resolved;
-    const wire = new StompWire(engine, Date.now, options.maxWriteBuffer);
+    const wire = new StompWire(engine, Date.now, options.maxWriteBuffer, readCoalescing);
     let unend: (() => void) | undefined;
     wire.open(target, options.connectTimeoutMs ?? 15_000).then(() => {
       if (sub.closed) return;

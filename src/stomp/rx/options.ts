@@ -36,4 +36,10 @@ export interface StompConnectOptions {
   readonly limits?: Partial<StompLimits>;
   /** Unwritten bytes allowed before sends fail with StompBufferOverflowError. Default 64 MiB. */
   readonly maxWriteBuffer?: number;
+  /**
+   * Read coalescing over TCP (ms, default 1; 0 turns it off): when one small read carries several
+   * MESSAGE frames (a subscription in full flow), the next read waits this long so that it takes
+   * what arrived meanwhile; a lone MESSAGE or RECEIPT never waits. See docs/ARCHITECTURE.md.
+   */
+  readonly readCoalescing?: number;
 }
