@@ -13,10 +13,14 @@
  */
 import type { AmqpValue } from '../amqp/codec/types.js';
 
+/** The two kinds of node: a queue (competing consumers) or a topic (a copy per subscription). */
 export type NodeKind = 'queue' | 'topic';
 
+/** A node an address resolves to (see {@link resolveAddress}). */
 export interface NodeAddress {
+  /** Queue or topic. */
   readonly kind: NodeKind;
+  /** The node's name without any `queue/` or `topic/` prefix. */
   readonly name: string;
 }
 

@@ -21,6 +21,10 @@ export { resolveAddress, formatAddress } from './address.js';
 export type { NodeAddress, NodeKind } from './address.js';
 export type { BrokerStats } from './nodes.js';
 
+/**
+ * Options of {@link startBroker}. Everything is optional: `startBroker()` alone listens for AMQP
+ * and STOMP on free loopback ports and accepts any login.
+ */
 export interface BrokerOptions {
   /** AMQP 1.0 port; 0 (the default) picks a free port. */
   readonly amqpPort?: number;
@@ -49,7 +53,11 @@ export interface BrokerOptions {
   readonly producerCredit?: number;
   /** Largest frame accepted (AMQP and STOMP). Default 1 MiB. */
   readonly maxFrameSize?: number;
-  /** Close connections silent for this long (ms); 0 = never. Default 60000. */
+  /**
+   * AMQP idle-time-out in ms: advertised in the open frame (clients heartbeat at half of it) and
+   * enforced; a connection silent for longer is closed with amqp:resource-limit-exceeded. 0 turns
+   * it off. Default 60000. (STOMP uses `stompHeartbeat`.)
+   */
   readonly idleTimeout?: number;
   /** Container id sent in the open frame. Default `rx-mq-broker`. */
   readonly containerId?: string;
@@ -59,13 +67,20 @@ export interface BrokerOptions {
 
 /** What a queue holds right now. */
 export interface QueueInfo {
+  /** The queue's name (without a `queue/` prefix). */
   readonly name: string;
   /** Messages waiting plus delivered-but-unsettled. */
   readonly depth: number;
+  /** Messages waiting to be delivered (not yet sent to any consumer). */
   readonly ready: number;
+  /** Consumers attached right now (AMQP receiving links and STOMP subscriptions). */
   readonly consumers: number;
 }
 
+/**
+ * A running embedded broker, as {@link startBroker} resolves it: where it listens, its counters,
+ * and `close()`. It runs in this process; nothing outlives `close()` (queues are in memory).
+ */
 export interface EmbeddedBroker {
   /** `amqp://HOST:PORT` of the AMQP 1.0 listener. */
   readonly amqpUrl: string;

@@ -63,13 +63,22 @@ export interface AmqpClientOptions extends Omit<AmqpConnectOptions, 'url' | 'tar
    * that worked first.
    */
   readonly urls: string | readonly string[];
+  /** Backoff between attempts and when to give up (see {@link ReconnectOptions} for the defaults). */
   readonly reconnect?: ReconnectOptions;
 }
 
 /** The client stopped retrying after `maxAttempts` consecutive failed connection attempts. */
 export class ReconnectFailedError extends RxMqError {
-  constructor(readonly attempts: number, cause: unknown) {
+  /** How many consecutive attempts failed (the `maxAttempts` that was reached). */
+  readonly attempts: number;
+
+  /**
+   * @param attempts how many consecutive attempts failed
+   * @param cause the last attempt's error (also the error's `cause`)
+   */
+  constructor(attempts: number, cause: unknown) {
     super(`gave up after ${attempts} failed connection attempts: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.attempts = attempts;
   }
 }
 

@@ -76,8 +76,10 @@ const randomId = (): string => globalThis.crypto.randomUUID();
 
 /** An AMQP session as an Rx object. Each method is cold and owns what it attaches. */
 export class AmqpSession {
+  /** @internal What the Rx pieces of this session share (driver, engine session); not public API. */
+  readonly context: SessionContext;
   /** @internal */
-  constructor(readonly context: SessionContext) {}
+  constructor(context: SessionContext) { this.context = context; }
 
   /** The session's channel number on its connection. */
   get channel(): number { return this.context.session.channel; }
@@ -123,8 +125,15 @@ export class AmqpConnection {
   readonly state$: BehaviorSubject<ConnectionState>;
   private readonly defaultSession$: Observable<AmqpSession>;
 
+  /** @internal The driver owning transport, engine and timer; not public API. */
+  readonly driver: ConnectionDriver;
+  /** The peer's open frame as received (see the remote* getters for the usual fields). */
+  readonly remote: Open;
+
   /** @internal */
-  constructor(readonly driver: ConnectionDriver, readonly remote: Open) {
+  constructor(driver: ConnectionDriver, remote: Open) {
+    this.driver = driver;
+    this.remote = remote;
     this.state$ = new BehaviorSubject<ConnectionState>('open');
     // The default session lives as long as the connection: messages taken with manual settlement
     // must stay settleable after the Observable that delivered them has completed.

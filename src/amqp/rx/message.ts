@@ -81,30 +81,56 @@ export interface Message {
 
 /** A message as received: the same fields, with values in their native view. */
 export interface InboundMessage {
+  /**
+   * The payload in the native view: a data section as Uint8Array (several joined), an amqp-value
+   * as its native value, amqp-sequence sections as an array of arrays; undefined without a body.
+   */
   readonly body: NativeValue | undefined;
+  /** Which body section the message carried; undefined when it had none. */
   readonly bodyType: BodyType | undefined;
   /** string, number/bigint (ulong), Uint8Array (binary), or the typed uuid (so a reply can echo it exactly). */
   readonly messageId?: MessageId;
+  /** The user the producer authenticated as, if it set it (bytes, as sent). */
   readonly userId?: Uint8Array;
+  /** The destination address the producer set (the anonymous relay routed by it). */
   readonly to?: string;
+  /** The application-defined summary the producer set, e.g. a message type. */
   readonly subject?: string;
+  /** Where replies go. */
   readonly replyTo?: string;
+  /** The id of the message this one answers (same kinds as `messageId`). */
   readonly correlationId?: MessageId;
+  /** The MIME type of a data body. */
   readonly contentType?: string;
+  /** The encoding applied on top of the content type, e.g. `gzip`. */
   readonly contentEncoding?: string;
+  /** When the message expires, as an absolute time. */
   readonly absoluteExpiryTime?: Date;
+  /** When the producer created it. */
   readonly creationTime?: Date;
+  /** The group the message belongs to. */
   readonly groupId?: string;
+  /** Its position within the group. */
   readonly groupSequence?: number;
+  /** The group replies should belong to. */
   readonly replyToGroupId?: string;
+  /** Whether the broker was asked to keep it across restarts (header; absent means false). */
   readonly durable?: boolean;
+  /** 0 (lowest) to 255; absent means 4. */
   readonly priority?: number;
+  /** Time to live in milliseconds, as the header carries it. */
   readonly ttl?: number;
+  /** True when no earlier receiver had acquired this message. */
   readonly firstAcquirer?: boolean;
+  /** How many earlier delivery attempts failed (brokers raise it on released/modified redeliveries). */
   readonly deliveryCount?: number;
+  /** The application's own properties (string keys, simple values). */
   readonly applicationProperties?: { readonly [key: string]: NativeValue };
+  /** Annotations the broker or producer attached to the message (e.g. `x-opt-...`). */
   readonly messageAnnotations?: { readonly [key: string]: NativeValue };
+  /** Annotations for this delivery only, set by the sending peer. */
   readonly deliveryAnnotations?: { readonly [key: string]: NativeValue };
+  /** The footer section (e.g. hashes or signatures over the message). */
   readonly footer?: { readonly [key: string]: NativeValue };
 }
 

@@ -70,9 +70,13 @@ export interface Outcome {
 
 /** More messages arrived than the send buffer holds while waiting for credit. */
 export class SendBufferOverflowError extends RxMqError {
+  /** The `bufferSize` option that was exceeded. */
+  readonly bufferSize: number;
+
   /** @param bufferSize the `bufferSize` option that was exceeded. */
-  constructor(readonly bufferSize: number) {
+  constructor(bufferSize: number) {
     super(`send buffer full: ${bufferSize} messages are waiting for link credit; slow the producer (e.g. concatMap) or raise bufferSize`);
+    this.bufferSize = bufferSize;
   }
 }
 
