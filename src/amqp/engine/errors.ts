@@ -64,9 +64,13 @@ export class IllegalStateError extends RxMqError {}
  * so we refuse to attach instead of sending one).
  */
 export class HandleMaxError extends IllegalStateError {
+  /** The smaller of our handle-max and the peer's. */
+  readonly handleMax: number;
+
   /** @param handleMax the smaller of our handle-max and the peer's. */
-  constructor(readonly handleMax: number) {
+  constructor(handleMax: number) {
     super(`no free link handle: all handles up to handle-max ${handleMax} are in use on this session`);
+    this.handleMax = handleMax;
   }
 }
 
@@ -75,17 +79,24 @@ export class HandleMaxError extends IllegalStateError {
  * is written or any credit is used, so the link and every other message are unaffected.
  */
 export class MessageSizeExceededError extends AmqpError {
+  /** The encoded message size in bytes. */
+  readonly size: number;
+  /** The receiver's limit. */
+  readonly maxMessageSize: number;
+
   /**
    * @param size the encoded message size in bytes
    * @param maxMessageSize the receiver's limit
    */
-  constructor(readonly size: number, readonly maxMessageSize: number) {
+  constructor(size: number, maxMessageSize: number) {
     super(
       'amqp:link:message-size-exceeded',
       `message of ${size} bytes exceeds the receiver's max-message-size ${maxMessageSize}`,
       'delivery',
       true,
     );
+    this.size = size;
+    this.maxMessageSize = maxMessageSize;
   }
 }
 
@@ -94,12 +105,18 @@ export class MessageSizeExceededError extends AmqpError {
  * The link is detached with this error (condition amqp:precondition-failed).
  */
 export class SettleModeError extends AmqpError {
-  constructor(
-    readonly mode: 'snd-settle-mode' | 'rcv-settle-mode',
-    readonly requested: string,
-    readonly answered: string,
-  ) {
+  /** Which of the two modes was not granted. */
+  readonly mode: 'snd-settle-mode' | 'rcv-settle-mode';
+  /** The mode we asked for. */
+  readonly requested: string;
+  /** The mode the peer's attach gave. */
+  readonly answered: string;
+
+  constructor(mode: 'snd-settle-mode' | 'rcv-settle-mode', requested: string, answered: string) {
     super('amqp:precondition-failed', `${mode} ${requested} required, peer answered ${answered}`, 'link', true);
+    this.mode = mode;
+    this.requested = requested;
+    this.answered = answered;
   }
 }
 
@@ -108,8 +125,12 @@ export class SettleModeError extends AmqpError {
  * link is detached with amqp:link:transfer-limit-exceeded so that unsettled state stays bounded.
  */
 export class TransferLimitError extends AmqpError {
+  /** The over-credit transfers tolerated since our last credit grant. */
+  readonly limit: number;
+
   /** @param limit the over-credit transfers tolerated since our last credit grant */
-  constructor(readonly limit: number) {
+  constructor(limit: number) {
     super('amqp:link:transfer-limit-exceeded', `more than ${limit} transfers arrived without credit`, 'link', true);
+    this.limit = limit;
   }
 }
