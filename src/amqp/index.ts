@@ -1,7 +1,9 @@
 /** Public entry `rx-mq/amqp`. */
 export * from './codec/index.js';
 export * from './rx/index.js';
-export { AmqpError, IdleTimeoutError, IllegalStateError } from './engine/errors.js';
+export {
+  AmqpError, HandleMaxError, IdleTimeoutError, IllegalStateError, MessageSizeExceededError, SettleModeError, TransferLimitError,
+} from './engine/errors.js';
 export type { AmqpErrorScope } from './engine/errors.js';
 export { AuthenticationError, SaslError } from './engine/sasl.js';
 export type { SaslCredentials, SaslMechanism } from './engine/sasl.js';
