@@ -9,9 +9,9 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import rhea from 'rhea';
-import { ReplaySubject, firstValueFrom, from, lastValueFrom, switchMap, take, toArray, type Subscription } from 'rxjs';
+import { ReplaySubject, firstValueFrom, from, lastValueFrom, map, switchMap, take, toArray, type Subscription } from 'rxjs';
 import {
-  AmqpError, IllegalStateError, connect, toNative, type AmqpConnection, type ConnectionState, type Message, type Outcome,
+  AmqpError, IllegalStateError, TransportError, amqpClient, connect, toNative, type AmqpConnection, type ConnectionState, type Message, type Outcome,
   type ReceiverHandle,
 } from '../../../src/amqp/index.js';
 import { linkCredit, startRheaServer, writeFlowWithAvailable, type RheaServer } from './rhea-server.js';
@@ -135,6 +135,24 @@ describe('amqp/rx against a rhea server', function () {
       expect(states).to.deep.equal(['open', 'closed']);
     });
 
+    it('a connection lost without a close frame errors connect() and moves state$ to closed', async () => {
+      const id = unique('peer-drop');
+      const states: ConnectionState[] = [];
+      const failed = new Promise<unknown>((resolve) => {
+        connect(options(id)).subscribe({
+          next: (c) => { c.state$.subscribe((s) => states.push(s)); },
+          error: resolve,
+          complete: () => resolve('completed'),
+        });
+      });
+      await until(() => serverSide(id) !== undefined, 'server side');
+      (serverSide(id) as unknown as { socket: { destroy(): void } }).socket.destroy();
+      const err = await failed;
+      // Not a completion: losing the socket without a close frame is a failure, typed as such.
+      expect(err).to.be.instanceOf(TransportError);
+      expect(states).to.deep.equal(['open', 'closed']);
+    });
+
     it('a close with an error is an AmqpError with the condition, description and info', async () => {
       const id = unique('peer-close-error');
       const states: ConnectionState[] = [];
@@ -218,6 +236,15 @@ describe('amqp/rx against a rhea server', function () {
       const bodies = await withConnection((c) => lastValueFrom(c.receive(q, { credit: 10, creditThreshold: 3 }).pipe(take(18), toArray())));
       expect(bodies.map((m) => m.body)).to.deep.equal(Array.from({ length: 18 }, (_, i) => i + 1));
       // 10 granted; after 7 messages 3 are left: topped up to 10; again after 14.
+      expect(src.flows).to.deep.equal([{ sent: 0, credit: 10 }, { sent: 7, credit: 10 }, { sent: 14, credit: 10 }]);
+    });
+
+    it('receive() in manual mode gives credit back in steps of credit - creditThreshold as messages are settled', async () => {
+      const q = unique('threshold-manual');
+      const src = pacedSource(q, 18);
+      const bodies = await withConnection((c) => lastValueFrom(c.receive(q, { credit: 10, creditThreshold: 3, settle: 'manual' }).pipe(
+        map((m) => { m.accept(); return m.body; }), take(18), toArray())));
+      expect(bodies).to.deep.equal(Array.from({ length: 18 }, (_, i) => i + 1));
       expect(src.flows).to.deep.equal([{ sent: 0, credit: 10 }, { sent: 7, credit: 10 }, { sent: 14, credit: 10 }]);
     });
 
@@ -368,14 +395,29 @@ describe('amqp/rx against a rhea server', function () {
       expect(received).to.deep.equal([{ linkTarget: q, to: undefined, body: 1 }, { linkTarget: q, to: 'elsewhere', body: 2 }]);
     });
 
-    it('a relay message without `to` and no target is a typed error, and never reaches the peer', async () => {
-      const err = await withConnection((c) => lastValueFrom(from<Message[]>([{ body: 1, to: 'somewhere' }, { body: 2 }, { body: 3, to: 'somewhere' }]).pipe(
-        c.send(null, { routeByTo: true }), toArray())).then(() => undefined, (e: unknown) => e));
-      expect(err).to.be.instanceOf(IllegalStateError);
-      expect((err as Error).message).to.match(/anonymous relay needs `to`/);
-      await sleep(200);
-      expect(received.map((r) => r.body)).to.not.include(2);
-      expect(received.map((r) => r.body)).to.not.include(3);
+    for (const [title, opts] of [['send(null)', {}], ['send(null, { routeByTo: true })', { routeByTo: true }]] as const) {
+      it(`${title}: a message without \`to\` is a typed error, and it never reaches the peer`, async () => {
+        const err = await withConnection((c) => lastValueFrom(from<Message[]>([{ body: 1, to: 'somewhere' }, { body: 2 }, { body: 3, to: 'somewhere' }]).pipe(
+          c.send(null, opts), toArray())).then(() => undefined, (e: unknown) => e));
+        expect(err).to.be.instanceOf(IllegalStateError);
+        expect((err as Error).message).to.match(/anonymous relay needs `to`/);
+        await sleep(200);
+        expect(received.map((r) => r.body)).to.not.include(2);
+        expect(received.map((r) => r.body)).to.not.include(3);
+      });
+    }
+
+    it('amqpClient.send routes by `to` the same way', async () => {
+      const q = unique('client-orders');
+      const client = amqpClient({ urls: url(), sasl: false });
+      try {
+        const outcomes = await lastValueFrom(from<Message[]>([{ body: 1 }, { body: 2, to: 'audit' }]).pipe(
+          client.send(q, { routeByTo: true }), toArray()));
+        expect(outcomes.map((o) => [o.state, o.message.to])).to.deep.equal([['accepted', q], ['accepted', 'audit']]);
+        expect(received).to.deep.equal([{ linkTarget: undefined, to: q, body: 1 }, { linkTarget: undefined, to: 'audit', body: 2 }]);
+      } finally {
+        await client.close();
+      }
     });
   });
 });

@@ -8,7 +8,7 @@ import { Connection, type ConnectionOptions } from '../engine/connection.js';
 import type { EngineEvent } from '../engine/events.js';
 import type { Link } from '../engine/link.js';
 import type { Session } from '../engine/session.js';
-import type { Transport, TransportError } from '../../transport/types.js';
+import { TransportError, type Transport } from '../../transport/types.js';
 import { DEFAULT_READ_COALESCING_MS } from '../../transport/read-hold.js';
 import { inFullFlow } from './read-coalescing.js';
 
@@ -56,7 +56,7 @@ export class ConnectionDriver {
     if (this.ended) return;
     this.ended = true;
     this.clearTimer();
-    for (const l of [...this.connectionListeners]) l({ type: 'connection-error', error: error ?? new Error('connection lost: the transport closed') });
+    for (const l of [...this.connectionListeners]) l({ type: 'connection-error', error: error ?? new TransportError('connection lost: the peer closed the socket without an AMQP close') });
   }
 
   /** Schedule a write of whatever the engine produced; many calls in one turn cost one write. */
