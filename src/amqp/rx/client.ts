@@ -11,8 +11,8 @@
  */
 import { BehaviorSubject, Observable, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
 import { string as amqpString } from '../codec/values.js';
-import { AmqpError, IllegalStateError } from '../engine/errors.js';
-import type { SenderLink } from '../engine/link.js';
+import { AmqpError, IllegalStateError, MessageSizeExceededError } from '../engine/errors.js';
+import type { OutgoingDelivery, SenderLink } from '../engine/link.js';
 import { AuthenticationError } from '../engine/sasl.js';
 import { RxMqError, TimeoutError } from '../../errors.js';
 import { UrlError } from '../../transport/url.js';
@@ -424,9 +424,22 @@ function reconnectingSend(keeper: ConnectionKeeper, target: string | null, opts:
         } catch (e) {
           return finish(e);
         }
-        link.send(bytes, { settled: entry.presettled, context: entry });
+        let d: OutgoingDelivery;
+        try {
+          d = link.send(bytes, { settled: entry.presettled, context: entry });
+        } catch (e) {
+          // As in the plain send operator: a message over the receiver's max-message-size is
+          // refused alone (nothing was written, no credit used) and the rest go on.
+          if (e instanceof MessageSizeExceededError) {
+            subscriber.next({ state: 'rejected', message: entry.message, error: e });
+            if (finished) return;
+            continue;
+          }
+          return finish(e);
+        }
         wrote = true;
-        if (entry.presettled) subscriber.next({ state: 'sent', message: entry.message });
+        // The negotiated settle mode has the last word (a receiver may ask for pre-settled).
+        if (d.presettled) subscriber.next({ state: 'sent', message: entry.message });
         else pending.set(entry.seq, entry);
       }
       if (link.drainRequested && resend.length === 0 && queue.length === 0) {
