@@ -9,33 +9,20 @@ import { string } from '../../src/amqp/codec/index.js';
 import { HandleMaxError } from '../../src/amqp/engine/errors.js';
 import { encodeSections } from '../../src/amqp/frames/index.js';
 import { EngineDriver } from '../support/engine-driver.js';
-import { startRheaStore, type RheaStore } from './rhea-store.js';
+import { useRheaStoreWithEngine } from './rhea-store.js';
 
 describe('interop: limits against rhea (server role)', function () {
   this.timeout(30_000);
-  let peer: RheaStore;
-  let driver: EngineDriver | undefined;
-
-  beforeEach(async () => { peer = await startRheaStore(); });
-  afterEach(() => {
-    driver?.close();
-    driver = undefined;
-    peer.close();
-  });
-
-  async function open(): Promise<EngineDriver> {
-    driver = new EngineDriver(peer.port, { containerId: 'rx-mq-limits', sasl: false });
-    await driver.next('connection-open');
-    return driver;
-  }
+  const store = useRheaStoreWithEngine('rx-mq-limits');
+  const open = (): Promise<EngineDriver> => store.open();
 
   it("uses no handle beyond the handle-max of rhea's begin", async () => {
-    peer.container.on('session_open', (ctx: rhea.EventContext) => {
+    store.peer().container.on('session_open', (ctx: rhea.EventContext) => {
       // rhea writes its answering begin after this handler.
       (ctx.session as unknown as { local: { begin: { handle_max: number } } }).local.begin.handle_max = 1;
     });
     const attachedAtPeer: string[] = [];
-    peer.container.on('receiver_open', (ctx: rhea.EventContext) => { attachedAtPeer.push(String(ctx.receiver?.name)); });
+    store.peer().container.on('receiver_open', (ctx: rhea.EventContext) => { attachedAtPeer.push(String(ctx.receiver?.name)); });
     const d = await open();
     const s = d.conn.session();
     d.flush();
@@ -58,7 +45,7 @@ describe('interop: limits against rhea (server role)', function () {
 
   it('refuses a message from rhea larger than our max-message-size, and rhea learns why', async () => {
     const atPeer = new Promise<{ condition?: string } | undefined>((resolve) => {
-      peer.container.on('sender_close', (ctx: rhea.EventContext) => {
+      store.peer().container.on('sender_close', (ctx: rhea.EventContext) => {
         resolve((ctx.sender as unknown as { remote: { detach?: { error?: { condition?: string } } } }).remote.detach?.error);
       });
     });

@@ -6,6 +6,7 @@
  */
 import type { AddressInfo, Server } from 'node:net';
 import rhea from 'rhea';
+import { EngineDriver } from '../support/engine-driver.js';
 
 export interface RheaStore {
   readonly container: rhea.Container;
@@ -57,4 +58,31 @@ export async function startRheaStore(listenOptions: object = {}, id = 'rhea-stor
     server.once('error', reject);
   });
   return { container, server, port: (server.address() as AddressInfo).port, seen, close: () => server.close() };
+}
+
+/**
+ * Mocha fixture shared by the specs that drive our engine against a fresh rhea store per test:
+ * `open()` connects an EngineDriver (no SASL) and waits for the open; both are closed after
+ * each test.
+ */
+export function useRheaStoreWithEngine(containerId: string): { readonly peer: () => RheaStore; open(): Promise<EngineDriver> } {
+  let peer: RheaStore | undefined;
+  let driver: EngineDriver | undefined;
+  beforeEach(async () => { peer = await startRheaStore(); });
+  afterEach(() => {
+    driver?.close();
+    driver = undefined;
+    peer?.close();
+  });
+  return {
+    peer: () => {
+      if (peer === undefined) throw new Error('the rhea store starts in beforeEach');
+      return peer;
+    },
+    async open() {
+      driver = new EngineDriver(this.peer().port, { containerId, sasl: false });
+      await driver.next('connection-open');
+      return driver;
+    },
+  };
 }

@@ -17,7 +17,7 @@ import { DecodeError } from '../../src/errors.js';
 import type { SenderLink } from '../../src/amqp/engine/link.js';
 import { decodeSections, encodeSections, type MessageBody, type MessageSections } from '../../src/amqp/frames/index.js';
 import { EngineDriver } from '../support/engine-driver.js';
-import { startRheaStore, type RheaStore } from './rhea-store.js';
+import { useRheaStoreWithEngine } from './rhea-store.js';
 
 const annotations = (tag: string): AmqpMap => map([[symbol('x-opt-tag'), string(tag)], [symbol('x-opt-n'), int(-7)]]);
 
@@ -71,21 +71,8 @@ const BODIES: readonly MessageBody[] = [
 
 describe('interop: every message section through rhea (server role)', function () {
   this.timeout(30_000);
-  let peer: RheaStore;
-  let driver: EngineDriver | undefined;
-
-  beforeEach(async () => { peer = await startRheaStore(); });
-  afterEach(() => {
-    driver?.close();
-    driver = undefined;
-    peer.close();
-  });
-
-  async function open(): Promise<EngineDriver> {
-    driver = new EngineDriver(peer.port, { containerId: 'rx-mq-sections', sasl: false });
-    await driver.next('connection-open');
-    return driver;
-  }
+  const store = useRheaStoreWithEngine('rx-mq-sections');
+  const open = (): Promise<EngineDriver> => store.open();
 
   async function sender(d: EngineDriver, address: string): Promise<SenderLink> {
     const link = d.conn.session().attachSender({ name: `to-${address}`, target: { kind: 'target', address: string(address) } });
@@ -103,7 +90,7 @@ describe('interop: every message section through rhea (server role)', function (
     for (let i = 0; i < sent.length; i++) expect((await d.next('delivery-update')).delivery.remoteState?.kind).to.equal('accepted');
 
     // What rhea's own decoder made of our bytes.
-    const atPeer = peer.seen.get('sections') ?? [];
+    const atPeer = store.peer().seen.get('sections') ?? [];
     expect(atPeer).to.have.length(3);
     expect(atPeer[0].body).to.deep.equal(['a', -1, Buffer.from([0, 1, 2])]);
     const data = atPeer[1].body as { typecode: number; multiple?: boolean; content: Buffer[] };
@@ -154,7 +141,7 @@ describe('interop: every message section through rhea (server role)', function (
   });
 
   it("refuses a message over the max-message-size rhea's receiver sets in its attach, and sends the rest", async () => {
-    peer.container.on('receiver_open', (ctx: rhea.EventContext) => {
+    store.peer().container.on('receiver_open', (ctx: rhea.EventContext) => {
       // rhea sends its answering attach after this handler: the limit goes out in it.
       (ctx.receiver as unknown as { local: { attach: { max_message_size: number } } }).local.attach.max_message_size = 64;
     });
@@ -169,7 +156,7 @@ describe('interop: every message section through rhea (server role)', function (
     snd.send(small);
     d.flush();
     expect((await d.next('delivery-update')).delivery.remoteState?.kind).to.equal('accepted');
-    expect((peer.seen.get('limited') ?? []).map((m) => m.body)).to.deep.equal(['small']);
+    expect((store.peer().seen.get('limited') ?? []).map((m) => m.body)).to.deep.equal(['small']);
     expect(snd.state).to.equal('attached');
   });
 });
