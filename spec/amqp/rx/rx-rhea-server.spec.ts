@@ -100,6 +100,19 @@ describe('amqp/rx against a rhea server', function () {
       expect(got.caps).to.deep.equal(['ANONYMOUS-RELAY', 'x-test-capability']);
     });
 
+    /** Connect as `id` and record state$; `ended` resolves with the error, or 'completed'. */
+    function watchConnection(id: string): { states: ConnectionState[]; ended: Promise<unknown> } {
+      const states: ConnectionState[] = [];
+      const ended = new Promise<unknown>((resolve) => {
+        connect(options(id)).subscribe({
+          next: (c) => { c.state$.subscribe((st) => states.push(st)); },
+          error: resolve,
+          complete: () => resolve('completed'),
+        });
+      });
+      return { states, ended };
+    }
+
     it('state$: open, then closing on unsubscribe, then closed once the peer answered the close', async () => {
       const id = unique('state');
       const states: ConnectionState[] = [];
@@ -121,14 +134,8 @@ describe('amqp/rx against a rhea server', function () {
 
     it('a clean close by the peer completes connect() and moves state$ from open to closed', async () => {
       const id = unique('peer-close');
-      const states: ConnectionState[] = [];
-      const done = new Promise<string>((resolve) => {
-        connect(options(id)).subscribe({
-          next: (c) => { c.state$.subscribe((s) => states.push(s)); },
-          error: (e: unknown) => resolve(`error: ${String(e)}`),
-          complete: () => resolve('complete'),
-        });
-      });
+      const { states, ended } = watchConnection(id);
+      const done = ended.then((r) => (r === 'completed' ? 'complete' : `error: ${String(r)}`));
       await until(() => serverSide(id) !== undefined, 'server side');
       serverSide(id)?.close();
       expect(await done).to.equal('complete');
@@ -137,14 +144,7 @@ describe('amqp/rx against a rhea server', function () {
 
     it('a connection lost without a close frame errors connect() and moves state$ to closed', async () => {
       const id = unique('peer-drop');
-      const states: ConnectionState[] = [];
-      const failed = new Promise<unknown>((resolve) => {
-        connect(options(id)).subscribe({
-          next: (c) => { c.state$.subscribe((s) => states.push(s)); },
-          error: resolve,
-          complete: () => resolve('completed'),
-        });
-      });
+      const { states, ended: failed } = watchConnection(id);
       await until(() => serverSide(id) !== undefined, 'server side');
       (serverSide(id) as unknown as { socket: { destroy(): void } }).socket.destroy();
       const err = await failed;
@@ -155,14 +155,7 @@ describe('amqp/rx against a rhea server', function () {
 
     it('a close with an error is an AmqpError with the condition, description and info', async () => {
       const id = unique('peer-close-error');
-      const states: ConnectionState[] = [];
-      const failed = new Promise<unknown>((resolve) => {
-        connect(options(id)).subscribe({
-          next: (c) => { c.state$.subscribe((s) => states.push(s)); },
-          error: resolve,
-          complete: () => resolve('completed'),
-        });
-      });
+      const { states, ended: failed } = watchConnection(id);
       await until(() => serverSide(id) !== undefined, 'server side');
       serverSide(id)?.close({
         condition: 'amqp:connection:forced', description: 'maintenance window',
