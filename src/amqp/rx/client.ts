@@ -22,7 +22,9 @@ import type { FetchOptions } from './fetch.js';
 import { encodeMessageParts, type InboundMessage, type Message } from './message.js';
 import { linkName, type ReceivedMessage, type ReceiveOptions, type SourceSpec } from './receiver.js';
 import type { RequestOptions } from './request.js';
-import { addressed, linkTargetOf, outcomeOf, SendBufferOverflowError, withDefaults, type Outcome, type SendOptions } from './sender.js';
+import {
+  addressed, linkTargetOf, outcomeOf, SendBufferOverflowError, sendOrRefuse, withDefaults, type Outcome, type SendOptions,
+} from './sender.js';
 import { Fifo } from './fifo.js';
 
 /**
@@ -424,18 +426,16 @@ function reconnectingSend(keeper: ConnectionKeeper, target: string | null, opts:
         } catch (e) {
           return finish(e);
         }
-        let d: OutgoingDelivery;
+        let d: OutgoingDelivery | MessageSizeExceededError;
         try {
-          d = link.send(bytes, { settled: entry.presettled, context: entry });
+          d = sendOrRefuse(link, bytes, entry.presettled, entry);
         } catch (e) {
-          // As in the plain send operator: a message over the receiver's max-message-size is
-          // refused alone (nothing was written, no credit used) and the rest go on.
-          if (e instanceof MessageSizeExceededError) {
-            subscriber.next({ state: 'rejected', message: entry.message, error: e });
-            if (finished) return;
-            continue;
-          }
           return finish(e);
+        }
+        if (d instanceof MessageSizeExceededError) {
+          subscriber.next({ state: 'rejected', message: entry.message, error: d });
+          if (finished) return;
+          continue;
         }
         wrote = true;
         // The negotiated settle mode has the last word (a receiver may ask for pre-settled).

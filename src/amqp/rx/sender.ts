@@ -114,6 +114,21 @@ export function addressed(m: Message, target: string | null, o: SendOptions): Me
   return { ...m, to: target };
 }
 
+/**
+ * `link.send`, with the one refusal that concerns the message alone: a message over the
+ * receiver's max-message-size is returned as the MessageSizeExceededError (nothing was written,
+ * no credit or delivery-id used) so that the caller reports it as a local 'rejected' outcome and
+ * goes on with the rest. Any other error throws.
+ */
+export function sendOrRefuse(link: SenderLink, bytes: Uint8Array | Uint8Array[], settled: boolean, context: unknown): OutgoingDelivery | MessageSizeExceededError {
+  try {
+    return link.send(bytes, { settled, context });
+  } catch (e) {
+    if (e instanceof MessageSizeExceededError) return e;
+    throw e;
+  }
+}
+
 /** The Outcome value for a settled delivery of `message`. */
 export function outcomeOf(d: OutgoingDelivery, message: Message): Outcome {
   const s = d.remoteState;
@@ -178,18 +193,16 @@ export function send(ctx: () => Observable<SessionContext>, target: string | nul
         } catch (e) {
           return finish(e);
         }
-        let d: OutgoingDelivery;
+        let d: OutgoingDelivery | MessageSizeExceededError;
         try {
-          d = link.send(bytes, { settled: presettled, context: m });
+          d = sendOrRefuse(link, bytes, presettled, m);
         } catch (e) {
-          // Too large for the receiver's max-message-size: nothing was sent and no credit used,
-          // so this message alone is refused (a local 'rejected' outcome) and the rest go on.
-          if (e instanceof MessageSizeExceededError) {
-            subscriber.next({ state: 'rejected', message: m, error: e });
-            if (finished) return; // downstream may have stopped at this outcome
-            continue;
-          }
           return finish(e);
+        }
+        if (d instanceof MessageSizeExceededError) {
+          subscriber.next({ state: 'rejected', message: m, error: d });
+          if (finished) return; // downstream may have stopped at this outcome
+          continue;
         }
         sent = true;
         // The negotiated settle mode has the last word (a receiver may ask for pre-settled).

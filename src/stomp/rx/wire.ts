@@ -59,12 +59,9 @@ export class StompWire {
    * (request/response traffic) never causes a hold.
    */
   private onData(chunk: Uint8Array): void {
-    const events = this.engine.receive(chunk, this.now());
-    this.handle(events);
-    if (this.readCoalescingMs > 0 && chunk.length < COALESCE_BELOW_BYTES && events.length >= STREAM_MIN_EVENTS) {
-      let messages = 0;
-      for (const e of events) if (e.type === 'message' && ++messages >= STREAM_MIN_EVENTS) break;
-      if (messages >= STREAM_MIN_EVENTS) this.transport?.holdReads?.(this.readCoalescingMs);
+    const messages = this.handle(this.engine.receive(chunk, this.now()));
+    if (this.readCoalescingMs > 0 && messages >= STREAM_MIN_EVENTS && chunk.length < COALESCE_BELOW_BYTES) {
+      this.transport?.holdReads?.(this.readCoalescingMs);
     }
   }
 
@@ -190,7 +187,9 @@ export class StompWire {
     return this.ended && !this.ended.clean ? this.ended.error : new StompConnectionClosedError('the STOMP connection is closed');
   }
 
-  private handle(events: StompEvent[]): void {
+  /** Act on the engine's events; returns how many were MESSAGE frames (for read coalescing). */
+  private handle(events: StompEvent[]): number {
+    let messages = 0;
     for (const ev of events) {
       switch (ev.type) {
         case 'connected':
@@ -198,6 +197,7 @@ export class StompWire {
           this.onConnected?.(ev);
           break;
         case 'message':
+          messages++;
           this.handlers.get(ev.subscription)?.(ev.frame);
           break;
         case 'receipt': {
@@ -219,6 +219,7 @@ export class StompWire {
       }
     }
     this.flush();
+    return messages;
   }
 
   private flush(): void {
