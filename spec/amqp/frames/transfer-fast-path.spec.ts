@@ -15,8 +15,9 @@ describe('frames: transfer fast path', () => {
   it('encodes common transfers exactly as the generic composite writer', () => {
     fc.assert(fc.property(
       uint, opt(uint), opt(fc.uint8Array({ maxLength: 300 })), opt(uint), opt(fc.boolean()), opt(fc.boolean()), opt(fc.boolean()),
-      (handle, deliveryId, deliveryTag, messageFormat, settled, more, aborted) => {
-        const t: Transfer = { kind: 'transfer', handle, deliveryId, deliveryTag, messageFormat, settled, more, aborted };
+      opt(fc.boolean()), opt(fc.boolean()), opt(fc.constantFrom('first' as const, 'second' as const)),
+      (handle, deliveryId, deliveryTag, messageFormat, settled, more, aborted, resume, batchable, rcvSettleMode) => {
+        const t: Transfer = { kind: 'transfer', handle, deliveryId, deliveryTag, messageFormat, settled, more, aborted, resume, batchable, rcvSettleMode };
         const frame = encodeFrame(3, t, Uint8Array.of(1, 2, 3));
         const body = encodeComposite(t);
         expect(frame.subarray(FRAME_HEADER_SIZE, FRAME_HEADER_SIZE + body.length)).to.deep.equal(body);
@@ -30,6 +31,22 @@ describe('frames: transfer fast path', () => {
         }
       },
     ), { numRuns: 2000 });
+  });
+
+  it("decodes RabbitMQ 3.10's transfer (all eleven fields) to what the generic reader gives", () => {
+    // As RabbitMQ writes it: uint0 handle and delivery-id, an 8-byte tag, uint0 message-format,
+    // settled/more false, null rcv-settle-mode and state, resume/aborted/batchable false.
+    const perf = Uint8Array.of(
+      0x00, 0x53, 0x14, 0xc0, 0x15, 0x0b, 0x43, 0x43, 0xa0, 0x08, 0, 0, 0, 0, 0, 0, 0, 1, 0x43, 0x42, 0x42, 0x40, 0x40, 0x42, 0x42, 0x42,
+    );
+    const frame = new Uint8Array(8 + perf.length);
+    new DataView(frame.buffer).setUint32(0, frame.length);
+    frame[4] = 2;
+    frame.set(perf, 8);
+    const f = decodeFrame(frame);
+    const expected = decodeComposite(perf);
+    expect(f.type === 'amqp' ? f.performative : undefined).to.deep.equal(expected);
+    expect(expected).to.deep.include({ handle: 0, deliveryId: 0, messageFormat: 0, settled: false, more: false, resume: false, aborted: false, batchable: false });
   });
 
   it('decodes other encodings of a transfer through the generic reader', () => {

@@ -222,17 +222,19 @@ function writeTransferFast(w: ByteWriter, t: Transfer): boolean {
 }
 
 /**
- * Decodes the common transfer shape (list8 of at most six fields: handle, delivery-id,
- * delivery-tag as vbin8, message-format, settled, more, each null or in its usual encoding) into
- * the same object the generic composite reader builds (absent fields omitted, the tag copied).
- * Anything else returns undefined, and the generic reader decodes (or reports) it.
+ * Decodes the common transfer shapes into the same object the generic composite reader builds
+ * (absent fields omitted, the tag copied): a list8 of handle, delivery-id, delivery-tag as vbin8,
+ * message-format, settled, more, then optionally rcv-settle-mode and state as null and resume,
+ * aborted, batchable as booleans - each field null or in its usual encoding. RabbitMQ writes all
+ * eleven fields on every transfer; Qpid Proton and rhea stop after the last one set. Anything
+ * else returns undefined, and the generic reader decodes (or reports) it.
  */
 function readTransferFast(b: Uint8Array, pos: number, end: number): { transfer: Transfer; end: number } | undefined {
   if (pos + 3 > end || b[pos] !== Code.list8) return undefined;
   const size = b[pos + 1];
   const count = b[pos + 2];
   const listEnd = pos + 2 + size;
-  if (count < 1 || count > 6 || size < 1 || listEnd > end) return undefined;
+  if (count < 1 || count > 11 || size < 1 || listEnd > end) return undefined;
   let p = pos + 3;
   const out: { -readonly [K in keyof Transfer]: Transfer[K] } = { kind: 'transfer', handle: 0 };
   for (let i = 0; i < count; i++) {
@@ -248,10 +250,16 @@ function readTransferFast(b: Uint8Array, pos: number, end: number): { transfer: 
       if (p + n > listEnd) return undefined;
       out.deliveryTag = Uint8Array.prototype.slice.call(b, p, p + n); // a copy, also for a Buffer
       p += n;
+    } else if (i === 6 || i === 7) {
+      return undefined; // rcv-settle-mode or state set: rare, left to the generic reader
     } else if (i >= 4) {
       if (code !== Code.true && code !== Code.false) return undefined;
-      if (i === 4) out.settled = code === Code.true;
-      else out.more = code === Code.true;
+      const v = code === Code.true;
+      if (i === 4) out.settled = v;
+      else if (i === 5) out.more = v;
+      else if (i === 8) out.resume = v;
+      else if (i === 9) out.aborted = v;
+      else out.batchable = v;
     } else {
       let v: number;
       if (code === Code.uint0) v = 0;
