@@ -141,10 +141,11 @@ describe('stomp engine', () => {
     e.connect(0);
     e.takeOutput();
     e.receive(bytes('CONNECTED\nversion:1.2\nheart-beat:500,1500\n\n\0'), 0);
-    expect(e.nextDeadline()).to.equal(1500);
-    expect(e.tick(1499)).to.deep.equal([]);
+    // Negotiated send interval 1500 ms; the beat goes at half of it (see sendEvery).
+    expect(e.nextDeadline()).to.equal(750);
+    expect(e.tick(749)).to.deep.equal([]);
     expect(out(e)).to.equal('');
-    e.tick(1500);
+    e.tick(750);
     expect(out(e)).to.equal('\n');
     e.receive(bytes('\n'), 1800);
     expect(e.tick(3799)).to.deep.equal([]);
@@ -155,9 +156,9 @@ describe('stomp engine', () => {
     const e = connected('1.2', '0,1000', { heartbeat: [1000, 0] });
     e.send('/q', bytes('x'), {}, 900);
     e.takeOutput();
-    e.tick(1500);
+    e.tick(1399);
     expect(out(e)).to.equal('');
-    e.tick(1900);
+    e.tick(1400);
     expect(out(e)).to.equal('\n');
   });
 

@@ -82,6 +82,17 @@ const RECEIPT_PREFIX = new TextEncoder().encode('receipt:');
 /** SEND headers the engine writes itself; callers' headers of these names are dropped. */
 const SEND_RESERVED = new Set(['destination', 'transaction', 'receipt', 'content-length']);
 
+/**
+ * When an idle connection gets its heart-beat: at half the negotiated interval. The interval is a
+ * promise to send "at least every n ms" and brokers check it tightly (ActiveMQ's read check
+ * allows only its hbGracePeriodMultiplier over n), so a beat sent exactly at n and delayed by a
+ * busy event loop or timer jitter can get the connection dropped; sending at n/2 keeps a margin
+ * of n/2 at the cost of one byte per n/2 ms of idleness.
+ */
+export function sendEvery(interval: number): number {
+  return Math.max(1, Math.floor(interval / 2));
+}
+
 /** A client-side STOMP connection as a state machine (see the file comment). */
 export class StompEngine {
   private phase: StompEngineState = { phase: 'idle' };
@@ -172,7 +183,7 @@ export class StompEngine {
     if (hb.receive > 0 && now - this.lastReceived > hb.receive * this.tolerance + this.grace) {
       return [this.fail(new StompHeartbeatTimeoutError(`no data from the STOMP peer for ${now - this.lastReceived} ms (heart-beat ${hb.receive} ms)`))];
     }
-    if (hb.send > 0 && now - this.lastSent >= hb.send) {
+    if (hb.send > 0 && now - this.lastSent >= sendEvery(hb.send)) {
       this.out.byte(0x0a);
       this.frameEnds.push(this.out.length);
       this.lastSent = now;
@@ -185,7 +196,7 @@ export class StompEngine {
     if (this.phase.phase !== 'connected') return undefined;
     const { send, receive } = this.phase.heartbeat;
     const times: number[] = [];
-    if (send > 0) times.push(this.lastSent + send);
+    if (send > 0) times.push(this.lastSent + sendEvery(send));
     if (receive > 0) times.push(this.lastReceived + receive * this.tolerance + this.grace + 1);
     return times.length ? Math.min(...times) : undefined;
   }
