@@ -130,7 +130,11 @@ export class ConnectionDriver {
   private armTimer(): void {
     const at = this.engine.nextDeadline();
     if (at === undefined) return this.clearTimer();
-    if (this.timer !== undefined && this.timerAt === at) return;
+    // Deadlines only move later while traffic flows (they follow the last byte sent and
+    // received), so a timer armed for an earlier time stays: it fires early, finds nothing due,
+    // and the flush after its tick arms it for the new deadline. Re-arming on every flush would
+    // cost a clearTimeout and a setTimeout per write.
+    if (this.timer !== undefined && this.timerAt <= at) return;
     this.clearTimer();
     this.timerAt = at;
     this.timer = setTimeout(() => {
