@@ -7,7 +7,8 @@
  *   --only a,b       only the benchmarks whose id starts with a or b ("codec", "amqp-send",
  *                    "amqp-receive-rabbit", "stomp", "large", ...); see bench/README.md
  *   --runs N         rounds per I/O scenario in full mode (default 5)
- *   --cpu-prof DIR   write a V8 CPU profile of every child process into DIR (writes no file)
+ *   --cpu-prof DIR   write V8 CPU profiles into DIR (writes no file): of every codec child, and of
+ *                    every timed region of the I/O children (no start-up, warm-up or clean-up)
  *   --json           also print the raw reports as JSON
  */
 import { readFileSync, writeFileSync } from 'node:fs';

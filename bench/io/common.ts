@@ -3,6 +3,9 @@
  * process reports, the parameters it is given, the peers' addresses, and small helpers to hold an
  * rx-mq connection open across several timed phases.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { firstValueFrom, type Observable, type Subscription, ReplaySubject, take } from 'rxjs';
 
 /** What one child process measured in its timed region. */
@@ -79,14 +82,37 @@ export async function hold<T>(conn$: Observable<T>): Promise<{ value: T; close()
   return { value, close: () => sub.unsubscribe() };
 }
 
+/**
+ * Environment variable naming a directory: when set (the harness sets it for `--cpu-prof`), every
+ * timed region is CPU-profiled on its own, so the profile holds no start-up, warm-up or clean-up.
+ */
+export const TIMED_PROFILE_DIR_ENV = 'RXMQ_BENCH_TIMED_PROFILE_DIR';
+
 /** Times `fn` with the wall clock and process CPU (user + system). */
 export async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuUs: number }> {
+  const profileDir = process.env[TIMED_PROFILE_DIR_ENV];
+  const session = profileDir !== undefined && profileDir !== '' ? await startProfile() : undefined;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await fn();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  if (session !== undefined && profileDir !== undefined) await stopProfile(session, profileDir);
   return { ms, cpuUs: cpu.user + cpu.system };
+}
+
+let profileSeq = 0;
+async function startProfile(): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return session;
+}
+async function stopProfile(session: Session, dir: string): Promise<void> {
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  writeFileSync(join(dir, `timed-${process.pid}-${++profileSeq}.cpuprofile`), JSON.stringify(profile));
 }
 
 /** A promise with its resolve/reject, for event-style (callback) clients. */

@@ -6,10 +6,11 @@
  * works, nothing more.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { IoResult } from './common.js';
+import { TIMED_PROFILE_DIR_ENV, type IoResult } from './common.js';
 import { SCENARIOS, type Mode, type Scenario, type Side } from './scenarios.js';
 import type { IoJob } from './worker.js';
 
@@ -19,7 +20,7 @@ export interface IoOptions {
   readonly runs: number;
   /** Scenario ids to run: an id matches a filter when it starts with it. Empty: all. */
   readonly filter: readonly string[];
-  /** Directory for `node --cpu-prof` profiles of every child, when profiling. */
+  /** Directory for CPU profiles of every child's timed regions, when profiling. */
   readonly cpuProfDir?: string;
 }
 
@@ -100,11 +101,12 @@ let tagSeq = 0;
 const CHILD_TIMEOUT_MS = 180_000;
 
 function runChild(jobs: readonly IoJob[], o: IoOptions): Promise<IoResult[]> {
-  const args = ['--expose-gc', '--import', 'tsx'];
-  if (o.cpuProfDir !== undefined) args.push('--cpu-prof', '--cpu-prof-dir', o.cpuProfDir);
-  args.push(WORKER, JSON.stringify(jobs));
+  const args = ['--expose-gc', '--import', 'tsx', WORKER, JSON.stringify(jobs)];
+  // Profiling covers only the timed regions (see timed() in common.ts), not start-up or warm-up.
+  if (o.cpuProfDir !== undefined) mkdirSync(o.cpuProfDir, { recursive: true });
+  const env = o.cpuProfDir === undefined ? process.env : { ...process.env, [TIMED_PROFILE_DIR_ENV]: resolvePath(o.cpuProfDir) };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     // A child that hangs (a broker that stopped answering) is ended; the caller may retry it.
     const limit = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
     child.on('close', () => clearTimeout(limit));
