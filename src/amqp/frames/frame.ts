@@ -10,6 +10,7 @@ import { readComposite, writeComposite, compositeDefinition } from './composite.
 import type { Performative, SaslFrameBody, Transfer } from './definitions.generated.js';
 import { Code } from '../codec/constructors.js';
 import { FrameSizeError, FramingError } from './errors.js';
+import { readPerformativeFast } from './fast-performatives.js';
 
 export const FRAME_HEADER_SIZE = 8;
 /** Frame type codes. */
@@ -97,9 +98,9 @@ export function decodeFrameBody(
     if (h.frameType === 'sasl') throw new FramingError('empty SASL frame', start);
     return { type: 'heartbeat', channel: h.channel };
   }
-  if (h.frameType === 'amqp' && bytes[bodyStart] === Code.described && bytes[bodyStart + 1] === Code.smallulong && bytes[bodyStart + 2] === 0x14) {
-    const fast = readTransferFast(bytes, bodyStart + 3, end);
-    if (fast !== undefined) return { type: 'amqp', channel: h.channel, performative: fast.transfer, payload: bytes.subarray(fast.end, end) };
+  if (h.frameType === 'amqp' && bytes[bodyStart] === Code.described && bytes[bodyStart + 1] === Code.smallulong) {
+    const fast = readPerformativeFast(bytes[bodyStart + 2], bytes, bodyStart + 3, end);
+    if (fast !== undefined) return { type: 'amqp', channel: h.channel, performative: fast.performative, payload: bytes.subarray(fast.end, end) };
   }
   const r = new ByteReader(bytes, bodyStart, end);
   if (h.frameType === 'amqp') {
@@ -219,58 +220,4 @@ function writeTransferFast(w: ByteWriter, t: Transfer): boolean {
   w.buf[head + 1] = w.pos - head - 2;
   w.buf[head + 2] = count;
   return true;
-}
-
-/**
- * Decodes the common transfer shapes into the same object the generic composite reader builds
- * (absent fields omitted, the tag copied): a list8 of handle, delivery-id, delivery-tag as vbin8,
- * message-format, settled, more, then optionally rcv-settle-mode and state as null and resume,
- * aborted, batchable as booleans - each field null or in its usual encoding. RabbitMQ writes all
- * eleven fields on every transfer; Qpid Proton and rhea stop after the last one set. Anything
- * else returns undefined, and the generic reader decodes (or reports) it.
- */
-function readTransferFast(b: Uint8Array, pos: number, end: number): { transfer: Transfer; end: number } | undefined {
-  if (pos + 3 > end || b[pos] !== Code.list8) return undefined;
-  const size = b[pos + 1];
-  const count = b[pos + 2];
-  const listEnd = pos + 2 + size;
-  if (count < 1 || count > 11 || size < 1 || listEnd > end) return undefined;
-  let p = pos + 3;
-  const out: { -readonly [K in keyof Transfer]: Transfer[K] } = { kind: 'transfer', handle: 0 };
-  for (let i = 0; i < count; i++) {
-    if (p >= listEnd) return undefined;
-    const code = b[p++];
-    if (code === Code.null) {
-      if (i === 0) return undefined; // mandatory handle: the generic reader reports it
-      continue;
-    }
-    if (i === 2) {
-      if (code !== Code.vbin8 || p >= listEnd) return undefined;
-      const n = b[p++];
-      if (p + n > listEnd) return undefined;
-      out.deliveryTag = Uint8Array.prototype.slice.call(b, p, p + n); // a copy, also for a Buffer
-      p += n;
-    } else if (i === 6 || i === 7) {
-      return undefined; // rcv-settle-mode or state set: rare, left to the generic reader
-    } else if (i >= 4) {
-      if (code !== Code.true && code !== Code.false) return undefined;
-      const v = code === Code.true;
-      if (i === 4) out.settled = v;
-      else if (i === 5) out.more = v;
-      else if (i === 8) out.resume = v;
-      else if (i === 9) out.aborted = v;
-      else out.batchable = v;
-    } else {
-      let v: number;
-      if (code === Code.uint0) v = 0;
-      else if (code === Code.smalluint) { if (p >= listEnd) return undefined; v = b[p++]; }
-      else if (code === Code.uint) { if (p + 4 > listEnd) return undefined; v = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0; p += 4; }
-      else return undefined;
-      if (i === 0) out.handle = v;
-      else if (i === 1) out.deliveryId = v;
-      else out.messageFormat = v;
-    }
-  }
-  if (p !== listEnd) return undefined;
-  return { transfer: out as Transfer, end: p };
 }
