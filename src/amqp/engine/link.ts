@@ -39,8 +39,11 @@ export interface LinkHost {
   settle(role: Role, deliveryId: number, settled: boolean, state: DeliveryState | undefined): void;
   /** Largest frame the peer accepts. */
   readonly remoteMaxFrameSize: number;
-  trackOutgoing(d: OutgoingDelivery, link: SenderLink): void;
+  /** Keep an unsettled delivery of ours until its outcome arrives (the session routes dispositions). */
+  trackOutgoing(d: OutgoingDelivery): void;
   untrackOutgoing(d: OutgoingDelivery): void;
+  /** A sender link's tracked deliveries, oldest first. */
+  outgoingOf(link: SenderLink): OutgoingDelivery[];
   emit(e: EngineEvent): void;
   detached(link: Link): void;
 }
@@ -443,6 +446,8 @@ export class ReceiverLink extends Link {
 /** A message we sent, and what the receiver made of it. */
 export interface OutgoingDelivery {
   readonly id: number;
+  /** The link it was sent on. */
+  readonly link: SenderLink;
   readonly tag: Uint8Array;
   /** Sent pre-settled (at-most-once): no outcome will come. */
   readonly presettled: boolean;
@@ -473,10 +478,11 @@ export class SenderLink extends Link {
   readonly role = 'sender' as const;
   readonly credit: SenderCredit = new SenderCredit();
   private tagCounter = 0;
-  private readonly unsettled = new Map<number, OutgoingDelivery>();
+  /** Our deliveries waiting for an outcome; the session keeps them (one store per session). */
+  private unsettled = 0;
 
   get unsettledCount(): number {
-    return this.unsettled.size;
+    return this.unsettled;
   }
 
   /** True when a message may be sent now. */
@@ -509,11 +515,11 @@ export class SenderLink extends Link {
     const tag = opts.tag ?? this.nextTag();
     const id = this.host.nextDeliveryId();
     const delivery: OutgoingDelivery = {
-      id, tag, presettled, remoteState: undefined, remoteSettled: false, settled: presettled, context: opts.context,
+      id, link: this, tag, presettled, remoteState: undefined, remoteSettled: false, settled: presettled, context: opts.context,
     };
     if (!presettled) {
-      this.unsettled.set(id, delivery);
-      this.host.trackOutgoing(delivery, this);
+      this.unsettled++;
+      this.host.trackOutgoing(delivery);
     }
     const room = Math.max(1, this.host.remoteMaxFrameSize - TRANSFER_OVERHEAD - tag.length);
     const messageFormat = opts.messageFormat ?? 0;
@@ -573,10 +579,10 @@ export class SenderLink extends Link {
     if (state !== undefined) d.remoteState = state;
     if (settled) d.remoteSettled = true;
     const terminal = state !== undefined && state.kind !== 'received';
-    if (terminal || settled) {
+    if ((terminal || settled) && !d.settled) {
       if (!settled) this.host.settle('sender', d.id, true, undefined); // receiver settles second
       d.settled = true;
-      this.unsettled.delete(d.id);
+      this.unsettled--;
       this.host.untrackOutgoing(d);
     }
     this.host.emit({ type: 'delivery-update', link: this, delivery: d });
@@ -584,12 +590,12 @@ export class SenderLink extends Link {
 
   /** Deliveries still waiting for an outcome (for re-sending after a reconnect). */
   unsettledDeliveries(): readonly OutgoingDelivery[] {
-    return [...this.unsettled.values()];
+    return this.host.outgoingOf(this);
   }
 
   protected override onClosed(): void {
-    for (const d of this.unsettled.values()) this.host.untrackOutgoing(d);
-    this.unsettled.clear();
+    if (this.unsettled > 0) for (const d of this.host.outgoingOf(this)) this.host.untrackOutgoing(d);
+    this.unsettled = 0;
   }
 
   private writeFlow(): void {

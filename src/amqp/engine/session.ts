@@ -13,6 +13,7 @@ import {
   inRange, type Link, type LinkHost, type LinkOptions, type OutgoingDelivery, type Payload, payloadLength, ReceiverLink, SenderLink,
 } from './link.js';
 import { concatParts, PAYLOAD_BY_REFERENCE_MIN } from './output.js';
+import { DeliveryStore } from './delivery-store.js';
 import { add } from './serial.js';
 import { SessionWindow } from './session-window.js';
 
@@ -61,8 +62,8 @@ export class Session implements LinkHost {
   private deliveryId = 0;
   private readonly links = new Map<number, Link>();
   private readonly linksByRemoteHandle = new Map<number, Link>();
-  /** Our unsettled deliveries by delivery-id, with the link that sent each. */
-  private readonly outgoing = new Map<number, { readonly delivery: OutgoingDelivery; readonly link: SenderLink }>();
+  /** Our unsettled deliveries by delivery-id (each knows the link that sent it). */
+  private readonly outgoing = new DeliveryStore<OutgoingDelivery>();
   private pendingDispositions: PendingDisposition[] = [];
   private held: HeldTransfer[] = [];
   /** Transfers before this index in `held` have gone out. */
@@ -178,12 +179,18 @@ export class Session implements LinkHost {
     this.pendingDispositions.push({ role, first: deliveryId, last: deliveryId, settled, state });
   }
 
-  trackOutgoing(d: OutgoingDelivery, link: SenderLink): void {
-    this.outgoing.set(d.id, { delivery: d, link });
+  trackOutgoing(d: OutgoingDelivery): void {
+    this.outgoing.set(d.id, d);
   }
 
   untrackOutgoing(d: OutgoingDelivery): void {
     this.outgoing.delete(d.id);
+  }
+
+  outgoingOf(link: SenderLink): OutgoingDelivery[] {
+    const out: OutgoingDelivery[] = [];
+    for (const d of this.outgoing.values()) if (d.link === link) out.push(d);
+    return out;
   }
 
   emit(e: EngineEvent): void {
@@ -319,7 +326,7 @@ export class Session implements LinkHost {
       if (span <= this.outgoing.size) {
         for (let i = 0, id = d.first; i < span; i++, id = add(id, 1)) this.applyOutgoing(id, d);
       } else {
-        for (const id of [...this.outgoing.keys()]) if (inRange(id, d.first, last)) this.applyOutgoing(id, d);
+        for (const o of [...this.outgoing.values()]) if (inRange(o.id, d.first, last)) this.applyOutgoing(o.id, d);
       }
     } else {
       for (const l of this.links.values()) {
@@ -329,8 +336,8 @@ export class Session implements LinkHost {
   }
 
   private applyOutgoing(id: number, d: Disposition): void {
-    const entry = this.outgoing.get(id);
-    entry?.link.onRemoteDisposition(entry.delivery, d.settled ?? false, d.state as DeliveryState | undefined);
+    const delivery = this.outgoing.get(id);
+    delivery?.link.onRemoteDisposition(delivery, d.settled ?? false, d.state as DeliveryState | undefined);
   }
 
   private withRemoteHandle(handle: number, what: string, f: (l: Link) => void): void {
