@@ -145,6 +145,9 @@ function hasExactKeys(o: object, required: readonly string[], optional: readonly
   return found === required.length;
 }
 
+/** The cycle check's set for scalars, which never add to it (so none is allocated per value). */
+const NO_ANCESTORS: Set<object> = new Set();
+
 /**
  * True when `x` is a well-formed typed AMQP value: a known `type`, exactly the fields of that
  * type, a value of the right kind and range, and (for compounds) well-formed children.
@@ -152,7 +155,10 @@ function hasExactKeys(o: object, required: readonly string[], optional: readonly
  * for a typed value by accident.
  */
 export function isAmqpValue(x: unknown): x is AmqpValue {
-  return checkValue(x, new Set());
+  // Scalars (the common case) are checked without a set: only compounds need the cycle check.
+  if (typeof x !== 'object' || x === null) return false;
+  const type = (x as { readonly type?: unknown }).type;
+  return checkValue(x, typeof type === 'string' && Object.prototype.hasOwnProperty.call(SCALAR_CHECKS, type) ? NO_ANCESTORS : new Set());
 }
 
 function checkValue(x: unknown, ancestors: Set<object>): boolean {
@@ -217,7 +223,8 @@ const U64_MAX = (1n << 64n) - 1n;
  * beyond 64 bits and invalid Dates.
  */
 export function fromNative(x: NativeInput): AmqpValue {
-  return convert(x, new Set(), '');
+  // Only objects need the cycle check's set (a string body, the common case, allocates none).
+  return convert(x, typeof x === 'object' && x !== null ? new Set() : NO_ANCESTORS, '');
 }
 
 function convert(x: unknown, ancestors: Set<object>, path: string): AmqpValue {

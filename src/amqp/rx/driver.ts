@@ -63,8 +63,10 @@ export class ConnectionDriver {
   flushSoon(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(() => this.flush());
+    queueMicrotask(this.flushTask);
   }
+
+  private readonly flushTask = (): void => this.flush();
 
   flush(): void {
     this.flushScheduled = false;
