@@ -22,6 +22,7 @@ import rhea, { type Connection, type EventContext, type Message as RheaMessage, 
 import { count as countOp, from, ignoreElements, lastValueFrom, map, merge, mergeMap, take, tap, timeout, timer, catchError, of } from 'rxjs';
 import { connect, type AmqpConnection, type Message } from '../../src/amqp/index.js';
 import { MIB, SMALL_BODY, deferred, hold, timed, type IoParams, type IoResult, type Peer } from './common.js';
+import { FloorConnection } from './floor.js';
 
 export type AmqpDelivery = 'at-least-once' | 'at-most-once';
 
@@ -201,6 +202,8 @@ async function rheaLarge(conn: Connection, address: string, n: number): Promise<
 // Scenario runners (one child process runs one of these)
 
 export type AmqpLib = 'ours' | 'rhea';
+/** A client library, or the floor (floor.ts) for send and receive. */
+export type AmqpSide = AmqpLib | 'floor';
 
 interface Ops<C> {
   open(peer: Peer): Promise<{ conn: C; close(): void }>;
@@ -218,11 +221,18 @@ const RHEA: Ops<Connection> = {
   send: rheaSend, receive: rheaReceive, large: rheaLarge,
 };
 
-async function withLib<T>(lib: AmqpLib, fn: <C>(ops: Ops<C>) => Promise<T>): Promise<T> {
-  return lib === 'ours' ? fn(OURS) : fn(RHEA);
+const FLOOR: Ops<FloorConnection> = {
+  async open(peer) { const c = await FloorConnection.open(peer); return { conn: c, close: () => c.close() }; },
+  send: (c, address, n, delivery) => c.send(address, n, delivery),
+  receive: (c, address, n, credit) => c.receive(address, n, credit),
+  large: () => Promise.reject(new Error('the floor runs only the small-message send and receive scenarios')),
+};
+
+async function withLib<T>(lib: AmqpSide, fn: <C>(ops: Ops<C>) => Promise<T>): Promise<T> {
+  return lib === 'ours' ? fn(OURS) : lib === 'rhea' ? fn(RHEA) : fn(FLOOR);
 }
 
-export function amqpSend(scenario: string, lib: AmqpLib, peer: Peer, delivery: AmqpDelivery, p: IoParams): Promise<IoResult> {
+export function amqpSend(scenario: string, lib: AmqpSide, peer: Peer, delivery: AmqpDelivery, p: IoParams): Promise<IoResult> {
   return withLib(lib, async (ops) => {
     const queue = `bench-${scenario}-${p.tag}`;
     const h = await ops.open(peer);
@@ -237,7 +247,7 @@ export function amqpSend(scenario: string, lib: AmqpLib, peer: Peer, delivery: A
   });
 }
 
-export function amqpReceive(scenario: string, lib: AmqpLib, peer: Peer, p: IoParams): Promise<IoResult> {
+export function amqpReceive(scenario: string, lib: AmqpSide, peer: Peer, p: IoParams): Promise<IoResult> {
   return withLib(lib, async (ops) => {
     const warmQueue = `bench-${scenario}-warm-${p.tag}`;
     const queue = `bench-${scenario}-${p.tag}`;

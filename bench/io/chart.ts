@@ -1,7 +1,8 @@
 /**
  * The ratios chart linked from BENCHMARKS.md: for every I/O scenario, rx-mq's median CPU per
  * message and median throughput over the other library's (rhea, @stomp/stompjs), as horizontal
- * bars, with lines at 1 (parity) and 0.25 (the CPU target of issue #7). Plain SVG written here,
+ * bars, with lines at 1 (parity) and 0.25 (the CPU target of issue #7) and, for AMQP send and
+ * receive, a tick where the floor (floor.ts) lies: the least CPU any client reaches. Plain SVG written here,
  * no dependency. The latest ratios of each scenario are kept in bench/ratios.json, so a run of a
  * few scenarios (`--only`) updates their bars and keeps the others.
  */
@@ -18,6 +19,8 @@ export interface RatioEntry {
   readonly rateRatio: number;
   /** Large messages: rx-mq's throughput as a share of the raw TCP copy. */
   readonly tcpShare?: number;
+  /** AMQP send and receive: the floor's CPU per message over the other library's (see floor.ts). */
+  readonly floorCpuRatio?: number;
   readonly date: string;
 }
 
@@ -35,9 +38,11 @@ export function updateRatioChart(r: IoReport): void {
   for (const s of r.scenarios) {
     if (s.group === 'memory') continue; // paced by a timer: its ratios say nothing
     const tcp = s.sides.find((x) => x.side === 'tcp');
+    const floor = s.sides.find((x) => x.side === 'floor');
     const e: RatioEntry = {
       id: s.id, label: s.label, other: s.sides[1].label, cpuRatio: s.cpuRatio, rateRatio: s.rateRatio,
       ...(tcp === undefined ? {} : { tcpShare: s.sides[0].rate.median / tcp.rate.median }),
+      ...(floor === undefined ? {} : { floorCpuRatio: floor.cpuPerMsg.median / s.sides[1].cpuPerMsg.median }),
       date: r.machine.date,
     };
     entries = [...entries.filter((x) => x.id !== e.id), e];
@@ -69,6 +74,7 @@ export function ratioSvg(entries: readonly RatioEntry[]): string {
   out.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">rx-mq / other library (medians of the latest runs)</text>`);
   out.push(`<rect x="${left}" y="30" width="12" height="10" fill="#d9534f"/><text x="${left + 16}" y="39">CPU per message (below 1: rx-mq cheaper)</text>`);
   out.push(`<rect x="${left + 270}" y="30" width="12" height="10" fill="#337ab7"/><text x="${left + 286}" y="39">throughput (above 1: rx-mq faster)</text>`);
+  out.push(`<rect x="${left + 490}" y="29" width="2" height="12" fill="#000"/><text x="${left + 497}" y="39">floor (least reachable CPU)</text>`);
   for (let t = 0; t <= max + 1e-9; t += 0.5) {
     const gx = x(t);
     out.push(`<line x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${top + entries.length * rowH}" stroke="${t === 1 ? '#333' : '#ddd'}" stroke-width="${t === 1 ? 1.5 : 1}"/>`);
@@ -88,6 +94,11 @@ export function ratioSvg(entries: readonly RatioEntry[]): string {
     };
     bar(e.cpuRatio, 4, '#d9534f');
     bar(e.rateRatio, 20, '#337ab7');
+    if (e.floorCpuRatio !== undefined && Number.isFinite(e.floorCpuRatio)) {
+      // The least any client reaches here: a black tick across the CPU bar.
+      const fx = x(e.floorCpuRatio);
+      out.push(`<line x1="${fx}" y1="${y + 1}" x2="${fx}" y2="${y + 21}" stroke="#000" stroke-width="2"/>`);
+    }
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;

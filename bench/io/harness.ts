@@ -93,6 +93,7 @@ function sideLabel(side: Side, v: Record<string, string>): string {
     case 'rhea': return `rhea ${v.rhea}`;
     case 'stompjs': return `@stomp/stompjs ${v['@stomp/stompjs']} + tcp-wrapper ${v['@stomp/tcp-wrapper']}`;
     case 'tcp': return 'raw TCP loopback copy';
+    case 'floor': return 'floor (minimal raw-socket client)';
   }
 }
 

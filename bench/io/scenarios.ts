@@ -2,12 +2,12 @@
  * The I/O scenarios: each names the peer, the sides that run it (rx-mq first, then the other
  * library, then any baseline) and how many messages a run moves in smoke and full mode.
  */
-import { amqpLarge, amqpReceive, amqpSelf, amqpSend, amqpSlowConsumer, RECEIVE_CREDIT, LARGE_CREDIT, SLOW_CREDIT } from './amqp.js';
+import { amqpLarge, amqpReceive, amqpSelf, amqpSend, amqpSlowConsumer, RECEIVE_CREDIT, LARGE_CREDIT, SLOW_CREDIT, type AmqpSide } from './amqp.js';
 import { PROTON, RABBIT_AMQP, RABBIT_STOMP, type IoParams, type IoResult } from './common.js';
 import { ACTIVEMQ_STOMP, stompReceive, stompSend } from './stomp.js';
 import { tcpCopy } from './tcp.js';
 
-export type Side = 'ours' | 'rhea' | 'stompjs' | 'tcp';
+export type Side = 'ours' | 'rhea' | 'stompjs' | 'tcp' | 'floor';
 export type Mode = 'smoke' | 'full';
 
 export interface Scenario {
@@ -16,7 +16,7 @@ export interface Scenario {
   readonly group: 'amqp-send' | 'amqp-receive' | 'amqp-self' | 'memory' | 'stomp' | 'large';
   /** Short label of the row (peer, mode). */
   readonly label: string;
-  /** rx-mq first, then the library compared with; a baseline (tcp) last. */
+  /** rx-mq first, then the library compared with; a baseline (tcp, floor) last. */
   readonly sides: readonly Side[];
   readonly unit: 'msg' | 'MB';
   readonly sizes: Readonly<Record<Mode, { readonly count: number; readonly warmup: number }>>;
@@ -35,6 +35,10 @@ function amqpLib(side: Side): 'ours' | 'rhea' {
   if (side !== 'ours' && side !== 'rhea') throw new Error(`AMQP scenarios have no side ${side}`);
   return side;
 }
+/** Send and receive also run the floor (see floor.ts). */
+function amqpFloorOrLib(side: Side): AmqpSide {
+  return side === 'floor' ? side : amqpLib(side);
+}
 function stompLib(side: Side): 'ours' | 'stompjs' {
   if (side !== 'ours' && side !== 'stompjs') throw new Error(`STOMP scenarios have no side ${side}`);
   return side;
@@ -45,14 +49,14 @@ export const SCENARIOS: readonly Scenario[] = [
     ...(['at-least-once', 'at-most-once'] as const).map((delivery): Scenario => {
       const id = `amqp-send-${delivery === 'at-least-once' ? 'alo' : 'amo'}-${key}`;
       return {
-        id, group: 'amqp-send', label: `${name}, ${delivery}`, sides: ['ours', 'rhea'], unit: 'msg', sizes: SMALL_SIZES,
-        run: (side, p) => amqpSend(id, amqpLib(side), peer, delivery, p),
+        id, group: 'amqp-send', label: `${name}, ${delivery}`, sides: ['ours', 'rhea', 'floor'], unit: 'msg', sizes: SMALL_SIZES,
+        run: (side, p) => amqpSend(id, amqpFloorOrLib(side), peer, delivery, p),
       };
     }),
     {
       id: `amqp-receive-${key}`, group: 'amqp-receive', label: `${name}, credit ${RECEIVE_CREDIT}, auto accept`,
-      sides: ['ours', 'rhea'], unit: 'msg', sizes: SMALL_SIZES,
-      run: (side, p) => amqpReceive(`amqp-receive-${key}`, amqpLib(side), peer, p),
+      sides: ['ours', 'rhea', 'floor'], unit: 'msg', sizes: SMALL_SIZES,
+      run: (side, p) => amqpReceive(`amqp-receive-${key}`, amqpFloorOrLib(side), peer, p),
     } satisfies Scenario,
   ]),
   ...(['send', 'receive'] as const).map((kind): Scenario => ({
