@@ -344,14 +344,21 @@ describe('amqp/engine connection (byte level)', () => {
       p2.frame({ kind: 'begin', remoteChannel: 0, nextOutgoingId: 0, incomingWindow: 1, outgoingWindow: 100 });
       p2.frame({ kind: 'attach', name: 's', handle: 0, role: 'receiver' });
       p2.frame({ kind: 'flow', nextIncomingId: 0, incomingWindow: 1, nextOutgoingId: 0, outgoingWindow: 100, handle: 0, deliveryCount: 0, linkCredit: 5 });
-      l2.send(Uint8Array.of(1));
-      l2.send(Uint8Array.of(2));
+      const d1 = l2.send(Uint8Array.of(1));
+      const d2 = l2.send(Uint8Array.of(2));
+      const d3 = l2.send(Uint8Array.of(3));
       const out = p2.performatives();
       expect(kinds(out)).to.deep.equal(['transfer', 'flow']);
       expect(out[1]).to.include({ echo: true });
-      // The peer's answer opens the window: the held transfer goes out.
+      // The peer's answer opens the window: the held transfers go out, each with its own tag
+      // (the link writes every tag into the same bytes; a held transfer must keep a copy).
       p2.frame({ kind: 'flow', nextIncomingId: 1, incomingWindow: 1, nextOutgoingId: 0, outgoingWindow: 100 });
-      expect(kinds(p2.performatives())).to.deep.equal(['transfer']);
+      const second = p2.performatives();
+      expect(kinds(second)[0]).to.equal('transfer');
+      expect(second[0]).to.deep.include({ deliveryId: 1, deliveryTag: Uint8Array.of(0, 0, 0, 1) });
+      p2.frame({ kind: 'flow', nextIncomingId: 2, incomingWindow: 1, nextOutgoingId: 0, outgoingWindow: 100 });
+      expect(p2.performatives()[0]).to.deep.include({ deliveryId: 2, deliveryTag: Uint8Array.of(0, 0, 0, 2) });
+      expect([d1.tag, d2.tag, d3.tag].map((t) => [...t])).to.deep.equal([[0, 0, 0, 0], [0, 0, 0, 1], [0, 0, 0, 2]]);
     });
 
     it('answers a drain by consuming credit, and applies ranged dispositions', () => {

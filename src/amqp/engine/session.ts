@@ -144,7 +144,9 @@ export class Session implements LinkHost {
         // ones are kept by reference as they would be in the output.
         const keep = payload === undefined ? EMPTY
           : payloadLength(payload) < PAYLOAD_BY_REFERENCE_MIN ? copyPayload(payload) : payload;
-        this.held.push({ performative: p, payload: keep });
+        // The tag too: a sender writes its tag into bytes it reuses for the next transfer.
+        const performative = p.deliveryTag === undefined ? p : { ...p, deliveryTag: p.deliveryTag.slice() };
+        this.held.push({ performative, payload: keep });
         this.requestWindow();
         return;
       }

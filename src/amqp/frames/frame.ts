@@ -100,16 +100,20 @@ export function decodeFrameBody(
   }
   if (h.frameType === 'amqp' && bytes[bodyStart] === Code.described && bytes[bodyStart + 1] === Code.smallulong) {
     const fast = readPerformativeFast(bytes[bodyStart + 2], bytes, bodyStart + 3, end);
-    if (fast !== undefined) return { type: 'amqp', channel: h.channel, performative: fast.performative, payload: bytes.subarray(fast.end, end) };
+    if (fast !== undefined) return { type: 'amqp', channel: h.channel, performative: fast.performative, payload: payloadOf(bytes, fast.end, end) };
   }
   const r = new ByteReader(bytes, bodyStart, end);
   if (h.frameType === 'amqp') {
     const performative = readComposite(r, 'frame');
-    return { type: 'amqp', channel: h.channel, performative, payload: bytes.subarray(r.pos, end) };
+    return { type: 'amqp', channel: h.channel, performative, payload: payloadOf(bytes, r.pos, end) };
   }
   const performative = readComposite(r, 'sasl-frame');
   return { type: 'sasl', channel: h.channel, performative, payload: bytes.subarray(r.pos, end) };
 }
+
+/** The bytes after the performative; one shared empty array for the many frames without any. */
+const payloadOf = (bytes: Uint8Array, from: number, end: number): Uint8Array => (from === end ? NO_PAYLOAD : bytes.subarray(from, end));
+const NO_PAYLOAD = new Uint8Array(0);
 
 /**
  * Appends a frame: header, performative, payload (one array, or pieces written one after
