@@ -13,6 +13,16 @@ const spread = (s: Stat, f: (n: number) => string): string => `${f(s.min)} - ${f
 
 interface GroupText { readonly heading: string; readonly intro: readonly string[] }
 
+/** What the floor side of the AMQP send and receive tables is (see floor.ts). */
+const FLOOR_INTRO: readonly string[] = [
+  '',
+  'The floor (bench/io/floor.ts) is a minimal AMQP client on a raw socket with rx-mq\'s TCP transport and',
+  'read holds: transfers are copies of one fixed frame with the delivery-id patched in, flow and disposition',
+  'fields are read in place, one write per read; no message objects, events or checks. It does far less than',
+  'any usable client, so its CPU is close to what the kernel, libuv and V8 take on this machine whatever the',
+  'client does: no client gets below the floor\'s ratio to rhea, and rx-mq minus floor is the library\'s own work.',
+];
+
 const GROUPS: Record<Scenario['group'], GroupText> = {
   'amqp-send': {
     heading: '## AMQP send: 12-byte bodies, rx-mq vs rhea',
@@ -23,12 +33,7 @@ const GROUPS: Record<Scenario['group'], GroupText> = {
       'second link of the same connection, is accepted (proof that the broker has read every byte). rx-mq:',
       '`from(messages).pipe(conn.send(address, { delivery }))`; rhea: `open_sender` and `send()` while',
       '`sendable()`. CPU is `process.cpuUsage()` (user + system) of the client process over the timed region.',
-    '',
-    'The floor (bench/io/floor.ts) is a minimal AMQP client on a raw socket with rx-mq\'s TCP transport and',
-    'read holds: transfers are copies of one fixed frame with the delivery-id patched in, flow and disposition',
-    'fields are read in place, one write per read; no message objects, events or checks. It does far less than',
-    'any usable client, so its CPU is close to what the kernel, libuv and V8 take on this machine whatever the',
-    'client does: no client gets below the floor\'s ratio to rhea, and rx-mq minus floor is the library\'s own work.',
+    ...FLOOR_INTRO,
     ],
   },
   'amqp-receive': {
@@ -37,12 +42,7 @@ const GROUPS: Record<Scenario['group'], GroupText> = {
       'The queue is filled (untimed, by rx-mq) with exactly the messages of the run; the timed region is one',
       `receiver link taking all of them. rx-mq: \`conn.receive(address, { credit: ${RECEIVE_CREDIT}, settle: 'auto' })\`;`,
       `rhea: \`open_receiver({ credit_window: ${RECEIVE_CREDIT}, autoaccept: true })\`. Both accept every message.`,
-    '',
-    'The floor (bench/io/floor.ts) is a minimal AMQP client on a raw socket with rx-mq\'s TCP transport and',
-    'read holds: transfers are copies of one fixed frame with the delivery-id patched in, flow and disposition',
-    'fields are read in place, one write per read; no message objects, events or checks. It does far less than',
-    'any usable client, so its CPU is close to what the kernel, libuv and V8 take on this machine whatever the',
-    'client does: no client gets below the floor\'s ratio to rhea, and rx-mq minus floor is the library\'s own work.',
+    ...FLOOR_INTRO,
     ],
   },
   'amqp-self': {
