@@ -42,7 +42,7 @@ export interface LinkHost {
   /** Keep an unsettled delivery of ours until its outcome arrives (the session routes dispositions). */
   trackOutgoing(d: OutgoingDelivery): void;
   untrackOutgoing(d: OutgoingDelivery): void;
-  /** A sender link's tracked deliveries, oldest first. */
+  /** A sender link's tracked deliveries (stragglers first, then in delivery-id order). */
   outgoingOf(link: SenderLink): OutgoingDelivery[];
   emit(e: EngineEvent): void;
   detached(link: Link): void;
