@@ -97,6 +97,11 @@ export function writeBinary(w: ByteWriter, b: Uint8Array): void {
   w.bytes(b);
 }
 
+/** A string value (str8 or str32), without building its typed form first. */
+export function writeStringValue(w: ByteWriter, s: string): void {
+  writeString(w, s, Code.str8, Code.str32);
+}
+
 /**
  * Strings: write the UTF-8 bytes once, optimistically after a 1-byte size; if they turn out
  * longer than 255 bytes, shift them right by 3 to make room for the 4-byte size.

@@ -11,7 +11,7 @@
 import { DecodeError, EncodeError } from '../../errors.js';
 import { Code } from '../codec/constructors.js';
 import { ByteReader, readValue } from '../codec/decoder.js';
-import { encode, writeValue } from '../codec/encoder.js';
+import { encode, writeStringValue, writeValue } from '../codec/encoder.js';
 import type { AmqpMap, AmqpValue } from '../codec/types.js';
 import { ulong } from '../codec/values.js';
 import { ByteWriter } from '../codec/writer.js';
@@ -164,6 +164,25 @@ export function encodeSectionParts(m: MessageSections, viewBelow = 0): Uint8Arra
     if (parts === undefined) return w.pos < viewBelow ? w.buf.subarray(0, w.pos) : w.toBytes();
     if (w.pos > 0) parts.push(w.toBytes());
     return parts;
+  } finally {
+    releaseScratch();
+  }
+}
+
+const VALUE_DESCRIPTOR = (INFOS.find((i) => i.name === 'amqp-value') as SectionInfo).descriptorBytes;
+
+/**
+ * The payload of a message that is only a string body: its amqp-value section, the same bytes
+ * `encodeSectionParts` writes for `{ body: { kind: 'value', value: string } }`, without the
+ * section objects. Below `viewBelow` bytes a view of the shared writer, as there.
+ */
+export function encodeStringValueSection(s: string, viewBelow = 0): Uint8Array {
+  const w = scratch;
+  w.reset();
+  try {
+    w.bytes(VALUE_DESCRIPTOR);
+    writeStringValue(w, s);
+    return w.pos < viewBelow ? w.buf.subarray(0, w.pos) : w.toBytes();
   } finally {
     releaseScratch();
   }

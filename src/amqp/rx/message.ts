@@ -7,7 +7,7 @@ import { fromNative, toNative, type NativeInput, type NativeValue } from '../cod
 import type { AmqpMap, AmqpValue } from '../codec/types.js';
 import { binary, string as amqpString, symbol, ulong } from '../codec/values.js';
 import type { Header, Properties } from '../frames/definitions.generated.js';
-import { decodeSections, encodeSectionParts, encodeSections, type MessageBody, type MessageSections } from '../frames/sections.js';
+import { decodeSections, encodeSectionParts, encodeSections, encodeStringValueSection, type MessageBody, type MessageSections } from '../frames/sections.js';
 import { EncodeError } from '../../errors.js';
 import { PAYLOAD_BY_REFERENCE_MIN } from '../engine/output.js';
 
@@ -234,7 +234,26 @@ export function encodeMessage(m: Message): Uint8Array {
  * `send` copies.
  */
 export function encodeMessageParts(m: Message): Uint8Array | Uint8Array[] {
+  if (typeof m.body === 'string' && onlyBody(m)) return encodeStringValueSection(m.body, PAYLOAD_BY_REFERENCE_MIN);
   return encodeSectionParts(toSections(m), PAYLOAD_BY_REFERENCE_MIN);
+}
+
+/**
+ * Every field of Message but the body. Typed as a record of all keys, so a field added to Message
+ * fails to compile here until it is listed (and the string-body shortcut cannot drop it).
+ */
+const NOT_BODY: Readonly<Record<Exclude<keyof Message, 'body'>, true>> = {
+  bodyType: true, messageId: true, userId: true, to: true, subject: true, replyTo: true, correlationId: true,
+  contentType: true, contentEncoding: true, absoluteExpiryTime: true, creationTime: true, groupId: true,
+  groupSequence: true, replyToGroupId: true, durable: true, priority: true, ttl: true, firstAcquirer: true,
+  deliveryCount: true, applicationProperties: true, messageAnnotations: true, deliveryAnnotations: true, footer: true,
+};
+const NOT_BODY_KEYS = Object.keys(NOT_BODY) as (keyof Message)[];
+
+/** True when a message sets nothing but its body: its payload is one amqp-value section. */
+function onlyBody(m: Message): boolean {
+  for (let i = 0; i < NOT_BODY_KEYS.length; i++) if (m[NOT_BODY_KEYS[i]] !== undefined) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
