@@ -31,7 +31,7 @@ const INCOMING_WINDOW = 65_535;
 // Reading AMQP values in place: just enough to walk the fields of a list.
 
 /** Bytes of the value starting at `at` (its constructor included). Throws on what it cannot skip. */
-function valueEnd(b: Uint8Array, at: number): number {
+function valueEnd(b: Buffer, at: number): number {
   const c = b[at];
   if (c === 0x00) return valueEnd(b, valueEnd(b, at + 1)); // described: descriptor, then value
   switch (c >> 4) {
@@ -42,22 +42,20 @@ function valueEnd(b: Uint8Array, at: number): number {
     case 0x8: return at + 9;
     case 0x9: return at + 17;
     case 0xa: case 0xc: case 0xe: return at + 2 + b[at + 1];
-    case 0xb: case 0xd: case 0xf: return at + 5 + readU32(b, at + 1);
+    case 0xb: case 0xd: case 0xf: return at + 5 + b.readUInt32BE(at + 1);
     default: throw new Error(`floor: cannot skip constructor 0x${c.toString(16)}`);
   }
 }
 
-const readU32 = (b: Uint8Array, at: number): number => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
-
 /** The value at `at` as a number (uint, ulong small enough, boolean 0/1), or -1 for null. */
-function numberAt(b: Uint8Array, at: number): number {
+function numberAt(b: Buffer, at: number): number {
   switch (b[at]) {
     case 0x40: return -1;
     case 0x41: return 1;
     case 0x42: case 0x43: case 0x44: return 0;
     case 0x52: case 0x53: case 0x56: return b[at + 1];
-    case 0x70: return readU32(b, at + 1);
-    case 0x80: return readU32(b, at + 5) + readU32(b, at + 1) * 2 ** 32;
+    case 0x70: return b.readUInt32BE(at + 1);
+    case 0x80: return b.readUInt32BE(at + 5) + b.readUInt32BE(at + 1) * 2 ** 32;
     default: throw new Error(`floor: constructor 0x${b[at].toString(16)} is not a number`);
   }
 }
@@ -67,27 +65,27 @@ function numberAt(b: Uint8Array, at: number): number {
  * its fields start, how many there are and where the list ends (the payload starts).
  */
 interface Fields { code: number; first: number; count: number; end: number }
-function fieldsOf(b: Uint8Array, body: number, out: Fields): Fields {
+function fieldsOf(b: Buffer, body: number, out: Fields): Fields {
   if (b[body] !== 0x00 || b[body + 1] !== 0x53) throw new Error('floor: performative with an unexpected descriptor');
   out.code = b[body + 2];
   const list = body + 3;
   switch (b[list]) {
     case 0x45: out.first = list + 1; out.count = 0; out.end = list + 1; break;
     case 0xc0: out.first = list + 3; out.count = b[list + 2]; out.end = list + 2 + b[list + 1]; break;
-    case 0xd0: out.first = list + 9; out.count = readU32(b, list + 5); out.end = list + 5 + readU32(b, list + 1); break;
+    case 0xd0: out.first = list + 9; out.count = b.readUInt32BE(list + 5); out.end = list + 5 + b.readUInt32BE(list + 1); break;
     default: throw new Error(`floor: performative list constructor 0x${b[list].toString(16)}`);
   }
   return out;
 }
 
 /** Field `i` of the list (null when the list is shorter): its offset, or -1. */
-function fieldAt(b: Uint8Array, f: Fields, i: number): number {
+function fieldAt(b: Buffer, f: Fields, i: number): number {
   if (i >= f.count) return -1;
   let at = f.first;
   for (let k = 0; k < i; k++) at = valueEnd(b, at);
   return at;
 }
-const numberField = (b: Uint8Array, f: Fields, i: number): number => {
+const numberField = (b: Buffer, f: Fields, i: number): number => {
   const at = fieldAt(b, f, i);
   return at < 0 ? -1 : numberAt(b, at);
 };

@@ -145,9 +145,6 @@ function hasExactKeys(o: object, required: readonly string[], optional: readonly
   return found === required.length;
 }
 
-/** The cycle check's set for scalars, which never add to it (so none is allocated per value). */
-const NO_ANCESTORS: Set<object> = new Set();
-
 /**
  * True when `x` is a well-formed typed AMQP value: a known `type`, exactly the fields of that
  * type, a value of the right kind and range, and (for compounds) well-formed children.
@@ -155,23 +152,25 @@ const NO_ANCESTORS: Set<object> = new Set();
  * for a typed value by accident.
  */
 export function isAmqpValue(x: unknown): x is AmqpValue {
-  // Scalars (the common case) are checked without a set: only compounds need the cycle check.
-  if (typeof x !== 'object' || x === null) return false;
-  const type = (x as { readonly type?: unknown }).type;
-  return checkValue(x, typeof type === 'string' && Object.prototype.hasOwnProperty.call(SCALAR_CHECKS, type) ? NO_ANCESTORS : new Set());
+  return checkValue(x, undefined);
 }
 
-function checkValue(x: unknown, ancestors: Set<object>): boolean {
-  if (typeof x !== 'object' || x === null || ancestors.has(x)) return false;
+/**
+ * `ancestors`: the compounds being checked above `x`, for the cycle check; made at the first
+ * compound, so a scalar (the common case) is checked without allocating one.
+ */
+function checkValue(x: unknown, ancestors: Set<object> | undefined): boolean {
+  if (typeof x !== 'object' || x === null || ancestors?.has(x) === true) return false;
   const o = x as { readonly type?: unknown; readonly value?: unknown; readonly descriptor?: unknown; readonly elementType?: unknown };
   if (typeof o.type !== 'string') return false;
   const scalar = Object.prototype.hasOwnProperty.call(SCALAR_CHECKS, o.type) ? SCALAR_CHECKS[o.type] : undefined;
   if (scalar !== undefined) return hasExactKeys(o, ['type', 'value']) && scalar(o.value);
-  ancestors.add(x);
+  const set = ancestors ?? new Set<object>();
+  set.add(x);
   try {
-    return checkCompound(o, ancestors);
+    return checkCompound(o, set);
   } finally {
-    ancestors.delete(x);
+    set.delete(x);
   }
 }
 
@@ -223,11 +222,11 @@ const U64_MAX = (1n << 64n) - 1n;
  * beyond 64 bits and invalid Dates.
  */
 export function fromNative(x: NativeInput): AmqpValue {
-  // Only objects need the cycle check's set (a string body, the common case, allocates none).
-  return convert(x, typeof x === 'object' && x !== null ? new Set() : NO_ANCESTORS, '');
+  return convert(x, undefined, '');
 }
 
-function convert(x: unknown, ancestors: Set<object>, path: string): AmqpValue {
+/** `ancestors` as for checkValue: made at the first container, none for a scalar. */
+function convert(x: unknown, ancestors: Set<object> | undefined, path: string): AmqpValue {
   switch (typeof x) {
     case 'undefined': return { type: 'null', value: null };
     case 'boolean': return { type: 'boolean', value: x };
@@ -256,7 +255,7 @@ function fromBigint(b: bigint, path: string): AmqpValue {
   throw new RangeError(`fromNative: bigint ${b} does not fit 64 bits${at(path)}`);
 }
 
-function fromObject(x: object, ancestors: Set<object>, path: string): AmqpValue {
+function fromObject(x: object, ancestors: Set<object> | undefined, path: string): AmqpValue {
   if (x instanceof Date) {
     const ms = x.getTime();
     if (Number.isNaN(ms)) throw new RangeError(`fromNative: invalid Date${at(path)}`);
@@ -265,13 +264,14 @@ function fromObject(x: object, ancestors: Set<object>, path: string): AmqpValue 
   if (x instanceof Uint8Array) return { type: 'binary', value: x };
   if (ArrayBuffer.isView(x)) return { type: 'binary', value: new Uint8Array(x.buffer, x.byteOffset, x.byteLength) };
   if (x instanceof ArrayBuffer) return { type: 'binary', value: new Uint8Array(x) };
-  if (ancestors.has(x)) throw new TypeError(`fromNative: cyclic structure${at(path)}`);
+  if (ancestors?.has(x) === true) throw new TypeError(`fromNative: cyclic structure${at(path)}`);
   if (isAmqpValue(x)) return x;
-  ancestors.add(x);
+  const set = ancestors ?? new Set<object>();
+  set.add(x);
   try {
-    return fromContainer(x, ancestors, path);
+    return fromContainer(x, set, path);
   } finally {
-    ancestors.delete(x);
+    set.delete(x);
   }
 }
 

@@ -75,9 +75,9 @@ export class DeliveryStore<T> {
     return true;
   }
 
-  /** Every stored value: stragglers first, then the ring in id order. */
+  /** Every stored value: stragglers first, then the ring in id order. Copy it before deleting. */
   *values(): IterableIterator<T> {
-    if (this.overflow !== undefined) yield* [...this.overflow.values()];
+    if (this.overflow !== undefined) yield* this.overflow.values();
     for (let off = 0; off < this.span; off++) {
       const v = this.slots[(this.head + off) & this.mask];
       if (v !== undefined) yield v;

@@ -30,7 +30,11 @@ export function payloadLength(p: Payload | undefined): number {
 
 /** What a link needs from its session. */
 export interface LinkHost {
-  /** Queue a link-level frame (attach, detach, flow fields are completed by the session). */
+  /**
+   * Queue a link-level frame (attach, detach, flow fields are completed by the session). The
+   * caller may reuse the performative's and a small payload's bytes once this returns: a transfer
+   * the session window holds back keeps copies of them (its tag, a payload under 16 KiB).
+   */
   writeFrame(performative: Attach | Detach | Transfer, payload?: Payload): void;
   /** Send a flow carrying the session's window fields plus these link fields. */
   writeLinkFlow(fields: Pick<Flow, 'handle' | 'deliveryCount' | 'linkCredit' | 'available' | 'drain' | 'echo'>): void;
