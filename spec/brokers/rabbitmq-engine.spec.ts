@@ -8,7 +8,8 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { int, map, string, symbol, toNative } from '../../src/amqp/codec/index.js';
 import { AuthenticationError } from '../../src/amqp/engine/sasl.js';
-import type { SenderLink } from '../../src/amqp/engine/link.js';
+import type { ReceiverLink, SenderLink } from '../../src/amqp/engine/link.js';
+import type { Session } from '../../src/amqp/engine/session.js';
 import { decodeSections, encodeSections, type MessageSections } from '../../src/amqp/frames/index.js';
 import { EngineDriver } from '../support/engine-driver.js';
 
@@ -25,6 +26,16 @@ describe('brokers: engine <-> RabbitMQ 3.10 (AMQP 1.0)', function () {
     });
     await driver.next('connection-open');
     return driver;
+  }
+
+  /** A receiver on `q` in session `s`, attached, with `credit` (receive first so the queue exists). */
+  async function receiverOn(d: EngineDriver, s: Session, q: string, credit: number, name = 'rcv'): Promise<ReceiverLink> {
+    const rcv = s.attachReceiver({ name: `${name}-${randomUUID()}`, source: { kind: 'source', address: string(q) } });
+    d.flush();
+    await d.next('link-attach', (e) => e.link === rcv);
+    rcv.flow(credit);
+    d.flush();
+    return rcv;
   }
 
   async function sendAll(d: EngineDriver, address: string, payloads: readonly Uint8Array[]): Promise<void> {
@@ -61,12 +72,7 @@ describe('brokers: engine <-> RabbitMQ 3.10 (AMQP 1.0)', function () {
       body: { kind: 'data', data: [Uint8Array.of(0, 1, 2, 255)] },
     };
     // Receive first so the queue exists, then send.
-    const s = d.conn.session();
-    const rcv = s.attachReceiver({ name: `rcv-${randomUUID()}`, source: { kind: 'source', address: string(q) } });
-    d.flush();
-    await d.next('link-attach', (e) => e.link === rcv);
-    rcv.flow(1);
-    d.flush();
+    const rcv = await receiverOn(d, d.conn.session(), q, 1);
     await sendAll(d, q, [encodeSections(message)]);
     const got = (await d.next('delivery', (e) => e.link === rcv)).delivery;
     rcv.settle(got, { kind: 'accepted' });
@@ -91,12 +97,7 @@ describe('brokers: engine <-> RabbitMQ 3.10 (AMQP 1.0)', function () {
       footer: map([[symbol('x-opt-f'), string('foot')]]),
     };
     const two: MessageSections = { body: { kind: 'sequence', sequences: [[string('first')], [string('second')]] } };
-    const s = d.conn.session();
-    const rcv = s.attachReceiver({ name: `rcv-${randomUUID()}`, source: { kind: 'source', address: string(q) } });
-    d.flush();
-    await d.next('link-attach', (e) => e.link === rcv);
-    rcv.flow(2);
-    d.flush();
+    const rcv = await receiverOn(d, d.conn.session(), q, 2);
     await sendAll(d, q, [encodeSections(one), encodeSections(two)]);
     const got = [(await d.next('delivery', (e) => e.link === rcv)).delivery, (await d.next('delivery', (e) => e.link === rcv)).delivery];
     for (const g of got) rcv.settle(g, { kind: 'accepted' });
@@ -118,12 +119,7 @@ describe('brokers: engine <-> RabbitMQ 3.10 (AMQP 1.0)', function () {
     expect(d.conn.remoteMaxFrameSize).to.equal(512);
     const q = `/queue/rxmq-big-${randomUUID()}`;
     const body = new Uint8Array(5 * 1024 * 1024).map((_, i) => (i * 7) & 0xff);
-    const s = d.conn.session({ incomingWindow: 65_536 });
-    const rcv = s.attachReceiver({ name: `big-${randomUUID()}`, source: { kind: 'source', address: string(q) } });
-    d.flush();
-    await d.next('link-attach', (e) => e.link === rcv);
-    rcv.flow(1);
-    d.flush();
+    const rcv = await receiverOn(d, d.conn.session({ incomingWindow: 65_536 }), q, 1, 'big');
     await sendAll(d, q, [encodeSections({ body: { kind: 'data', data: [body] } })]);
     const got = (await d.next('delivery', (e) => e.link === rcv, 50_000)).delivery;
     rcv.settle(got, { kind: 'accepted' });
