@@ -62,10 +62,19 @@ describe('frames: fast reader of transfer, flow and disposition', () => {
 
   it('never accepts bytes the generic reader refuses, and agrees on what both accept (mutated frames)', () => {
     let accepted = 0;
-    fc.assert(fc.property(performative, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (p, edits) => {
+    const edit = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 });
+    fc.assert(fc.property(performative, edit, fc.uint8Array({ maxLength: 8 }), fc.uint8Array({ minLength: 1, maxLength: 64 }), (p, edits, before, after) => {
       const body = encodeComposite(p);
       for (const [at, v] of edits) body[3 + (at % (body.length - 3))] = v; // keep the descriptor
       const f = fast(body);
+      // The parser runs it in place in the read chunk: bytes after `end` (the next frame) must
+      // change nothing, whatever they are.
+      const inChunk = new Uint8Array(before.length + body.length + after.length);
+      inChunk.set(before);
+      inChunk.set(body, before.length);
+      inChunk.set(after, before.length + body.length);
+      const f2 = readPerformativeFast(body[2], inChunk, before.length + 3, before.length + body.length);
+      expect(f2 === undefined ? undefined : { performative: f2.performative, end: f2.end - before.length }, 'in place').to.deep.equal(f);
       if (f === undefined) return;
       accepted++;
       const prefix = body.subarray(0, f.end);

@@ -1,6 +1,8 @@
 /** Message sections (messaging section 3.2): vectors, order rules, laziness, and rhea interop. */
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { createRequire } from 'node:module';
+import { decode } from '../../../src/amqp/codec/decoder.js';
 import { decodeSections, encodeSections, type MessageSections } from '../../../src/amqp/frames/index.js';
 import { boolean, DecodeError, int, list, map, string, symbol, ubyte } from '../../../src/amqp/index.js';
 import { ascii, bytes, hex } from './helpers.js';
@@ -116,6 +118,37 @@ describe('frames: message sections', () => {
     rejects('00 53 75 a0 05 01', /runs past the end/);
     rejects('00 53 75', /truncated/);
     rejects('00 53 77 31', /unknown format code 0x31/);
+  });
+
+  it('reads string and binary bodies straight from the payload as the reader does, in every width', () => {
+    // amqp-value with str8/str32/vbin8/vbin32 and data with vbin8/vbin32, from a Buffer payload
+    // (as reads arrive); each must equal what the general value reader makes of the same bytes.
+    const width32 = (code: number, content: Uint8Array): Uint8Array =>
+      Uint8Array.of(code, content.length >>> 24, (content.length >>> 16) & 0xff, (content.length >>> 8) & 0xff, content.length & 0xff, ...content);
+    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 300 }).map((t) => ({ text: t })), fc.uint8Array({ maxLength: 300 }).map((b) => ({ bin: b }))),
+      fc.boolean(), fc.boolean(), (v, wide, asData) => {
+        const content = 'text' in v ? new TextEncoder().encode(v.text) : v.bin;
+        if (!wide && content.length > 255) return;
+        const strCode = wide ? 0xb1 : 0xa1;
+        const binCode = wide ? 0xb0 : 0xa0;
+        const isData = asData && 'bin' in v;
+        const code = 'text' in v ? strCode : binCode;
+        const value = wide ? width32(code, content) : Uint8Array.of(code, content.length, ...content);
+        const section = Uint8Array.of(0x00, 0x53, isData ? 0x75 : 0x77, ...value);
+        const payload = Buffer.from(section);
+        const body = decodeSections(payload).body;
+        const expected = isData ? { kind: 'data', data: [content] }
+          : { kind: 'value', value: decode(value) };
+        expect(body).to.deep.equal(expected);
+        if (isData && body?.kind === 'data') expect(body.data[0].buffer, 'a view of the payload').to.equal(payload.buffer);
+        if (!isData && body?.kind === 'value' && body.value.type === 'binary') {
+          expect(body.value.value.buffer, 'binary values are copies').to.not.equal(payload.buffer);
+        }
+      }), { numRuns: 500 });
+  });
+
+  it('refuses invalid UTF-8 in a string body read straight from the payload', () => {
+    expect(() => decodeSections(bytes('00 53 77 a1 02 c3 28')).body).to.throw(DecodeError, /invalid UTF-8/);
   });
 
   it('an empty payload has no sections', () => {

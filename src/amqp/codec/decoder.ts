@@ -4,6 +4,7 @@
  * offset, never a crash, a hang, a deep recursion or an allocation sized by an untrusted field.
  */
 import { DecodeError } from '../../errors.js';
+import { asciiText, isAscii } from './ascii.js';
 import { Code } from './constructors.js';
 import type { AmqpArray, AmqpValue } from './types.js';
 
@@ -155,21 +156,17 @@ function readCodePoint(r: ByteReader): number {
   return cp;
 }
 
-/** Short ASCII strings are built directly: TextDecoder's call overhead dominates below ~32 bytes. */
+/**
+ * Short ASCII strings are made directly (see ascii.ts): TextDecoder's call overhead dominates
+ * below ~32 bytes. Anything else is decoded strictly (invalid UTF-8 is a DecodeError).
+ */
 export function readUtf8(r: ByteReader, n: number): string {
-  const p = r.take(n);
-  const b = r.bytes;
-  if (n <= 32) {
-    let s = '';
-    let i = p;
-    const e = p + n;
-    for (; i < e; i++) {
-      const c = b[i];
-      if (c >= 0x80) break;
-      s += String.fromCharCode(c);
-    }
-    if (i === e) return s;
-  }
+  return utf8Text(r.bytes, r.take(n), n);
+}
+
+/** The string in b[p, p + n), which the caller has bounds-checked; invalid UTF-8 is a DecodeError. */
+export function utf8Text(b: Uint8Array, p: number, n: number): string {
+  if (n <= 32 && isAscii(b, p, p + n)) return asciiText(b, p, p + n);
   try {
     return fatalUtf8.decode(b.subarray(p, p + n));
   } catch {
@@ -183,12 +180,7 @@ function readAscii(r: ByteReader, n: number): string {
   for (let i = p; i < p + n; i++) {
     if (b[i] >= 0x80) throw new DecodeError('symbol contains a non-ASCII byte', i);
   }
-  if (n <= 64) {
-    let s = '';
-    for (let i = p; i < p + n; i++) s += String.fromCharCode(b[i]);
-    return s;
-  }
-  return fatalUtf8.decode(b.subarray(p, p + n));
+  return n <= 64 ? asciiText(b, p, p + n) : fatalUtf8.decode(b.subarray(p, p + n));
 }
 
 /**

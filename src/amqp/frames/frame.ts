@@ -93,22 +93,33 @@ export function decodeFrame(bytes: Uint8Array, start = 0, maxFrameSize?: number)
 export function decodeFrameBody(
   bytes: Uint8Array, start: number, end: number, bodyStart: number, frameType: 'amqp' | 'sasl', channel: number,
 ): Frame {
-  const h = { frameType, channel };
   if (bodyStart === end) {
-    if (h.frameType === 'sasl') throw new FramingError('empty SASL frame', start);
-    return { type: 'heartbeat', channel: h.channel };
+    if (frameType === 'sasl') throw new FramingError('empty SASL frame', start);
+    return { type: 'heartbeat', channel };
   }
-  if (h.frameType === 'amqp' && bytes[bodyStart] === Code.described && bytes[bodyStart + 1] === Code.smallulong) {
-    const fast = readPerformativeFast(bytes[bodyStart + 2], bytes, bodyStart + 3, end);
-    if (fast !== undefined) return { type: 'amqp', channel: h.channel, performative: fast.performative, payload: payloadOf(bytes, fast.end, end) };
+  if (frameType === 'amqp') {
+    const fast = decodeFastAmqpFrame(bytes, bodyStart, end, channel);
+    if (fast !== undefined) return fast;
   }
   const r = new ByteReader(bytes, bodyStart, end);
-  if (h.frameType === 'amqp') {
+  if (frameType === 'amqp') {
     const performative = readComposite(r, 'frame');
-    return { type: 'amqp', channel: h.channel, performative, payload: payloadOf(bytes, r.pos, end) };
+    return { type: 'amqp', channel, performative, payload: payloadOf(bytes, r.pos, end) };
   }
   const performative = readComposite(r, 'sasl-frame');
-  return { type: 'sasl', channel: h.channel, performative, payload: bytes.subarray(r.pos, end) };
+  return { type: 'sasl', channel, performative, payload: bytes.subarray(r.pos, end) };
+}
+
+/**
+ * The AMQP frame with body bytes[bodyStart, end) when its performative is one the fast reader
+ * takes (fast-performatives.ts), else undefined. It never throws, so the parser runs it on the
+ * read chunk itself and makes a view of the frame (for error offsets from the frame start) only
+ * for the generic path.
+ */
+export function decodeFastAmqpFrame(bytes: Uint8Array, bodyStart: number, end: number, channel: number): Frame | undefined {
+  if (bytes[bodyStart] !== Code.described || bytes[bodyStart + 1] !== Code.smallulong || bodyStart + 2 >= end) return undefined;
+  const fast = readPerformativeFast(bytes[bodyStart + 2], bytes, bodyStart + 3, end);
+  return fast === undefined ? undefined : { type: 'amqp', channel, performative: fast.performative, payload: payloadOf(bytes, fast.end, end) };
 }
 
 /** The bytes after the performative; one shared empty array for the many frames without any. */

@@ -10,7 +10,7 @@
  * After an error the parser stays failed: the byte stream has lost its framing and the
  * connection must be closed.
  */
-import { decodeFrame, decodeFrameBody, FRAME_HEADER_SIZE, FRAME_TYPE, readFrameHeader, type Frame } from './frame.js';
+import { decodeFastAmqpFrame, decodeFrame, decodeFrameBody, FRAME_HEADER_SIZE, FRAME_TYPE, readFrameHeader, type Frame } from './frame.js';
 import {
   checkProtocolHeaderPrefix, MAGIC_AS_SIZE, parseProtocolHeader, PROTOCOL_HEADER_SIZE, type ProtocolHeader,
 } from './protocol-header.js';
@@ -112,8 +112,11 @@ export class FrameParser {
       const type = c[at + 5];
       if (size >= FRAME_HEADER_SIZE && size <= this.maxFrameSize && size !== MAGIC_AS_SIZE && c.length - at >= size &&
         doff >= 2 && doff * 4 <= size && (type === FRAME_TYPE.amqp || type === FRAME_TYPE.sasl)) {
-        // Decoded from its own view, so that error offsets count from the frame start as before.
-        const frame = decodeFrameBody(c.subarray(at, at + size), 0, size, doff * 4, type === FRAME_TYPE.amqp ? 'amqp' : 'sasl', (c[at + 6] << 8) | c[at + 7]);
+        const channel = (c[at + 6] << 8) | c[at + 7];
+        // Transfers, flows and dispositions in place; others from their own view, so that error
+        // offsets count from the frame start.
+        const frame = (type === FRAME_TYPE.amqp && doff * 4 < size ? decodeFastAmqpFrame(c, at + doff * 4, at + size, channel) : undefined) ??
+          decodeFrameBody(c.subarray(at, at + size), 0, size, doff * 4, type === FRAME_TYPE.amqp ? 'amqp' : 'sasl', channel);
         this.consume(size);
         return this.emit(frame);
       }

@@ -10,7 +10,7 @@
  */
 import { DecodeError, EncodeError } from '../../errors.js';
 import { Code } from '../codec/constructors.js';
-import { ByteReader, readValue } from '../codec/decoder.js';
+import { ByteReader, readValue, utf8Text } from '../codec/decoder.js';
 import { encode, writeStringValue, writeValue } from '../codec/encoder.js';
 import type { AmqpMap, AmqpValue } from '../codec/types.js';
 import { ulong } from '../codec/values.js';
@@ -233,11 +233,29 @@ export interface RawSection {
 }
 
 /**
+ * A section found by the scan. It keeps offsets only: `bytes` is made when asked for, so a
+ * receiver that reads one field of a message allocates no view per section.
+ */
+class ScannedSection implements RawSection {
+  constructor(
+    readonly payload: Uint8Array,
+    readonly info: SectionInfo,
+    readonly offset: number,
+    /** Exclusive end of the section within the payload. */
+    readonly end: number,
+    readonly valueOffset: number,
+  ) {}
+
+  get name(): SectionName { return this.info.name; }
+  get bytes(): Uint8Array { return this.payload.subarray(this.offset, this.end); }
+}
+
+/**
  * Scan a transfer payload (all frames of a delivery joined) into its sections, checking the
  * section order and descriptors but converting nothing.
  */
 export function decodeSections(payload: Uint8Array): DecodedSections {
-  const raws: RawSection[] = [];
+  const found: ScannedSection[] = [];
   let r: ByteReader | undefined;
   let pos = 0;
   const end = payload.length;
@@ -256,10 +274,10 @@ export function decodeSections(payload: Uint8Array): DecodedSections {
       r ??= new ByteReader(payload);
       r.pos = pos + 1;
       const descriptor = readValue(r, 1);
-      const found = descriptor.type === 'ulong' ? BY_CODE.get(descriptor.value)
+      const known = descriptor.type === 'ulong' ? BY_CODE.get(descriptor.value)
         : descriptor.type === 'symbol' ? BY_SYMBOL.get(descriptor.value) : undefined;
-      if (found === undefined) throw new DecodeError(`unknown message section descriptor ${describe(descriptor)}`, start);
-      info = found;
+      if (known === undefined) throw new DecodeError(`unknown message section descriptor ${describe(descriptor)}`, start);
+      info = known;
       valueStart = r.pos;
     }
     if (info.rank < lastRank) throw new DecodeError(`${info.name} section after a later section`, start);
@@ -273,10 +291,13 @@ export function decodeSections(payload: Uint8Array): DecodedSections {
     lastBody = info.bodyKind === undefined ? undefined : info;
     const next = skipValue(payload, valueStart, end, 0);
     pos = next;
-    raws.push({ name: info.name, bytes: payload.subarray(start, next), offset: start, valueOffset: valueStart - start });
+    found.push(new ScannedSection(payload, info, start, next, valueStart - start));
   }
-  return new DecodedSections(payload, raws);
+  return new DecodedSections(payload, found);
 }
+
+/** Marks a section of {@link DecodedSections} not converted yet (undefined is a valid result). */
+const UNREAD: unique symbol = Symbol('unread');
 
 /**
  * Sections decoded on first access. The getters throw DecodeError when a section's content is
@@ -285,16 +306,22 @@ export function decodeSections(payload: Uint8Array): DecodedSections {
 export class DecodedSections {
   /** The whole payload the sections were scanned from. */
   readonly payload: Uint8Array;
-  readonly sections: readonly RawSection[];
   readonly bodyKind: BodyKind | undefined;
-  private readonly cache = new Map<string, unknown>();
+  private readonly found: readonly ScannedSection[];
+  /** Converted sections by rank (the body at its kinds' shared rank); made at the first read. */
+  private values: unknown[] | undefined;
+  /** One reader over the payload for every section converted (a view and a DataView each). */
+  private reader: ByteReader | undefined;
 
-  constructor(payload: Uint8Array, sections: readonly RawSection[]) {
+  constructor(payload: Uint8Array, found: readonly ScannedSection[]) {
     this.payload = payload;
-    this.sections = sections;
-    const body = sections.find((s) => BODY_KINDS[s.name] !== undefined);
-    this.bodyKind = body === undefined ? undefined : BODY_KINDS[body.name];
+    this.found = found;
+    let bodyKind: BodyKind | undefined;
+    for (const s of found) if (s.info.bodyKind !== undefined) { bodyKind = s.info.bodyKind; break; }
+    this.bodyKind = bodyKind;
   }
+
+  get sections(): readonly RawSection[] { return this.found; }
 
   get header(): Header | undefined { return this.slot('header') as Header | undefined; }
   get deliveryAnnotations(): AmqpMap | undefined { return this.slot('delivery-annotations') as AmqpMap | undefined; }
@@ -304,13 +331,20 @@ export class DecodedSections {
   get footer(): AmqpMap | undefined { return this.slot('footer') as AmqpMap | undefined; }
 
   get body(): MessageBody | undefined {
-    if (this.cache.has('body')) return this.cache.get('body') as MessageBody | undefined;
-    const parts = this.sections.filter((s) => BODY_KINDS[s.name] !== undefined).map(sectionValue);
+    const values = (this.values ??= newSlots());
+    const cached = values[BODY_RANK];
+    if (cached !== UNREAD) return cached as MessageBody | undefined;
     let body: MessageBody | undefined;
-    if (this.bodyKind === 'data') body = { kind: 'data', data: parts as Uint8Array[] };
-    else if (this.bodyKind === 'sequence') body = { kind: 'sequence', sequences: parts as AmqpValue[][] };
-    else if (this.bodyKind === 'value') body = { kind: 'value', value: parts[0] as AmqpValue };
-    this.cache.set('body', body);
+    if (this.bodyKind === 'value') {
+      // One amqp-value section at most: the scan refuses a second.
+      const s = this.found.find((x) => x.info.bodyKind === 'value') as ScannedSection;
+      body = { kind: 'value', value: this.convert(s) as AmqpValue };
+    } else if (this.bodyKind !== undefined) {
+      const parts: unknown[] = [];
+      for (const s of this.found) if (s.info.bodyKind !== undefined) parts.push(this.convert(s));
+      body = this.bodyKind === 'data' ? { kind: 'data', data: parts as Uint8Array[] } : { kind: 'sequence', sequences: parts as AmqpValue[][] };
+    }
+    values[BODY_RANK] = body;
     return body;
   }
 
@@ -319,10 +353,9 @@ export class DecodedSections {
    * annotations and footer) as one view: what message signatures and hashes cover.
    */
   get bareMessage(): Uint8Array {
-    const bare = this.sections.filter((s) => isBare(s.name));
+    const bare = this.found.filter((s) => isBare(s.name));
     if (bare.length === 0) return this.payload.subarray(0, 0);
-    const last = bare[bare.length - 1];
-    return this.payload.subarray(bare[0].offset, last.offset + last.bytes.length);
+    return this.payload.subarray(bare[0].offset, bare[bare.length - 1].end);
   }
 
   /** Every section decoded. */
@@ -339,42 +372,81 @@ export class DecodedSections {
   }
 
   private slot(name: SectionName): unknown {
-    if (this.cache.has(name)) return this.cache.get(name);
-    const raw = this.sections.find((s) => s.name === name);
-    const v = raw === undefined ? undefined : sectionValue(raw);
-    this.cache.set(name, v);
+    const info = BY_NAME.get(name) as SectionInfo;
+    const values = (this.values ??= newSlots());
+    const cached = values[info.rank];
+    if (cached !== UNREAD) return cached;
+    const s = this.found.find((x) => x.info === info);
+    const v = s === undefined ? undefined : this.convert(s);
+    values[info.rank] = v;
     return v;
   }
+
+  private convert(s: ScannedSection): unknown {
+    const direct = directValue(s);
+    if (direct !== undefined) return direct;
+    const r = (this.reader ??= new ByteReader(this.payload));
+    r.pos = s.offset + s.valueOffset;
+    r.end = s.end;
+    return sectionValue(r, s);
+  }
 }
+
+/** The rank the three body kinds share, and how many ranks there are. */
+const BODY_RANK = (INFOS.find((i) => i.bodyKind !== undefined) as SectionInfo).rank;
+const RANKS = Math.max(...INFOS.map((i) => i.rank)) + 1;
+const newSlots = (): unknown[] => new Array<unknown>(RANKS).fill(UNREAD);
 
 const isBare = (name: SectionName): boolean =>
   name !== 'header' && name !== 'delivery-annotations' && name !== 'message-annotations' && name !== 'footer';
 
-/** Converts one raw section to its native form, checking that the value has the section's type. */
-function sectionValue(raw: RawSection): unknown {
-  const info = BY_NAME.get(raw.name) as SectionInfo;
-  const r = new ByteReader(raw.bytes, raw.valueOffset);
-  const at = raw.offset;
+/**
+ * The commonest bodies read straight from the payload, without a reader: a data section, and an
+ * amqp-value holding a string or binary (the scan has bounded the value to the section's end).
+ * Undefined for anything else.
+ */
+function directValue(s: ScannedSection): unknown {
+  const b = s.payload;
+  const at = s.offset + s.valueOffset;
+  const code = b[at];
+  const small = code === Code.str8 || code === Code.vbin8;
+  if (!small && code !== Code.str32 && code !== Code.vbin32) return undefined;
+  const head = small ? 2 : 5;
+  const n = small ? b[at + 1] : ((b[at + 1] << 24) | (b[at + 2] << 16) | (b[at + 3] << 8) | b[at + 4]) >>> 0;
+  if (at + head + n !== s.end) return undefined; // let the reader report it
+  const isString = code === Code.str8 || code === Code.str32;
+  if (s.info.def.source === 'binary') return isString ? undefined : b.subarray(at + head, s.end);
+  if (s.info.bodyKind !== 'value') return undefined;
+  return isString ? { type: 'string', value: utf8Text(b, at + head, n) } : { type: 'binary', value: Uint8Array.prototype.slice.call(b, at + head, s.end) } // a copy, as the reader makes;
+}
+
+/**
+ * Converts one section to its native form, checking that the value has the section's type. `r`
+ * reads the payload, positioned at the section's value and ending with the section.
+ */
+function sectionValue(r: ByteReader, s: ScannedSection): unknown {
+  const { info } = s;
+  const at = s.offset;
   if (info.def.source === 'binary') {
     // Data sections are returned as views of the payload: message bodies can be large.
     const code = r.u8();
-    if (code !== Code.vbin8 && code !== Code.vbin32) throw new DecodeError(`${raw.name} section must hold binary`, at);
+    if (code !== Code.vbin8 && code !== Code.vbin32) throw new DecodeError(`${info.name} section must hold binary`, at);
     const n = code === Code.vbin8 ? r.u8() : r.view.getUint32(r.take(4));
     const p = r.take(n);
-    return raw.bytes.subarray(p, p + n);
+    return s.payload.subarray(p, p + n);
   }
   const v = readValue(r, 1);
-  if (r.pos !== raw.bytes.length) throw new DecodeError(`${raw.name} section has trailing bytes`, at);
+  if (r.pos !== s.end) throw new DecodeError(`${info.name} section has trailing bytes`, at);
   switch (info.def.source) {
     case 'composite': {
       const d = { type: 'described', descriptor: ulong(info.def.code), value: v } as const;
       return compositeFromValue(d, at);
     }
     case 'map':
-      if (v.type !== 'map') throw new DecodeError(`${raw.name} section must hold a map, got ${v.type}`, at);
+      if (v.type !== 'map') throw new DecodeError(`${info.name} section must hold a map, got ${v.type}`, at);
       return v;
     case 'list':
-      if (v.type !== 'list') throw new DecodeError(`${raw.name} section must hold a list, got ${v.type}`, at);
+      if (v.type !== 'list') throw new DecodeError(`${info.name} section must hold a list, got ${v.type}`, at);
       return v.value;
     default:
       return v;

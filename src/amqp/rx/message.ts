@@ -278,12 +278,13 @@ function mapView(m: AmqpMap | undefined): { readonly [key: string]: NativeValue 
   return out;
 }
 
-function bodyView(b: MessageBody | undefined): { body: NativeValue | undefined; bodyType: BodyType | undefined } {
-  if (b === undefined) return { body: undefined, bodyType: undefined };
+/** The native form of a body: a data body as one array, a value or sequence as native values. */
+function nativeBodyOf(b: MessageBody | undefined): NativeValue | undefined {
+  if (b === undefined) return undefined;
   switch (b.kind) {
-    case 'value': return { body: toNative(b.value), bodyType: 'value' };
-    case 'data': return { body: b.data.length === 1 ? b.data[0] : concat(b.data), bodyType: 'data' };
-    case 'sequence': return { body: b.sequences.map((s) => s.map((x) => toNative(x))), bodyType: 'sequence' };
+    case 'value': return toNative(b.value);
+    case 'data': return b.data.length === 1 ? b.data[0] : concat(b.data);
+    case 'sequence': return b.sequences.map((s) => s.map((x) => toNative(x)));
   }
 }
 
@@ -305,13 +306,21 @@ export function decodeMessage(payload: Uint8Array): InboundMessage {
  */
 export class InboundMessageView implements InboundMessage {
   private readonly s;
-  private bodyCache: { body: NativeValue | undefined; bodyType: BodyType | undefined } | undefined;
+  /** The body in native form, converted at the first read of `body` or `bodyType`. */
+  private bodyRead = false;
+  private nativeBody: NativeValue | undefined;
   constructor(payload: Uint8Array) {
     this.s = decodeSections(payload);
   }
-  private get b() { return (this.bodyCache ??= bodyView(this.s.body)); }
-  get body() { return this.b.body; }
-  get bodyType() { return this.b.bodyType; }
+  get body(): NativeValue | undefined {
+    if (!this.bodyRead) {
+      this.nativeBody = nativeBodyOf(this.s.body);
+      this.bodyRead = true;
+    }
+    return this.nativeBody;
+  }
+  /** Known from the scan: the body need not be converted to tell its kind. */
+  get bodyType(): BodyType | undefined { return this.s.bodyKind; }
   get messageId(): MessageId | undefined { return idView(this.s.properties?.messageId); }
   get userId() { return this.s.properties?.userId; }
   get to() { return addressText(this.s.properties?.to); }

@@ -83,6 +83,9 @@ export interface RejectError {
   readonly description?: string;
 }
 
+/** The accepted outcome: it has no fields, so every accept shares one. */
+const ACCEPTED: DeliveryState = Object.freeze({ kind: 'accepted' });
+
 /**
  * A received message plus its settlement. `accept`/`reject`/`release`/`modify` settle it once;
  * for a message the sender pre-settled (at-most-once) nothing goes on the wire, but the call still
@@ -112,7 +115,7 @@ export class ReceivedMessage extends InboundMessageView {
   get presettled(): boolean { return this.delivery.remoteSettled; }
 
   /** Accept: processed; the broker forgets the message. */
-  accept(): void { this.settle({ kind: 'accepted' }); }
+  accept(): void { this.settle(ACCEPTED); }
   /** Reject: the message is invalid and must not be redelivered (dead-lettered by most brokers). */
   reject(error?: RejectError): void {
     this.settle({ kind: 'rejected', error: error === undefined ? undefined : { kind: 'error', condition: error.condition, description: error.description } });
