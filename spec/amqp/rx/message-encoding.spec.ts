@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { encodeSectionParts } from '../../../src/amqp/frames/sections.js';
-import { encodeMessageParts, toSections, type Message } from '../../../src/amqp/rx/message.js';
+import { encodeMessageParts, NOT_BODY_FIELDS, onlyBody, toSections, type Message } from '../../../src/amqp/rx/message.js';
 
 const general = (m: Message): number[] => {
   const parts = encodeSectionParts(toSections(m));
@@ -40,6 +40,16 @@ describe('rx: message encoding', () => {
         // The field shows in the bytes, so a shortcut taken by mistake would give other bytes.
         expect(expected, JSON.stringify(m)).to.not.deep.equal(bodyOnly);
         expect(shortcut(m), JSON.stringify(m)).to.deep.equal(expected);
+      }
+    }
+  });
+
+  it('the shortcut looks at every field of Message but the body', () => {
+    expect(onlyBody({ body: 'x' })).to.equal(true);
+    expect(NOT_BODY_FIELDS.length).to.be.greaterThan(20);
+    for (const k of NOT_BODY_FIELDS) {
+      for (const v of [0, false, '', null, {}]) {
+        expect(onlyBody({ body: 'x', [k]: v } as unknown as Message), `${k}: ${JSON.stringify(v)}`).to.equal(false);
       }
     }
   });

@@ -240,7 +240,8 @@ export function encodeMessageParts(m: Message): Uint8Array | Uint8Array[] {
 
 /**
  * Every field of Message but the body. Typed as a record of all keys, so a field added to Message
- * fails to compile here until it is listed (and the string-body shortcut cannot drop it).
+ * fails to compile here until it is listed; a test then checks that {@link onlyBody} looks at
+ * each of them (so the string-body shortcut cannot drop one).
  */
 const NOT_BODY: Readonly<Record<Exclude<keyof Message, 'body'>, true>> = {
   bodyType: true, messageId: true, userId: true, to: true, subject: true, replyTo: true, correlationId: true,
@@ -248,12 +249,22 @@ const NOT_BODY: Readonly<Record<Exclude<keyof Message, 'body'>, true>> = {
   groupSequence: true, replyToGroupId: true, durable: true, priority: true, ttl: true, firstAcquirer: true,
   deliveryCount: true, applicationProperties: true, messageAnnotations: true, deliveryAnnotations: true, footer: true,
 };
-const NOT_BODY_KEYS = Object.keys(NOT_BODY) as (keyof Message)[];
+/** @internal For the test of {@link onlyBody}. */
+export const NOT_BODY_FIELDS = Object.keys(NOT_BODY) as readonly (keyof Message)[];
 
-/** True when a message sets nothing but its body: its payload is one amqp-value section. */
-function onlyBody(m: Message): boolean {
-  for (let i = 0; i < NOT_BODY_KEYS.length; i++) if (m[NOT_BODY_KEYS[i]] !== undefined) return false;
-  return true;
+/**
+ * @internal True when a message sets nothing but its body: its payload is one amqp-value section.
+ * Written out field by field: a loop reading `m[key]` over the list makes every read a
+ * megamorphic lookup, which cost more (about 1 us a message) than the encoding it saves.
+ */
+export function onlyBody(m: Message): boolean {
+  return m.bodyType === undefined && m.messageId === undefined && m.userId === undefined && m.to === undefined &&
+    m.subject === undefined && m.replyTo === undefined && m.correlationId === undefined && m.contentType === undefined &&
+    m.contentEncoding === undefined && m.absoluteExpiryTime === undefined && m.creationTime === undefined &&
+    m.groupId === undefined && m.groupSequence === undefined && m.replyToGroupId === undefined && m.durable === undefined &&
+    m.priority === undefined && m.ttl === undefined && m.firstAcquirer === undefined && m.deliveryCount === undefined &&
+    m.applicationProperties === undefined && m.messageAnnotations === undefined && m.deliveryAnnotations === undefined &&
+    m.footer === undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
