@@ -9,6 +9,8 @@
  *   --runs N         rounds per I/O scenario in full mode (default 5)
  *   --cpu-prof DIR   write V8 CPU profiles into DIR (writes no file): of every codec child, and of
  *                    every timed region of the I/O children (no start-up, warm-up or clean-up)
+ *   --alloc-prof DIR write sampled allocation profiles of every timed I/O region into DIR (writes
+ *                    no file); `npx tsx bench/profile-summary.ts` reads both kinds
  *   --json           also print the raw reports as JSON
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,9 @@ const flag = (name: string): string | undefined => {
 };
 const smoke = args.includes('--smoke');
 const cpuProfDir = flag('--cpu-prof');
+const allocProfDir = flag('--alloc-prof');
+/** Profiled runs measure the profiler too: they write no tables. */
+const profiling = cpuProfDir !== undefined || allocProfDir !== undefined;
 const only = (flag('--only') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 const runsArg = flag('--runs');
 const wants = (id: string): boolean => only.length === 0 || only.some((f) => id.startsWith(f));
@@ -45,7 +50,7 @@ const ioFilter = only.filter((f) => !'codec'.startsWith(f));
 if ((only.length === 0 || ioFilter.length > 0) && selectScenarios(ioFilter).length > 0) {
   const base = smoke ? IO_SMOKE : IO_FULL;
   const report = await runIo(
-    { ...base, runs: runsArg !== undefined ? Number(runsArg) : base.runs, filter: ioFilter, cpuProfDir },
+    { ...base, runs: runsArg !== undefined ? Number(runsArg) : base.runs, filter: ioFilter, cpuProfDir, allocProfDir },
     (line) => process.stderr.write(`${line}\n`),
   );
   for (const s of formatIoSections(report)) {
@@ -53,7 +58,7 @@ if ((only.length === 0 || ioFilter.length > 0) && selectScenarios(ioFilter).leng
     sections.push(s);
   }
   json.push(report);
-  if (!smoke && cpuProfDir === undefined) {
+  if (!smoke && !profiling) {
     updateRatioChart(report);
     sections.push({
       heading: '## Ratios chart',
@@ -68,7 +73,7 @@ if (sections.length === 0) {
   process.exit(2);
 }
 if (args.includes('--json')) process.stdout.write(`\n${JSON.stringify(json)}\n`);
-if (!smoke && cpuProfDir === undefined) {
+if (!smoke && !profiling) {
   const file = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
   let existing = '# Benchmarks\n';
   try { existing = readFileSync(file, 'utf8'); } catch { /* first run */ }

@@ -87,32 +87,63 @@ export async function hold<T>(conn$: Observable<T>): Promise<{ value: T; close()
  * timed region is CPU-profiled on its own, so the profile holds no start-up, warm-up or clean-up.
  */
 export const TIMED_PROFILE_DIR_ENV = 'RXMQ_BENCH_TIMED_PROFILE_DIR';
+/**
+ * The same for `--alloc-prof`: a sampled allocation profile of every timed region, counting what
+ * was allocated whether or not it was collected since (what the GC has to deal with).
+ */
+export const TIMED_ALLOC_DIR_ENV = 'RXMQ_BENCH_TIMED_ALLOC_DIR';
 
 /** Times `fn` with the wall clock and process CPU (user + system). */
 export async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuUs: number }> {
-  const profileDir = process.env[TIMED_PROFILE_DIR_ENV];
-  const session = profileDir !== undefined && profileDir !== '' ? await startProfile() : undefined;
+  const cpuDir = dirFromEnv(TIMED_PROFILE_DIR_ENV);
+  const allocDir = dirFromEnv(TIMED_ALLOC_DIR_ENV);
+  const session = cpuDir !== undefined || allocDir !== undefined ? await startProfiles(cpuDir !== undefined, allocDir !== undefined) : undefined;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await fn();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  if (session !== undefined && profileDir !== undefined) await stopProfile(session, profileDir);
+  if (session !== undefined) await stopProfiles(session, cpuDir, allocDir);
   return { ms, cpuUs: cpu.user + cpu.system };
 }
 
+const dirFromEnv = (name: string): string | undefined => {
+  const v = process.env[name];
+  return v === undefined || v === '' ? undefined : v;
+};
+
+/** Allocation samples: one per this many bytes on average (V8's default is 32 KiB). */
+const ALLOC_SAMPLING_INTERVAL = 1024;
+
 let profileSeq = 0;
-async function startProfile(): Promise<Session> {
+async function startProfiles(cpu: boolean, alloc: boolean): Promise<Session> {
   const session = new Session();
   session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
+  // CPU first and allocations last (stopped in the other order), so that neither profile shows
+  // the other's work.
+  if (cpu) {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  if (alloc) {
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: ALLOC_SAMPLING_INTERVAL, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
+    });
+  }
   return session;
 }
-async function stopProfile(session: Session, dir: string): Promise<void> {
-  const { profile } = await session.post('Profiler.stop');
+async function stopProfiles(session: Session, cpuDir: string | undefined, allocDir: string | undefined): Promise<void> {
+  const name = `timed-${process.pid}-${++profileSeq}`;
+  if (allocDir !== undefined) {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(join(allocDir, `${name}.heapprofile`), JSON.stringify(profile));
+  }
+  if (cpuDir !== undefined) {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(join(cpuDir, `${name}.cpuprofile`), JSON.stringify(profile));
+  }
   session.disconnect();
-  writeFileSync(join(dir, `timed-${process.pid}-${++profileSeq}.cpuprofile`), JSON.stringify(profile));
 }
 
 /** A promise with its resolve/reject, for event-style (callback) clients. */

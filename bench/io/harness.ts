@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TIMED_PROFILE_DIR_ENV, type IoResult } from './common.js';
+import { TIMED_ALLOC_DIR_ENV, TIMED_PROFILE_DIR_ENV, type IoResult } from './common.js';
 import { SCENARIOS, type Mode, type Scenario, type Side } from './scenarios.js';
 import type { IoJob } from './worker.js';
 
@@ -22,6 +22,8 @@ export interface IoOptions {
   readonly filter: readonly string[];
   /** Directory for CPU profiles of every child's timed regions, when profiling. */
   readonly cpuProfDir?: string;
+  /** Directory for allocation profiles of every child's timed regions, when profiling. */
+  readonly allocProfDir?: string;
 }
 
 export interface Stat { readonly median: number; readonly min: number; readonly max: number }
@@ -104,8 +106,12 @@ const CHILD_TIMEOUT_MS = 180_000;
 function runChild(jobs: readonly IoJob[], o: IoOptions): Promise<IoResult[]> {
   const args = ['--expose-gc', '--import', 'tsx', WORKER, JSON.stringify(jobs)];
   // Profiling covers only the timed regions (see timed() in common.ts), not start-up or warm-up.
-  if (o.cpuProfDir !== undefined) mkdirSync(o.cpuProfDir, { recursive: true });
-  const env = o.cpuProfDir === undefined ? process.env : { ...process.env, [TIMED_PROFILE_DIR_ENV]: resolvePath(o.cpuProfDir) };
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [dir, name] of [[o.cpuProfDir, TIMED_PROFILE_DIR_ENV], [o.allocProfDir, TIMED_ALLOC_DIR_ENV]] as const) {
+    if (dir === undefined) continue;
+    mkdirSync(dir, { recursive: true });
+    env[name] = resolvePath(dir);
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     // A child that hangs (a broker that stopped answering) is ended; the caller may retry it.
