@@ -234,9 +234,12 @@ export interface RawSection {
 
 /**
  * A section found by the scan. It keeps offsets only: `bytes` is made when asked for, so a
- * receiver that reads one field of a message allocates no view per section.
+ * receiver that reads one field of a message allocates no view per section. The sections of a
+ * payload are chained in order (`next`), which spares an array for the usual one or two.
  */
 class ScannedSection implements RawSection {
+  next: ScannedSection | undefined;
+
   constructor(
     readonly payload: Uint8Array,
     readonly info: SectionInfo,
@@ -255,7 +258,8 @@ class ScannedSection implements RawSection {
  * section order and descriptors but converting nothing.
  */
 export function decodeSections(payload: Uint8Array): DecodedSections {
-  const found: ScannedSection[] = [];
+  let first: ScannedSection | undefined;
+  let last: ScannedSection | undefined;
   let r: ByteReader | undefined;
   let pos = 0;
   const end = payload.length;
@@ -291,9 +295,12 @@ export function decodeSections(payload: Uint8Array): DecodedSections {
     lastBody = info.bodyKind === undefined ? undefined : info;
     const next = skipValue(payload, valueStart, end, 0);
     pos = next;
-    found.push(new ScannedSection(payload, info, start, next, valueStart - start));
+    const s = new ScannedSection(payload, info, start, next, valueStart - start);
+    if (last === undefined) first = s;
+    else last.next = s;
+    last = s;
   }
-  return new DecodedSections(payload, found);
+  return new DecodedSections(payload, first);
 }
 
 /** Marks a section of {@link DecodedSections} not converted yet (undefined is a valid result). */
@@ -307,21 +314,25 @@ export class DecodedSections {
   /** The whole payload the sections were scanned from. */
   readonly payload: Uint8Array;
   readonly bodyKind: BodyKind | undefined;
-  private readonly found: readonly ScannedSection[];
+  /** The first section found; the others follow through `next`. */
+  private readonly first: ScannedSection | undefined;
   /** Converted sections by rank (the body at its kinds' shared rank); made at the first read. */
   private values: unknown[] | undefined;
   /** One reader over the payload for every section converted (a view and a DataView each). */
   private reader: ByteReader | undefined;
 
-  constructor(payload: Uint8Array, found: readonly ScannedSection[]) {
+  constructor(payload: Uint8Array, first: ScannedSection | undefined) {
     this.payload = payload;
-    this.found = found;
-    let bodyKind: BodyKind | undefined;
-    for (const s of found) if (s.info.bodyKind !== undefined) { bodyKind = s.info.bodyKind; break; }
-    this.bodyKind = bodyKind;
+    this.first = first;
+    this.bodyKind = this.firstBody()?.info.bodyKind;
   }
 
-  get sections(): readonly RawSection[] { return this.found; }
+  /** The sections in payload order (a new array per call). */
+  get sections(): readonly RawSection[] {
+    const out: RawSection[] = [];
+    for (let s = this.first; s !== undefined; s = s.next) out.push(s);
+    return out;
+  }
 
   get header(): Header | undefined { return this.slot('header') as Header | undefined; }
   get deliveryAnnotations(): AmqpMap | undefined { return this.slot('delivery-annotations') as AmqpMap | undefined; }
@@ -337,11 +348,11 @@ export class DecodedSections {
     let body: MessageBody | undefined;
     if (this.bodyKind === 'value') {
       // One amqp-value section at most: the scan refuses a second.
-      const s = this.found.find((x) => x.info.bodyKind === 'value') as ScannedSection;
-      body = { kind: 'value', value: this.convert(s) as AmqpValue };
+      body = { kind: 'value', value: this.convert(this.firstBody() as ScannedSection) as AmqpValue };
     } else if (this.bodyKind !== undefined) {
+      // The body sections follow one another (the scan checks the order).
       const parts: unknown[] = [];
-      for (const s of this.found) if (s.info.bodyKind !== undefined) parts.push(this.convert(s));
+      for (let s = this.firstBody(); s !== undefined && s.info.bodyKind !== undefined; s = s.next) parts.push(this.convert(s));
       body = this.bodyKind === 'data' ? { kind: 'data', data: parts as Uint8Array[] } : { kind: 'sequence', sequences: parts as AmqpValue[][] };
     }
     values[BODY_RANK] = body;
@@ -353,9 +364,14 @@ export class DecodedSections {
    * annotations and footer) as one view: what message signatures and hashes cover.
    */
   get bareMessage(): Uint8Array {
-    const bare = this.found.filter((s) => isBare(s.name));
-    if (bare.length === 0) return this.payload.subarray(0, 0);
-    return this.payload.subarray(bare[0].offset, bare[bare.length - 1].end);
+    let from = 0;
+    let to = 0;
+    for (let s = this.first; s !== undefined; s = s.next) {
+      if (!isBare(s.name)) continue;
+      if (to === 0) from = s.offset;
+      to = s.end;
+    }
+    return this.payload.subarray(from, to);
   }
 
   /** Every section decoded. */
@@ -376,10 +392,17 @@ export class DecodedSections {
     const values = (this.values ??= newSlots());
     const cached = values[info.rank];
     if (cached !== UNREAD) return cached;
-    const s = this.found.find((x) => x.info === info);
+    let s = this.first;
+    while (s !== undefined && s.info !== info) s = s.next;
     const v = s === undefined ? undefined : this.convert(s);
     values[info.rank] = v;
     return v;
+  }
+
+  private firstBody(): ScannedSection | undefined {
+    let s = this.first;
+    while (s !== undefined && s.info.bodyKind === undefined) s = s.next;
+    return s;
   }
 
   private convert(s: ScannedSection): unknown {
