@@ -6,7 +6,9 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { decodeComposite, encodeComposite } from '../../../src/amqp/frames/composite.js';
 import type { DeliveryState, Disposition, Flow, Transfer } from '../../../src/amqp/frames/definitions.generated.js';
-import { readPerformativeFast } from '../../../src/amqp/frames/fast-performatives.js';
+import { fastReadEnd, readPerformativeFast } from '../../../src/amqp/frames/fast-performatives.js';
+import { generateFastPerformatives, OUTPUT_FILE } from '../../../scripts/gen-fast-performatives.js';
+import { readFileSync } from 'node:fs';
 import { decodeFrame, encodeFrame } from '../../../src/amqp/frames/frame.js';
 import { map, string, symbol } from '../../../src/amqp/codec/values.js';
 
@@ -37,10 +39,23 @@ const transfer: fc.Arbitrary<Transfer> = fc.record({
 }, { requiredKeys: ['kind', 'handle'] });
 const performative = fc.oneof(flow, disposition, transfer);
 
-/** The fast reader on a performative's bytes (descriptor 0x00 0x53 code, then the list). */
-const fast = (body: Uint8Array) => readPerformativeFast(body[2], body, 3, body.length);
+/**
+ * The fast reader on bytes[from, to) holding a performative (descriptor 0x00 0x53 code, then the
+ * list), with where it ended.
+ */
+function fastAt(b: Uint8Array, from: number, to: number): { performative: unknown; end: number } | undefined {
+  const p = readPerformativeFast(b[from + 2], b, from + 3, to);
+  if (p === undefined) return undefined;
+  return { performative: p, end: fastReadEnd() };
+}
+const fast = (body: Uint8Array) => fastAt(body, 0, body.length);
 
 describe('frames: fast reader of transfer, flow and disposition', () => {
+  it('is what the generator makes of the definition table today', () => {
+    const committed = readFileSync(OUTPUT_FILE, 'utf8');
+    expect(generateFastPerformatives() === committed, 'fast-performatives.generated.ts differs from the generator output; run npx tsx scripts/gen-fast-performatives.ts').to.equal(true);
+  });
+
   it('gives what the generic reader gives, and takes the common shapes itself', () => {
     fc.assert(fc.property(performative, (p) => {
       const body = encodeComposite(p);
@@ -73,7 +88,7 @@ describe('frames: fast reader of transfer, flow and disposition', () => {
       inChunk.set(before);
       inChunk.set(body, before.length);
       inChunk.set(after, before.length + body.length);
-      const f2 = readPerformativeFast(body[2], inChunk, before.length + 3, before.length + body.length);
+      const f2 = fastAt(inChunk, before.length, before.length + body.length);
       expect(f2 === undefined ? undefined : { performative: f2.performative, end: f2.end - before.length }, 'in place').to.deep.equal(f);
       if (f === undefined) return;
       accepted++;

@@ -10,7 +10,7 @@ import { readComposite, writeComposite, compositeDefinition } from './composite.
 import type { Performative, SaslFrameBody, Transfer } from './definitions.generated.js';
 import { Code } from '../codec/constructors.js';
 import { FrameSizeError, FramingError } from './errors.js';
-import { readPerformativeFast } from './fast-performatives.js';
+import { fastReadEnd, readPerformativeFast } from './fast-performatives.js';
 
 export const FRAME_HEADER_SIZE = 8;
 /** Frame type codes. */
@@ -118,8 +118,8 @@ export function decodeFrameBody(
  */
 export function decodeFastAmqpFrame(bytes: Uint8Array, bodyStart: number, end: number, channel: number): Frame | undefined {
   if (bytes[bodyStart] !== Code.described || bytes[bodyStart + 1] !== Code.smallulong || bodyStart + 2 >= end) return undefined;
-  const fast = readPerformativeFast(bytes[bodyStart + 2], bytes, bodyStart + 3, end);
-  return fast === undefined ? undefined : { type: 'amqp', channel, performative: fast.performative, payload: payloadOf(bytes, fast.end, end) };
+  const performative = readPerformativeFast(bytes[bodyStart + 2], bytes, bodyStart + 3, end);
+  return performative === undefined ? undefined : { type: 'amqp', channel, performative, payload: payloadOf(bytes, fastReadEnd(), end) };
 }
 
 /** The bytes after the performative; one shared empty array for the many frames without any. */

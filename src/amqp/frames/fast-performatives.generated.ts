@@ -1,0 +1,440 @@
+// GENERATED FILE - do not edit. Produced by scripts/gen-fast-performatives.ts from the definition
+// table (definitions.generated.ts); regenerate with `npx tsx scripts/gen-fast-performatives.ts`.
+// spec/amqp/frames/fast-performatives.spec.ts checks it against the generator and the generic reader.
+import type { DeliveryState, Transfer, Flow, Disposition } from './definitions.generated.js';
+
+const ACCEPTED: DeliveryState = Object.freeze({ kind: "accepted" });
+const RELEASED: DeliveryState = Object.freeze({ kind: "released" });
+
+/** Where the list of the last performative read ended (a transfer's payload starts there). */
+let lastEnd = 0;
+
+/** The end offset of the performative the last successful read returned. */
+export function lastReadEnd(): number {
+  return lastEnd;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A copy (the input may be reused), byte by byte: for a few bytes, half the cost of slice(). */
+function copyOf(b: Uint8Array, p: number, n: number): Uint8Array {
+  const copy = new Uint8Array(n);
+  for (let k = 0; k < n; k++) copy[k] = b[p + k];
+  return copy;
+}
+
+/** transfer (descriptor 0x14): fields handle, delivery-id, delivery-tag, message-format, settled, more, rcv-settle-mode, state, resume, aborted, batchable. */
+function readTransfer(b: Uint8Array, pos: number, end: number): Transfer | undefined {
+  if (pos + 3 > end || b[pos] !== 0xc0) return undefined;
+  const size = b[pos + 1];
+  const count = b[pos + 2];
+  const listEnd = pos + 2 + size;
+  if (size < 1 || listEnd > end || count < 1 || count > 11) return undefined;
+  let p = pos + 3;
+  let c: number;
+  let f0: Transfer["handle"] | undefined;
+  // handle
+  {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x43) f0 = 0;
+      else if (c === 0x52) { if (p >= listEnd) return undefined; f0 = b[p++]; }
+      else if (c === 0x70) { if (p + 4 > listEnd) return undefined; f0 = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0; p += 4; }
+      else return undefined;
+    } else return undefined; // the generic reader reports it
+  }
+  let f1: Transfer["deliveryId"] | undefined;
+  // delivery-id
+  if (count > 1) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x43) f1 = 0;
+      else if (c === 0x52) { if (p >= listEnd) return undefined; f1 = b[p++]; }
+      else if (c === 0x70) { if (p + 4 > listEnd) return undefined; f1 = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0; p += 4; }
+      else return undefined;
+    }
+  }
+  let f2: Transfer["deliveryTag"] | undefined;
+  // delivery-tag
+  if (count > 2) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c !== 0xa0 || p >= listEnd) return undefined;
+      const n = b[p++];
+      if (p + n > listEnd) return undefined;
+      f2 = copyOf(b, p, n);
+      p += n;
+    }
+  }
+  let f3: Transfer["messageFormat"] | undefined;
+  // message-format
+  if (count > 3) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x43) f3 = 0;
+      else if (c === 0x52) { if (p >= listEnd) return undefined; f3 = b[p++]; }
+      else if (c === 0x70) { if (p + 4 > listEnd) return undefined; f3 = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0; p += 4; }
+      else return undefined;
+    }
+  }
+  let f4: Transfer["settled"] | undefined;
+  // settled
+  if (count > 4) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x41) f4 = true;
+      else if (c === 0x42) f4 = false;
+      else if (c === 0x56 && p < listEnd && b[p] <= 1) f4 = b[p++] === 1;
+      else return undefined;
+    }
+  }
+  let f5: Transfer["more"] | undefined;
+  // more
+  if (count > 5) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x41) f5 = true;
+      else if (c === 0x42) f5 = false;
+      else if (c === 0x56 && p < listEnd && b[p] <= 1) f5 = b[p++] === 1;
+      else return undefined;
+    }
+  }
+  let f6: Transfer["rcvSettleMode"] | undefined;
+  // rcv-settle-mode
+  if (count > 6) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c !== 0x50 || p >= listEnd) return undefined;
+      const w = b[p++];
+      f6 = w === 0 ? "first" : w === 1 ? "second" : undefined;
+      if (f6 === undefined) return undefined;
+    }
+  }
+  let f7: Transfer["state"] | undefined;
+  // state
+  if (count > 7) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c !== 0x00 || p + 3 > listEnd || b[p] !== 0x53) return undefined;
+      f7 = b[p + 1] === 0x24 ? ACCEPTED : b[p + 1] === 0x26 ? RELEASED : undefined;
+      if (f7 === undefined) return undefined;
+      if (b[p + 2] === 0x45) p += 3;
+      else if (b[p + 2] === 0xc0 && p + 5 <= listEnd && b[p + 3] === 1 && b[p + 4] === 0) p += 5;
+      else return undefined;
+    }
+  }
+  let f8: Transfer["resume"] | undefined;
+  // resume
+  if (count > 8) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x41) f8 = true;
+      else if (c === 0x42) f8 = false;
+      else if (c === 0x56 && p < listEnd && b[p] <= 1) f8 = b[p++] === 1;
+      else return undefined;
+    }
+  }
+  let f9: Transfer["aborted"] | undefined;
+  // aborted
+  if (count > 9) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x41) f9 = true;
+      else if (c === 0x42) f9 = false;
+      else if (c === 0x56 && p < listEnd && b[p] <= 1) f9 = b[p++] === 1;
+      else return undefined;
+    }
+  }
+  let f10: Transfer["batchable"] | undefined;
+  // batchable
+  if (count > 10) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x41) f10 = true;
+      else if (c === 0x42) f10 = false;
+      else if (c === 0x56 && p < listEnd && b[p] <= 1) f10 = b[p++] === 1;
+      else return undefined;
+    }
+  }
+  if (p !== listEnd) return undefined;
+  lastEnd = p;
+  const out: Mutable<Transfer> = { kind: "transfer", handle: f0 as Transfer["handle"] };
+  if (f1 !== undefined) out.deliveryId = f1;
+  if (f2 !== undefined) out.deliveryTag = f2;
+  if (f3 !== undefined) out.messageFormat = f3;
+  if (f4 !== undefined) out.settled = f4;
+  if (f5 !== undefined) out.more = f5;
+  if (f6 !== undefined) out.rcvSettleMode = f6;
+  if (f7 !== undefined) out.state = f7;
+  if (f8 !== undefined) out.resume = f8;
+  if (f9 !== undefined) out.aborted = f9;
+  if (f10 !== undefined) out.batchable = f10;
+  return out;
+}
+
+/** flow (descriptor 0x13): fields next-incoming-id, incoming-window, next-outgoing-id, outgoing-window, handle, delivery-count, link-credit, available, drain, echo, properties. */
+function readFlow(b: Uint8Array, pos: number, end: number): Flow | undefined {
+  if (pos + 3 > end || b[pos] !== 0xc0) return undefined;
+  const size = b[pos + 1];
+  const count = b[pos + 2];
+  const listEnd = pos + 2 + size;
+  if (size < 1 || listEnd > end || count < 4 || count > 11) return undefined;
+  let p = pos + 3;
+  let c: number;
+  let f0: Flow["nextIncomingId"] | undefined;
+  // next-incoming-id
+  {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x43) f0 = 0;
+      else if (c === 0x52) { if (p >= listEnd) return undefined; f0 = b[p++]; }
+      else if (c === 0x70) { if (p + 4 > listEnd) return undefined; f0 = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0; p += 4; }
+      else return undefined;
+    }
+  }
+  let f1: Flow["incomingWindow"] | undefined;
+  // incoming-window
+  {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x43) f1 = 0;
+      else if (c === 0x52) { if (p >= listEnd) return undefined; f1 = b[p++]; }
+      else if (c === 0x70) { if (p + 4 > listEnd) return undefined; f1 = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0; p += 4; }
+      else return undefined;
+    } else return undefined; // the generic reader reports it
+  }
+  let f2: Flow["nextOutgoingId"] | undefined;
+  // next-outgoing-id
+  {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x43) f2 = 0;
+      else if (c === 0x52) { if (p >= listEnd) return undefined; f2 = b[p++]; }
+      else if (c === 0x70) { if (p + 4 > listEnd) return undefined; f2 = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0; p += 4; }
+      else return undefined;
+    } else return undefined; // the generic reader reports it
+  }
+  let f3: Flow["outgoingWindow"] | undefined;
+  // outgoing-window
+  {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x43) f3 = 0;
+      else if (c === 0x52) { if (p >= listEnd) return undefined; f3 = b[p++]; }
+      else if (c === 0x70) { if (p + 4 > listEnd) return undefined; f3 = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0; p += 4; }
+      else return undefined;
+    } else return undefined; // the generic reader reports it
+  }
+  let f4: Flow["handle"] | undefined;
+  // handle
+  if (count > 4) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x43) f4 = 0;
+      else if (c === 0x52) { if (p >= listEnd) return undefined; f4 = b[p++]; }
+      else if (c === 0x70) { if (p + 4 > listEnd) return undefined; f4 = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0; p += 4; }
+      else return undefined;
+    }
+  }
+  let f5: Flow["deliveryCount"] | undefined;
+  // delivery-count
+  if (count > 5) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x43) f5 = 0;
+      else if (c === 0x52) { if (p >= listEnd) return undefined; f5 = b[p++]; }
+      else if (c === 0x70) { if (p + 4 > listEnd) return undefined; f5 = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0; p += 4; }
+      else return undefined;
+    }
+  }
+  let f6: Flow["linkCredit"] | undefined;
+  // link-credit
+  if (count > 6) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x43) f6 = 0;
+      else if (c === 0x52) { if (p >= listEnd) return undefined; f6 = b[p++]; }
+      else if (c === 0x70) { if (p + 4 > listEnd) return undefined; f6 = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0; p += 4; }
+      else return undefined;
+    }
+  }
+  let f7: Flow["available"] | undefined;
+  // available
+  if (count > 7) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x43) f7 = 0;
+      else if (c === 0x52) { if (p >= listEnd) return undefined; f7 = b[p++]; }
+      else if (c === 0x70) { if (p + 4 > listEnd) return undefined; f7 = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0; p += 4; }
+      else return undefined;
+    }
+  }
+  let f8: Flow["drain"] | undefined;
+  // drain
+  if (count > 8) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x41) f8 = true;
+      else if (c === 0x42) f8 = false;
+      else if (c === 0x56 && p < listEnd && b[p] <= 1) f8 = b[p++] === 1;
+      else return undefined;
+    }
+  }
+  let f9: Flow["echo"] | undefined;
+  // echo
+  if (count > 9) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x41) f9 = true;
+      else if (c === 0x42) f9 = false;
+      else if (c === 0x56 && p < listEnd && b[p] <= 1) f9 = b[p++] === 1;
+      else return undefined;
+    }
+  }
+  let f10: Flow["properties"] | undefined;
+  // properties
+  if (count > 10) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      return undefined; // not read here: the generic reader decides
+    }
+  }
+  if (p !== listEnd) return undefined;
+  lastEnd = p;
+  const out: Mutable<Flow> = { kind: "flow", incomingWindow: f1 as Flow["incomingWindow"], nextOutgoingId: f2 as Flow["nextOutgoingId"], outgoingWindow: f3 as Flow["outgoingWindow"] };
+  if (f0 !== undefined) out.nextIncomingId = f0;
+  if (f4 !== undefined) out.handle = f4;
+  if (f5 !== undefined) out.deliveryCount = f5;
+  if (f6 !== undefined) out.linkCredit = f6;
+  if (f7 !== undefined) out.available = f7;
+  if (f8 !== undefined) out.drain = f8;
+  if (f9 !== undefined) out.echo = f9;
+  if (f10 !== undefined) out.properties = f10;
+  return out;
+}
+
+/** disposition (descriptor 0x15): fields role, first, last, settled, state, batchable. */
+function readDisposition(b: Uint8Array, pos: number, end: number): Disposition | undefined {
+  if (pos + 3 > end || b[pos] !== 0xc0) return undefined;
+  const size = b[pos + 1];
+  const count = b[pos + 2];
+  const listEnd = pos + 2 + size;
+  if (size < 1 || listEnd > end || count < 2 || count > 6) return undefined;
+  let p = pos + 3;
+  let c: number;
+  let f0: Disposition["role"] | undefined;
+  // role
+  {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      let w: boolean;
+      if (c === 0x41) w = true;
+      else if (c === 0x42) w = false;
+      else if (c === 0x56 && p < listEnd && b[p] <= 1) w = b[p++] === 1;
+      else return undefined;
+      f0 = w ? "receiver" : "sender";
+    } else return undefined; // the generic reader reports it
+  }
+  let f1: Disposition["first"] | undefined;
+  // first
+  {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x43) f1 = 0;
+      else if (c === 0x52) { if (p >= listEnd) return undefined; f1 = b[p++]; }
+      else if (c === 0x70) { if (p + 4 > listEnd) return undefined; f1 = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0; p += 4; }
+      else return undefined;
+    } else return undefined; // the generic reader reports it
+  }
+  let f2: Disposition["last"] | undefined;
+  // last
+  if (count > 2) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x43) f2 = 0;
+      else if (c === 0x52) { if (p >= listEnd) return undefined; f2 = b[p++]; }
+      else if (c === 0x70) { if (p + 4 > listEnd) return undefined; f2 = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0; p += 4; }
+      else return undefined;
+    }
+  }
+  let f3: Disposition["settled"] | undefined;
+  // settled
+  if (count > 3) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x41) f3 = true;
+      else if (c === 0x42) f3 = false;
+      else if (c === 0x56 && p < listEnd && b[p] <= 1) f3 = b[p++] === 1;
+      else return undefined;
+    }
+  }
+  let f4: Disposition["state"] | undefined;
+  // state
+  if (count > 4) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c !== 0x00 || p + 3 > listEnd || b[p] !== 0x53) return undefined;
+      f4 = b[p + 1] === 0x24 ? ACCEPTED : b[p + 1] === 0x26 ? RELEASED : undefined;
+      if (f4 === undefined) return undefined;
+      if (b[p + 2] === 0x45) p += 3;
+      else if (b[p + 2] === 0xc0 && p + 5 <= listEnd && b[p + 3] === 1 && b[p + 4] === 0) p += 5;
+      else return undefined;
+    }
+  }
+  let f5: Disposition["batchable"] | undefined;
+  // batchable
+  if (count > 5) {
+    if (p >= listEnd) return undefined;
+    c = b[p++];
+    if (c !== 0x40) {
+      if (c === 0x41) f5 = true;
+      else if (c === 0x42) f5 = false;
+      else if (c === 0x56 && p < listEnd && b[p] <= 1) f5 = b[p++] === 1;
+      else return undefined;
+    }
+  }
+  if (p !== listEnd) return undefined;
+  lastEnd = p;
+  const out: Mutable<Disposition> = { kind: "disposition", role: f0 as Disposition["role"], first: f1 as Disposition["first"] };
+  if (f2 !== undefined) out.last = f2;
+  if (f3 !== undefined) out.settled = f3;
+  if (f4 !== undefined) out.state = f4;
+  if (f5 !== undefined) out.batchable = f5;
+  return out;
+}
+
+/** The readers by descriptor code. */
+export const FAST_READERS: readonly (((b: Uint8Array, pos: number, end: number) => Transfer | Flow | Disposition | undefined) | undefined)[] = (() => {
+  const readers: (((b: Uint8Array, pos: number, end: number) => Transfer | Flow | Disposition | undefined) | undefined)[] = [];
+  readers[0x14] = readTransfer;
+  readers[0x13] = readFlow;
+  readers[0x15] = readDisposition;
+  return readers;
+})();
