@@ -350,8 +350,9 @@ describe('amqp/engine connection (byte level)', () => {
       const out = p2.performatives();
       expect(kinds(out)).to.deep.equal(['transfer', 'flow']);
       expect(out[1]).to.include({ echo: true });
-      // The peer's answer opens the window: the held transfers go out, each with its own tag
-      // (the link writes every tag into the same bytes; a held transfer must keep a copy).
+      // The peer's answer opens the window: the held transfers go out, each with its own id and
+      // tag (the link fills one performative object and one tag array for every one-frame
+      // transfer; a held transfer must keep copies of both).
       p2.frame({ kind: 'flow', nextIncomingId: 1, incomingWindow: 1, nextOutgoingId: 0, outgoingWindow: 100 });
       const second = p2.performatives();
       expect(kinds(second)[0]).to.equal('transfer');

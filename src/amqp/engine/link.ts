@@ -32,8 +32,9 @@ export function payloadLength(p: Payload | undefined): number {
 export interface LinkHost {
   /**
    * Queue a link-level frame (attach, detach, flow fields are completed by the session). The
-   * caller may reuse the performative's and a small payload's bytes once this returns: a transfer
-   * the session window holds back keeps copies of them (its tag, a payload under 16 KiB).
+   * caller may reuse the performative object, its tag's bytes and a small payload's bytes once
+   * this returns: a transfer the session window holds back keeps copies of them (a payload under
+   * 16 KiB; a larger one is kept by reference, as the output keeps it).
    */
   writeFrame(performative: Attach | Detach | Transfer, payload?: Payload): void;
   /** Send a flow carrying the session's window fields plus these link fields. */
@@ -512,6 +513,13 @@ export class SenderLink extends Link {
   private tagCounter = 0;
   /** Where the tag of the transfer being written goes (the frame is encoded before send returns). */
   private readonly tagScratch = new Uint8Array(4);
+  /**
+   * The performative of a one-frame transfer, filled in for each send: the session encodes it
+   * before writeFrame returns, or copies it when the window holds it back (see LinkHost).
+   */
+  private readonly oneFrame: { -readonly [K in keyof Transfer]: Transfer[K] } = {
+    kind: 'transfer', handle: 0, deliveryId: 0, deliveryTag: undefined, messageFormat: 0, settled: false, more: false,
+  };
   /** Our deliveries waiting for an outcome; the session keeps them (one store per session). */
   private unsettled = 0;
 
@@ -565,7 +573,14 @@ export class SenderLink extends Link {
     const messageFormat = opts.messageFormat ?? 0;
     if (length <= room) {
       // The common case: one frame.
-      this.host.writeFrame({ kind: 'transfer', handle: this.handle, deliveryId: id, deliveryTag: tag, messageFormat, settled: presettled, more: false }, payload);
+      const t = this.oneFrame;
+      t.handle = this.handle;
+      t.deliveryId = id;
+      t.deliveryTag = tag;
+      t.messageFormat = messageFormat;
+      t.settled = presettled;
+      this.host.writeFrame(t, payload);
+      t.deliveryTag = undefined; // holds no caller's bytes between sends
       return delivery;
     }
     const pieces = payload instanceof Uint8Array ? [payload] : payload;

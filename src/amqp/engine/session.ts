@@ -144,8 +144,8 @@ export class Session implements LinkHost {
         // ones are kept by reference as they would be in the output.
         const keep = payload === undefined ? EMPTY
           : payloadLength(payload) < PAYLOAD_BY_REFERENCE_MIN ? copyPayload(payload) : payload;
-        // The tag too: a sender writes its tag into bytes it reuses for the next transfer.
-        const performative = p.deliveryTag === undefined ? p : { ...p, deliveryTag: p.deliveryTag.slice() };
+        // The performative and its tag too: a sender reuses both for its next transfer.
+        const performative: Transfer = { ...p, deliveryTag: p.deliveryTag?.slice() };
         this.held.push({ performative, payload: keep });
         this.requestWindow();
         return;

@@ -114,6 +114,8 @@ export function addressed(m: Message, target: string | null, o: SendOptions): Me
   return { ...m, to: target };
 }
 
+const SEND_OPTIONS: { settled: boolean; context: unknown } = { settled: false, context: undefined };
+
 /**
  * `link.send`, with the one refusal that concerns the message alone: a message over the
  * receiver's max-message-size is returned as the MessageSizeExceededError (nothing was written,
@@ -121,11 +123,16 @@ export function addressed(m: Message, target: string | null, o: SendOptions): Me
  * goes on with the rest. Any other error throws.
  */
 export function sendOrRefuse(link: SenderLink, bytes: Uint8Array | Uint8Array[], settled: boolean, context: unknown): OutgoingDelivery | MessageSizeExceededError {
+  // One options object for every send: `link.send` reads it before it returns.
+  SEND_OPTIONS.settled = settled;
+  SEND_OPTIONS.context = context;
   try {
-    return link.send(bytes, { settled, context });
+    return link.send(bytes, SEND_OPTIONS);
   } catch (e) {
     if (e instanceof MessageSizeExceededError) return e;
     throw e;
+  } finally {
+    SEND_OPTIONS.context = undefined; // keeps no message alive between sends
   }
 }
 
