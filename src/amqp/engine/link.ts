@@ -10,6 +10,7 @@ import type {
 } from '../frames/definitions.generated.js';
 import type { Coordinator } from '../frames/definitions.generated.js';
 import { ReceiverCredit, SenderCredit } from './credit.js';
+import { DeliveryStore } from './delivery-store.js';
 import { AmqpError, IllegalStateError, MessageSizeExceededError, SettleModeError, TransferLimitError } from './errors.js';
 import type { EngineEvent } from './events.js';
 
@@ -283,7 +284,11 @@ export class ReceiverLink extends Link {
   readonly credit: ReceiverCredit = new ReceiverCredit();
   private partial: PartialDelivery | undefined;
   /** Deliveries received and not yet settled by us. */
-  private readonly unsettled = new Map<number, IncomingDelivery>();
+  /**
+   * Deliveries received and not settled yet, by delivery-id: a ring for the usual run of
+   * consecutive ids (no Map entry made and dropped per message), see delivery-store.ts.
+   */
+  private readonly unsettled = new DeliveryStore<IncomingDelivery>();
 
   get unsettledCount(): number {
     return this.unsettled.size;
@@ -426,10 +431,10 @@ export class ReceiverLink extends Link {
   /** @internal the sender settled (or changed the state of) deliveries we hold */
   onRemoteDisposition(first: number, last: number, settled: boolean): void {
     if (!settled) return;
-    for (const [id, d] of this.unsettled) {
-      if (inRange(id, first, last)) {
+    for (const d of [...this.unsettled.values()]) {
+      if (inRange(d.id, first, last)) {
         d.settled = true;
-        this.unsettled.delete(id);
+        this.unsettled.delete(d.id);
       }
     }
   }
