@@ -283,7 +283,6 @@ export class ReceiverLink extends Link {
   readonly role = 'receiver' as const;
   readonly credit: ReceiverCredit = new ReceiverCredit();
   private partial: PartialDelivery | undefined;
-  /** Deliveries received and not yet settled by us. */
   /**
    * Deliveries received and not settled yet, by delivery-id: a ring for the usual run of
    * consecutive ids (no Map entry made and dropped per message), see delivery-store.ts.

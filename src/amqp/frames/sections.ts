@@ -318,7 +318,7 @@ export class DecodedSections {
   private readonly first: ScannedSection | undefined;
   /** Converted sections by rank (the body at its kinds' shared rank); made at the first read. */
   private values: unknown[] | undefined;
-  /** One reader over the payload for every section converted (a view and a DataView each). */
+  /** One reader over the payload for every section converted (a reader makes a view and a DataView). */
   private reader: ByteReader | undefined;
 
   constructor(payload: Uint8Array, first: ScannedSection | undefined) {
@@ -440,7 +440,8 @@ function directValue(s: ScannedSection): unknown {
   const isString = code === Code.str8 || code === Code.str32;
   if (s.info.def.source === 'binary') return isString ? undefined : b.subarray(at + head, s.end);
   if (s.info.bodyKind !== 'value') return undefined;
-  return isString ? { type: 'string', value: utf8Text(b, at + head, n) } : { type: 'binary', value: Uint8Array.prototype.slice.call(b, at + head, s.end) } // a copy, as the reader makes;
+  if (isString) return { type: 'string', value: utf8Text(b, at + head, n) };
+  return { type: 'binary', value: Uint8Array.prototype.slice.call(b, at + head, s.end) }; // a copy, as the reader makes
 }
 
 /**

@@ -317,7 +317,7 @@ export function decodeMessage(payload: Uint8Array): InboundMessage {
  */
 export class InboundMessageView implements InboundMessage {
   private readonly s;
-  /** The body in native form, converted at the first read of `body` or `bodyType`. */
+  /** The body in native form, converted at the first read of `body`. */
   private bodyRead = false;
   private nativeBody: NativeValue | undefined;
   constructor(payload: Uint8Array) {
