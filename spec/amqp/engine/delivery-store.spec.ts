@@ -49,6 +49,15 @@ describe('engine: DeliveryStore', () => {
       for (const [id, v] of model) expect(store.get(id)).to.equal(v);
       expect(store.get((next + 7) >>> 0)).to.equal(undefined);
       expect([...store.values()].sort()).to.deep.equal([...model.values()].sort());
+      // Ranges as dispositions name them: narrow ones (walked id by id), wide and wrapping ones
+      // (the store walked instead), each against the model.
+      const keys = [...model.keys()];
+      const probe = keys.length === 0 ? next : keys[keys.length >> 1];
+      for (const [first, last] of [[probe, probe], [(probe - 3) >>> 0, (probe + 3) >>> 0], [start, (next - 1) >>> 0], [(next + 5) >>> 0, (next + 4) >>> 0]]) {
+        const width = (last - first) >>> 0;
+        const expected = [...model].filter(([id]) => ((id - first) >>> 0) <= width).map(([, v]) => v).sort();
+        expect(store.inRange(first, last).sort(), `${first}..${last}`).to.deep.equal(expected);
+      }
     }), { numRuns: 500 });
   });
 

@@ -84,6 +84,31 @@ export class DeliveryStore<T> {
     }
   }
 
+  /**
+   * The stored values whose ids lie in first..last (serial arithmetic, both ends included), as
+   * a new array the caller may delete from. Walks the range or the store, whichever is smaller:
+   * a disposition usually names a few ids, and a hostile one may name 2^32.
+   */
+  inRange(first: number, last: number): T[] {
+    const width = (last - first) >>> 0;
+    const out: T[] = [];
+    if (width < this.size) {
+      for (let i = 0, id = first >>> 0; i <= width; i++, id = (id + 1) >>> 0) {
+        const v = this.get(id);
+        if (v !== undefined) out.push(v);
+      }
+      return out;
+    }
+    if (this.overflow !== undefined) {
+      for (const [id, v] of this.overflow) if (((id - first) >>> 0) <= width) out.push(v);
+    }
+    for (let off = 0; off < this.span; off++) {
+      const v = this.slots[(this.head + off) & this.mask];
+      if (v !== undefined && ((this.base + off - first) >>> 0) <= width) out.push(v);
+    }
+    return out;
+  }
+
   clear(): void {
     this.slots.fill(undefined);
     this.head = 0;

@@ -430,11 +430,9 @@ export class ReceiverLink extends Link {
   /** @internal the sender settled (or changed the state of) deliveries we hold */
   onRemoteDisposition(first: number, last: number, settled: boolean): void {
     if (!settled) return;
-    for (const d of [...this.unsettled.values()]) {
-      if (inRange(d.id, first, last)) {
-        d.settled = true;
-        this.unsettled.delete(d.id);
-      }
+    for (const d of this.unsettled.inRange(first, last)) {
+      d.settled = true;
+      this.unsettled.delete(d.id);
     }
   }
 
@@ -672,11 +670,6 @@ function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
     at += c.length;
   }
   return out;
-}
-
-/** Serial-number range check for disposition first..last. */
-export function inRange(id: number, first: number, last: number): boolean {
-  return ((id - first) >>> 0) <= ((last - first) >>> 0);
 }
 
 export type { ErrorInfo };

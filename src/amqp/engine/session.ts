@@ -10,7 +10,7 @@ import type { AmqpMap } from '../codec/types.js';
 import { AmqpError, HandleMaxError, IllegalStateError } from './errors.js';
 import type { EngineEvent } from './events.js';
 import {
-  inRange, type Link, type LinkHost, type LinkOptions, type OutgoingDelivery, type Payload, payloadLength, ReceiverLink, SenderLink,
+  type Link, type LinkHost, type LinkOptions, type OutgoingDelivery, type Payload, payloadLength, ReceiverLink, SenderLink,
 } from './link.js';
 import { concatParts, PAYLOAD_BY_REFERENCE_MIN } from './output.js';
 import { DeliveryStore } from './delivery-store.js';
@@ -323,23 +323,15 @@ export class Session implements LinkHost {
   private onDisposition(d: Disposition): void {
     const last = d.last ?? d.first;
     if (d.role === 'receiver') {
-      // About deliveries we sent. Walk the smaller of the range and our unsettled map.
-      const span = ((last - d.first) >>> 0) + 1;
-      if (span <= this.outgoing.size) {
-        for (let i = 0, id = d.first; i < span; i++, id = add(id, 1)) this.applyOutgoing(id, d);
-      } else {
-        for (const o of [...this.outgoing.values()]) if (inRange(o.id, d.first, last)) this.applyOutgoing(o.id, d);
-      }
+      // About deliveries we sent.
+      const settled = d.settled ?? false;
+      const state = d.state as DeliveryState | undefined;
+      for (const o of this.outgoing.inRange(d.first, last)) o.link.onRemoteDisposition(o, settled, state);
     } else {
       for (const l of this.links.values()) {
         if (l.role === 'receiver') (l as ReceiverLink).onRemoteDisposition(d.first, last, d.settled ?? false);
       }
     }
-  }
-
-  private applyOutgoing(id: number, d: Disposition): void {
-    const delivery = this.outgoing.get(id);
-    delivery?.link.onRemoteDisposition(delivery, d.settled ?? false, d.state as DeliveryState | undefined);
   }
 
   private withRemoteHandle(handle: number, what: string, f: (l: Link) => void): void {
