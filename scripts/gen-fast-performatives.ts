@@ -1,6 +1,7 @@
 /**
- * Generates src/amqp/frames/fast-performatives.generated.ts: straight-line readers of transfer,
- * flow and disposition, the performatives that come once per message or per batch of messages.
+ * Generates src/amqp/frames/fast-performatives.generated.ts: straight-line readers and writers of
+ * transfer, flow and disposition, the performatives that come once per message or per batch of
+ * messages.
  *
  * Each reader is derived from the definition table (definitions.generated.ts), field by field, so
  * it cannot drift from it; generating it (rather than walking the table at run time) lets every
@@ -10,7 +11,9 @@
  * What a reader takes: uint fields in their three encodings, booleans, boolean or ubyte
  * enumerations, binary up to 255 bytes (copied), and a delivery state when it is one of the empty
  * outcomes (accepted, released). Anything else returns undefined and the generic reader decodes
- * the frame or reports what is wrong with it (see fast-performatives.ts).
+ * the frame or reports what is wrong with it (see fast-performatives.ts). A writer takes the same
+ * field kinds and writes the generic composite writer's bytes (the smallest encodings, trailing
+ * absent fields dropped, list8); for anything else it writes nothing and returns false.
  *
  * `generateFastPerformatives` is pure (the table in, TypeScript text out) so that a test can
  * re-run it and check that the committed file has not drifted. Run:
@@ -155,11 +158,116 @@ function reader(def: CompositeDefinition, typeName: string): string {
   return lines.join('\n');
 }
 
+/** How one present field `v` is checked (statements that `return false`) and written at `q`. */
+function writeField(f: FieldDefinition, v: string): { check: string[]; write: string[]; max: number } | undefined {
+  if (f.multiple) return undefined;
+  if (f.enumType !== undefined) {
+    const e = (ENUMS as Readonly<Record<string, EnumDefinition>>)[f.enumType];
+    const values = e.choices.map((x) => `${v} === ${JSON.stringify(x.name)} ? ${JSON.stringify(x.value)} : `).join('');
+    if (e.source === 'boolean') {
+      return {
+        check: [`const w${v} = ${values}undefined;`, `if (${v} != null && w${v} === undefined) return false;`],
+        write: [`b[q++] = w${v} ? ${hex(Code.true)} : ${hex(Code.false)};`],
+        max: 1,
+      };
+    }
+    if (e.source === 'ubyte') {
+      return {
+        check: [`const w${v} = ${values}undefined;`, `if (${v} != null && w${v} === undefined) return false;`],
+        write: [`b[q++] = ${hex(Code.ubyte)};`, `b[q++] = w${v} as number;`],
+        max: 2,
+      };
+    }
+    return undefined;
+  }
+  switch (f.type) {
+    case 'uint':
+      return {
+        check: [`if (${v} != null && (typeof ${v} !== 'number' || !Number.isInteger(${v}) || ${v} < 0 || ${v} > 0xffffffff)) return false;`],
+        write: [
+          `if (${v} === 0) b[q++] = ${hex(Code.uint0)};`,
+          `else if (${v} <= 0xff) { b[q++] = ${hex(Code.smalluint)}; b[q++] = ${v}; }`,
+          `else { b[q++] = ${hex(Code.uint)}; b[q++] = ${v} >>> 24; b[q++] = (${v} >>> 16) & 0xff; b[q++] = (${v} >>> 8) & 0xff; b[q++] = ${v} & 0xff; }`,
+        ],
+        max: 5,
+      };
+    case 'boolean':
+      return {
+        check: [`if (${v} != null && typeof ${v} !== 'boolean') return false;`],
+        write: [`b[q++] = ${v} ? ${hex(Code.true)} : ${hex(Code.false)};`],
+        max: 1,
+      };
+    case 'binary':
+      return {
+        check: [`if (${v} != null && (!(${v} instanceof Uint8Array) || ${v}.length > 0xff)) return false;`],
+        write: [`b[q++] = ${hex(Code.vbin8)};`, `b[q++] = ${v}.length;`, `b.set(${v}, q);`, `q += ${v}.length;`],
+        max: 2 + 0xff,
+      };
+    case '*': {
+      if (f.requires !== 'delivery-state') return undefined;
+      // Only the empty outcomes, written as the generic writer writes a composite without fields.
+      const codes = EMPTY_OUTCOMES.map((k) => `o${v} === ${camel(k).toUpperCase()} || (o${v}.kind === ${JSON.stringify(k)} && Object.keys(o${v}).length === 1) ? ${hex(COMPOSITES[k].code)} : `).join('');
+      return {
+        check: [`const o${v} = ${v} as { readonly kind?: unknown } | undefined;`, `const c${v} = o${v} == null ? undefined : ${codes}undefined;`, `if (${v} != null && c${v} === undefined) return false;`],
+        write: [`b[q++] = ${hex(Code.described)};`, `b[q++] = ${hex(Code.smallulong)};`, `b[q++] = c${v} as number;`, `b[q++] = ${hex(Code.list0)};`],
+        max: 4,
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function writer(def: CompositeDefinition, typeName: string): string {
+  const lines: string[] = [];
+  const indent = (n: number, xs: readonly string[]): string[] => xs.map((x) => `${'  '.repeat(n)}${x}`);
+  const plans = def.fields.map((f, i) => ({ f, v: `f${i}`, plan: writeField(f, `f${i}`) }));
+  lines.push(`/** ${def.name}: the generic composite writer's bytes, or false with nothing written. */`);
+  lines.push(`function write${typeName}(w: ByteWriter, t: ${typeName}): boolean {`);
+  for (const { f, v, plan } of plans) {
+    lines.push(...indent(1, [`const ${v} = t.${f.name};`]));
+    if (plan === undefined) lines.push(...indent(1, [`if (${v} != null) return false; // not written here: the generic writer decides`]));
+    else lines.push(...indent(1, [...(f.mandatory ? [`if (${v} == null) return false; // the generic writer reports it`] : []), ...plan.check]));
+  }
+  // The count: up to the last field present (mandatory fields are present by now).
+  const count = plans.map(({ v }, i) => `${v} != null ? ${i + 1} : `).reverse().join('');
+  const max = 6 + plans.reduce((n, { plan }) => n + (plan?.max ?? 1), 0);
+  lines.push(...indent(1, [
+    `const count = ${count}0;`,
+    'if (count === 0) return false;',
+    `w.ensure(${max});`,
+    'const b = w.buf;',
+    'const start = w.pos;',
+    'let q = start;',
+    `b[q++] = ${hex(Code.described)};`,
+    `b[q++] = ${hex(Code.smallulong)};`,
+    `b[q++] = ${hex(def.code)};`,
+    'q += 3; // list8 code, size, count',
+  ]));
+  plans.forEach(({ f, v, plan }, i) => {
+    if (plan === undefined) return; // always absent here
+    const body = f.mandatory ? plan.write : [`if (${v} == null) b[q++] = ${hex(Code.null)};`, 'else {', ...indent(1, plan.write), '}'];
+    lines.push(...indent(1, [`if (count > ${i}) {`, ...indent(1, body), '}']));
+  });
+  lines.push(...indent(1, [
+    'const size = q - start - 5;',
+    'if (size > 0xff) return false; // a list32 would be needed: the generic writer writes it',
+    `b[start + 3] = ${hex(Code.list8)};`,
+    'b[start + 4] = size;',
+    'b[start + 5] = count;',
+    'w.pos = q;',
+    'return true;',
+  ]));
+  lines.push('}');
+  return lines.join('\n');
+}
+
 export function generateFastPerformatives(): string {
   const out: string[] = [];
   out.push('// GENERATED FILE - do not edit. Produced by scripts/gen-fast-performatives.ts from the definition');
   out.push('// table (definitions.generated.ts); regenerate with `npx tsx scripts/gen-fast-performatives.ts`.');
   out.push('// spec/amqp/frames/fast-performatives.spec.ts checks it against the generator and the generic reader.');
+  out.push("import type { ByteWriter } from '../codec/writer.js';");
   out.push(`import type { DeliveryState, ${READERS.map(([, t]) => t).join(', ')} } from './definitions.generated.js';`);
   out.push('');
   for (const k of EMPTY_OUTCOMES) out.push(`const ${camel(k).toUpperCase()}: DeliveryState = Object.freeze({ kind: ${JSON.stringify(k)} });`);
@@ -184,6 +292,19 @@ export function generateFastPerformatives(): string {
     out.push('');
     out.push(reader(COMPOSITES[name], typeName));
   }
+  out.push('');
+  for (const [name, typeName] of READERS) {
+    out.push('');
+    out.push(writer(COMPOSITES[name], typeName));
+  }
+  out.push('');
+  out.push('/** Writes `p` if it is one of the performatives above in a shape the writers take; false otherwise, with nothing written. */');
+  out.push(`export function writeFast(w: ByteWriter, p: { readonly kind: string }): boolean {`);
+  out.push('  switch (p.kind) {');
+  for (const [name, typeName] of READERS) out.push(`    case ${JSON.stringify(name)}: return write${typeName}(w, p as ${typeName});`);
+  out.push('    default: return false;');
+  out.push('  }');
+  out.push('}');
   out.push('');
   out.push('/** The readers by descriptor code. */');
   out.push(`export const FAST_READERS: readonly (((b: Uint8Array, pos: number, end: number) => ${READERS.map(([, t]) => t).join(' | ')} | undefined) | undefined)[] = (() => {`);

@@ -1,12 +1,14 @@
 /**
  * The fast reader of transfer, flow and disposition must give exactly what the generic composite
- * reader gives, take the common shapes itself, and never accept bytes the generic reader refuses.
+ * reader gives, take the common shapes itself, and never accept bytes the generic reader refuses;
+ * the fast writers must write exactly the generic writer's bytes for what they take.
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { decodeComposite, encodeComposite } from '../../../src/amqp/frames/composite.js';
 import type { DeliveryState, Disposition, Flow, Transfer } from '../../../src/amqp/frames/definitions.generated.js';
-import { fastReadEnd, readPerformativeFast } from '../../../src/amqp/frames/fast-performatives.js';
+import { fastReadEnd, readPerformativeFast, writePerformativeFast } from '../../../src/amqp/frames/fast-performatives.js';
+import { ByteWriter } from '../../../src/amqp/codec/writer.js';
 import { generateFastPerformatives, OUTPUT_FILE } from '../../../scripts/gen-fast-performatives.js';
 import { readFileSync } from 'node:fs';
 import { decodeFrame, encodeFrame } from '../../../src/amqp/frames/frame.js';
@@ -134,4 +136,36 @@ describe('frames: fast reader of transfer, flow and disposition', () => {
     expect(decodeComposite(cases[1])).to.deep.include({ kind: 'disposition', state: { kind: 'rejected' } });
     for (const c of cases.slice(2)) expect(() => decodeComposite(c)).to.throw();
   });
+
+  it('writes the bytes the generic writer writes, takes the common shapes itself, and writes nothing otherwise', () => {
+    fc.assert(fc.property(performative, fc.integer({ min: 0, max: 40 }), (p, at) => {
+      const generic = encodeComposite(p);
+      const w = new ByteWriter(8);
+      w.pos = at; // after other frames in the same writer
+      const took = writePerformativeFast(w, p);
+      const tag = (p as { deliveryTag?: Uint8Array }).deliveryTag;
+      if (isEmptyOutcome((p as { state?: DeliveryState }).state) && (tag === undefined || tag.length < 200)) expect(took, 'fast path taken').to.equal(true);
+      if (took) expect([...w.buf.subarray(at, w.pos)]).to.deep.equal([...generic]);
+      else expect(w.pos, 'nothing written').to.equal(at);
+    }), { numRuns: 3000 });
+  });
+
+  it('leaves to the generic writer what it does not write', () => {
+    const cases: { readonly kind: string; readonly [field: string]: unknown }[] = [
+      { kind: 'flow', incomingWindow: 1, nextOutgoingId: 0, outgoingWindow: 1, properties: map([[symbol('k'), string('v')]]) },
+      { kind: 'disposition', role: 'receiver', first: 0, state: { kind: 'rejected' } },
+      { kind: 'disposition', role: 'receiver', first: -1 },
+      { kind: 'disposition', role: 'neither', first: 1 },
+      { kind: 'flow', incomingWindow: 1, nextOutgoingId: 0 },
+      { kind: 'transfer', handle: 0, deliveryTag: new Uint8Array(256) },
+      { kind: 'transfer', handle: 0, deliveryTag: new Uint8Array(250), deliveryId: 0x12345678, messageFormat: 0x12345678 },
+      { kind: 'attach', name: 'x', handle: 0, role: 'sender' },
+    ];
+    for (const c of cases) {
+      const w = new ByteWriter(8);
+      expect(writePerformativeFast(w, c), JSON.stringify(c, (_k, v: unknown) => (v instanceof Uint8Array ? v.length : v))).to.equal(false);
+      expect(w.pos).to.equal(0);
+    }
+  });
 });
+

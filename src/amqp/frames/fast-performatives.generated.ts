@@ -1,6 +1,7 @@
 // GENERATED FILE - do not edit. Produced by scripts/gen-fast-performatives.ts from the definition
 // table (definitions.generated.ts); regenerate with `npx tsx scripts/gen-fast-performatives.ts`.
 // spec/amqp/frames/fast-performatives.spec.ts checks it against the generator and the generic reader.
+import type { ByteWriter } from '../codec/writer.js';
 import type { DeliveryState, Transfer, Flow, Disposition } from './definitions.generated.js';
 
 const ACCEPTED: DeliveryState = Object.freeze({ kind: "accepted" });
@@ -428,6 +429,328 @@ function readDisposition(b: Uint8Array, pos: number, end: number): Disposition |
   if (f4 !== undefined) out.state = f4;
   if (f5 !== undefined) out.batchable = f5;
   return out;
+}
+
+
+/** transfer: the generic composite writer's bytes, or false with nothing written. */
+function writeTransfer(w: ByteWriter, t: Transfer): boolean {
+  const f0 = t.handle;
+  if (f0 == null) return false; // the generic writer reports it
+  if (f0 != null && (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 0 || f0 > 0xffffffff)) return false;
+  const f1 = t.deliveryId;
+  if (f1 != null && (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < 0 || f1 > 0xffffffff)) return false;
+  const f2 = t.deliveryTag;
+  if (f2 != null && (!(f2 instanceof Uint8Array) || f2.length > 0xff)) return false;
+  const f3 = t.messageFormat;
+  if (f3 != null && (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 0 || f3 > 0xffffffff)) return false;
+  const f4 = t.settled;
+  if (f4 != null && typeof f4 !== 'boolean') return false;
+  const f5 = t.more;
+  if (f5 != null && typeof f5 !== 'boolean') return false;
+  const f6 = t.rcvSettleMode;
+  const wf6 = f6 === "first" ? 0 : f6 === "second" ? 1 : undefined;
+  if (f6 != null && wf6 === undefined) return false;
+  const f7 = t.state;
+  const of7 = f7 as { readonly kind?: unknown } | undefined;
+  const cf7 = of7 == null ? undefined : of7 === ACCEPTED || (of7.kind === "accepted" && Object.keys(of7).length === 1) ? 0x24 : of7 === RELEASED || (of7.kind === "released" && Object.keys(of7).length === 1) ? 0x26 : undefined;
+  if (f7 != null && cf7 === undefined) return false;
+  const f8 = t.resume;
+  if (f8 != null && typeof f8 !== 'boolean') return false;
+  const f9 = t.aborted;
+  if (f9 != null && typeof f9 !== 'boolean') return false;
+  const f10 = t.batchable;
+  if (f10 != null && typeof f10 !== 'boolean') return false;
+  const count = f10 != null ? 11 : f9 != null ? 10 : f8 != null ? 9 : f7 != null ? 8 : f6 != null ? 7 : f5 != null ? 6 : f4 != null ? 5 : f3 != null ? 4 : f2 != null ? 3 : f1 != null ? 2 : f0 != null ? 1 : 0;
+  if (count === 0) return false;
+  w.ensure(289);
+  const b = w.buf;
+  const start = w.pos;
+  let q = start;
+  b[q++] = 0x00;
+  b[q++] = 0x53;
+  b[q++] = 0x14;
+  q += 3; // list8 code, size, count
+  if (count > 0) {
+    if (f0 === 0) b[q++] = 0x43;
+    else if (f0 <= 0xff) { b[q++] = 0x52; b[q++] = f0; }
+    else { b[q++] = 0x70; b[q++] = f0 >>> 24; b[q++] = (f0 >>> 16) & 0xff; b[q++] = (f0 >>> 8) & 0xff; b[q++] = f0 & 0xff; }
+  }
+  if (count > 1) {
+    if (f1 == null) b[q++] = 0x40;
+    else {
+      if (f1 === 0) b[q++] = 0x43;
+      else if (f1 <= 0xff) { b[q++] = 0x52; b[q++] = f1; }
+      else { b[q++] = 0x70; b[q++] = f1 >>> 24; b[q++] = (f1 >>> 16) & 0xff; b[q++] = (f1 >>> 8) & 0xff; b[q++] = f1 & 0xff; }
+    }
+  }
+  if (count > 2) {
+    if (f2 == null) b[q++] = 0x40;
+    else {
+      b[q++] = 0xa0;
+      b[q++] = f2.length;
+      b.set(f2, q);
+      q += f2.length;
+    }
+  }
+  if (count > 3) {
+    if (f3 == null) b[q++] = 0x40;
+    else {
+      if (f3 === 0) b[q++] = 0x43;
+      else if (f3 <= 0xff) { b[q++] = 0x52; b[q++] = f3; }
+      else { b[q++] = 0x70; b[q++] = f3 >>> 24; b[q++] = (f3 >>> 16) & 0xff; b[q++] = (f3 >>> 8) & 0xff; b[q++] = f3 & 0xff; }
+    }
+  }
+  if (count > 4) {
+    if (f4 == null) b[q++] = 0x40;
+    else {
+      b[q++] = f4 ? 0x41 : 0x42;
+    }
+  }
+  if (count > 5) {
+    if (f5 == null) b[q++] = 0x40;
+    else {
+      b[q++] = f5 ? 0x41 : 0x42;
+    }
+  }
+  if (count > 6) {
+    if (f6 == null) b[q++] = 0x40;
+    else {
+      b[q++] = 0x50;
+      b[q++] = wf6 as number;
+    }
+  }
+  if (count > 7) {
+    if (f7 == null) b[q++] = 0x40;
+    else {
+      b[q++] = 0x00;
+      b[q++] = 0x53;
+      b[q++] = cf7 as number;
+      b[q++] = 0x45;
+    }
+  }
+  if (count > 8) {
+    if (f8 == null) b[q++] = 0x40;
+    else {
+      b[q++] = f8 ? 0x41 : 0x42;
+    }
+  }
+  if (count > 9) {
+    if (f9 == null) b[q++] = 0x40;
+    else {
+      b[q++] = f9 ? 0x41 : 0x42;
+    }
+  }
+  if (count > 10) {
+    if (f10 == null) b[q++] = 0x40;
+    else {
+      b[q++] = f10 ? 0x41 : 0x42;
+    }
+  }
+  const size = q - start - 5;
+  if (size > 0xff) return false; // a list32 would be needed: the generic writer writes it
+  b[start + 3] = 0xc0;
+  b[start + 4] = size;
+  b[start + 5] = count;
+  w.pos = q;
+  return true;
+}
+
+/** flow: the generic composite writer's bytes, or false with nothing written. */
+function writeFlow(w: ByteWriter, t: Flow): boolean {
+  const f0 = t.nextIncomingId;
+  if (f0 != null && (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 0 || f0 > 0xffffffff)) return false;
+  const f1 = t.incomingWindow;
+  if (f1 == null) return false; // the generic writer reports it
+  if (f1 != null && (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < 0 || f1 > 0xffffffff)) return false;
+  const f2 = t.nextOutgoingId;
+  if (f2 == null) return false; // the generic writer reports it
+  if (f2 != null && (typeof f2 !== 'number' || !Number.isInteger(f2) || f2 < 0 || f2 > 0xffffffff)) return false;
+  const f3 = t.outgoingWindow;
+  if (f3 == null) return false; // the generic writer reports it
+  if (f3 != null && (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 0 || f3 > 0xffffffff)) return false;
+  const f4 = t.handle;
+  if (f4 != null && (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 0 || f4 > 0xffffffff)) return false;
+  const f5 = t.deliveryCount;
+  if (f5 != null && (typeof f5 !== 'number' || !Number.isInteger(f5) || f5 < 0 || f5 > 0xffffffff)) return false;
+  const f6 = t.linkCredit;
+  if (f6 != null && (typeof f6 !== 'number' || !Number.isInteger(f6) || f6 < 0 || f6 > 0xffffffff)) return false;
+  const f7 = t.available;
+  if (f7 != null && (typeof f7 !== 'number' || !Number.isInteger(f7) || f7 < 0 || f7 > 0xffffffff)) return false;
+  const f8 = t.drain;
+  if (f8 != null && typeof f8 !== 'boolean') return false;
+  const f9 = t.echo;
+  if (f9 != null && typeof f9 !== 'boolean') return false;
+  const f10 = t.properties;
+  if (f10 != null) return false; // not written here: the generic writer decides
+  const count = f10 != null ? 11 : f9 != null ? 10 : f8 != null ? 9 : f7 != null ? 8 : f6 != null ? 7 : f5 != null ? 6 : f4 != null ? 5 : f3 != null ? 4 : f2 != null ? 3 : f1 != null ? 2 : f0 != null ? 1 : 0;
+  if (count === 0) return false;
+  w.ensure(49);
+  const b = w.buf;
+  const start = w.pos;
+  let q = start;
+  b[q++] = 0x00;
+  b[q++] = 0x53;
+  b[q++] = 0x13;
+  q += 3; // list8 code, size, count
+  if (count > 0) {
+    if (f0 == null) b[q++] = 0x40;
+    else {
+      if (f0 === 0) b[q++] = 0x43;
+      else if (f0 <= 0xff) { b[q++] = 0x52; b[q++] = f0; }
+      else { b[q++] = 0x70; b[q++] = f0 >>> 24; b[q++] = (f0 >>> 16) & 0xff; b[q++] = (f0 >>> 8) & 0xff; b[q++] = f0 & 0xff; }
+    }
+  }
+  if (count > 1) {
+    if (f1 === 0) b[q++] = 0x43;
+    else if (f1 <= 0xff) { b[q++] = 0x52; b[q++] = f1; }
+    else { b[q++] = 0x70; b[q++] = f1 >>> 24; b[q++] = (f1 >>> 16) & 0xff; b[q++] = (f1 >>> 8) & 0xff; b[q++] = f1 & 0xff; }
+  }
+  if (count > 2) {
+    if (f2 === 0) b[q++] = 0x43;
+    else if (f2 <= 0xff) { b[q++] = 0x52; b[q++] = f2; }
+    else { b[q++] = 0x70; b[q++] = f2 >>> 24; b[q++] = (f2 >>> 16) & 0xff; b[q++] = (f2 >>> 8) & 0xff; b[q++] = f2 & 0xff; }
+  }
+  if (count > 3) {
+    if (f3 === 0) b[q++] = 0x43;
+    else if (f3 <= 0xff) { b[q++] = 0x52; b[q++] = f3; }
+    else { b[q++] = 0x70; b[q++] = f3 >>> 24; b[q++] = (f3 >>> 16) & 0xff; b[q++] = (f3 >>> 8) & 0xff; b[q++] = f3 & 0xff; }
+  }
+  if (count > 4) {
+    if (f4 == null) b[q++] = 0x40;
+    else {
+      if (f4 === 0) b[q++] = 0x43;
+      else if (f4 <= 0xff) { b[q++] = 0x52; b[q++] = f4; }
+      else { b[q++] = 0x70; b[q++] = f4 >>> 24; b[q++] = (f4 >>> 16) & 0xff; b[q++] = (f4 >>> 8) & 0xff; b[q++] = f4 & 0xff; }
+    }
+  }
+  if (count > 5) {
+    if (f5 == null) b[q++] = 0x40;
+    else {
+      if (f5 === 0) b[q++] = 0x43;
+      else if (f5 <= 0xff) { b[q++] = 0x52; b[q++] = f5; }
+      else { b[q++] = 0x70; b[q++] = f5 >>> 24; b[q++] = (f5 >>> 16) & 0xff; b[q++] = (f5 >>> 8) & 0xff; b[q++] = f5 & 0xff; }
+    }
+  }
+  if (count > 6) {
+    if (f6 == null) b[q++] = 0x40;
+    else {
+      if (f6 === 0) b[q++] = 0x43;
+      else if (f6 <= 0xff) { b[q++] = 0x52; b[q++] = f6; }
+      else { b[q++] = 0x70; b[q++] = f6 >>> 24; b[q++] = (f6 >>> 16) & 0xff; b[q++] = (f6 >>> 8) & 0xff; b[q++] = f6 & 0xff; }
+    }
+  }
+  if (count > 7) {
+    if (f7 == null) b[q++] = 0x40;
+    else {
+      if (f7 === 0) b[q++] = 0x43;
+      else if (f7 <= 0xff) { b[q++] = 0x52; b[q++] = f7; }
+      else { b[q++] = 0x70; b[q++] = f7 >>> 24; b[q++] = (f7 >>> 16) & 0xff; b[q++] = (f7 >>> 8) & 0xff; b[q++] = f7 & 0xff; }
+    }
+  }
+  if (count > 8) {
+    if (f8 == null) b[q++] = 0x40;
+    else {
+      b[q++] = f8 ? 0x41 : 0x42;
+    }
+  }
+  if (count > 9) {
+    if (f9 == null) b[q++] = 0x40;
+    else {
+      b[q++] = f9 ? 0x41 : 0x42;
+    }
+  }
+  const size = q - start - 5;
+  if (size > 0xff) return false; // a list32 would be needed: the generic writer writes it
+  b[start + 3] = 0xc0;
+  b[start + 4] = size;
+  b[start + 5] = count;
+  w.pos = q;
+  return true;
+}
+
+/** disposition: the generic composite writer's bytes, or false with nothing written. */
+function writeDisposition(w: ByteWriter, t: Disposition): boolean {
+  const f0 = t.role;
+  if (f0 == null) return false; // the generic writer reports it
+  const wf0 = f0 === "sender" ? false : f0 === "receiver" ? true : undefined;
+  if (f0 != null && wf0 === undefined) return false;
+  const f1 = t.first;
+  if (f1 == null) return false; // the generic writer reports it
+  if (f1 != null && (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < 0 || f1 > 0xffffffff)) return false;
+  const f2 = t.last;
+  if (f2 != null && (typeof f2 !== 'number' || !Number.isInteger(f2) || f2 < 0 || f2 > 0xffffffff)) return false;
+  const f3 = t.settled;
+  if (f3 != null && typeof f3 !== 'boolean') return false;
+  const f4 = t.state;
+  const of4 = f4 as { readonly kind?: unknown } | undefined;
+  const cf4 = of4 == null ? undefined : of4 === ACCEPTED || (of4.kind === "accepted" && Object.keys(of4).length === 1) ? 0x24 : of4 === RELEASED || (of4.kind === "released" && Object.keys(of4).length === 1) ? 0x26 : undefined;
+  if (f4 != null && cf4 === undefined) return false;
+  const f5 = t.batchable;
+  if (f5 != null && typeof f5 !== 'boolean') return false;
+  const count = f5 != null ? 6 : f4 != null ? 5 : f3 != null ? 4 : f2 != null ? 3 : f1 != null ? 2 : f0 != null ? 1 : 0;
+  if (count === 0) return false;
+  w.ensure(23);
+  const b = w.buf;
+  const start = w.pos;
+  let q = start;
+  b[q++] = 0x00;
+  b[q++] = 0x53;
+  b[q++] = 0x15;
+  q += 3; // list8 code, size, count
+  if (count > 0) {
+    b[q++] = wf0 ? 0x41 : 0x42;
+  }
+  if (count > 1) {
+    if (f1 === 0) b[q++] = 0x43;
+    else if (f1 <= 0xff) { b[q++] = 0x52; b[q++] = f1; }
+    else { b[q++] = 0x70; b[q++] = f1 >>> 24; b[q++] = (f1 >>> 16) & 0xff; b[q++] = (f1 >>> 8) & 0xff; b[q++] = f1 & 0xff; }
+  }
+  if (count > 2) {
+    if (f2 == null) b[q++] = 0x40;
+    else {
+      if (f2 === 0) b[q++] = 0x43;
+      else if (f2 <= 0xff) { b[q++] = 0x52; b[q++] = f2; }
+      else { b[q++] = 0x70; b[q++] = f2 >>> 24; b[q++] = (f2 >>> 16) & 0xff; b[q++] = (f2 >>> 8) & 0xff; b[q++] = f2 & 0xff; }
+    }
+  }
+  if (count > 3) {
+    if (f3 == null) b[q++] = 0x40;
+    else {
+      b[q++] = f3 ? 0x41 : 0x42;
+    }
+  }
+  if (count > 4) {
+    if (f4 == null) b[q++] = 0x40;
+    else {
+      b[q++] = 0x00;
+      b[q++] = 0x53;
+      b[q++] = cf4 as number;
+      b[q++] = 0x45;
+    }
+  }
+  if (count > 5) {
+    if (f5 == null) b[q++] = 0x40;
+    else {
+      b[q++] = f5 ? 0x41 : 0x42;
+    }
+  }
+  const size = q - start - 5;
+  if (size > 0xff) return false; // a list32 would be needed: the generic writer writes it
+  b[start + 3] = 0xc0;
+  b[start + 4] = size;
+  b[start + 5] = count;
+  w.pos = q;
+  return true;
+}
+
+/** Writes `p` if it is one of the performatives above in a shape the writers take; false otherwise, with nothing written. */
+export function writeFast(w: ByteWriter, p: { readonly kind: string }): boolean {
+  switch (p.kind) {
+    case "transfer": return writeTransfer(w, p as Transfer);
+    case "flow": return writeFlow(w, p as Flow);
+    case "disposition": return writeDisposition(w, p as Disposition);
+    default: return false;
+  }
 }
 
 /** The readers by descriptor code. */

@@ -13,9 +13,13 @@
  * whose size does not add up - returns undefined, and the generic reader decodes the frame (or
  * reports exactly what is wrong with it). The fast path never accepts what the generic one would
  * refuse, and gives the same object for what both accept (spec/amqp/frames/fast-performatives.spec.ts).
+ *
+ * The writers, generated from the same table, write these performatives as the generic composite
+ * writer does, for the same field kinds; anything else is left to it.
  */
 import type { Disposition, Flow, Transfer } from './definitions.generated.js';
-import { FAST_READERS, lastReadEnd } from './fast-performatives.generated.js';
+import type { ByteWriter } from '../codec/writer.js';
+import { FAST_READERS, lastReadEnd, writeFast } from './fast-performatives.generated.js';
 
 /** The performatives this module reads. */
 export type FastPerformative = Transfer | Flow | Disposition;
@@ -33,3 +37,9 @@ export function readPerformativeFast(code: number, b: Uint8Array, pos: number, e
 
 /** Where the list of the performative the last successful {@link readPerformativeFast} returned ended. */
 export const fastReadEnd: () => number = lastReadEnd;
+
+/**
+ * Appends `p` as the generic composite writer would when it is a transfer, flow or disposition of
+ * a shape the generated writers take, and returns true; otherwise writes nothing and returns false.
+ */
+export const writePerformativeFast: (w: ByteWriter, p: { readonly kind: string }) => boolean = writeFast;

@@ -7,10 +7,10 @@ import { EncodeError } from '../../errors.js';
 import { ByteReader } from '../codec/decoder.js';
 import { ByteWriter } from '../codec/writer.js';
 import { readComposite, writeComposite, compositeDefinition } from './composite.js';
-import type { Performative, SaslFrameBody, Transfer } from './definitions.generated.js';
+import type { Performative, SaslFrameBody } from './definitions.generated.js';
 import { Code } from '../codec/constructors.js';
 import { FrameSizeError, FramingError } from './errors.js';
-import { fastReadEnd, readPerformativeFast } from './fast-performatives.js';
+import { fastReadEnd, readPerformativeFast, writePerformativeFast } from './fast-performatives.js';
 
 export const FRAME_HEADER_SIZE = 8;
 /** Frame type codes. */
@@ -170,7 +170,7 @@ export function writeFrameHead(
   w.u8(2);
   w.u8(sasl ? FRAME_TYPE.sasl : FRAME_TYPE.amqp);
   w.u16(channel);
-  if (performative.kind !== 'transfer' || !writeTransferFast(w, performative)) writeComposite(w, performative);
+  if (!writePerformativeFast(w, performative)) writeComposite(w, performative);
   const size = w.pos - start + payloadLength;
   w.view.setUint32(start, size);
   return size;
@@ -189,50 +189,4 @@ export function encodeFrame(channel: number, performative: Performative | SaslFr
   const w = new ByteWriter(256 + (payload?.length ?? 0));
   writeFrame(w, channel, performative, payload);
   return w.toBytes();
-}
-
-const isUint = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
-
-function writeUint(w: ByteWriter, v: number): void {
-  if (v === 0) w.u8(Code.uint0);
-  else if (v <= 0xff) { w.u8(Code.smalluint); w.u8(v); } else { w.u8(Code.uint); w.u32(v); }
-}
-
-/**
- * The transfer performative as the generic composite writer would encode it (the same bytes),
- * without its table walk, for the common shape: handle, delivery-id, delivery-tag (up to 255
- * bytes), message-format, settled, more. Returns false (writing nothing) for any other shape or
- * invalid value, which the generic writer then handles or reports.
- */
-function writeTransferFast(w: ByteWriter, t: Transfer): boolean {
-  if (t.rcvSettleMode !== undefined || t.state !== undefined || t.resume !== undefined ||
-    t.aborted !== undefined || t.batchable !== undefined) return false;
-  const { handle, deliveryId, deliveryTag, messageFormat, settled, more } = t;
-  if (!isUint(handle)) return false;
-  if (deliveryId !== undefined && deliveryId !== null && !isUint(deliveryId)) return false;
-  if (messageFormat !== undefined && messageFormat !== null && !isUint(messageFormat)) return false;
-  if (deliveryTag !== undefined && deliveryTag !== null && (!(deliveryTag instanceof Uint8Array) || deliveryTag.length > 0xff)) return false;
-  if (settled !== undefined && settled !== null && typeof settled !== 'boolean') return false;
-  if (more !== undefined && more !== null && typeof more !== 'boolean') return false;
-  const count = more != null ? 6 : settled != null ? 5 : messageFormat != null ? 4 : deliveryTag != null ? 3 : deliveryId != null ? 2 : 1;
-  w.ensure(3 + 3 + 5 + 5 + 2 + 0xff + 5 + 2);
-  const buf = w.buf;
-  buf[w.pos++] = Code.described;
-  buf[w.pos++] = Code.smallulong;
-  buf[w.pos++] = 0x14;
-  const head = w.pos;
-  w.pos += 3; // list8 code, size, count
-  writeUint(w, handle);
-  if (count > 1) { if (deliveryId == null) w.u8(Code.null); else writeUint(w, deliveryId); }
-  if (count > 2) {
-    if (deliveryTag == null) w.u8(Code.null);
-    else { w.u8(Code.vbin8); w.u8(deliveryTag.length); w.bytes(deliveryTag); }
-  }
-  if (count > 3) { if (messageFormat == null) w.u8(Code.null); else writeUint(w, messageFormat); }
-  if (count > 4) w.u8(settled == null ? Code.null : settled ? Code.true : Code.false);
-  if (count > 5) w.u8(more == null ? Code.null : more ? Code.true : Code.false);
-  w.buf[head] = Code.list8;
-  w.buf[head + 1] = w.pos - head - 2;
-  w.buf[head + 2] = count;
-  return true;
 }
