@@ -109,6 +109,27 @@ function fieldType(f: FieldDefinition, typeName: string): string {
   return `${typeName}[${JSON.stringify(f.name)}]`;
 }
 
+/**
+ * The object a reader returns. A class rather than a literal: V8 keeps a literal's fields added
+ * after creation in a separate property array (a second allocation, grown as fields are added),
+ * while a class's instances get room for every field the constructor may store, in the object.
+ * Fields are declared only (no emitted initialisers), so absent ones stay absent keys.
+ */
+function readResultClass(def: CompositeDefinition, typeName: string): string {
+  const params = def.fields.map((f, i) => `f${i}: ${fieldType(f, typeName)}${f.mandatory ? '' : ' | undefined'}`);
+  return [
+    `/** A ${def.name} as read by read${typeName}. */`,
+    `class Read${typeName} {`,
+    `  declare kind: ${JSON.stringify(def.name)};`,
+    ...def.fields.map((f) => `  declare ${f.name}${f.mandatory ? '' : '?'}: ${fieldType(f, typeName)};`),
+    `  constructor(${params.join(', ')}) {`,
+    `    this.kind = ${JSON.stringify(def.name)};`,
+    ...def.fields.map((f, i) => (f.mandatory ? `    this.${f.name} = f${i};` : `    if (f${i} !== undefined) this.${f.name} = f${i};`)),
+    '  }',
+    '}',
+  ].join('\n');
+}
+
 function reader(def: CompositeDefinition, typeName: string): string {
   let minCount = 0;
   def.fields.forEach((f, i) => { if (f.mandatory) minCount = i + 1; });
@@ -145,14 +166,10 @@ function reader(def: CompositeDefinition, typeName: string): string {
   });
   // Absent fields stay absent keys, as the generic reader leaves them; each store is by name, so
   // a stream of frames with the same fields present keeps one shape at every store.
-  const always = def.fields.map((f, i) => [f, i] as const).filter(([f]) => f.mandatory);
-  const optional = def.fields.map((f, i) => [f, i] as const).filter(([f]) => !f.mandatory);
   lines.push(...indent(1, [
     'if (p !== listEnd) return undefined;',
     'lastEnd = p;',
-    `const out: Mutable<${typeName}> = { kind: ${JSON.stringify(def.name)}${always.map(([f, i]) => `, ${f.name}: ${locals[i]} as ${fieldType(f, typeName)}`).join('')} };`,
-    ...optional.map(([f, i]) => `if (${locals[i]} !== undefined) out.${f.name} = ${locals[i]};`),
-    'return out;',
+    `return new Read${typeName}(${def.fields.map((f, i) => (f.mandatory ? `${locals[i]} as ${fieldType(f, typeName)}` : locals[i])).join(', ')});`,
   ]));
   lines.push('}');
   return lines.join('\n');
@@ -280,8 +297,6 @@ export function generateFastPerformatives(): string {
   out.push('  return lastEnd;');
   out.push('}');
   out.push('');
-  out.push('type Mutable<T> = { -readonly [K in keyof T]: T[K] };');
-  out.push('');
   out.push('/** A copy (the input may be reused), byte by byte: for a few bytes, half the cost of slice(). */');
   out.push('function copyOf(b: Uint8Array, p: number, n: number): Uint8Array {');
   out.push('  const copy = new Uint8Array(n);');
@@ -289,6 +304,8 @@ export function generateFastPerformatives(): string {
   out.push('  return copy;');
   out.push('}');
   for (const [name, typeName] of READERS) {
+    out.push('');
+    out.push(readResultClass(COMPOSITES[name], typeName));
     out.push('');
     out.push(reader(COMPOSITES[name], typeName));
   }

@@ -15,13 +15,41 @@ export function lastReadEnd(): number {
   return lastEnd;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
 /** A copy (the input may be reused), byte by byte: for a few bytes, half the cost of slice(). */
 function copyOf(b: Uint8Array, p: number, n: number): Uint8Array {
   const copy = new Uint8Array(n);
   for (let k = 0; k < n; k++) copy[k] = b[p + k];
   return copy;
+}
+
+/** A transfer as read by readTransfer. */
+class ReadTransfer {
+  declare kind: "transfer";
+  declare handle: Transfer["handle"];
+  declare deliveryId?: Transfer["deliveryId"];
+  declare deliveryTag?: Transfer["deliveryTag"];
+  declare messageFormat?: Transfer["messageFormat"];
+  declare settled?: Transfer["settled"];
+  declare more?: Transfer["more"];
+  declare rcvSettleMode?: Transfer["rcvSettleMode"];
+  declare state?: Transfer["state"];
+  declare resume?: Transfer["resume"];
+  declare aborted?: Transfer["aborted"];
+  declare batchable?: Transfer["batchable"];
+  constructor(f0: Transfer["handle"], f1: Transfer["deliveryId"] | undefined, f2: Transfer["deliveryTag"] | undefined, f3: Transfer["messageFormat"] | undefined, f4: Transfer["settled"] | undefined, f5: Transfer["more"] | undefined, f6: Transfer["rcvSettleMode"] | undefined, f7: Transfer["state"] | undefined, f8: Transfer["resume"] | undefined, f9: Transfer["aborted"] | undefined, f10: Transfer["batchable"] | undefined) {
+    this.kind = "transfer";
+    this.handle = f0;
+    if (f1 !== undefined) this.deliveryId = f1;
+    if (f2 !== undefined) this.deliveryTag = f2;
+    if (f3 !== undefined) this.messageFormat = f3;
+    if (f4 !== undefined) this.settled = f4;
+    if (f5 !== undefined) this.more = f5;
+    if (f6 !== undefined) this.rcvSettleMode = f6;
+    if (f7 !== undefined) this.state = f7;
+    if (f8 !== undefined) this.resume = f8;
+    if (f9 !== undefined) this.aborted = f9;
+    if (f10 !== undefined) this.batchable = f10;
+  }
 }
 
 /** transfer (descriptor 0x14): fields handle, delivery-id, delivery-tag, message-format, settled, more, rcv-settle-mode, state, resume, aborted, batchable. */
@@ -170,18 +198,37 @@ function readTransfer(b: Uint8Array, pos: number, end: number): Transfer | undef
   }
   if (p !== listEnd) return undefined;
   lastEnd = p;
-  const out: Mutable<Transfer> = { kind: "transfer", handle: f0 as Transfer["handle"] };
-  if (f1 !== undefined) out.deliveryId = f1;
-  if (f2 !== undefined) out.deliveryTag = f2;
-  if (f3 !== undefined) out.messageFormat = f3;
-  if (f4 !== undefined) out.settled = f4;
-  if (f5 !== undefined) out.more = f5;
-  if (f6 !== undefined) out.rcvSettleMode = f6;
-  if (f7 !== undefined) out.state = f7;
-  if (f8 !== undefined) out.resume = f8;
-  if (f9 !== undefined) out.aborted = f9;
-  if (f10 !== undefined) out.batchable = f10;
-  return out;
+  return new ReadTransfer(f0 as Transfer["handle"], f1, f2, f3, f4, f5, f6, f7, f8, f9, f10);
+}
+
+/** A flow as read by readFlow. */
+class ReadFlow {
+  declare kind: "flow";
+  declare nextIncomingId?: Flow["nextIncomingId"];
+  declare incomingWindow: Flow["incomingWindow"];
+  declare nextOutgoingId: Flow["nextOutgoingId"];
+  declare outgoingWindow: Flow["outgoingWindow"];
+  declare handle?: Flow["handle"];
+  declare deliveryCount?: Flow["deliveryCount"];
+  declare linkCredit?: Flow["linkCredit"];
+  declare available?: Flow["available"];
+  declare drain?: Flow["drain"];
+  declare echo?: Flow["echo"];
+  declare properties?: Flow["properties"];
+  constructor(f0: Flow["nextIncomingId"] | undefined, f1: Flow["incomingWindow"], f2: Flow["nextOutgoingId"], f3: Flow["outgoingWindow"], f4: Flow["handle"] | undefined, f5: Flow["deliveryCount"] | undefined, f6: Flow["linkCredit"] | undefined, f7: Flow["available"] | undefined, f8: Flow["drain"] | undefined, f9: Flow["echo"] | undefined, f10: Flow["properties"] | undefined) {
+    this.kind = "flow";
+    if (f0 !== undefined) this.nextIncomingId = f0;
+    this.incomingWindow = f1;
+    this.nextOutgoingId = f2;
+    this.outgoingWindow = f3;
+    if (f4 !== undefined) this.handle = f4;
+    if (f5 !== undefined) this.deliveryCount = f5;
+    if (f6 !== undefined) this.linkCredit = f6;
+    if (f7 !== undefined) this.available = f7;
+    if (f8 !== undefined) this.drain = f8;
+    if (f9 !== undefined) this.echo = f9;
+    if (f10 !== undefined) this.properties = f10;
+  }
 }
 
 /** flow (descriptor 0x13): fields next-incoming-id, incoming-window, next-outgoing-id, outgoing-window, handle, delivery-count, link-credit, available, drain, echo, properties. */
@@ -324,16 +371,27 @@ function readFlow(b: Uint8Array, pos: number, end: number): Flow | undefined {
   }
   if (p !== listEnd) return undefined;
   lastEnd = p;
-  const out: Mutable<Flow> = { kind: "flow", incomingWindow: f1 as Flow["incomingWindow"], nextOutgoingId: f2 as Flow["nextOutgoingId"], outgoingWindow: f3 as Flow["outgoingWindow"] };
-  if (f0 !== undefined) out.nextIncomingId = f0;
-  if (f4 !== undefined) out.handle = f4;
-  if (f5 !== undefined) out.deliveryCount = f5;
-  if (f6 !== undefined) out.linkCredit = f6;
-  if (f7 !== undefined) out.available = f7;
-  if (f8 !== undefined) out.drain = f8;
-  if (f9 !== undefined) out.echo = f9;
-  if (f10 !== undefined) out.properties = f10;
-  return out;
+  return new ReadFlow(f0, f1 as Flow["incomingWindow"], f2 as Flow["nextOutgoingId"], f3 as Flow["outgoingWindow"], f4, f5, f6, f7, f8, f9, f10);
+}
+
+/** A disposition as read by readDisposition. */
+class ReadDisposition {
+  declare kind: "disposition";
+  declare role: Disposition["role"];
+  declare first: Disposition["first"];
+  declare last?: Disposition["last"];
+  declare settled?: Disposition["settled"];
+  declare state?: Disposition["state"];
+  declare batchable?: Disposition["batchable"];
+  constructor(f0: Disposition["role"], f1: Disposition["first"], f2: Disposition["last"] | undefined, f3: Disposition["settled"] | undefined, f4: Disposition["state"] | undefined, f5: Disposition["batchable"] | undefined) {
+    this.kind = "disposition";
+    this.role = f0;
+    this.first = f1;
+    if (f2 !== undefined) this.last = f2;
+    if (f3 !== undefined) this.settled = f3;
+    if (f4 !== undefined) this.state = f4;
+    if (f5 !== undefined) this.batchable = f5;
+  }
 }
 
 /** disposition (descriptor 0x15): fields role, first, last, settled, state, batchable. */
@@ -423,12 +481,7 @@ function readDisposition(b: Uint8Array, pos: number, end: number): Disposition |
   }
   if (p !== listEnd) return undefined;
   lastEnd = p;
-  const out: Mutable<Disposition> = { kind: "disposition", role: f0 as Disposition["role"], first: f1 as Disposition["first"] };
-  if (f2 !== undefined) out.last = f2;
-  if (f3 !== undefined) out.settled = f3;
-  if (f4 !== undefined) out.state = f4;
-  if (f5 !== undefined) out.batchable = f5;
-  return out;
+  return new ReadDisposition(f0 as Disposition["role"], f1 as Disposition["first"], f2, f3, f4, f5);
 }
 
 
