@@ -242,7 +242,7 @@ export class Session implements LinkHost {
       case 'flow': return this.onFlow(p);
       case 'transfer': return this.onTransfer(p, payload);
       case 'disposition': return this.onDisposition(p);
-      case 'detach': return this.withRemoteHandle(p.handle, 'detach', (l) => l.onDetach(p));
+      case 'detach': return this.linkOf(p.handle, 'detach')?.onDetach(p);
       case 'end': return this.onEnd(p);
       default:
         return this.host.failConnection('amqp:connection:framing-error', `unexpected ${p.kind} on session channel`);
@@ -298,7 +298,7 @@ export class Session implements LinkHost {
     // must not be pinged in a loop.
     if (this.releaseHeld() > 0 && this.heldAt < this.held.length) this.requestWindow();
     if (f.handle !== undefined) {
-      this.withRemoteHandle(f.handle, 'flow', (l) => l.onFlow(f));
+      this.linkOf(f.handle, 'flow')?.onFlow(f);
     } else if (f.echo) {
       this.host.writeFrame(this.channel, { ...this.sessionFlowFields() });
     }
@@ -312,12 +312,12 @@ export class Session implements LinkHost {
       this.window.restoreIncomingWindow();
       this.host.writeFrame(this.channel, this.sessionFlowFields());
     }
-    this.withRemoteHandle(t.handle, 'transfer', (l) => {
-      if (l.role !== 'receiver') {
-        return this.failSession('amqp:session:errant-link', `transfer on sending link ${l.name}`);
-      }
-      (l as ReceiverLink).onTransfer(t, payload);
-    });
+    const l = this.linkOf(t.handle, 'transfer');
+    if (l === undefined) return;
+    if (l.role !== 'receiver') {
+      return this.failSession('amqp:session:errant-link', `transfer on sending link ${l.name}`);
+    }
+    (l as ReceiverLink).onTransfer(t, payload);
   }
 
   private onDisposition(d: Disposition): void {
@@ -334,12 +334,15 @@ export class Session implements LinkHost {
     }
   }
 
-  private withRemoteHandle(handle: number, what: string, f: (l: Link) => void): void {
+  /**
+   * The link the peer attached with `handle`; undefined after failing the session when there is
+   * none. (A lookup rather than a callback: transfers and flows come once per message, and a
+   * closure per frame is garbage per message.)
+   */
+  private linkOf(handle: number, what: string): Link | undefined {
     const l = this.linksByRemoteHandle.get(handle);
-    if (l === undefined) {
-      return this.failSession('amqp:session:unattached-handle', `${what} on unattached handle ${handle}`);
-    }
-    f(l);
+    if (l === undefined) this.failSession('amqp:session:unattached-handle', `${what} on unattached handle ${handle}`);
+    return l;
   }
 
   private failSession(condition: string, description: string): void {
