@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { createRequire } from 'node:module';
 import { decode } from '../../../src/amqp/codec/decoder.js';
 import { decodeSections, encodeSections, type MessageSections } from '../../../src/amqp/frames/index.js';
+import { encodeSectionParts, encodeStringValueSection, NOT_DIRECT } from '../../../src/amqp/frames/sections.js';
+import { toNative } from '../../../src/amqp/codec/native.js';
 import { boolean, DecodeError, int, list, map, string, symbol, ubyte } from '../../../src/amqp/index.js';
 import { ascii, bytes, hex } from './helpers.js';
 
@@ -145,6 +147,49 @@ describe('frames: message sections', () => {
           expect(body.value.value.buffer, 'binary values are copies').to.not.equal(payload.buffer);
         }
       }), { numRuns: 500 });
+  });
+
+  it('gives a string, binary or single data body straight from the payload, and NOT_DIRECT for any other body', () => {
+    const cases: { body: MessageSections['body']; direct: boolean }[] = [
+      { body: undefined, direct: true },
+      { body: { kind: 'value', value: string('héllo') }, direct: true },
+      { body: { kind: 'value', value: { type: 'binary', value: bytes('0102') } }, direct: true },
+      { body: { kind: 'data', data: [bytes('0a0b0c')] }, direct: true },
+      { body: { kind: 'data', data: [bytes('0a'), bytes('0b')] }, direct: false },
+      { body: { kind: 'value', value: int(7) }, direct: false },
+      { body: { kind: 'value', value: list([string('a')]) }, direct: false },
+      { body: { kind: 'sequence', sequences: [[string('a')]] }, direct: false },
+    ];
+    for (const c of cases) {
+      const payload = Buffer.from(encodeSections({ header: { durable: true }, body: c.body, footer: map([]) }));
+      const d = decodeSections(payload);
+      const got = d.directBody();
+      if (!c.direct) {
+        expect(got, JSON.stringify(c.body)).to.equal(NOT_DIRECT);
+        continue;
+      }
+      // What the full route (the body's AMQP value, then its native form) gives.
+      const b = d.body;
+      const expected = b === undefined ? undefined : b.kind === 'data' ? b.data[0] : b.kind === 'value' ? toNative(b.value) : NOT_DIRECT;
+      expect(got, JSON.stringify(c.body)).to.deep.equal(expected);
+      if (c.body?.kind === 'data') expect((got as Uint8Array).buffer, 'a view of the payload').to.equal(payload.buffer);
+      if (c.body?.kind === 'value' && c.body.value.type === 'binary') expect((got as Uint8Array).buffer, 'a copy').to.not.equal(payload.buffer);
+    }
+  });
+
+  it('small encodes share a view per length that always shows the latest encode, also after the scratch writer grew', () => {
+    const a = encodeStringValueSection('abc', 16 * 1024);
+    const aBytes = [...a];
+    const b = encodeStringValueSection('xyz', 16 * 1024);
+    expect([...b]).to.deep.equal([...encodeSections({ body: { kind: 'value', value: string('xyz') } })]);
+    expect(aBytes).to.deep.equal([...encodeSections({ body: { kind: 'value', value: string('abc') } })]);
+    // A huge value body replaces the scratch writer; later small views must be of the new one.
+    encodeSectionParts({ body: { kind: 'value', value: string('z'.repeat(100_000)) } }, 16 * 1024);
+    for (const t of ['qrs', 'hello world?', '']) {
+      expect([...encodeStringValueSection(t, 16 * 1024)], t).to.deep.equal([...encodeSections({ body: { kind: 'value', value: string(t) } })]);
+      const parts = encodeSectionParts({ body: { kind: 'value', value: string(t) } }, 16 * 1024);
+      expect([...(parts as Uint8Array)], t).to.deep.equal([...encodeSections({ body: { kind: 'value', value: string(t) } })]);
+    }
   });
 
   it('refuses invalid UTF-8 in a string body read straight from the payload', () => {

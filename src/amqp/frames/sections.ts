@@ -161,7 +161,7 @@ export function encodeSectionParts(m: MessageSections, viewBelow = 0): Uint8Arra
       w.reset();
     });
     // A view of the shared writer (valid until the next encode) for callers that copy it at once.
-    if (parts === undefined) return w.pos < viewBelow ? w.buf.subarray(0, w.pos) : w.toBytes();
+    if (parts === undefined) return w.pos < viewBelow ? scratchView(w) : w.toBytes();
     if (w.pos > 0) parts.push(w.toBytes());
     return parts;
   } finally {
@@ -182,10 +182,31 @@ export function encodeStringValueSection(s: string, viewBelow = 0): Uint8Array {
   try {
     w.bytes(VALUE_DESCRIPTOR);
     writeStringValue(w, s);
-    return w.pos < viewBelow ? w.buf.subarray(0, w.pos) : w.toBytes();
+    return w.pos < viewBelow ? scratchView(w) : w.toBytes();
   } finally {
     releaseScratch();
   }
+}
+
+/** Payloads below this size get their view of the scratch writer from `views`. */
+const CACHED_VIEWS_BELOW = 256;
+/** Views of the first n bytes of `viewsOf` (the scratch writer's buffer), by n, made on first use. */
+let views: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(CACHED_VIEWS_BELOW);
+let viewsOf: Uint8Array | undefined;
+
+/**
+ * A view of what the scratch writer holds. A small message's view is made once per length and
+ * reused (the contract is already "valid until the next encode"): a typed array made per message
+ * sent costs more than encoding a short body.
+ */
+function scratchView(w: ByteWriter): Uint8Array {
+  const n = w.pos;
+  if (n >= CACHED_VIEWS_BELOW) return w.buf.subarray(0, n);
+  if (viewsOf !== w.buf) {
+    views = new Array<Uint8Array | undefined>(CACHED_VIEWS_BELOW);
+    viewsOf = w.buf;
+  }
+  return (views[n] ??= w.buf.subarray(0, n));
 }
 
 /** Keep the scratch writer small: one huge value body must not pin megabytes. */
@@ -303,6 +324,9 @@ export function decodeSections(payload: Uint8Array): DecodedSections {
   return new DecodedSections(payload, first);
 }
 
+/** What {@link DecodedSections.directBody} returns for a body it does not read itself. */
+export const NOT_DIRECT: unique symbol = Symbol('not direct');
+
 /** Marks a section of {@link DecodedSections} not converted yet (undefined is a valid result). */
 const UNREAD: unique symbol = Symbol('unread');
 
@@ -357,6 +381,21 @@ export class DecodedSections {
     }
     values[BODY_RANK] = body;
     return body;
+  }
+
+  /**
+   * The body as plain text or bytes, read straight from the payload, when it is one of the
+   * commonest shapes: one amqp-value holding a string or binary (a copy), or one data section (a
+   * view of the payload). Undefined when there is no body; NOT_DIRECT for any other body (read
+   * `body` then). Not cached: this spares the wrappers `body` makes for a reader that only wants
+   * the plain value, and the caller keeps what it gets.
+   */
+  directBody(): string | Uint8Array | undefined | typeof NOT_DIRECT {
+    if (this.bodyKind === undefined) return undefined;
+    if (this.bodyKind === 'sequence') return NOT_DIRECT;
+    const s = this.firstBody() as ScannedSection;
+    if (s.next !== undefined && s.next.info.bodyKind !== undefined) return NOT_DIRECT; // several data sections
+    return directBytesOrText(s) ?? NOT_DIRECT;
   }
 
   /**
@@ -429,6 +468,16 @@ const isBare = (name: SectionName): boolean =>
  * Undefined for anything else.
  */
 function directValue(s: ScannedSection): unknown {
+  const v = directBytesOrText(s);
+  if (v === undefined || s.info.def.source === 'binary') return v;
+  return typeof v === 'string' ? { type: 'string', value: v } : { type: 'binary', value: v };
+}
+
+/**
+ * What `directValue` reads, unwrapped: a data section's bytes (a view), an amqp-value's string,
+ * or a copy of its binary (as the reader makes). Undefined when the section holds anything else.
+ */
+function directBytesOrText(s: ScannedSection): string | Uint8Array | undefined {
   const b = s.payload;
   const at = s.offset + s.valueOffset;
   const code = b[at];
@@ -440,8 +489,8 @@ function directValue(s: ScannedSection): unknown {
   const isString = code === Code.str8 || code === Code.str32;
   if (s.info.def.source === 'binary') return isString ? undefined : b.subarray(at + head, s.end);
   if (s.info.bodyKind !== 'value') return undefined;
-  if (isString) return { type: 'string', value: utf8Text(b, at + head, n) };
-  return { type: 'binary', value: Uint8Array.prototype.slice.call(b, at + head, s.end) }; // a copy, as the reader makes
+  if (isString) return utf8Text(b, at + head, n);
+  return Uint8Array.prototype.slice.call(b, at + head, s.end) as Uint8Array;
 }
 
 /**

@@ -7,7 +7,7 @@ import { fromNative, toNative, type NativeInput, type NativeValue } from '../cod
 import type { AmqpMap, AmqpValue } from '../codec/types.js';
 import { binary, string as amqpString, symbol, ulong } from '../codec/values.js';
 import type { Header, Properties } from '../frames/definitions.generated.js';
-import { decodeSections, encodeSectionParts, encodeSections, encodeStringValueSection, type MessageBody, type MessageSections } from '../frames/sections.js';
+import { decodeSections, encodeSectionParts, NOT_DIRECT, encodeSections, encodeStringValueSection, type MessageBody, type MessageSections } from '../frames/sections.js';
 import { EncodeError } from '../../errors.js';
 import { PAYLOAD_BY_REFERENCE_MIN } from '../engine/output.js';
 
@@ -325,7 +325,9 @@ export class InboundMessageView implements InboundMessage {
   }
   get body(): NativeValue | undefined {
     if (!this.bodyRead) {
-      this.nativeBody = nativeBodyOf(this.s.body);
+      // A string or bytes body straight from the payload; anything else through its AMQP value.
+      const direct = this.s.directBody();
+      this.nativeBody = direct === NOT_DIRECT ? nativeBodyOf(this.s.body) : direct;
       this.bodyRead = true;
     }
     return this.nativeBody;
