@@ -244,7 +244,11 @@ describe('amqp/engine connection (byte level)', () => {
       p.frame({ kind: 'transfer', handle: 7, deliveryId: 0, deliveryTag: Uint8Array.of(0), more: true }, 0, Uint8Array.of(1, 2));
       p.frame({ kind: 'transfer', handle: 7, more: true }, 0, Uint8Array.of(3));
       const ev = p.frame({ kind: 'transfer', handle: 7 }, 0, Uint8Array.of(4, 5));
-      const d = (ev[0] as Extract<EngineEvent, { type: 'delivery' }>).delivery;
+      const e0 = ev[0] as Extract<EngineEvent, { type: 'delivery' }>;
+      const d = e0.delivery;
+      // The event is the delivery itself (one object per message).
+      expect(d).to.equal(e0);
+      expect(e0.link).to.equal(link);
       expect(Array.from(d.payload)).to.deep.equal([1, 2, 3, 4, 5]);
       expect(d).to.include({ id: 0, remoteSettled: false, settled: false });
       p.frame({ kind: 'transfer', handle: 7, deliveryId: 1, deliveryTag: Uint8Array.of(1), more: true }, 0, Uint8Array.of(9));
@@ -367,14 +371,17 @@ describe('amqp/engine connection (byte level)', () => {
       const link = p.attachSender();
       p.frame({ kind: 'flow', nextIncomingId: 0, incomingWindow: 100, nextOutgoingId: 0, outgoingWindow: 100, handle: 3, deliveryCount: 0, linkCredit: 10, drain: true });
       expect(link.drainRequested).to.equal(true);
-      link.send(Uint8Array.of(1));
-      link.send(Uint8Array.of(2));
+      const sent = [link.send(Uint8Array.of(1)), link.send(Uint8Array.of(2))];
       link.drained();
       const out = p.performatives();
       const flow = only(out, 'flow');
       expect(flow).to.include({ handle: link.handle, deliveryCount: 10, linkCredit: 0 });
       const ev = p.frame({ kind: 'disposition', role: 'receiver', first: 0, last: 1, settled: true, state: { kind: 'accepted' } });
       expect(ev.map((e) => e.type)).to.deep.equal(['delivery-update', 'delivery-update']);
+      // Each update event is the delivery it is about, with its link.
+      const updates = ev as Extract<EngineEvent, { type: 'delivery-update' }>[];
+      expect(updates.map((e) => e.delivery)).to.deep.equal(sent).and.to.deep.equal(updates);
+      expect(updates.every((e, i) => e.delivery === sent[i] && e.link === link && e.delivery.remoteState?.kind === 'accepted')).to.equal(true);
       expect(link.unsettledCount).to.equal(0);
     });
 

@@ -31,9 +31,15 @@ export type EngineEvent =
    * the sender reported its state (e.g. answered a drain).
    */
   | { readonly type: 'link-flow'; readonly link: Link }
-  /** A complete message arrived on a receiver. */
+  /**
+   * A complete message arrived on a receiver. The engine emits the delivery object itself, which
+   * carries `type` and `link` and returns itself as `delivery` (one object per message, not two).
+   */
   | { readonly type: 'delivery'; readonly link: ReceiverLink; readonly delivery: IncomingDelivery }
-  /** The peer's state or settlement of a delivery we sent changed. */
+  /**
+   * The peer's state or settlement of a delivery we sent changed. Also the delivery itself (see
+   * 'delivery'), emitted again at each change.
+   */
   | { readonly type: 'delivery-update'; readonly link: SenderLink; readonly delivery: OutgoingDelivery }
   /**
    * A receiver got a transfer with no credit outstanding (RabbitMQ 3.10 does this). The message is

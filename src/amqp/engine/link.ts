@@ -269,6 +269,32 @@ export interface IncomingDelivery {
   settled: boolean;
 }
 
+/**
+ * A delivery that arrived whole. It is also the 'delivery' event reporting it (`type`, `link`,
+ * and `delivery` returning itself): one object per message rather than a delivery and an event.
+ */
+class ArrivedDelivery implements IncomingDelivery {
+  readonly type = 'delivery' as const;
+  settled: boolean;
+
+  constructor(
+    readonly link: ReceiverLink,
+    readonly id: number,
+    readonly tag: Uint8Array,
+    readonly messageFormat: number,
+    readonly remoteSettled: boolean,
+    readonly payload: Uint8Array,
+    readonly state: DeliveryState | undefined,
+  ) {
+    this.settled = remoteSettled;
+  }
+
+  /** The event's delivery: this object. */
+  get delivery(): IncomingDelivery {
+    return this;
+  }
+}
+
 interface PartialDelivery {
   id: number;
   tag: Uint8Array;
@@ -351,12 +377,9 @@ export class ReceiverLink extends Link {
         return this.fail('amqp:link:message-size-exceeded', `message larger than max-message-size ${max}`);
       }
       const settled = t.settled ?? false;
-      const delivery: IncomingDelivery = {
-        id: t.deliveryId, tag: t.deliveryTag, messageFormat: t.messageFormat ?? 0, remoteSettled: settled, payload,
-        state: t.state as DeliveryState | undefined, settled,
-      };
+      const delivery = new ArrivedDelivery(this, t.deliveryId, t.deliveryTag, t.messageFormat ?? 0, settled, payload, t.state as DeliveryState | undefined);
       if (!settled) this.unsettled.set(t.deliveryId, delivery);
-      this.host.emit({ type: 'delivery', link: this, delivery });
+      this.host.emit(delivery);
       return;
     }
     if (p === undefined) {
@@ -396,17 +419,9 @@ export class ReceiverLink extends Link {
     }
     if (t.more) return;
     this.partial = undefined;
-    const delivery: IncomingDelivery = {
-      id: p.id,
-      tag: p.tag,
-      messageFormat: p.messageFormat,
-      remoteSettled: p.settled,
-      payload: concat(p.chunks, p.size),
-      state: p.state,
-      settled: p.settled,
-    };
+    const delivery = new ArrivedDelivery(this, p.id, p.tag, p.messageFormat, p.settled, concat(p.chunks, p.size), p.state);
     if (!p.settled) this.unsettled.set(p.id, delivery);
-    this.host.emit({ type: 'delivery', link: this, delivery });
+    this.host.emit(delivery);
   }
 
   /**
@@ -487,6 +502,8 @@ function tagBytes(n: number, into: Uint8Array = new Uint8Array(4)): Uint8Array {
  * one typed array less per message in flight is less for every young-generation GC to copy.
  */
 class SentDelivery implements OutgoingDelivery {
+  /** A delivery is also the 'delivery-update' event about it (see `delivery`). */
+  readonly type = 'delivery-update' as const;
   remoteState: DeliveryState | undefined = undefined;
   remoteSettled = false;
   settled: boolean;
@@ -503,6 +520,14 @@ class SentDelivery implements OutgoingDelivery {
 
   get tag(): Uint8Array {
     return typeof this.tagValue === 'number' ? tagBytes(this.tagValue) : this.tagValue;
+  }
+
+  /**
+   * The 'delivery-update' event's delivery: this object, so that an outcome arriving for each of
+   * many messages makes no event object per message. Each update emits it again.
+   */
+  get delivery(): OutgoingDelivery {
+    return this;
   }
 }
 
@@ -642,7 +667,7 @@ export class SenderLink extends Link {
       this.unsettled--;
       this.host.untrackOutgoing(d);
     }
-    this.host.emit({ type: 'delivery-update', link: this, delivery: d });
+    this.host.emit(d as SentDelivery); // every delivery of a sender link is one `send` made
   }
 
   /** Deliveries still waiting for an outcome (for re-sending after a reconnect). */
