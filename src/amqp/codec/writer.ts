@@ -92,9 +92,17 @@ export class ByteWriter {
   }
 
   bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    this.ensure(n);
+    if (n <= 16) {
+      // A few bytes (descriptors, small bodies): a loop beats the native call of set().
+      const buf = this.buf;
+      const at = this.pos;
+      for (let i = 0; i < n; i++) buf[at + i] = b[i];
+    } else {
+      this.buf.set(b, this.pos);
+    }
+    this.pos += n;
   }
 
   /**
