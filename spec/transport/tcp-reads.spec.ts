@@ -56,6 +56,36 @@ describe('transport: TCP reads', function () {
     for (let i = 0; i < 200; i++) expect(all.subarray(i * 100, (i + 1) * 100).every((b) => b === i), `block ${i}`).to.equal(true);
   });
 
+  it('copies small reads into shared 16 KiB slabs, so that a kept chunk pins no more than that', async () => {
+    const chunks: Uint8Array[] = [];
+    const { server } = await open((c) => chunks.push(c));
+    // Reads of every size class below the hand-over size: small (slab), medium (own array).
+    const sizes = Array.from({ length: 120 }, (_, i) => [37, 500, 3000, 4096, 5000, 12_000][i % 6]);
+    let sent = 0;
+    for (let i = 0; i < sizes.length; i++) {
+      server.write(Buffer.alloc(sizes[i], i & 0xff));
+      sent += sizes[i];
+      await sleep(2);
+    }
+    await sleep(50);
+    const all = Buffer.concat(chunks);
+    expect(all.length).to.equal(sent);
+    let at = 0;
+    for (let i = 0; i < sizes.length; i++) {
+      expect(all.subarray(at, at + sizes[i]).every((b) => b === (i & 0xff)), `block ${i}`).to.equal(true);
+      at += sizes[i];
+    }
+    const small = chunks.filter((c) => c.length <= 4096);
+    expect(small.length, 'small reads seen').to.be.greaterThan(20);
+    for (const c of chunks) {
+      // Small: a 16 KiB slab; medium: an array of its own size; 16 KiB and more: the read buffer.
+      if (c.length <= 4096) expect(c.buffer.byteLength, `chunk of ${c.length}`).to.equal(16 * 1024);
+      else if (c.length < 16 * 1024) expect(c.buffer.byteLength, `chunk of ${c.length}`).to.equal(c.length);
+    }
+    // Small reads share slabs: fewer buffers than chunks.
+    expect(new Set(small.map((c) => c.buffer)).size).to.be.lessThan(small.length);
+  });
+
   it('delivers a large stream intact (reads large enough to keep the read buffer)', async () => {
     const chunks: Uint8Array[] = [];
     const { server, closed } = await open((c) => chunks.push(c));
