@@ -217,7 +217,14 @@ function writeField(f: FieldDefinition, v: string): { check: string[]; write: st
     case 'binary':
       return {
         check: [`if (${v} != null && (!(${v} instanceof Uint8Array) || ${v}.length > 0xff)) return false;`],
-        write: [`b[q++] = ${hex(Code.vbin8)};`, `b[q++] = ${v}.length;`, `b.set(${v}, q);`, `q += ${v}.length;`],
+        write: [
+          `b[q++] = ${hex(Code.vbin8)};`,
+          `b[q++] = ${v}.length;`,
+          // A tag is a few bytes: a loop beats the native call of set() there.
+          `if (${v}.length <= 16) for (let k = 0; k < ${v}.length; k++) b[q + k] = ${v}[k];`,
+          `else b.set(${v}, q);`,
+          `q += ${v}.length;`,
+        ],
         max: 2 + 0xff,
       };
     case '*': {

@@ -156,7 +156,21 @@ export class Session implements LinkHost {
   }
 
   writeLinkFlow(fields: Pick<Flow, 'handle' | 'deliveryCount' | 'linkCredit' | 'available' | 'drain' | 'echo'>): void {
-    this.host.writeFrame(this.channel, { ...this.sessionFlowFields(), ...fields });
+    // Every field named, in one literal: every link flow has one shape (spreading the session's
+    // fields and the link's made a shape per combination, and the writer's loads polymorphic).
+    this.host.writeFrame(this.channel, {
+      kind: 'flow',
+      nextIncomingId: this.remote === undefined ? undefined : this.window.nextIncomingId,
+      incomingWindow: this.window.incomingWindow,
+      nextOutgoingId: this.window.nextOutgoingId,
+      outgoingWindow: 0x7fffffff,
+      handle: fields.handle,
+      deliveryCount: fields.deliveryCount,
+      linkCredit: fields.linkCredit,
+      available: fields.available,
+      drain: fields.drain,
+      echo: fields.echo,
+    });
   }
 
   nextDeliveryId(): number {

@@ -541,7 +541,8 @@ function writeTransfer(w: ByteWriter, t: Transfer): boolean {
     else {
       b[q++] = 0xa0;
       b[q++] = f2.length;
-      b.set(f2, q);
+      if (f2.length <= 16) for (let k = 0; k < f2.length; k++) b[q + k] = f2[k];
+      else b.set(f2, q);
       q += f2.length;
     }
   }

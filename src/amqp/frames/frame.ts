@@ -164,12 +164,17 @@ export function writeFrameHead(
     throw new EncodeError(`frame channel must be an integer in [0, 65535], got ${String(channel)}`);
   }
   const start = w.pos;
-  const sasl = performative.kind.startsWith('sasl-') && compositeDefinition(performative.kind).provides.includes('sasl-frame');
+  const kind = performative.kind;
+  // Only SASL bodies start with 's' (checked once per frame, before any string comparison).
+  const sasl = kind.charCodeAt(0) === 0x73 && kind.startsWith('sasl-') && compositeDefinition(kind).provides.includes('sasl-frame');
   w.ensure(FRAME_HEADER_SIZE);
-  w.pos = start + 4; // size patched below
-  w.u8(2);
-  w.u8(sasl ? FRAME_TYPE.sasl : FRAME_TYPE.amqp);
-  w.u16(channel);
+  const b = w.buf;
+  // Size (patched below), data offset 2 (no extended header), frame type, channel.
+  b[start + 4] = 2;
+  b[start + 5] = sasl ? FRAME_TYPE.sasl : FRAME_TYPE.amqp;
+  b[start + 6] = channel >>> 8;
+  b[start + 7] = channel & 0xff;
+  w.pos = start + FRAME_HEADER_SIZE;
   if (!writePerformativeFast(w, performative)) writeComposite(w, performative);
   const size = w.pos - start + payloadLength;
   w.view.setUint32(start, size);

@@ -18,6 +18,8 @@ export class ConnectionDriver {
   readonly engine: Connection;
   private transport: Transport | undefined;
   private flushScheduled = false;
+  /** True while engine events are being routed to listeners (a flush follows). */
+  private dispatching = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = 0;
   private readonly linkListeners = new Map<Link, LinkListener>();
@@ -59,14 +61,21 @@ export class ConnectionDriver {
     for (const l of [...this.connectionListeners]) l({ type: 'connection-error', error: error ?? new TransportError('connection lost: the peer closed the socket without an AMQP close') });
   }
 
-  /** Schedule a write of whatever the engine produced; many calls in one turn cost one write. */
+  /**
+   * Schedule a write of whatever the engine produced; many calls in one turn cost one write. While
+   * events are being dispatched nothing is scheduled: the dispatch ends with a flush anyway (and
+   * a send or a settlement in every listener call would otherwise queue a microtask per read).
+   */
   flushSoon(): void {
-    if (this.flushScheduled) return;
+    if (this.flushScheduled || this.dispatching) return;
     this.flushScheduled = true;
     queueMicrotask(this.flushTask);
   }
 
-  private readonly flushTask = (): void => this.flush();
+  /** A scheduled flush that a synchronous one has done meanwhile is skipped. */
+  private readonly flushTask = (): void => {
+    if (this.flushScheduled) this.flush();
+  };
 
   flush(): void {
     this.flushScheduled = false;
@@ -112,6 +121,17 @@ export class ConnectionDriver {
   }
 
   private dispatch(events: readonly EngineEvent[]): void {
+    this.dispatching = true;
+    try {
+      this.route(events);
+    } finally {
+      this.dispatching = false;
+    }
+    // Listeners usually produce output (settlements, credit); write it in this same turn.
+    this.flush();
+  }
+
+  private route(events: readonly EngineEvent[]): void {
     for (const e of events) {
       switch (e.type) {
         case 'link-attach': case 'link-detach': case 'link-flow':
@@ -125,8 +145,6 @@ export class ConnectionDriver {
           for (const l of [...this.connectionListeners]) l(e);
       }
     }
-    // Listeners usually produce output (settlements, credit); write it in this same turn.
-    this.flush();
   }
 
   private armTimer(): void {
