@@ -55,8 +55,8 @@ async function oursSendAll(c: AmqpConnection, address: string, messages: Message
   if (got !== messages.length) throw new Error(`${got} of ${messages.length} outcomes`);
 }
 
-async function oursSend(c: AmqpConnection, address: string, n: number, delivery: AmqpDelivery): Promise<void> {
-  await oursSendAll(c, address, smallMessages(n), delivery);
+async function oursSend(c: AmqpConnection, address: string, messages: Message[], delivery: AmqpDelivery): Promise<void> {
+  await oursSendAll(c, address, messages, delivery);
   if (delivery === 'at-most-once') await oursSendAll(c, address, smallMessages(1), 'at-least-once');
 }
 
@@ -142,13 +142,13 @@ async function rheaConnect(peer: Peer): Promise<Connection> {
  * is accepted (at-least-once; the sender is closed) or has been handed to rhea (at-most-once; the
  * sender stays open, since closing it would drop deliveries still waiting for credit).
  */
-function rheaSendAll(conn: Connection, address: string, n: number, delivery: AmqpDelivery, message: () => RheaMessage): Promise<Sender> {
+function rheaSendAll(conn: Connection, address: string, n: number, delivery: AmqpDelivery, message: (i: number) => RheaMessage): Promise<Sender> {
   const d = deferred<Sender>();
   const sender = conn.open_sender({ target: { address }, snd_settle_mode: delivery === 'at-most-once' ? 1 : 0 });
   let sent = 0;
   let accepted = 0;
   const pump = () => {
-    while (sent < n && sender.sendable()) { sender.send(message()); sent++; }
+    while (sent < n && sender.sendable()) { sender.send(message(sent)); sent++; }
     if (delivery === 'at-most-once' && sent === n) d.resolve(sender);
   };
   sender.on('sendable', pump);
@@ -160,8 +160,12 @@ function rheaSendAll(conn: Connection, address: string, n: number, delivery: Amq
   return d.promise;
 }
 
-async function rheaSend(conn: Connection, address: string, n: number, delivery: AmqpDelivery): Promise<void> {
-  const sender = await rheaSendAll(conn, address, n, delivery, () => ({ body: SMALL_BODY }));
+function rheaMessages(n: number): RheaMessage[] {
+  return Array.from({ length: n }, () => ({ body: SMALL_BODY }));
+}
+
+async function rheaSend(conn: Connection, address: string, messages: RheaMessage[], delivery: AmqpDelivery): Promise<void> {
+  const sender = await rheaSendAll(conn, address, messages.length, delivery, (i) => messages[i]);
   if (delivery === 'at-most-once') {
     // rhea transmits a session's deliveries in order, so this one goes out after all the others.
     await rheaSendAll(conn, address, 1, 'at-least-once', () => ({ body: SMALL_BODY }));
@@ -205,30 +209,40 @@ export type AmqpLib = 'ours' | 'rhea';
 /** A client library, or the floor (floor.ts) for send and receive. */
 export type AmqpSide = AmqpLib | 'floor';
 
-interface Ops<C> {
+/**
+ * What a scenario runner needs of a client. `messages(n)` makes the n messages of a send run
+ * before the clock starts (they are the application's data, not the client's work; made inside
+ * the timed run they were allocated there too, and a client handed all of them at once, as
+ * `from(array)` hands them to rx-mq, kept them alive through every garbage collection of the run);
+ * `send` is timed.
+ */
+interface Ops<C, M = unknown> {
   open(peer: Peer): Promise<{ conn: C; close(): void }>;
-  send(c: C, address: string, n: number, delivery: AmqpDelivery): Promise<void>;
+  messages(n: number): M;
+  send(c: C, address: string, messages: M, delivery: AmqpDelivery): Promise<void>;
   receive(c: C, address: string, n: number, credit: number): Promise<number>;
   large(c: C, address: string, n: number): Promise<number>;
 }
 
-const OURS: Ops<AmqpConnection> = {
+const OURS: Ops<AmqpConnection, Message[]> = {
   async open(peer) { const h = await oursConnect(peer); return { conn: h.value, close: h.close }; },
-  send: oursSend, receive: oursReceive, large: oursLarge,
+  messages: smallMessages, send: oursSend, receive: oursReceive, large: oursLarge,
 };
-const RHEA: Ops<Connection> = {
+const RHEA: Ops<Connection, RheaMessage[]> = {
   async open(peer) { const c = await rheaConnect(peer); return { conn: c, close: () => c.close() }; },
-  send: rheaSend, receive: rheaReceive, large: rheaLarge,
+  messages: rheaMessages, send: rheaSend, receive: rheaReceive, large: rheaLarge,
 };
 
-const FLOOR: Ops<FloorConnection> = {
+/** The floor sends copies of one fixed frame: its "messages" are a count. */
+const FLOOR: Ops<FloorConnection, number> = {
   async open(peer) { const c = await FloorConnection.open(peer); return { conn: c, close: () => c.close() }; },
+  messages: (n) => n,
   send: (c, address, n, delivery) => c.send(address, n, delivery),
   receive: (c, address, n, credit) => c.receive(address, n, credit),
   large: () => Promise.reject(new Error('the floor runs only the small-message send and receive scenarios')),
 };
 
-async function withLib<T>(lib: AmqpSide, fn: <C>(ops: Ops<C>) => Promise<T>): Promise<T> {
+async function withLib<T>(lib: AmqpSide, fn: <C, M>(ops: Ops<C, M>) => Promise<T>): Promise<T> {
   return lib === 'ours' ? fn(OURS) : lib === 'rhea' ? fn(RHEA) : fn(FLOOR);
 }
 
@@ -236,8 +250,9 @@ export function amqpSend(scenario: string, lib: AmqpSide, peer: Peer, delivery: 
   return withLib(lib, async (ops) => {
     const queue = `bench-${scenario}-${p.tag}`;
     const h = await ops.open(peer);
-    await ops.send(h.conn, peer.address(queue), p.warmup, delivery);
-    const t = await timed(() => ops.send(h.conn, peer.address(queue), p.count, delivery));
+    await ops.send(h.conn, peer.address(queue), ops.messages(p.warmup), delivery);
+    const messages = ops.messages(p.count);
+    const t = await timed(() => ops.send(h.conn, peer.address(queue), messages, delivery));
     h.close();
     // Warm-up, timed and barrier messages stay queued: take them off again (untimed).
     const expected = p.warmup + p.count + (delivery === 'at-most-once' ? 2 : 0);
@@ -304,14 +319,15 @@ export function amqpSelf(scenario: string, lib: AmqpLib, kind: 'send' | 'receive
       // The warm-up gets a connection of its own: a receiver closed with credit outstanding leaves
       // deliveries in flight that rhea never settles, and they would shrink its session window.
       const warm = await ops.open(server.peer);
-      if (kind === 'send') await ops.send(warm.conn, address, p.warmup, 'at-least-once');
+      if (kind === 'send') await ops.send(warm.conn, address, ops.messages(p.warmup), 'at-least-once');
       else await ops.receive(warm.conn, address, p.warmup, RECEIVE_CREDIT);
       warm.close();
       const h = await ops.open(server.peer);
       let bytes = p.count * SMALL_BODY.length;
       let t: { ms: number; cpuUs: number };
       if (kind === 'send') {
-        t = await timed(() => ops.send(h.conn, address, p.count, 'at-least-once'));
+        const messages = ops.messages(p.count);
+        t = await timed(() => ops.send(h.conn, address, messages, 'at-least-once'));
       } else {
         t = await timed(async () => { bytes = await ops.receive(h.conn, address, p.count, RECEIVE_CREDIT); });
       }
