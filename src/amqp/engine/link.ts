@@ -274,7 +274,6 @@ export interface IncomingDelivery {
  * and `delivery` returning itself): one object per message rather than a delivery and an event.
  */
 class ArrivedDelivery implements IncomingDelivery {
-  readonly type = 'delivery' as const;
   settled: boolean;
 
   constructor(
@@ -287,6 +286,11 @@ class ArrivedDelivery implements IncomingDelivery {
     readonly state: DeliveryState | undefined,
   ) {
     this.settled = remoteSettled;
+  }
+
+  /** The event's type, from the prototype (a field would cost every delivery a word). */
+  get type(): 'delivery' {
+    return 'delivery';
   }
 
   /** The event's delivery: this object. */
@@ -495,6 +499,10 @@ function tagBytes(n: number, into: Uint8Array = new Uint8Array(4)): Uint8Array {
   return into;
 }
 
+const PRESETTLED = 1;
+const REMOTE_SETTLED = 2;
+const SETTLED = 4;
+
 /**
  * A delivery we sent. Our own tags are 4-byte big-endian counters (unique per link, as the
  * specification requires); the delivery keeps the counter and makes the bytes only when asked,
@@ -502,20 +510,32 @@ function tagBytes(n: number, into: Uint8Array = new Uint8Array(4)): Uint8Array {
  * one typed array less per message in flight is less for every young-generation GC to copy.
  */
 class SentDelivery implements OutgoingDelivery {
-  /** A delivery is also the 'delivery-update' event about it (see `delivery`). */
-  readonly type = 'delivery-update' as const;
   remoteState: DeliveryState | undefined = undefined;
-  remoteSettled = false;
-  settled: boolean;
+  /**
+   * presettled, remoteSettled and settled as bits: an unsettled delivery lives until its outcome
+   * arrives, often through several young-generation collections that copy it, so it is kept small.
+   */
+  private flags: number;
 
   constructor(
     readonly id: number,
     readonly link: SenderLink,
     private readonly tagValue: number | Uint8Array,
-    readonly presettled: boolean,
+    presettled: boolean,
     readonly context: unknown,
   ) {
-    this.settled = presettled;
+    this.flags = presettled ? PRESETTLED | SETTLED : 0;
+  }
+
+  get presettled(): boolean { return (this.flags & PRESETTLED) !== 0; }
+  get remoteSettled(): boolean { return (this.flags & REMOTE_SETTLED) !== 0; }
+  set remoteSettled(v: boolean) { this.flags = v ? this.flags | REMOTE_SETTLED : this.flags & ~REMOTE_SETTLED; }
+  get settled(): boolean { return (this.flags & SETTLED) !== 0; }
+  set settled(v: boolean) { this.flags = v ? this.flags | SETTLED : this.flags & ~SETTLED; }
+
+  /** A delivery is also the 'delivery-update' event about it (see `delivery`); the type comes from the prototype. */
+  get type(): 'delivery-update' {
+    return 'delivery-update';
   }
 
   get tag(): Uint8Array {
