@@ -294,7 +294,8 @@ export function generateFastPerformatives(): string {
   out.push("import type { ByteWriter } from '../codec/writer.js';");
   out.push(`import type { DeliveryState, ${READERS.map(([, t]) => t).join(', ')} } from './definitions.generated.js';`);
   out.push('');
-  for (const k of EMPTY_OUTCOMES) out.push(`const ${camel(k).toUpperCase()}: DeliveryState = Object.freeze({ kind: ${JSON.stringify(k)} });`);
+  out.push('/** The outcomes without fields, one object each: the readers return them and the writers know them by identity. */');
+  for (const k of EMPTY_OUTCOMES) out.push(`export const ${camel(k).toUpperCase()}: DeliveryState = Object.freeze({ kind: ${JSON.stringify(k)} });`);
   out.push('');
   out.push('/** Where the list of the last performative read ended (a transfer\'s payload starts there). */');
   out.push('let lastEnd = 0;');

@@ -12,6 +12,7 @@ import { messageTo, type StoredMessage } from './message.js';
 import { attachNullSink, attachNullSource, isNullSink } from './null-sink.js';
 import type { Node, NodeRegistry } from './nodes.js';
 import type { Queue, QueueConsumer, QueueOutcome } from './queue.js';
+import { ACCEPTED } from '../amqp/frames/fast-performatives.js';
 
 /** What links need from the connection they live on. */
 export interface LinkContext {
@@ -160,7 +161,7 @@ class Producer implements BrokerLink {
   }
 
   onDelivery(d: IncomingDelivery): void {
-    let outcome: DeliveryState = { kind: 'accepted' };
+    let outcome: DeliveryState = ACCEPTED;
     try {
       let node = this.node;
       if (node === undefined) {

@@ -14,6 +14,7 @@ import type { Source, Target } from '../amqp/frames/definitions.generated.js';
 import { Consumer, Producer, type LinkContext } from './links.js';
 import type { Queue } from './queue.js';
 import type { StoredMessage } from './message.js';
+import { ACCEPTED } from '../amqp/frames/fast-performatives.js';
 
 /** The reserved address of the null sink and source. */
 export const NULL_SINK_ADDRESS = '$null';
@@ -54,7 +55,7 @@ function make() {
     }
 
     override onDelivery(d: IncomingDelivery): void {
-      if (!d.settled) this.link.settle(d, { kind: 'accepted' });
+      if (!d.settled) this.link.settle(d, ACCEPTED);
       this.refill();
       this.sinkCtx.flushSoon();
     }

@@ -29,6 +29,9 @@ export function payloadLength(p: Payload | undefined): number {
   return n;
 }
 
+/** The fields of a flow frame that a link sets. */
+export type LinkFlowFields = Pick<Flow, 'handle' | 'deliveryCount' | 'linkCredit' | 'available' | 'drain' | 'echo'>;
+
 /** What a link needs from its session. */
 export interface LinkHost {
   /**
@@ -39,7 +42,7 @@ export interface LinkHost {
    */
   writeFrame(performative: Attach | Detach | Transfer, payload?: Payload): void;
   /** Send a flow carrying the session's window fields plus these link fields. */
-  writeLinkFlow(fields: Pick<Flow, 'handle' | 'deliveryCount' | 'linkCredit' | 'available' | 'drain' | 'echo'>): void;
+  writeLinkFlow(fields: LinkFlowFields): void;
   nextDeliveryId(): number;
   /** Queue a disposition for one delivery (the session batches contiguous ones). */
   settle(role: Role, deliveryId: number, settled: boolean, state: DeliveryState | undefined): void;

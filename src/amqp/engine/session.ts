@@ -10,7 +10,7 @@ import type { AmqpMap } from '../codec/types.js';
 import { AmqpError, HandleMaxError, IllegalStateError } from './errors.js';
 import type { EngineEvent } from './events.js';
 import {
-  type Link, type LinkHost, type LinkOptions, type OutgoingDelivery, type Payload, payloadLength, ReceiverLink, SenderLink,
+  type Link, type LinkFlowFields, type LinkHost, type LinkOptions, type OutgoingDelivery, type Payload, payloadLength, ReceiverLink, SenderLink,
 } from './link.js';
 import { concatParts, PAYLOAD_BY_REFERENCE_MIN } from './output.js';
 import { DeliveryStore } from './delivery-store.js';
@@ -155,22 +155,8 @@ export class Session implements LinkHost {
     this.host.writeFrame(this.channel, p, payload);
   }
 
-  writeLinkFlow(fields: Pick<Flow, 'handle' | 'deliveryCount' | 'linkCredit' | 'available' | 'drain' | 'echo'>): void {
-    // Every field named, in one literal: every link flow has one shape (spreading the session's
-    // fields and the link's made a shape per combination, and the writer's loads polymorphic).
-    this.host.writeFrame(this.channel, {
-      kind: 'flow',
-      nextIncomingId: this.remote === undefined ? undefined : this.window.nextIncomingId,
-      incomingWindow: this.window.incomingWindow,
-      nextOutgoingId: this.window.nextOutgoingId,
-      outgoingWindow: 0x7fffffff,
-      handle: fields.handle,
-      deliveryCount: fields.deliveryCount,
-      linkCredit: fields.linkCredit,
-      available: fields.available,
-      drain: fields.drain,
-      echo: fields.echo,
-    });
+  writeLinkFlow(fields: LinkFlowFields): void {
+    this.host.writeFrame(this.channel, this.flowFrame(fields));
   }
 
   nextDeliveryId(): number {
@@ -314,7 +300,7 @@ export class Session implements LinkHost {
     if (f.handle !== undefined) {
       this.linkOf(f.handle, 'flow')?.onFlow(f);
     } else if (f.echo) {
-      this.host.writeFrame(this.channel, { ...this.sessionFlowFields() });
+      this.host.writeFrame(this.channel, this.flowFrame(undefined));
     }
   }
 
@@ -324,7 +310,7 @@ export class Session implements LinkHost {
     }
     if (this.window.needsWindowUpdate()) {
       this.window.restoreIncomingWindow();
-      this.host.writeFrame(this.channel, this.sessionFlowFields());
+      this.host.writeFrame(this.channel, this.flowFrame(undefined));
     }
     const l = this.linkOf(t.handle, 'transfer');
     if (l === undefined) return;
@@ -394,16 +380,27 @@ export class Session implements LinkHost {
   private requestWindow(): void {
     if (this.echoPending) return;
     this.echoPending = true;
-    this.host.writeFrame(this.channel, { ...this.sessionFlowFields(), echo: true });
+    this.host.writeFrame(this.channel, this.flowFrame(undefined, true));
   }
 
-  private sessionFlowFields(): Flow {
+  /**
+   * A flow frame: the session's fields, and a link's when given. Every field is named in one
+   * literal, so every flow we write has one shape (spreading the session's fields and a link's
+   * made a shape per combination, and the writer's loads polymorphic).
+   */
+  private flowFrame(link: LinkFlowFields | undefined, echo?: boolean): Flow {
     return {
       kind: 'flow',
       nextIncomingId: this.remote === undefined ? undefined : this.window.nextIncomingId,
       incomingWindow: this.window.incomingWindow,
       nextOutgoingId: this.window.nextOutgoingId,
       outgoingWindow: 0x7fffffff,
+      handle: link?.handle,
+      deliveryCount: link?.deliveryCount,
+      linkCredit: link?.linkCredit,
+      available: link?.available,
+      drain: link?.drain,
+      echo: echo ?? link?.echo,
     };
   }
 

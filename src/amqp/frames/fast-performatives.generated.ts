@@ -4,8 +4,9 @@
 import type { ByteWriter } from '../codec/writer.js';
 import type { DeliveryState, Transfer, Flow, Disposition } from './definitions.generated.js';
 
-const ACCEPTED: DeliveryState = Object.freeze({ kind: "accepted" });
-const RELEASED: DeliveryState = Object.freeze({ kind: "released" });
+/** The outcomes without fields, one object each: the readers return them and the writers know them by identity. */
+export const ACCEPTED: DeliveryState = Object.freeze({ kind: "accepted" });
+export const RELEASED: DeliveryState = Object.freeze({ kind: "released" });
 
 /** Where the list of the last performative read ended (a transfer's payload starts there). */
 let lastEnd = 0;

@@ -21,6 +21,9 @@ import type { Disposition, Flow, Transfer } from './definitions.generated.js';
 import type { ByteWriter } from '../codec/writer.js';
 import { FAST_READERS, lastReadEnd, writeFast } from './fast-performatives.generated.js';
 
+/** The accepted and released outcomes as shared objects: settling with them lets the writer know them by identity. */
+export { ACCEPTED, RELEASED } from './fast-performatives.generated.js';
+
 /** The performatives this module reads. */
 export type FastPerformative = Transfer | Flow | Disposition;
 

@@ -93,13 +93,20 @@ export function decodeFrame(bytes: Uint8Array, start = 0, maxFrameSize?: number)
 export function decodeFrameBody(
   bytes: Uint8Array, start: number, end: number, bodyStart: number, frameType: 'amqp' | 'sasl', channel: number,
 ): Frame {
-  if (bodyStart === end) {
-    if (frameType === 'sasl') throw new FramingError('empty SASL frame', start);
-    return { type: 'heartbeat', channel };
-  }
   if (frameType === 'amqp') {
     const fast = decodeFastAmqpFrame(bytes, bodyStart, end, channel);
     if (fast !== undefined) return fast;
+  }
+  return decodeFrameBodyGeneric(bytes, start, end, bodyStart, frameType, channel);
+}
+
+/** {@link decodeFrameBody} without the fast path, for a caller that has tried it already. */
+export function decodeFrameBodyGeneric(
+  bytes: Uint8Array, start: number, end: number, bodyStart: number, frameType: 'amqp' | 'sasl', channel: number,
+): Frame {
+  if (bodyStart === end) {
+    if (frameType === 'sasl') throw new FramingError('empty SASL frame', start);
+    return { type: 'heartbeat', channel };
   }
   const r = new ByteReader(bytes, bodyStart, end);
   if (frameType === 'amqp') {

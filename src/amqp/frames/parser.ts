@@ -10,7 +10,7 @@
  * After an error the parser stays failed: the byte stream has lost its framing and the
  * connection must be closed.
  */
-import { decodeFastAmqpFrame, decodeFrame, decodeFrameBody, FRAME_HEADER_SIZE, FRAME_TYPE, readFrameHeader, type Frame } from './frame.js';
+import { decodeFastAmqpFrame, decodeFrame, decodeFrameBody, decodeFrameBodyGeneric, FRAME_HEADER_SIZE, FRAME_TYPE, readFrameHeader, type Frame } from './frame.js';
 import {
   checkProtocolHeaderPrefix, MAGIC_AS_SIZE, parseProtocolHeader, PROTOCOL_HEADER_SIZE, type ProtocolHeader,
 } from './protocol-header.js';
@@ -114,9 +114,9 @@ export class FrameParser {
         doff >= 2 && doff * 4 <= size && (type === FRAME_TYPE.amqp || type === FRAME_TYPE.sasl)) {
         const channel = (c[at + 6] << 8) | c[at + 7];
         // Transfers, flows and dispositions in place; others from their own view, so that error
-        // offsets count from the frame start.
-        const frame = (type === FRAME_TYPE.amqp && doff * 4 < size ? decodeFastAmqpFrame(c, at + doff * 4, at + size, channel) : undefined) ??
-          decodeFrameBody(c.subarray(at, at + size), 0, size, doff * 4, type === FRAME_TYPE.amqp ? 'amqp' : 'sasl', channel);
+        // offsets count from the frame start (the fast path is not tried a second time there).
+        const frame = (type === FRAME_TYPE.amqp ? decodeFastAmqpFrame(c, at + doff * 4, at + size, channel) : undefined) ??
+          decodeFrameBodyGeneric(c.subarray(at, at + size), 0, size, doff * 4, type === FRAME_TYPE.amqp ? 'amqp' : 'sasl', channel);
         this.consume(size);
         return this.emit(frame);
       }

@@ -14,6 +14,7 @@ import { string as amqpString, symbol } from '../codec/values.js';
 import { AmqpError, IllegalStateError } from '../engine/errors.js';
 import type { IncomingDelivery, ReceiverLink } from '../engine/link.js';
 import type { DeliveryState, Source } from '../frames/definitions.generated.js';
+import { ACCEPTED, RELEASED } from '../frames/fast-performatives.js';
 import { InboundMessageView, type PropertyMap } from './message.js';
 import { detachLink, type SessionContext } from './context.js';
 
@@ -83,8 +84,6 @@ export interface RejectError {
   readonly description?: string;
 }
 
-/** The accepted outcome: it has no fields, so every accept shares one. */
-const ACCEPTED: DeliveryState = Object.freeze({ kind: 'accepted' });
 
 /**
  * A received message plus its settlement. `accept`/`reject`/`release`/`modify` settle it once;
@@ -121,7 +120,7 @@ export class ReceivedMessage extends InboundMessageView {
     this.settle({ kind: 'rejected', error: error === undefined ? undefined : { kind: 'error', condition: error.condition, description: error.description } });
   }
   /** Release: not processed; the broker may redeliver it, to us or another consumer. */
-  release(): void { this.settle({ kind: 'released' }); }
+  release(): void { this.settle(RELEASED); }
   /** Modify: not processed, with hints for redelivery; see {@link ModifyOptions}. */
   modify(o: ModifyOptions = {}): void {
     this.settle({
