@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { openTransport } from '../../src/transport/node.js';
+import { openTransport, uninitializedBytes } from '../../src/transport/node.js';
 import { readCoalescingOf } from '../../src/transport/read-hold.js';
 import type { Transport } from '../../src/transport/types.js';
 
@@ -126,6 +126,17 @@ describe('transport: TCP reads', function () {
     server.end(Buffer.from('b'));
     await closed;
     expect(Buffer.concat(chunks).toString()).to.equal('ab');
+  });
+
+  it('uninitializedBytes gives a plain Uint8Array of the size asked, over an ArrayBuffer of its own', () => {
+    const arrays = [1, 100, 4096, 70_000].map((n) => uninitializedBytes(n));
+    for (const a of arrays) {
+      expect(Object.getPrototypeOf(a)).to.equal(Uint8Array.prototype);
+      expect(a.byteOffset).to.equal(0);
+      expect(a.buffer.byteLength).to.equal(a.length);
+    }
+    expect(arrays.map((a) => a.length)).to.deep.equal([1, 100, 4096, 70_000]);
+    expect(new Set(arrays.map((a) => a.buffer)).size).to.equal(arrays.length);
   });
 
   it('checks the readCoalescing option', () => {

@@ -14,6 +14,7 @@ import { symbol, string, map } from '../amqp/codec/values.js';
 import type { SaslLogin } from '../amqp/engine/server-connection.js';
 import { BrokerAmqpConnection } from './amqp-connection.js';
 import { listen, type Listener } from './listener.js';
+import { uninitializedBytes } from '../transport/node.js';
 import { BrokerStompConnection } from './stomp-connection.js';
 import { NodeRegistry, type BrokerStats } from './nodes.js';
 
@@ -119,6 +120,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
       allowNoSasl: users === undefined,
       offeredCapabilities: ['ANONYMOUS-RELAY'],
       properties: map([[symbol('product'), string('rx-mq-broker')]]),
+      allocate: uninitializedBytes,
     },
   }));
   const stompLogin = users === undefined

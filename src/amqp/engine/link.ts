@@ -48,6 +48,8 @@ export interface LinkHost {
   settle(role: Role, deliveryId: number, settled: boolean, state: DeliveryState | undefined): void;
   /** Largest frame the peer accepts. */
   readonly remoteMaxFrameSize: number;
+  /** Arrays the engine fills completely (ConnectionCoreOptions.allocate). */
+  readonly allocate: (size: number) => Uint8Array;
   /** Keep an unsettled delivery of ours until its outcome arrives (the session routes dispositions). */
   trackOutgoing(d: OutgoingDelivery): void;
   untrackOutgoing(d: OutgoingDelivery): void;
@@ -376,7 +378,7 @@ export class ReceiverLink extends Link {
     if (this.state === 'detach-sent' || this.state === 'closed') return;
     let p = this.partial;
     if (p === undefined && !t.more && !t.aborted && t.deliveryId !== undefined && t.deliveryTag !== undefined) {
-      const payload = framePayload instanceof Uint8Array ? framePayload : concat(framePayload, payloadLength(framePayload));
+      const payload = framePayload instanceof Uint8Array ? framePayload : concat(framePayload, payloadLength(framePayload), this.host.allocate);
       // The usual case: a whole delivery in one frame (no assembly state).
       if (!this.countDelivery()) return;
       const max = this.options.maxMessageSize;
@@ -426,7 +428,7 @@ export class ReceiverLink extends Link {
     }
     if (t.more) return;
     this.partial = undefined;
-    const delivery = new ArrivedDelivery(this, p.id, p.tag, p.messageFormat, p.settled, concat(p.chunks, p.size), p.state);
+    const delivery = new ArrivedDelivery(this, p.id, p.tag, p.messageFormat, p.settled, concat(p.chunks, p.size, this.host.allocate), p.state);
     if (!p.settled) this.unsettled.set(p.id, delivery);
     this.host.emit(delivery);
   }
@@ -709,9 +711,10 @@ export class SenderLink extends Link {
 
 }
 
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+/** The chunks, `size` bytes in all, in one array from `allocate` (every byte of it written). */
+function concat(chunks: readonly Uint8Array[], size: number, allocate: (size: number) => Uint8Array): Uint8Array {
   if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(size);
+  const out = allocate(size);
   let at = 0;
   for (const c of chunks) {
     out.set(c, at);

@@ -21,6 +21,8 @@ import { SessionWindow } from './session-window.js';
 export interface SessionHost {
   writeFrame(channel: number, performative: Performative, payload?: Payload): void;
   readonly remoteMaxFrameSize: number;
+  /** Arrays the engine fills completely (ConnectionCoreOptions.allocate). */
+  readonly allocate: (size: number) => Uint8Array;
   emit(e: EngineEvent): void;
   ended(s: Session): void;
   /** Fail the whole connection (a session-level rule broken so badly the connection must go). */
@@ -84,6 +86,10 @@ export class Session implements LinkHost {
 
   get remoteMaxFrameSize(): number {
     return this.host.remoteMaxFrameSize;
+  }
+
+  get allocate(): (size: number) => Uint8Array {
+    return this.host.allocate;
   }
 
   /** Send our begin (to initiate, or to answer the peer's). */

@@ -27,7 +27,11 @@ export interface FrameParserOptions {
    * than assembling it into one buffer first. Default false.
    */
   readonly payloadParts?: boolean;
+  /** Where a frame assembled across chunks is put (see ConnectionCoreOptions.allocate). */
+  readonly allocate?: (size: number) => Uint8Array;
 }
+
+const zeroed = (size: number): Uint8Array => new Uint8Array(size);
 
 /** Frames from this size on may be handed over in parts (see FrameParserOptions.payloadParts). */
 const PARTS_MIN_FRAME = 16 * 1024;
@@ -40,6 +44,7 @@ export class FrameParser {
   maxFrameSize: number;
   private expectHeader: boolean;
   private readonly payloadParts: boolean;
+  private readonly allocate: (size: number) => Uint8Array;
   /** After a SASL frame the next protocol header may follow unannounced (AMQP after SASL). */
   private afterSasl = false;
   private readonly chunks: Uint8Array[] = [];
@@ -58,6 +63,7 @@ export class FrameParser {
     this.maxFrameSize = options.maxFrameSize ?? 0xffffffff;
     this.expectHeader = options.expectHeader ?? true;
     this.payloadParts = options.payloadParts ?? false;
+    this.allocate = options.allocate ?? zeroed;
   }
 
   /** The next bytes are a protocol header (e.g. the AMQP header after a SASL exchange). */
@@ -141,7 +147,8 @@ export class FrameParser {
       const frame = this.largeFrameInParts(header.size, header.bodyOffset, header.channel);
       if (frame !== undefined) return this.emit(frame);
     }
-    this.partial = new Uint8Array(header.size);
+    // Filled completely before it is decoded, so it need not start zeroed.
+    this.partial = this.allocate(header.size);
     this.partialFill = 0;
     return this.continuePartial();
   }

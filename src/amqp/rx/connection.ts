@@ -10,7 +10,7 @@ import { toNative, type NativeValue } from '../codec/native.js';
 import type { SaslCredentials } from '../engine/sasl.js';
 import type { Session, SessionOptions } from '../engine/session.js';
 import type { Open } from '../frames/definitions.generated.js';
-import { openTransport } from '../../transport/node.js';
+import { openTransport, uninitializedBytes } from '../../transport/node.js';
 import { readCoalescingOf } from '../../transport/read-hold.js';
 import type { TlsOptions, TransportTarget } from '../../transport/types.js';
 import { parseAmqpUrl } from '../url.js';
@@ -305,6 +305,7 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       offeredCapabilities: o.offeredCapabilities,
       desiredCapabilities: o.desiredCapabilities,
       trace: o.trace,
+      allocate: uninitializedBytes,
     }, Date.now, readCoalescing);
     let connection: AmqpConnection | undefined;
     let unsubscribed = false;
