@@ -87,11 +87,12 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'stomp-receive-activemq', group: 'stomp', label: 'ActiveMQ, SUBSCRIBE ack:auto', sides: ['ours', 'stompjs'], unit: 'msg',
     sizes: STOMP_SIZES, run: (side, p) => stompReceive('stomp-receive-activemq', stompLib(side), ACTIVEMQ_STOMP, p),
   },
-  {
-    id: 'large-rabbit', group: 'large', label: `RabbitMQ, 1 MiB bodies, send + receive (credit ${LARGE_CREDIT})`,
+  // Through both brokers: the C broker spends little per MiB, RabbitMQ much more (see BENCHMARKS.md).
+  ...([['proton', PROTON, 'Proton C broker'], ['rabbit', RABBIT_AMQP, 'RabbitMQ']] as const).map(([key, peer, name]): Scenario => ({
+    id: `large-${key}`, group: 'large', label: `${name}, 1 MiB bodies, send + receive (credit ${LARGE_CREDIT})`,
     sides: ['ours', 'rhea', 'tcp'], unit: 'MB', sizes: LARGE_SIZES,
-    run: (side, p) => (side === 'tcp' ? tcpCopy('large-rabbit', p) : amqpLarge('large-rabbit', amqpLib(side), RABBIT_AMQP, p)),
-  },
+    run: (side, p) => (side === 'tcp' ? tcpCopy(`large-${key}`, p) : amqpLarge(`large-${key}`, amqpLib(side), peer, p)),
+  })),
 ];
 
 export function scenarioById(id: string): Scenario {
