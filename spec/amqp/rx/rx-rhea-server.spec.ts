@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import rhea from 'rhea';
 import { ReplaySubject, firstValueFrom, from, lastValueFrom, map, switchMap, take, toArray, type Subscription } from 'rxjs';
 import {
-  AmqpError, IllegalStateError, TransportError, amqpClient, connect, toNative, type AmqpConnection, type ConnectionState, type Message, type Outcome,
+  AmqpError, IllegalStateError, MessageDecodeError, TransportError, amqpClient, connect, toNative, type AmqpConnection, type ConnectionState, type Message, type Outcome,
   type ReceiverHandle,
 } from '../../../src/amqp/index.js';
 import { linkCredit, startRheaServer, writeFlowWithAvailable, type RheaServer } from './rhea-server.js';
@@ -362,6 +362,44 @@ describe('amqp/rx against a rhea server', function () {
       const got = await withConnection((c) => lastValueFrom(c.receive(q).pipe(toArray())));
       expect(got.map((m) => m.body)).to.deep.equal(['only']);
     });
+  });
+
+  describe('receivers: a message that does not decode', () => {
+    /** On link `q`: one good message, then bytes that are no message (65 zero bytes: described-type nesting). */
+    function sendGoodThenGarbage(q: string, outcomes: { state: string; condition?: string; description?: string }[]): void {
+      onSenderOpen = (s, address) => {
+        if (address !== q) return;
+        s.on('accepted', () => outcomes.push({ state: 'accepted' }));
+        s.on('rejected', (ctx: rhea.EventContext) => {
+          const err = (ctx.delivery as unknown as { remote_state?: { error?: { condition?: string; description?: string } } }).remote_state?.error;
+          outcomes.push({ state: 'rejected', condition: err?.condition, description: err?.description });
+        });
+        s.once('sendable', () => {
+          s.send({ body: 'fine' });
+          s.send(Buffer.alloc(65), undefined, 0);
+        });
+      };
+    }
+
+    for (const how of ['receive', 'fetch'] as const) {
+      it(`${how}(): the stream fails with MessageDecodeError, and the delivery goes back rejected with amqp:decode-error`, async () => {
+        const q = unique(`garbage-${how}`);
+        const outcomes: { state: string; condition?: string; description?: string }[] = [];
+        sendGoodThenGarbage(q, outcomes);
+        const bodies: unknown[] = [];
+        const err = await withConnection((c) => lastValueFrom((how === 'receive' ? c.receive(q) : c.fetch(q, { count: 5, timeout: 5000 })).pipe(map((m) => bodies.push(m.body))))
+          .then(() => undefined, (e: unknown) => e));
+        expect(bodies).to.deep.equal(['fine']);
+        expect(err).to.be.instanceOf(MessageDecodeError);
+        const e = err as MessageDecodeError;
+        expect(e).to.include({ deliveryId: 1, rejected: true });
+        expect(e.message).to.match(/^message 1 on rx-mq-(receiver|fetch)-garbage-.* does not decode: nesting deeper than 64 \(at byte 64\)$/);
+        await until(() => outcomes.length === 2, 'both outcomes at the server');
+        expect(outcomes[0]).to.deep.equal({ state: 'accepted' });
+        expect(outcomes[1]).to.include({ state: 'rejected', condition: 'amqp:decode-error' });
+        expect(outcomes[1].description).to.contain('nesting deeper than 64');
+      });
+    }
   });
 
   describe('routing by `to` (SendOptions.routeByTo)', () => {

@@ -12,7 +12,7 @@ import { Observable } from 'rxjs';
 import { toNative } from '../codec/native.js';
 import type { ReceiverLink } from '../engine/link.js';
 import { detachLink, type SessionContext } from './context.js';
-import { linkName, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
+import { linkName, MessageDecodeError, receivedMessage, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
 
 /** Options of `fetch()`: how many messages, how long to wait, and how unused credit is taken back. */
 export interface FetchOptions {
@@ -116,8 +116,15 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
           // After we detached, arrivals are not ours: the peer releases them on the detach.
           if (phase === 'detaching' || phase === 'done') return;
           received++;
+          const m = receivedMessage(e.delivery, link, onSettled);
+          if (m instanceof MessageDecodeError) {
+            phase = 'done';
+            if (timer !== undefined) clearTimeout(timer);
+            finalDetach();
+            subscriber.error(m);
+            return;
+          }
           awaitingSettle++;
-          const m = new ReceivedMessage(e.delivery, link, onSettled);
           subscriber.next(m);
           if (!manual && !m.settled) m.accept();
           if (received >= count) {

@@ -8,7 +8,7 @@ import { IllegalStateError } from '../engine/errors.js';
 import type { LinkState, ReceiverLink, SenderLink } from '../engine/link.js';
 import { detachLink, type SessionContext } from './context.js';
 import { encodeMessage, type Message } from './message.js';
-import { linkName, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
+import { linkName, receivedMessage, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
 import type { Outcome } from './sender.js';
 import { AmqpError } from '../engine/errors.js';
 
@@ -78,9 +78,12 @@ export function attachReceiver(ctx: SessionContext, source: SourceSpec, opts: { 
         case 'link-attach':
           if (e.link.remote?.source !== undefined) subscriber.next(handle);
           return;
-        case 'delivery':
-          messages.next(new ReceivedMessage(e.delivery, link, () => {}));
+        case 'delivery': {
+          const m = receivedMessage(e.delivery, link, () => {});
+          if (m instanceof ReceivedMessage) messages.next(m);
+          else messages.error(m);
           return;
+        }
         case 'link-flow':
           if (link.credit.credit === 0 && drainWaiters.length > 0) {
             const w = drainWaiters;

@@ -1,7 +1,7 @@
 /** The reactive AMQP API. */
 export { connect, AmqpConnection, AmqpSession } from './connection.js';
 export type { AmqpConnectOptions, ConnectionState } from './connection.js';
-export { ReceivedMessage } from './receiver.js';
+export { MessageDecodeError, ReceivedMessage } from './receiver.js';
 export type { ReceiveOptions, SettleMode, SourceSpec, SourceOptions, ModifyOptions, RejectError } from './receiver.js';
 export type { FetchOptions } from './fetch.js';
 export { SendBufferOverflowError } from './sender.js';

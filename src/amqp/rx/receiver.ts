@@ -11,6 +11,7 @@ import { Observable, type Subscription } from 'rxjs';
 import { fromNative } from '../codec/native.js';
 import type { AmqpMap } from '../codec/types.js';
 import { string as amqpString, symbol } from '../codec/values.js';
+import { DecodeError } from '../../errors.js';
 import { AmqpError, IllegalStateError } from '../engine/errors.js';
 import type { IncomingDelivery, ReceiverLink } from '../engine/link.js';
 import type { DeliveryState, Source } from '../frames/definitions.generated.js';
@@ -138,6 +139,46 @@ export class ReceivedMessage extends InboundMessageView {
   }
 }
 
+/**
+ * A delivery whose bytes are not a message: its sections do not decode. The delivery was
+ * rejected to the sender with amqp:decode-error (unless the sender had settled it already), so
+ * the broker does not redeliver it; the stream it arrived on fails with this error.
+ */
+export class MessageDecodeError extends DecodeError {
+  /** The session's delivery-id of the transfer. */
+  readonly deliveryId: number;
+  /** The link it arrived on. */
+  readonly linkName: string;
+  /** Whether a rejection went back to the sender (false: the sender had settled it). */
+  readonly rejected: boolean;
+  constructor(cause: DecodeError, deliveryId: number, linkName: string, rejected: boolean) {
+    super(`message ${deliveryId} on ${linkName} does not decode: ${cause.message.replace(/ \(at byte \d+\)$/, '')}`, cause.offset);
+    this.deliveryId = deliveryId;
+    this.linkName = linkName;
+    this.rejected = rejected;
+  }
+}
+
+/**
+ * The message of a delivery, or, when its bytes do not decode, the error to fail the stream
+ * with, the delivery rejected (see MessageDecodeError). Every receiving stream makes its
+ * messages here, so that a malformed message from a peer never throws out of the socket's read.
+ */
+export function receivedMessage(
+  delivery: IncomingDelivery, link: ReceiverLink, onSettled: (m: ReceivedMessage) => void,
+): ReceivedMessage | MessageDecodeError {
+  try {
+    return new ReceivedMessage(delivery, link, onSettled);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    const reject = !delivery.settled && link.state === 'attached';
+    if (reject) {
+      link.settle(delivery, { kind: 'rejected', error: { kind: 'error', condition: 'amqp:decode-error', description: e.message } });
+    }
+    return new MessageDecodeError(e, delivery.id, link.name, reject);
+  }
+}
+
 /** The source terminus a {@link SourceSpec} describes. */
 export function sourceOf(spec: SourceSpec): Source {
   const o: SourceOptions = typeof spec === 'string' ? { address: spec } : spec;
@@ -218,8 +259,13 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
           return;
         case 'delivery': {
           // Counted until the application settles it, pre-settled or not: that is the bound.
+          const m = receivedMessage(e.delivery, link, onSettled);
+          if (m instanceof MessageDecodeError) {
+            done = true;
+            subscriber.error(m);
+            return;
+          }
           unsettled++;
-          const m = new ReceivedMessage(e.delivery, link, onSettled);
           inHand = m;
           subscriber.next(m);
           inHand = undefined;

@@ -9,7 +9,7 @@ import { TimeoutError } from '../../errors.js';
 import { IllegalStateError } from '../engine/errors.js';
 import type { SessionContext } from './context.js';
 import { encodeMessage, type InboundMessage, type Message } from './message.js';
-import { linkName, ReceivedMessage } from './receiver.js';
+import { linkName, receivedMessage, ReceivedMessage } from './receiver.js';
 
 /** Options of `request()`. */
 export interface RequestOptions {
@@ -60,7 +60,9 @@ class Requester {
             return;
           }
           case 'delivery': {
-            const m = new ReceivedMessage(e.delivery, link, () => {});
+            // A reply that does not decode is rejected to its sender; no request can be matched to it.
+            const m = receivedMessage(e.delivery, link, () => {});
+            if (!(m instanceof ReceivedMessage)) return;
             const key = m.correlationId ?? m.messageId;
             if (!m.settled) m.accept();
             if (link.credit.credit < 50) link.flow(100);
