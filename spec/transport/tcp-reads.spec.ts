@@ -128,6 +128,47 @@ describe('transport: TCP reads', function () {
     expect(Buffer.concat(chunks).toString()).to.equal('ab');
   });
 
+  it('reads where nextRead says: into the owner\'s array (handed back as a view of it), or at most a number of bytes', async () => {
+    peer = await listen();
+    const target = new Uint8Array(300_000);
+    let filled = 0;
+    const chunks: { bytes: Uint8Array; asked: Uint8Array | number | undefined }[] = [];
+    let asked: Uint8Array | number | undefined;
+    let closed: () => void = () => undefined;
+    const done = new Promise<void>((r) => { closed = r; });
+    transport = await openTransport({ kind: 'tcp', host: '127.0.0.1', port: peer.port }, {
+      onData: (c) => {
+        chunks.push({ bytes: c, asked });
+        if (c.buffer === target.buffer) filled += c.length;
+      },
+      // The first 100 bytes in reads of at most 10, the next 300,000 into `target`, the rest as the reader likes.
+      nextRead: () => {
+        const seen = chunks.reduce((n, c) => n + c.bytes.length, 0);
+        asked = seen < 100 ? 10 : filled < target.length ? target.subarray(filled) : undefined;
+        return asked;
+      },
+      onClose: () => closed(),
+    });
+    const server = await peer.accepted;
+    const data = Buffer.alloc(100 + 300_000 + 50_000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 13) & 0xff;
+    server.end(data);
+    await done;
+    expect(Buffer.compare(Buffer.concat(chunks.map((c) => c.bytes)), data)).to.equal(0);
+    for (const c of chunks) {
+      if (typeof c.asked === 'number') expect(c.bytes.length, 'a limited read').to.be.at.most(c.asked);
+      if (c.asked instanceof Uint8Array) {
+        expect(c.bytes.buffer, 'read into the owner\'s array').to.equal(target.buffer);
+        expect(c.bytes.byteOffset).to.equal(c.asked.byteOffset);
+      } else {
+        expect(c.bytes.buffer).to.not.equal(target.buffer);
+      }
+    }
+    expect(chunks.filter((c) => typeof c.asked === 'number').length).to.be.at.least(10);
+    expect(filled).to.equal(target.length);
+    expect(Buffer.compare(Buffer.from(target), data.subarray(100, 100 + 300_000))).to.equal(0);
+  });
+
   it('uninitializedBytes gives a plain Uint8Array of the size asked, over an ArrayBuffer of its own', () => {
     const arrays = [1, 100, 4096, 70_000].map((n) => uninitializedBytes(n));
     for (const a of arrays) {

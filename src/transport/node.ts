@@ -156,6 +156,9 @@ const SLAB_SIZE = 16 * 1024;
  * (that cost is small beside its many messages), and a large read keeps the buffer, which is
  * replaced for the next read (no copy where copying costs).
  *
+ * The owner may choose where a read goes (TransportHandlers.nextRead): into an array of its own,
+ * or a short read into the read buffer.
+ *
  * `hold(ms)` pauses reading after the current chunk (the callback returns false, which stops
  * libuv reading the socket) and resumes after `ms`; meanwhile the kernel collects what the peer
  * sends, and the next read takes it at once.
@@ -165,6 +168,10 @@ class TcpReader {
   private readBuffer = uninitializedBytes(READ_BUFFER_SIZE);
   /** Where small reads are copied, from `slabAt` on (the bytes before belong to earlier chunks). */
   private slab = new ArrayBuffer(SLAB_SIZE);
+  /** The owner's array this read goes into (TransportHandlers.nextRead), if it asked for one. */
+  private ownerTarget: Uint8Array | undefined;
+  /** The view of the read buffer for short reads, kept while the length asked stays the same. */
+  private shortView: Uint8Array | undefined;
   private slabAt = 0;
   private holdMs = 0;
   private holdTimer: ReturnType<typeof setTimeout> | undefined;
@@ -173,11 +180,28 @@ class TcpReader {
   constructor(private readonly handlers: TransportHandlers) {}
 
   /** Node asks for the buffer of every read (the function form of `onread.buffer`). */
-  readonly buffer = (): Uint8Array => this.readBuffer;
+  readonly buffer = (): Uint8Array => {
+    const want = this.handlers.nextRead?.();
+    if (want === undefined) return this.readBuffer;
+    if (typeof want !== 'number') {
+      this.ownerTarget = want;
+      return want;
+    }
+    // A short read: a view of the read buffer (what arrives is copied out as a small read).
+    const n = Math.max(1, Math.min(want, SLAB_COPY_MAX));
+    if (this.shortView === undefined || this.shortView.length !== n || this.shortView.buffer !== this.readBuffer.buffer) {
+      this.shortView = this.readBuffer.subarray(0, n);
+    }
+    return this.shortView;
+  };
 
   readonly callback = (n: number, buf: Uint8Array): boolean => {
     let chunk: Uint8Array;
-    if (n >= HAND_OVER_BYTES) {
+    if (buf === this.ownerTarget) {
+      // Read where the owner asked: the bytes are already where they belong.
+      this.ownerTarget = undefined;
+      chunk = buf.subarray(0, n);
+    } else if (n >= HAND_OVER_BYTES) {
       chunk = buf.subarray(0, n);
       this.readBuffer = uninitializedBytes(READ_BUFFER_SIZE);
     } else if (n <= SLAB_COPY_MAX) {

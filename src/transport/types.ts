@@ -42,6 +42,15 @@ export interface TransportHandlers {
   onClose(error?: TransportError): void;
   /** The write buffer drained after `write` returned false. */
   onDrain?(): void;
+  /**
+   * Where the next read should go, asked before each read (optional; transports that cannot
+   * choose, TLS and WebSocket, never ask). An array: read into it, at most its length, and hand
+   * `onData` a view of it (the owner knows the next bytes belong there: the rest of a large
+   * message's payload, read into the message's own array with nothing copied). A number: read at
+   * most that many bytes (a short head is expected, with such an array for what follows).
+   * Undefined: the transport's own buffer.
+   */
+  nextRead?(): Uint8Array | number | undefined;
 }
 
 /** One open byte pipe (TCP, TLS or WebSocket). */

@@ -300,18 +300,41 @@ describe('amqp/engine links and sessions (byte level)', () => {
       return out;
     };
 
-    it('a delivery of several transfers is assembled in one allocated array, every byte written', () => {
+    it('a delivery of several transfers is assembled in one array sized from its data section, every byte written', () => {
       const a = dirtyAllocator();
       const p = new Peer({ allocate: a.allocate });
       const { link } = receiver(p);
       link.flow(1);
-      const parts = [bytes(300, 1), bytes(1, 2), bytes(4000, 3)];
+      // A data section of 5,000 bytes (0x00 0x53 0x75 vbin32), split over three transfers.
+      const message = cat(Uint8Array.of(0x00, 0x53, 0x75, 0xb0, 0, 0, 0x13, 0x88), bytes(5000, 1));
+      const parts = [message.subarray(0, 300), message.subarray(300, 301), message.subarray(301)];
       p.frame({ kind: 'transfer', handle: 7, deliveryId: 0, deliveryTag: Uint8Array.of(0), more: true }, 0, parts[0]);
       p.frame({ kind: 'transfer', handle: 7, more: true }, 0, parts[1]);
       p.frame({ kind: 'transfer', handle: 7, more: false }, 0, parts[2]);
       const [d] = ofType(p.events, 'delivery');
-      expect(d.delivery.payload).to.deep.equal(cat(...parts));
-      expect(a.sizes).to.deep.equal([4301]);
+      expect(d.delivery.payload).to.deep.equal(message);
+      expect(a.sizes).to.deep.equal([message.length]);
+    });
+
+    it('without a size to go by, the array grows, and the delivery keeps exactly its bytes', () => {
+      const a = dirtyAllocator();
+      const p = new Peer({ allocate: a.allocate });
+      const { link } = receiver(p);
+      link.flow(2);
+      const parts = [bytes(300, 1), bytes(1, 2), bytes(4000, 3)];
+      p.frame({ kind: 'transfer', handle: 7, deliveryId: 0, deliveryTag: Uint8Array.of(0), more: true }, 0, parts[0]);
+      p.frame({ kind: 'transfer', handle: 7, more: true }, 0, parts[1]);
+      p.frame({ kind: 'transfer', handle: 7, more: false }, 0, parts[2]);
+      // A section stating 1,000,000 bytes that ends after 20: the spare room is not kept.
+      const liar = cat(Uint8Array.of(0x00, 0x53, 0x75, 0xb0, 0x00, 0x0f, 0x42, 0x40), bytes(12, 4));
+      p.frame({ kind: 'transfer', handle: 7, deliveryId: 1, deliveryTag: Uint8Array.of(1), more: true }, 0, liar.subarray(0, 10));
+      p.frame({ kind: 'transfer', handle: 7, more: false }, 0, liar.subarray(10));
+      const [d, e] = ofType(p.events, 'delivery').map((x) => x.delivery.payload);
+      expect(d).to.deep.equal(cat(...parts));
+      expect(d.buffer.byteLength).to.equal(4301);
+      expect(e).to.deep.equal(liar);
+      expect(e.buffer.byteLength).to.equal(20);
+      expect(a.sizes).to.deep.equal([300, 600, 4301, 1_000_008, 20]);
     });
 
     it('a large frame spread over reads (handed over in parts) and a small one (assembled by the parser) come out exact', () => {
@@ -334,6 +357,52 @@ describe('amqp/engine links and sessions (byte level)', () => {
       expect(a.sizes[0]).to.equal(big.length);
       expect(a.sizes).to.have.length(2);
       expect(a.sizes[1]).to.be.greaterThan(small.length).and.lessThan(small.length + 64);
+    });
+
+    it("with reads going where nextRead says, a large delivery's payload is read into its own array, not copied", () => {
+      const a = dirtyAllocator();
+      const p = new Peer({ allocate: a.allocate });
+      const { link } = receiver(p);
+      link.flow(10);
+      const body = bytes(300_000, 6);
+      const message = cat(Uint8Array.of(0x00, 0x53, 0x75, 0xb0, 0x00, 0x04, 0x93, 0xe0), body);
+      const third = Math.ceil(message.length / 3);
+      const small = Uint8Array.of(0x00, 0x53, 0x77, 0xa1, 0x02, 0x68, 0x69);
+      const wire = cat(
+        ...[0, 1, 2].map((i) => encodeFrame(0, i === 0
+          ? { kind: 'transfer', handle: 7, deliveryId: 0, deliveryTag: Uint8Array.of(0), more: true }
+          : { kind: 'transfer', handle: 7, more: i < 2 }, message.subarray(i * third, (i + 1) * third))),
+        encodeFrame(0, { kind: 'transfer', handle: 7, deliveryId: 1, deliveryTag: Uint8Array.of(1) }, small),
+      );
+      const targets = new Set<ArrayBufferLike>();
+      let intoTarget = 0;
+      let reads = 0;
+      for (let at = 0; at < wire.length; reads++) {
+        const want = p.conn.nextRead();
+        // Reads come in pieces of at most 40,000 bytes whatever the owner asks, as a socket's do.
+        if (want instanceof Uint8Array) {
+          const k = Math.min(want.length, wire.length - at, 40_000);
+          want.set(wire.subarray(at, at + k));
+          targets.add(want.buffer);
+          intoTarget += k;
+          p.send(want.subarray(0, k));
+          at += k;
+        } else {
+          const k = Math.min(want ?? 65_536, wire.length - at, 40_000);
+          p.send(wire.slice(at, at + k));
+          at += k;
+        }
+      }
+      const [big, last] = ofType(p.events, 'delivery').map((e) => e.delivery.payload);
+      expect(big).to.deep.equal(message);
+      expect(last).to.deep.equal(small);
+      // One array, sized from the data section, that the reads went into.
+      expect(a.sizes).to.deep.equal([message.length]);
+      expect([...targets]).to.deep.equal([big.buffer]);
+      // All went straight there but the first read (nothing streaming yet) and the first bytes of
+      // the other frames (read short, with their heads).
+      expect(intoTarget).to.be.greaterThan(message.length - 40_000 - 2 * 1024);
+      expect(reads).to.be.lessThan(20);
     });
   });
 });

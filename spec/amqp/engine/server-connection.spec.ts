@@ -39,7 +39,7 @@ class Client {
   }
 
   bodies(): (Performative | SaslFrameBody | string)[] {
-    return this.output().map((e) => (e.type === 'header' ? `${e.protocol} header` : e.type === 'heartbeat' ? 'heartbeat' : e.performative));
+    return this.output().map((e) => (e.type === 'header' ? `${e.protocol} header` : e.type === 'heartbeat' ? 'heartbeat' : e.type === 'payload' ? 'payload' : e.performative));
   }
 
   /** SASL ANONYMOUS, AMQP header, open, begin on channel 0. */

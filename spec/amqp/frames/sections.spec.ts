@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { createRequire } from 'node:module';
 import { decode } from '../../../src/amqp/codec/decoder.js';
 import { decodeSections, encodeSections, type MessageSections } from '../../../src/amqp/frames/index.js';
-import { encodeSectionParts, encodeStringValueSection, NOT_DIRECT } from '../../../src/amqp/frames/sections.js';
+import { encodeSectionParts, encodeStringValueSection, messageSizeHint, NOT_DIRECT } from '../../../src/amqp/frames/sections.js';
 import { toNative } from '../../../src/amqp/codec/native.js';
 import { boolean, DecodeError, int, list, map, string, symbol, ubyte } from '../../../src/amqp/index.js';
 import { ascii, bytes, hex } from './helpers.js';
@@ -232,5 +232,51 @@ describe('frames: message sections against rhea', () => {
     expect((m.creation_time as Date).getTime()).to.equal(1700000000000);
     expect(m.application_properties).to.deep.equal({ n: 5 });
     expect(m.body).to.equal('hi');
+  });
+
+  describe('messageSizeHint', () => {
+    const BODY_NAMES = new Set(['data', 'amqp-value', 'amqp-sequence']);
+    /** Where the first body section of an encoded message ends, by the full scan. */
+    const firstBodyEnd = (b: Uint8Array): number => {
+      const body = decodeSections(b).sections.find((x) => BODY_NAMES.has(x.name));
+      if (body === undefined) throw new Error('no body');
+      return body.offset + body.bytes.length;
+    };
+
+    it('reads the message size up to its first body from every prefix that shows the body size', () => {
+      const wire = bytes(FULL_WIRE);
+      const end = firstBodyEnd(wire);
+      const known = [...Array(wire.length + 1).keys()].map((n) => messageSizeHint(wire.subarray(0, n)));
+      // Undefined while the prefix ends before the first data section's size, then exact.
+      const from = known.findIndex((h) => h !== undefined);
+      expect(from).to.be.greaterThan(0);
+      for (let n = from; n <= wire.length; n++) expect(known[n], `prefix ${n}`).to.equal(end);
+    });
+
+    it('agrees with the scan for generated messages of every body kind', () => {
+      fc.assert(fc.property(
+        fc.record({ text: fc.string({ maxLength: 400 }), bin: fc.uint8Array({ maxLength: 70_000 }), kind: fc.constantFrom('value', 'data', 'sequence'), durable: fc.boolean() }),
+        ({ text, bin, kind, durable }) => {
+          const m: MessageSections = {
+            header: { durable },
+            properties: { subject: text },
+            applicationProperties: map([[string('k'), string(text)]]),
+            body: kind === 'value' ? { kind: 'value', value: string(text) }
+              : kind === 'data' ? { kind: 'data', data: [bin, Uint8Array.of(1)] }
+              : { kind: 'sequence', sequences: [[int(1)], [int(2)]] },
+            footer: map([[symbol('f'), int(1)]]),
+          };
+          const wire = encodeSections(m);
+          expect(messageSizeHint(wire)).to.equal(firstBodyEnd(wire));
+        },
+      ), { numRuns: 100 });
+    });
+
+    it('gives no hint for bytes that are not sections with the usual descriptors', () => {
+      expect(messageSizeHint(Uint8Array.of(0x40, 0x00, 0x53, 0x75))).to.equal(undefined);
+      expect(messageSizeHint(Uint8Array.of(0x00, 0x53, 0x99, 0xa0, 0x01))).to.equal(undefined);
+      // A descriptor written as a full ulong is valid, but not read for a hint.
+      expect(messageSizeHint(Uint8Array.of(0x00, 0x80, 0, 0, 0, 0, 0, 0, 0, 0x75, 0xa0, 0x01, 0x07))).to.equal(undefined);
+    });
   });
 });

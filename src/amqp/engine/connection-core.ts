@@ -66,14 +66,14 @@ export abstract class ConnectionCore<S extends string> implements SessionHost {
 
   /**
    * @param core the options both roles share
-   * @param payloadParts hand large frames spanning chunks over as views (see FrameParser)
+   * @param streamTransfers hand large transfers over as they arrive (see FrameParser)
    */
-  protected constructor(private readonly core: ConnectionCoreOptions, payloadParts: boolean) {
+  protected constructor(private readonly core: ConnectionCoreOptions, streamTransfers: boolean) {
     this.maxFrameSize = Math.max(MIN_MAX_FRAME_SIZE, core.maxFrameSize ?? 1024 * 1024);
     this.channelMax = core.channelMax ?? 65535;
     this.idleTimeout = core.idleTimeout ?? 60_000;
     this.allocate = core.allocate ?? ((size) => new Uint8Array(size));
-    this.parser = new FrameParser({ maxFrameSize: this.maxFrameSize, payloadParts, allocate: this.allocate });
+    this.parser = new FrameParser({ maxFrameSize: this.maxFrameSize, streamTransfers, allocate: this.allocate });
   }
 
   // --- the role's own protocol -----------------------------------------------------------------
@@ -109,6 +109,20 @@ export abstract class ConnectionCore<S extends string> implements SessionHost {
       this.onDecodeFailure(err);
     }
     return this.takeEvents();
+  }
+
+  /**
+   * Where the transport had best put the bytes it reads next (a hint; any read is fine): while a
+   * large transfer streams in, the part of the delivery's own array that its next payload bytes
+   * belong in (a read there is handed back to `receive` as a view of it, and nothing is copied);
+   * right after one, a number: read no more than that, since the next frame's head is likely
+   * followed by payload that belongs in such an array too. Undefined: no preference.
+   */
+  nextRead(): Uint8Array | number | undefined {
+    const p = this.parser;
+    if (p.streamRest > 0) return this.sessionsByRemote.get(p.streamedChannel)?.payloadTarget(p.streamRest);
+    const head = p.frameHeadWanted;
+    return head > 0 ? head : undefined;
   }
 
   /**
@@ -188,6 +202,8 @@ export abstract class ConnectionCore<S extends string> implements SessionHost {
 
   private dispatch(e: ParserEvent): void {
     if (e.type === 'header') return this.onHeader(e.protocol);
+    // Pieces of a frame already traced and checked (streamed transfers, see FrameParser).
+    if (e.type === 'payload') return this.sessionsByRemote.get(e.channel)?.onPayloadPiece(e.bytes, e.rest);
     if (this.core.trace !== undefined) this.trace(formatFrame(e, '<-'));
     if (e.type === 'heartbeat') return;
     if (e.type === 'sasl') return this.onSasl(e.performative);
@@ -207,7 +223,7 @@ export abstract class ConnectionCore<S extends string> implements SessionHost {
         if (s === undefined) {
           return this.failConnection('amqp:connection:framing-error', `${p.kind} on channel ${f.channel}, which has no session`);
         }
-        s.onPerformative(p, f.payloadParts ?? f.payload);
+        s.onPerformative(p, f.payload, f.payloadRest ?? 0);
       }
     }
   }

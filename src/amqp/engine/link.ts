@@ -9,6 +9,7 @@ import type {
   Target, Transfer,
 } from '../frames/definitions.generated.js';
 import type { Coordinator } from '../frames/definitions.generated.js';
+import { DeliveryAssembly } from './assembly.js';
 import { ReceiverCredit, SenderCredit } from './credit.js';
 import { DeliveryStore } from './delivery-store.js';
 import { AmqpError, IllegalStateError, MessageSizeExceededError, SettleModeError, TransferLimitError } from './errors.js';
@@ -21,6 +22,9 @@ import type { EngineEvent } from './events.js';
 export type Payload = Uint8Array | readonly Uint8Array[];
 
 /** Total length of a payload. */
+/** The payload of a delivery whose transfers carried no bytes. */
+const EMPTY_PAYLOAD = new Uint8Array(0);
+
 export function payloadLength(p: Payload | undefined): number {
   if (p === undefined) return 0;
   if (p instanceof Uint8Array) return p.length;
@@ -310,8 +314,14 @@ interface PartialDelivery {
   messageFormat: number;
   settled: boolean;
   state: DeliveryState | undefined;
-  chunks: Uint8Array[];
+  /** The bytes so far (made with the first byte). */
+  assembly: DeliveryAssembly | undefined;
+  /** Bytes announced so far: those arrived and those of the streamed frame still to come. */
   size: number;
+  /** The last transfer said more transfers follow. */
+  more: boolean;
+  /** Payload bytes of the streamed transfer still to come as pieces. */
+  rest: number;
 }
 
 export class ReceiverLink extends Link {
@@ -371,15 +381,17 @@ export class ReceiverLink extends Link {
     if (f.echo) this.flow(this.credit.credit, this.credit.drain);
   }
 
-  /** @internal one transfer frame for this link */
-  onTransfer(t: Transfer, framePayload: Payload): void {
+  /**
+   * @internal one transfer frame for this link
+   * @param rest for a streamed frame, how many payload bytes follow as pieces (onTransferPiece)
+   */
+  onTransfer(t: Transfer, payload: Uint8Array, rest = 0): void {
     // After our detach the peer may still have transfers in flight: they are not ours any more
     // (unsettled ones stay with the peer), and must not fail the link a second time.
     if (this.state === 'detach-sent' || this.state === 'closed') return;
     let p = this.partial;
-    if (p === undefined && !t.more && !t.aborted && t.deliveryId !== undefined && t.deliveryTag !== undefined) {
-      const payload = framePayload instanceof Uint8Array ? framePayload : concat(framePayload, payloadLength(framePayload), this.host.allocate);
-      // The usual case: a whole delivery in one frame (no assembly state).
+    if (p === undefined && rest === 0 && !t.more && !t.aborted && t.deliveryId !== undefined && t.deliveryTag !== undefined) {
+      // The usual case: a whole delivery in one frame (no assembly state, the payload not copied).
       if (!this.countDelivery()) return;
       const max = this.options.maxMessageSize;
       if (max !== undefined && payload.length > max) {
@@ -402,33 +414,68 @@ export class ReceiverLink extends Link {
         messageFormat: t.messageFormat ?? 0,
         settled: t.settled ?? false,
         state: t.state as DeliveryState | undefined,
-        chunks: [],
+        assembly: undefined,
         size: 0,
+        more: true,
+        rest: 0,
       };
       this.partial = p;
     } else if (t.settled) {
       p.settled = true;
     }
     if (t.aborted) {
-      // An aborted delivery is discarded; its credit stays consumed (section 2.6.14).
+      // An aborted delivery is discarded; its credit stays consumed (section 2.6.14). Any
+      // pieces still to come of this frame find no delivery and are dropped.
       this.partial = undefined;
       return;
     }
-    const n = payloadLength(framePayload);
-    if (n > 0) {
-      p.size += n;
-      const max = this.options.maxMessageSize;
-      if (max !== undefined && p.size > max) {
-        this.partial = undefined;
-        return this.fail('amqp:link:message-size-exceeded', `message larger than max-message-size ${max}`);
-      }
-      // The payload is a view into transport chunks; a multi-frame delivery copies once, on assembly.
-      if (framePayload instanceof Uint8Array) p.chunks.push(framePayload);
-      else for (const x of framePayload) p.chunks.push(x);
+    const n = payload.length + rest;
+    p.size += n;
+    const max = this.options.maxMessageSize;
+    if (max !== undefined && p.size > max) {
+      this.partial = undefined;
+      return this.fail('amqp:link:message-size-exceeded', `message larger than max-message-size ${max}`);
     }
-    if (t.more) return;
+    if (p.assembly === undefined) {
+      if (n > 0) p.assembly = new DeliveryAssembly(this.host.allocate, payload, n, max);
+    } else {
+      p.assembly.reserve(n);
+      p.assembly.append(payload);
+    }
+    p.more = t.more ?? false;
+    p.rest = rest;
+    if (rest === 0) this.transferDone(p);
+  }
+
+  /** @internal more payload of the streamed transfer frame (see FrameParser's streamTransfers) */
+  onTransferPiece(bytes: Uint8Array, rest: number): void {
+    const p = this.partial;
+    if (p === undefined || p.rest === 0) return;
+    if (this.state === 'detach-sent' || this.state === 'closed') {
+      this.partial = undefined;
+      return;
+    }
+    (p.assembly as DeliveryAssembly).append(bytes);
+    p.rest = rest;
+    if (rest === 0) this.transferDone(p);
+  }
+
+  /**
+   * @internal where the next `rest` (or fewer) payload bytes of the streamed transfer belong, so
+   * that the transport can read them there; undefined when they go nowhere (a discarded delivery)
+   */
+  payloadTarget(rest: number): Uint8Array | undefined {
+    const p = this.partial;
+    if (p === undefined || p.rest === 0 || p.assembly === undefined || this.state === 'detach-sent' || this.state === 'closed') return undefined;
+    return p.assembly.target(Math.min(rest, p.rest));
+  }
+
+  /** A transfer of the delivery is whole: deliver it if it was the last. */
+  private transferDone(p: PartialDelivery): void {
+    if (p.more) return;
     this.partial = undefined;
-    const delivery = new ArrivedDelivery(this, p.id, p.tag, p.messageFormat, p.settled, concat(p.chunks, p.size, this.host.allocate), p.state);
+    const payload = p.assembly === undefined ? EMPTY_PAYLOAD : p.assembly.finish();
+    const delivery = new ArrivedDelivery(this, p.id, p.tag, p.messageFormat, p.settled, payload, p.state);
     if (!p.settled) this.unsettled.set(p.id, delivery);
     this.host.emit(delivery);
   }
@@ -709,18 +756,6 @@ export class SenderLink extends Link {
     this.host.writeLinkFlow({ handle: this.handle, deliveryCount: this.credit.deliveryCount, linkCredit: this.credit.credit });
   }
 
-}
-
-/** The chunks, `size` bytes in all, in one array from `allocate` (every byte of it written). */
-function concat(chunks: readonly Uint8Array[], size: number, allocate: (size: number) => Uint8Array): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = allocate(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 export type { ErrorInfo };

@@ -64,6 +64,8 @@ export class Session implements LinkHost {
   private deliveryId = 0;
   private readonly links = new Map<number, Link>();
   private readonly linksByRemoteHandle = new Map<number, Link>();
+  /** The link of the transfer being streamed in, until its last piece. */
+  private streamLink: ReceiverLink | undefined;
   /** Our unsettled deliveries by delivery-id (each knows the link that sent it). */
   private readonly outgoing = new DeliveryStore<OutgoingDelivery>();
   private pendingDispositions: PendingDisposition[] = [];
@@ -241,12 +243,15 @@ export class Session implements LinkHost {
     this.state = 'ended';
   }
 
-  /** @internal */
-  onPerformative(p: Performative, payload: Payload): void {
+  /**
+   * @internal
+   * @param rest for a streamed transfer, how many payload bytes follow as pieces (onPayloadPiece)
+   */
+  onPerformative(p: Performative, payload: Uint8Array, rest = 0): void {
     switch (p.kind) {
       case 'attach': return this.onAttach(p);
       case 'flow': return this.onFlow(p);
-      case 'transfer': return this.onTransfer(p, payload);
+      case 'transfer': return this.onTransfer(p, payload, rest);
       case 'disposition': return this.onDisposition(p);
       case 'detach': return this.linkOf(p.handle, 'detach')?.onDetach(p);
       case 'end': return this.onEnd(p);
@@ -310,7 +315,19 @@ export class Session implements LinkHost {
     }
   }
 
-  private onTransfer(t: Transfer, payload: Payload): void {
+  /** @internal more payload of the streamed transfer (see FrameParser's streamTransfers) */
+  onPayloadPiece(bytes: Uint8Array, rest: number): void {
+    const l = this.streamLink;
+    if (rest === 0) this.streamLink = undefined;
+    l?.onTransferPiece(bytes, rest);
+  }
+
+  /** @internal where the streamed transfer's next payload bytes belong, if its link knows */
+  payloadTarget(rest: number): Uint8Array | undefined {
+    return this.streamLink?.payloadTarget(rest);
+  }
+
+  private onTransfer(t: Transfer, payload: Uint8Array, rest: number): void {
     if (!this.window.onReceive()) {
       return this.failSession('amqp:session:window-violation', 'transfer beyond the incoming window');
     }
@@ -323,7 +340,8 @@ export class Session implements LinkHost {
     if (l.role !== 'receiver') {
       return this.failSession('amqp:session:errant-link', `transfer on sending link ${l.name}`);
     }
-    (l as ReceiverLink).onTransfer(t, payload);
+    if (rest > 0) this.streamLink = l as ReceiverLink;
+    (l as ReceiverLink).onTransfer(t, payload, rest);
   }
 
   private onDisposition(d: Disposition): void {

@@ -23,11 +23,22 @@ export interface AmqpFrame {
   /** The bytes after the performative (a transfer's message bytes): a view, not a copy. */
   readonly payload: Uint8Array;
   /**
-   * Set instead of `payload` (which is then empty) by a parser created with `payloadParts: true`
-   * for a large frame that arrived in several chunks: the payload as views of those chunks, in
-   * order, so that it is copied once, where the delivery is assembled, and not twice.
+   * Set by a parser created with `streamTransfers: true` for a large transfer frame that had not
+   * arrived whole: `payload` is then only the payload's first bytes, and this many more follow
+   * as PayloadPiece events, before any other frame.
    */
-  readonly payloadParts?: readonly Uint8Array[];
+  readonly payloadRest?: number;
+}
+
+/**
+ * More payload of the streamed transfer frame before it (see AmqpFrame.payloadRest): `bytes` is
+ * a view of the chunk they arrived in, `rest` how many are still to come (0: the frame is whole).
+ */
+export interface PayloadPiece {
+  readonly type: 'payload';
+  readonly channel: number;
+  readonly bytes: Uint8Array;
+  readonly rest: number;
 }
 
 export interface SaslFrame {

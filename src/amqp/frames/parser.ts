@@ -5,17 +5,21 @@
  * Memory stays bounded: a frame's size is checked against max-frame-size from its first 8 bytes,
  * before anything is buffered; a frame that lies inside one chunk is decoded in place (its payload
  * is a view of that chunk, so chunks must not be reused by the caller); a frame split across
- * chunks is assembled in a buffer allocated for exactly that frame, which the frame then owns.
+ * chunks is assembled in a buffer allocated for exactly that frame, which the frame then owns
+ * (or, with `streamTransfers`, a large transfer is handed over piece by piece as it arrives).
  *
  * After an error the parser stays failed: the byte stream has lost its framing and the
  * connection must be closed.
  */
-import { decodeFastAmqpFrame, decodeFrame, decodeFrameBody, decodeFrameBodyGeneric, FRAME_HEADER_SIZE, FRAME_TYPE, readFrameHeader, type Frame } from './frame.js';
+import {
+  decodeFastAmqpFrame, decodeFrame, decodeFrameBody, decodeFrameBodyGeneric, FRAME_HEADER_SIZE, FRAME_TYPE, readFrameHeader,
+  type Frame, type PayloadPiece,
+} from './frame.js';
 import {
   checkProtocolHeaderPrefix, MAGIC_AS_SIZE, parseProtocolHeader, PROTOCOL_HEADER_SIZE, type ProtocolHeader,
 } from './protocol-header.js';
 
-export type ParserEvent = Frame | ProtocolHeader;
+export type ParserEvent = Frame | ProtocolHeader | PayloadPiece;
 
 export interface FrameParserOptions {
   /** Largest frame accepted (our advertised max-frame-size). Default 4294967295 (no limit). */
@@ -23,27 +27,43 @@ export interface FrameParserOptions {
   /** Whether the stream starts with a protocol header (true for a fresh connection). Default true. */
   readonly expectHeader?: boolean;
   /**
-   * Hand a large AMQP frame that spans chunks over as `payloadParts` (views of the chunks) rather
-   * than assembling it into one buffer first. Default false.
+   * Hand a large transfer frame that spans chunks over as it arrives: the frame as soon as its
+   * performative is in, with the first payload bytes, then the rest of the payload as
+   * PayloadPiece events (views of the chunks), instead of assembling the frame first. The
+   * receiver copies each piece where the delivery is assembled, or has the transport read it
+   * there in the first place (see `streamRest`). Default false.
    */
-  readonly payloadParts?: boolean;
+  readonly streamTransfers?: boolean;
   /** Where a frame assembled across chunks is put (see ConnectionCoreOptions.allocate). */
   readonly allocate?: (size: number) => Uint8Array;
 }
 
 const zeroed = (size: number): Uint8Array => new Uint8Array(size);
 
-/** Frames from this size on may be handed over in parts (see FrameParserOptions.payloadParts). */
-const PARTS_MIN_FRAME = 16 * 1024;
-/** Bytes copied to decode a large frame's header and performative. */
-const PARTS_PREFIX = 1024;
+/** Transfer frames from this size on may be streamed (see FrameParserOptions.streamTransfers). */
+const STREAM_MIN_FRAME = 16 * 1024;
+/** Bytes copied to decode a streamed frame's header and performative (see FRAME_HEAD_READ). */
+const STREAM_PREFIX = 1024;
+/**
+ * How much to read when the next bytes are most likely the head of another large transfer: as
+ * much as its header and performative take (and the payload's first bytes with them), so that
+ * the read after it can go straight where the payload belongs.
+ */
+export const FRAME_HEAD_READ = STREAM_PREFIX;
 const EMPTY = new Uint8Array(0);
 
 export class FrameParser {
   /** Frames larger than this are refused. Adjustable once the open exchange has settled it. */
   maxFrameSize: number;
   private expectHeader: boolean;
-  private readonly payloadParts: boolean;
+  private readonly streamTransfers: boolean;
+  /** The streamed frame's channel and how many of its payload bytes are still to come. */
+  private streamChannel = 0;
+  private rest = 0;
+  /** A large transfer was streamed, and no whole small delivery has come since. */
+  private afterStream = false;
+  /** The last transfer frame said `more`. */
+  private lastMore = false;
   private readonly allocate: (size: number) => Uint8Array;
   /** After a SASL frame the next protocol header may follow unannounced (AMQP after SASL). */
   private afterSasl = false;
@@ -62,7 +82,7 @@ export class FrameParser {
   constructor(options: FrameParserOptions = {}) {
     this.maxFrameSize = options.maxFrameSize ?? 0xffffffff;
     this.expectHeader = options.expectHeader ?? true;
-    this.payloadParts = options.payloadParts ?? false;
+    this.streamTransfers = options.streamTransfers ?? false;
     this.allocate = options.allocate ?? zeroed;
   }
 
@@ -74,6 +94,26 @@ export class FrameParser {
   /** Bytes held but not yet returned as events. */
   get bufferedBytes(): number {
     return this.buffered + this.partialFill;
+  }
+
+  /** Payload bytes of the streamed transfer frame still to come (0: none is being streamed). */
+  get streamRest(): number {
+    return this.rest;
+  }
+
+  /** The channel of the frame being streamed (meaningful while streamRest > 0). */
+  get streamedChannel(): number {
+    return this.streamChannel;
+  }
+
+  /**
+   * How much to read next when the next bytes are probably the head of another large transfer
+   * (one was streamed, and no whole small delivery has come since): what the head still needs
+   * of FRAME_HEAD_READ bytes. 0 when there is no such expectation (a read hint only).
+   */
+  get frameHeadWanted(): number {
+    if (!this.afterStream || this.partial !== undefined || this.buffered >= STREAM_PREFIX) return 0;
+    return STREAM_PREFIX - this.buffered;
   }
 
   /** Adds a chunk. Zero-length chunks are ignored. The parser keeps a reference, not a copy. */
@@ -103,6 +143,7 @@ export class FrameParser {
   }
 
   private step(): ParserEvent | undefined {
+    if (this.rest > 0) return this.continueStream();
     if (this.partial !== undefined) return this.continuePartial();
     if (this.expectHeader) return this.readHeader();
     if (this.buffered < FRAME_HEADER_SIZE) {
@@ -141,11 +182,14 @@ export class FrameParser {
       this.consume(header.size);
       return this.emit(frame);
     }
-    if (this.payloadParts && header.frameType === 'amqp' && header.size >= PARTS_MIN_FRAME) {
-      // Hold the chunks (as many bytes as the frame, bounded like the assembly buffer would be).
-      if (this.buffered < header.size) return undefined;
-      const frame = this.largeFrameInParts(header.size, header.bodyOffset, header.channel);
-      if (frame !== undefined) return this.emit(frame);
+    if (this.streamTransfers && header.frameType === 'amqp' && header.size >= STREAM_MIN_FRAME) {
+      if (this.buffered < STREAM_PREFIX) return undefined;
+      const frame = this.streamedFrameHead(header.size, header.bodyOffset, header.channel);
+      if (frame !== undefined) {
+        this.emit(frame);
+        this.afterStream = true;
+        return frame;
+      }
     }
     // Filled completely before it is decoded, so it need not start zeroed.
     this.partial = this.allocate(header.size);
@@ -169,23 +213,35 @@ export class FrameParser {
   }
 
   /**
-   * The frame at the head, all `size` bytes buffered, with its payload as views of the chunks.
-   * Undefined (nothing consumed) when its performative does not decode from the first bytes; the
-   * caller then assembles it (and reports any error) as usual.
+   * The transfer frame at the head, its first STREAM_PREFIX bytes buffered: the frame with the
+   * payload bytes among them (a copy, as small as the prefix), the rest to follow as pieces.
+   * Undefined (nothing consumed) when it is not a transfer whose performative decodes from the
+   * prefix; the caller then assembles it (and reports any error) as usual.
    */
-  private largeFrameInParts(size: number, bodyOffset: number, channel: number): Frame | undefined {
-    const prefix = this.copyOut(0, Math.min(size, PARTS_PREFIX));
+  private streamedFrameHead(size: number, bodyOffset: number, channel: number): Frame | undefined {
+    const prefix = this.copyOut(0, STREAM_PREFIX);
     let head: Frame;
     try {
       head = decodeFrameBody(prefix, 0, prefix.length, bodyOffset, 'amqp', channel);
     } catch {
       return undefined;
     }
-    if (head.type !== 'amqp') return undefined;
-    const payloadStart = prefix.length - head.payload.length;
-    const parts = this.viewsOf(payloadStart, size);
-    this.consume(size);
-    return { type: 'amqp', channel, performative: head.performative, payload: EMPTY, payloadParts: parts };
+    if (head.type !== 'amqp' || head.performative.kind !== 'transfer') return undefined;
+    this.consume(STREAM_PREFIX);
+    this.rest = size - STREAM_PREFIX;
+    this.streamChannel = channel;
+    return { type: 'amqp', channel, performative: head.performative, payload: head.payload, payloadRest: this.rest };
+  }
+
+  /** The next piece of the streamed frame's payload: what the first chunk holds of it. */
+  private continueStream(): PayloadPiece | undefined {
+    if (this.buffered === 0) return undefined;
+    const c = this.chunks[0];
+    const k = Math.min(c.length - this.head, this.rest);
+    const bytes = c.subarray(this.head, this.head + k);
+    this.consume(k);
+    this.rest -= k;
+    return { type: 'payload', channel: this.streamChannel, bytes, rest: this.rest };
   }
 
   /** A copy of the unconsumed bytes [from, to) (relative to the read position). */
@@ -231,6 +287,14 @@ export class FrameParser {
 
   private emit(frame: Frame): Frame {
     this.afterSasl = frame.type === 'sasl';
+    // Large deliveries are over once a whole small one arrives: a transfer without `more` after
+    // one without it. The last frame of a large delivery, and the flows and dispositions between
+    // deliveries, say nothing about what comes next.
+    if (frame.type === 'amqp' && frame.performative.kind === 'transfer') {
+      const more = frame.performative.more === true;
+      if (!more && !this.lastMore) this.afterStream = false;
+      this.lastMore = more;
+    }
     return frame;
   }
 

@@ -324,6 +324,38 @@ export function decodeSections(payload: Uint8Array): DecodedSections {
   return new DecodedSections(payload, first);
 }
 
+/**
+ * How long the message that starts with `first` says it is, up to the end of its first body
+ * section, from the sizes in its section headers as far as `first` shows them. Undefined when
+ * `first` ends before that body section's size, or when a section does not start with the usual
+ * smallulong descriptor. A hint for sizing the array a delivery of several transfers is assembled
+ * in, and for nothing else: a peer may state any size.
+ */
+export function messageSizeHint(first: Uint8Array): number | undefined {
+  let pos = 0;
+  while (pos + 3 < first.length) {
+    if (first[pos] !== Code.described || first[pos + 1] !== Code.smallulong) return undefined;
+    const info = BY_SMALL_CODE[first[pos + 2]];
+    if (info === undefined) return undefined;
+    const end = declaredEnd(first, pos + 3);
+    if (end === undefined || info.bodyKind !== undefined) return end;
+    pos = end;
+  }
+  return undefined;
+}
+
+/** Where the value at `pos` says it ends (it may end past `b`); undefined when `b` ends before its size. */
+function declaredEnd(b: Uint8Array, pos: number): number | undefined {
+  if (pos >= b.length) return undefined;
+  const nibble = b[pos] >> 4;
+  if (nibble >= 0x4 && nibble <= 0x9) return pos + 1 + FIXED_WIDTHS[nibble - 0x4];
+  if (nibble < 0xa) return undefined;
+  const sizeWidth = nibble % 2 === 0 ? 1 : 4;
+  if (pos + 1 + sizeWidth > b.length) return undefined;
+  const size = sizeWidth === 1 ? b[pos + 1] : ((b[pos + 1] << 24) | (b[pos + 2] << 16) | (b[pos + 3] << 8) | b[pos + 4]) >>> 0;
+  return pos + 1 + sizeWidth + size;
+}
+
 /** What {@link DecodedSections.directBody} returns for a body it does not read itself. */
 export const NOT_DIRECT: unique symbol = Symbol('not direct');
 

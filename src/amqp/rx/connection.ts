@@ -340,6 +340,7 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
 
     openTransport(p.target, {
       onData: (c) => driver.onData(c),
+      nextRead: () => driver.nextRead(),
       onClose: (err) => driver.onTransportClose(err),
     }, { connectTimeoutMs: o.connectTimeout }).then(
       (t) => {

@@ -53,6 +53,11 @@ export class ConnectionDriver {
     if (this.readCoalescingMs > 0 && inFullFlow(events, chunk.length)) this.transport?.holdReads?.(this.readCoalescingMs);
   }
 
+  /** Where the transport had best read to next (see Connection.nextRead). */
+  nextRead(): Uint8Array | number | undefined {
+    return this.ended ? undefined : this.engine.nextRead();
+  }
+
   /** The transport ended; tell everyone (the engine cannot send anything any more). */
   onTransportClose(error: TransportError | undefined): void {
     if (this.ended) return;
