@@ -106,6 +106,35 @@ describe('amqp/engine links and sessions (byte level)', () => {
     });
   });
 
+  describe('a detach before the peer answered the attach', () => {
+    for (const role of ['sender', 'receiver'] as const) {
+      it(`${role}: the peer's late attach and its detach close the link, with no second detach and the session intact`, () => {
+        const p = new Peer();
+        const s = session(p);
+        const link = role === 'sender'
+          ? s.attachSender({ name: 'early', target: { kind: 'target', address: string('q') } })
+          : s.attachReceiver({ name: 'early', source: { kind: 'source', address: string('q') } });
+        link.detach();
+        expect(kinds(p.performatives())).to.deep.equal(['attach', 'detach']);
+        const peerRole = role === 'sender' ? 'receiver' : 'sender';
+        const onAttach = p.frame({ kind: 'attach', name: 'early', handle: 0, role: peerRole, initialDeliveryCount: 0 });
+        expect(onAttach.map((e) => e.type)).to.deep.equal([]);
+        expect(link.state).to.equal('detach-sent');
+        const onDetach = p.frame({ kind: 'detach', handle: 0, closed: true });
+        expect(onDetach.map((e) => e.type)).to.deep.equal(['link-detach']);
+        expect(link.state).to.equal('closed');
+        expect(p.performatives(), 'nothing answers the answer').to.deep.equal([]);
+        // The peer reuses its handle 0 for the next link, which attaches normally.
+        const next = s.attachSender({ name: 'next', target: { kind: 'target', address: string('q') } });
+        p.output();
+        const ev = p.frame({ kind: 'attach', name: 'next', handle: 0, role: 'receiver' });
+        expect(ev.map((e) => e.type)).to.deep.equal(['link-attach']);
+        expect(next.state).to.equal('attached');
+        expect(s.state).to.equal('mapped');
+      });
+    }
+  });
+
   describe('echo', () => {
     it('a receiver answers a link flow with echo=true with its own flow (and does not echo back)', () => {
       const p = new Peer();

@@ -172,6 +172,10 @@ export abstract class Link {
   onAttach(a: Attach): void {
     this.remote = a;
     this.remoteHandle = a.handle;
+    // We detached before the peer answered: its attach completes the exchange, its detach (the
+    // answer to ours) follows, and nothing is to be reported or sent meanwhile. Taking the attach
+    // as new would have us answer that detach with a second one, for a handle already gone.
+    if (this.state === 'detach-sent') return;
     this.remoteMaxMessageSize = a.maxMessageSize === undefined || a.maxMessageSize === 0n
       ? undefined
       : a.maxMessageSize > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(a.maxMessageSize);
