@@ -15,9 +15,12 @@ export class RxMqError extends Error {
 export class DecodeError extends RxMqError {
   /** Byte offset in the input where the problem was found. */
   readonly offset: number;
-  constructor(message: string, offset: number) {
-    super(`${message} (at byte ${offset})`);
+  /** What is wrong, without the offset that `message` adds. */
+  readonly reason: string;
+  constructor(reason: string, offset: number) {
+    super(`${reason} (at byte ${offset})`);
     this.offset = offset;
+    this.reason = reason;
   }
 }
 

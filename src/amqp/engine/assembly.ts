@@ -5,9 +5,10 @@
  * read a streamed frame's payload straight into place (`target`), where nothing is copied.
  *
  * The array is sized from what the message says of itself: the section sizes in its first bytes
- * (messageSizeHint), at most `hintCap`, or else as much as is known to come. It grows by
- * doubling when more comes, and the delivery's bytes are trimmed to an array of their own size
- * when the array turned out far too large (a peer that stated a size it did not send).
+ * (messageSizeHint), believed up to max-message-size and SIZE_HINT_CAP, or else as much as is
+ * known to come. It grows by doubling when more comes, and the delivery's bytes are trimmed to
+ * an array of their own size when the array turned out far too large (a peer that stated a size
+ * it did not send).
  */
 import { messageSizeHint } from '../frames/sections.js';
 
@@ -21,11 +22,12 @@ export class DeliveryAssembly {
   /**
    * @param first the delivery's first bytes
    * @param coming how many bytes are known to come, `first` included (a streamed frame's payload)
-   * @param hintCap the most a stated size may make us allocate before the bytes arrive
+   * @param maxMessageSize the receiver's limit, if it has one: a stated size is believed up to it
+   *   and up to SIZE_HINT_CAP, before the bytes arrive
    */
-  constructor(private readonly allocate: (size: number) => Uint8Array, first: Uint8Array, coming: number, hintCap = SIZE_HINT_CAP) {
-    const hint = messageSizeHint(first) ?? 0;
-    this.bytes = allocate(Math.max(coming, Math.min(hint, hintCap)));
+  constructor(private readonly allocate: (size: number) => Uint8Array, first: Uint8Array, coming: number, maxMessageSize?: number) {
+    const hint = Math.min(messageSizeHint(first) ?? 0, SIZE_HINT_CAP, maxMessageSize ?? SIZE_HINT_CAP);
+    this.bytes = allocate(Math.max(coming, hint));
     this.append(first);
   }
 

@@ -21,10 +21,10 @@ import type { EngineEvent } from './events.js';
  */
 export type Payload = Uint8Array | readonly Uint8Array[];
 
-/** Total length of a payload. */
 /** The payload of a delivery whose transfers carried no bytes. */
 const EMPTY_PAYLOAD = new Uint8Array(0);
 
+/** Total length of a payload. */
 export function payloadLength(p: Payload | undefined): number {
   if (p === undefined) return 0;
   if (p instanceof Uint8Array) return p.length;

@@ -50,7 +50,6 @@ const STREAM_PREFIX = 1024;
  * the read after it can go straight where the payload belongs.
  */
 export const FRAME_HEAD_READ = STREAM_PREFIX;
-const EMPTY = new Uint8Array(0);
 
 export class FrameParser {
   /** Frames larger than this are refused. Adjustable once the open exchange has settled it. */
@@ -62,7 +61,7 @@ export class FrameParser {
   private rest = 0;
   /** A large transfer was streamed, and no whole small delivery has come since. */
   private afterStream = false;
-  /** The last transfer frame said `more`. */
+  /** The last transfer frame since a streamed one said `more`. */
   private lastMore = false;
   private readonly allocate: (size: number) => Uint8Array;
   /** After a SASL frame the next protocol header may follow unannounced (AMQP after SASL). */
@@ -219,7 +218,7 @@ export class FrameParser {
    * prefix; the caller then assembles it (and reports any error) as usual.
    */
   private streamedFrameHead(size: number, bodyOffset: number, channel: number): Frame | undefined {
-    const prefix = this.copyOut(0, STREAM_PREFIX);
+    const prefix = this.copyFirst(new Uint8Array(STREAM_PREFIX));
     let head: Frame;
     try {
       head = decodeFrameBody(prefix, 0, prefix.length, bodyOffset, 'amqp', channel);
@@ -230,6 +229,7 @@ export class FrameParser {
     this.consume(STREAM_PREFIX);
     this.rest = size - STREAM_PREFIX;
     this.streamChannel = channel;
+    this.lastMore = head.performative.more === true;
     return { type: 'amqp', channel, performative: head.performative, payload: head.payload, payloadRest: this.rest };
   }
 
@@ -244,33 +244,19 @@ export class FrameParser {
     return { type: 'payload', channel: this.streamChannel, bytes, rest: this.rest };
   }
 
-  /** A copy of the unconsumed bytes [from, to) (relative to the read position). */
-  private copyOut(from: number, to: number): Uint8Array {
-    const out = new Uint8Array(to - from);
+  /** The first `into.length` unconsumed bytes (they may span chunks), copied into `into`. */
+  private copyFirst(into: Uint8Array): Uint8Array {
+    const n = into.length;
     let filled = 0;
-    for (const v of this.viewsOf(from, to)) { out.set(v, filled); filled += v.length; }
-    return out;
-  }
-
-  /** Views of the unconsumed bytes [from, to) (relative to the read position), across chunks. */
-  private viewsOf(from: number, to: number): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    let skip = from;
-    let need = to - from;
     let off = this.head;
-    for (let i = 0; need > 0 && i < this.chunks.length; i++) {
+    for (let i = 0; filled < n; i++) {
       const c = this.chunks[i];
-      let avail = c.length - off;
-      if (skip >= avail) { skip -= avail; off = 0; continue; }
-      off += skip;
-      avail -= skip;
-      skip = 0;
-      const k = Math.min(avail, need);
-      out.push(c.subarray(off, off + k));
-      need -= k;
+      const k = Math.min(c.length - off, n - filled);
+      into.set(c.subarray(off, off + k), filled);
+      filled += k;
       off = 0;
     }
-    return out;
+    return into;
   }
 
   private readHeader(): ParserEvent | undefined {
@@ -287,10 +273,10 @@ export class FrameParser {
 
   private emit(frame: Frame): Frame {
     this.afterSasl = frame.type === 'sasl';
-    // Large deliveries are over once a whole small one arrives: a transfer without `more` after
-    // one without it. The last frame of a large delivery, and the flows and dispositions between
-    // deliveries, say nothing about what comes next.
-    if (frame.type === 'amqp' && frame.performative.kind === 'transfer') {
+    // After a streamed transfer, large deliveries are over once a whole small one arrives: a
+    // transfer without `more` after one without it. The last frame of a large delivery, and the
+    // flows and dispositions between deliveries, say nothing about what comes next.
+    if (this.afterStream && frame.type === 'amqp' && frame.performative.kind === 'transfer') {
       const more = frame.performative.more === true;
       if (!more && !this.lastMore) this.afterStream = false;
       this.lastMore = more;
@@ -300,16 +286,7 @@ export class FrameParser {
 
   /** The first n (<= 8) unconsumed bytes, copied into scratch (they may span chunks). */
   private peek(n: number): Uint8Array {
-    let filled = 0;
-    let off = this.head;
-    for (let i = 0; filled < n; i++) {
-      const c = this.chunks[i];
-      const k = Math.min(c.length - off, n - filled);
-      this.scratch.set(c.subarray(off, off + k), filled);
-      filled += k;
-      off = 0;
-    }
-    return this.scratch.subarray(0, n);
+    return this.copyFirst(this.scratch.subarray(0, n));
   }
 
   private consume(n: number): void {

@@ -344,14 +344,19 @@ export function messageSizeHint(first: Uint8Array): number | undefined {
   return undefined;
 }
 
-/** Where the value at `pos` says it ends (it may end past `b`); undefined when `b` ends before its size. */
-function declaredEnd(b: Uint8Array, pos: number): number | undefined {
-  if (pos >= b.length) return undefined;
+/**
+ * Where the (not described) value at `pos` says it ends, which may be past `end`. Widths come
+ * from the format code's high nibble (types section 1.2: 0x4-0x9 fixed 0/1/2/4/8/16 bytes,
+ * 0xa/0xb variable with a 1/4-byte size, 0xc/0xd compound and 0xe/0xf array with a 1/4-byte
+ * size). Undefined for another code, or when its size field does not fit before `end`.
+ */
+function declaredEnd(b: Uint8Array, pos: number, end = b.length): number | undefined {
+  if (pos >= end) return undefined;
   const nibble = b[pos] >> 4;
   if (nibble >= 0x4 && nibble <= 0x9) return pos + 1 + FIXED_WIDTHS[nibble - 0x4];
   if (nibble < 0xa) return undefined;
   const sizeWidth = nibble % 2 === 0 ? 1 : 4;
-  if (pos + 1 + sizeWidth > b.length) return undefined;
+  if (pos + 1 + sizeWidth > end) return undefined;
   const size = sizeWidth === 1 ? b[pos + 1] : ((b[pos + 1] << 24) | (b[pos + 2] << 16) | (b[pos + 3] << 8) | b[pos + 4]) >>> 0;
   return pos + 1 + sizeWidth + size;
 }
@@ -568,11 +573,7 @@ const MAX_SKIP_DEPTH = 64;
 /** Data widths of the fixed-width format codes 0x4?-0x9?. */
 const FIXED_WIDTHS = [0, 1, 2, 4, 8, 16];
 
-/**
- * Returns the end offset of the value at `pos` without converting it. Widths come from the
- * format code's high nibble (types section 1.2: 0x4-0x9 fixed 0/1/2/4/8/16 bytes, 0xa/0xb
- * variable with a 1/4-byte size, 0xc/0xd compound and 0xe/0xf array with a 1/4-byte size).
- */
+/** Returns the end offset of the value at `pos` without converting it (widths: see declaredEnd). */
 function skipValue(b: Uint8Array, pos: number, end: number, depth: number): number {
   if (pos >= end) throw new DecodeError('truncated: expected a value', pos);
   const code = b[pos];
@@ -581,17 +582,10 @@ function skipValue(b: Uint8Array, pos: number, end: number, depth: number): numb
     const afterDescriptor = skipValue(b, pos + 1, end, depth + 1);
     return skipValue(b, afterDescriptor, end, depth + 1);
   }
-  const nibble = code >> 4;
-  let next: number;
-  if (nibble >= 0x4 && nibble <= 0x9) {
-    next = pos + 1 + FIXED_WIDTHS[nibble - 0x4];
-  } else if (nibble >= 0xa && nibble <= 0xf) {
-    const sizeWidth = nibble % 2 === 0 ? 1 : 4;
-    if (pos + 1 + sizeWidth > end) throw new DecodeError('truncated size field', pos);
-    const size = sizeWidth === 1 ? b[pos + 1] : ((b[pos + 1] << 24) | (b[pos + 2] << 16) | (b[pos + 3] << 8) | b[pos + 4]) >>> 0;
-    next = pos + 1 + sizeWidth + size;
-  } else {
-    throw new DecodeError(`unknown format code 0x${code.toString(16).padStart(2, '0')}`, pos);
+  const next = declaredEnd(b, pos, end);
+  if (next === undefined) {
+    throw code >> 4 >= 0x4 ? new DecodeError('truncated size field', pos)
+      : new DecodeError(`unknown format code 0x${code.toString(16).padStart(2, '0')}`, pos);
   }
   if (next > end) throw new DecodeError('value runs past the end of the payload', pos);
   return next;

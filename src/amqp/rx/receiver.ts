@@ -85,7 +85,6 @@ export interface RejectError {
   readonly description?: string;
 }
 
-
 /**
  * A received message plus its settlement. `accept`/`reject`/`release`/`modify` settle it once;
  * for a message the sender pre-settled (at-most-once) nothing goes on the wire, but the call still
@@ -152,7 +151,7 @@ export class MessageDecodeError extends DecodeError {
   /** Whether a rejection went back to the sender (false: the sender had settled it). */
   readonly rejected: boolean;
   constructor(cause: DecodeError, deliveryId: number, linkName: string, rejected: boolean) {
-    super(`message ${deliveryId} on ${linkName} does not decode: ${cause.message.replace(/ \(at byte \d+\)$/, '')}`, cause.offset);
+    super(`message ${deliveryId} on ${linkName} does not decode: ${cause.reason}`, cause.offset);
     this.deliveryId = deliveryId;
     this.linkName = linkName;
     this.rejected = rejected;
@@ -258,13 +257,13 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
           }
           return;
         case 'delivery': {
-          // Counted until the application settles it, pre-settled or not: that is the bound.
           const m = receivedMessage(e.delivery, link, onSettled);
           if (m instanceof MessageDecodeError) {
             done = true;
             subscriber.error(m);
             return;
           }
+          // Counted until the application settles it, pre-settled or not: that is the bound.
           unsettled++;
           inHand = m;
           subscriber.next(m);
