@@ -32,22 +32,52 @@ fi
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-wait_port() { # port seconds name
-  local i
-  for ((i = 0; i < $2; i++)); do
-    port_open "$1" && return 0
+# Prints the last lines of each log named, so that a CI run which fails here says why.
+show_logs() {
+  local f
+  for f in "$@"; do
+    [ -f "$f" ] || continue
+    echo "brokers.sh: --- last lines of $(basename "$f") ---" >&2
+    tail -n 40 "$f" >&2
+  done
+}
+
+wait_port() { # port seconds name [pid of the process that should open it] [log...]
+  local port=$1 seconds=$2 name=$3 pid=${4:-} i
+  shift 4 2>/dev/null || shift $#
+  for ((i = 0; i < seconds; i++)); do
+    port_open "$port" && return 0
+    # A process that has exited will never open the port: say so now rather than at the timeout.
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+      echo "brokers.sh: $name exited before opening port $port" >&2
+      show_logs "$@"
+      return 1
+    fi
     sleep 1
   done
-  echo "brokers.sh: $3 did not open port $1 within $2 s; see $LOG_DIR" >&2
+  echo "brokers.sh: $name did not open port $port within $seconds s" >&2
+  show_logs "$@"
   return 1
 }
 
 # --- RabbitMQ ---------------------------------------------------------------------------------
+# The broker keeps its data in a directory of this script's, emptied each time the script starts
+# it. The test-suite and the benchmarks declare durable queues with unique names; kept across
+# runs they pile up in their thousands and the broker recovers every one of them before it opens
+# its ports, so a start on a machine that has run the suite many times could take minutes. Nothing
+# in that data outlives a run (the users and virtual host below are made again on every start),
+# and a system broker's own data directory is never touched.
+RABBIT_PID=""
+RABBIT_DATA="$LOG_DIR/rabbitmq-data"
 if ! port_open 5672; then
   rabbitmq-plugins enable --offline rabbitmq_amqp1_0 rabbitmq_stomp rabbitmq_web_stomp >/dev/null
-  setsid nohup rabbitmq-server >"$LOG_DIR/rabbitmq.log" 2>&1 < /dev/null &
+  rm -rf "$RABBIT_DATA"
+  mkdir -p "$RABBIT_DATA"
+  chown rabbitmq:rabbitmq "$RABBIT_DATA"
+  RABBITMQ_MNESIA_BASE="$RABBIT_DATA" setsid nohup rabbitmq-server >"$LOG_DIR/rabbitmq.log" 2>&1 < /dev/null &
+  RABBIT_PID=$!
 fi
-wait_port 5672 120 "RabbitMQ AMQP"
+wait_port 5672 300 "RabbitMQ AMQP" "$RABBIT_PID" "$LOG_DIR/rabbitmq.log" /var/log/rabbitmq/startup_err
 wait_port 61613 60 "RabbitMQ STOMP"
 wait_port 15674 60 "RabbitMQ Web-STOMP"
 # A virtual host of its own for the tests that close every connection (rabbitmqctl
@@ -80,7 +110,7 @@ grep -q 'name="stomp"' "$AMQ_CONF" || { echo "brokers.sh: could not add the STOM
 if ! port_open 61614; then
   /etc/init.d/activemq start >"$LOG_DIR/activemq.log" 2>&1 || true
 fi
-wait_port 61616 90 "ActiveMQ OpenWire"
+wait_port 61616 90 "ActiveMQ OpenWire" "" "$LOG_DIR/activemq.log"
 wait_port 61614 30 "ActiveMQ STOMP"
 echo "brokers.sh: ActiveMQ listening (OpenWire 61616, STOMP 61614)"
 
@@ -127,5 +157,5 @@ if ! port_open "$PROTON_PORT"; then
     echo $! >"$PROTON_PID_FILE"
   )
 fi
-wait_port "$PROTON_PORT" 30 "Qpid Proton C broker"
+wait_port "$PROTON_PORT" 30 "Qpid Proton C broker" "$(cat "$PROTON_PID_FILE" 2>/dev/null || true)" "$LOG_DIR/proton-c-broker.log"
 echo "brokers.sh: Qpid Proton C example broker listening (AMQP $PROTON_PORT)"
