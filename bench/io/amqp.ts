@@ -324,7 +324,7 @@ export function amqpSelf(scenario: string, lib: AmqpLib, kind: 'send' | 'receive
       warm.close();
       const h = await ops.open(server.peer);
       let bytes = p.count * SMALL_BODY.length;
-      let t: { ms: number; cpuUs: number };
+      let t: Awaited<ReturnType<typeof timed>>;
       if (kind === 'send') {
         const messages = ops.messages(p.count);
         t = await timed(() => ops.send(h.conn, address, messages, 'at-least-once'));

@@ -16,6 +16,8 @@ export interface RatioEntry {
   /** Library compared with. */
   readonly other: string;
   readonly cpuRatio: number;
+  /** The same over user-space CPU only (absent in entries from before it was measured). */
+  readonly userRatio?: number;
   readonly rateRatio: number;
   /** Large messages: rx-mq's throughput as a share of the raw TCP copy. */
   readonly tcpShare?: number;
@@ -40,7 +42,7 @@ export function updateRatioChart(r: IoReport): void {
     const tcp = s.sides.find((x) => x.side === 'tcp');
     const floor = s.sides.find((x) => x.side === 'floor');
     const e: RatioEntry = {
-      id: s.id, label: s.label, other: s.sides[1].label, cpuRatio: s.cpuRatio, rateRatio: s.rateRatio,
+      id: s.id, label: s.label, other: s.sides[1].label, cpuRatio: s.cpuRatio, userRatio: s.userRatio, rateRatio: s.rateRatio,
       ...(tcp === undefined ? {} : { tcpShare: s.sides[0].rate.median / tcp.rate.median }),
       ...(floor === undefined ? {} : { floorCpuRatio: floor.cpuPerMsg.median / s.sides[1].cpuPerMsg.median }),
       date: r.machine.date,
@@ -86,7 +88,7 @@ export function ratioSvg(entries: readonly RatioEntry[]): string {
   entries.forEach((e, i) => {
     const y = top + i * rowH;
     out.push(`<text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(e.id)}</text>`);
-    out.push(`<text x="${left - 8}" y="${y + 30}" text-anchor="end" fill="#666" font-size="10">vs ${esc(e.other)}${e.tcpShare === undefined ? '' : `; rx-mq ${(e.tcpShare * 100).toFixed(1)}% of raw TCP`}</text>`);
+    out.push(`<text x="${left - 8}" y="${y + 30}" text-anchor="end" fill="#666" font-size="10">vs ${esc(e.other)}${e.userRatio === undefined ? '' : `; user-space CPU ${e.userRatio.toFixed(2)}x`}${e.tcpShare === undefined ? '' : `; rx-mq ${(e.tcpShare * 100).toFixed(1)}% of raw TCP`}</text>`);
     const bar = (v: number, dy: number, color: string): void => {
       if (!Number.isFinite(v)) return;
       out.push(`<rect x="${left}" y="${y + dy}" width="${Math.max(1, x(v) - left)}" height="14" fill="${color}"/>`);

@@ -19,6 +19,11 @@ export interface IoResult {
   readonly ms: number;
   /** process.cpuUsage() user + system over the timed region, microseconds. */
   readonly cpuUs: number;
+  /**
+   * The system (kernel) part of cpuUs: mostly the socket reads and writes, which every client of
+   * the same exchange pays alike; cpuUs - sysUs is the client's own code, V8 and libuv.
+   */
+  readonly sysUs: number;
   /** Memory scenarios: peak RSS and heap used (sampled after a GC) above the start, MB (2^20). */
   readonly rssGrowthMb?: number;
   readonly heapGrowthMb?: number;
@@ -94,7 +99,7 @@ export const TIMED_PROFILE_DIR_ENV = 'RXMQ_BENCH_TIMED_PROFILE_DIR';
 export const TIMED_ALLOC_DIR_ENV = 'RXMQ_BENCH_TIMED_ALLOC_DIR';
 
 /** Times `fn` with the wall clock and process CPU (user + system). */
-export async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuUs: number }> {
+export async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuUs: number; sysUs: number }> {
   const cpuDir = dirFromEnv(TIMED_PROFILE_DIR_ENV);
   const allocDir = dirFromEnv(TIMED_ALLOC_DIR_ENV);
   const session = cpuDir !== undefined || allocDir !== undefined ? await startProfiles(cpuDir !== undefined, allocDir !== undefined) : undefined;
@@ -104,7 +109,7 @@ export async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuU
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   if (session !== undefined) await stopProfiles(session, cpuDir, allocDir);
-  return { ms, cpuUs: cpu.user + cpu.system };
+  return { ms, cpuUs: cpu.user + cpu.system, sysUs: cpu.system };
 }
 
 const dirFromEnv = (name: string): string | undefined => {

@@ -37,6 +37,8 @@ export interface SideReport {
   readonly rate: Stat;
   /** Client CPU (user + system) per message, microseconds. */
   readonly cpuPerMsg: Stat;
+  /** The user-space part of cpuPerMsg (the client's code, V8, libuv), microseconds. */
+  readonly userPerMsg: Stat;
   /** Memory scenarios: peak RSS growth, MB. */
   readonly rssGrowth?: Stat;
   readonly heapGrowth?: Stat;
@@ -54,6 +56,8 @@ export interface ScenarioReport {
   readonly rateRatio: number;
   /** median CPU per message of rx-mq / that of the other library (below 1: rx-mq uses less). */
   readonly cpuRatio: number;
+  /** The same for user-space CPU only (the kernel's share of socket I/O left out). */
+  readonly userRatio: number;
 }
 
 export interface IoReport {
@@ -188,7 +192,7 @@ export async function runIo(o: IoOptions, log: (line: string) => void = () => {}
             log(`${s.id} round ${round + 1}/${o.runs} ${side}: failed (${(e as Error).message.split('\n')[0]}), retrying once`);
             [r] = await runChild([job(s, side, 'full')], o);
           }
-          log(`${s.id} round ${round + 1}/${o.runs} ${side}: ${rateOf(s.unit, r).toFixed(1)} ${s.unit}/s, ${(r.cpuUs / r.count).toFixed(1)} us CPU/${s.unit === 'MB' ? 'MiB' : 'msg'}${r.rssGrowthMb === undefined ? '' : `, RSS +${r.rssGrowthMb.toFixed(1)} MB`}`);
+          log(`${s.id} round ${round + 1}/${o.runs} ${side}: ${rateOf(s.unit, r).toFixed(1)} ${s.unit}/s, ${(r.cpuUs / r.count).toFixed(1)} us CPU/${s.unit === 'MB' ? 'MiB' : 'msg'} (user ${((r.cpuUs - r.sysUs) / r.count).toFixed(1)})${r.rssGrowthMb === undefined ? '' : `, RSS +${r.rssGrowthMb.toFixed(1)} MB`}`);
           record([r]);
         }
       }
@@ -201,6 +205,7 @@ export async function runIo(o: IoOptions, log: (line: string) => void = () => {}
         side, label: sideLabel(side, v), results: rs,
         rate: stat(rs.map((r) => rateOf(s.unit, r))),
         cpuPerMsg: stat(rs.map((r) => r.cpuUs / r.count)),
+        userPerMsg: stat(rs.map((r) => (r.cpuUs - r.sysUs) / r.count)),
         ...(rs.length > 0 && rs[0].rssGrowthMb !== undefined ? {
           rssGrowth: stat(rs.map((r) => r.rssGrowthMb ?? 0)),
           heapGrowth: stat(rs.map((r) => r.heapGrowthMb ?? 0)),
@@ -212,6 +217,7 @@ export async function runIo(o: IoOptions, log: (line: string) => void = () => {}
       id: s.id, group: s.group, label: s.label, unit: s.unit, count: s.sizes[o.mode].count, sides,
       rateRatio: sides[0].rate.median / sides[1].rate.median,
       cpuRatio: sides[0].cpuPerMsg.median / sides[1].cpuPerMsg.median,
+      userRatio: sides[0].userPerMsg.median / sides[1].userPerMsg.median,
     };
   });
   const cpus = os.cpus();

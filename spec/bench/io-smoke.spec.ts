@@ -34,11 +34,15 @@ describe('bench: I/O smoke (AMQP, STOMP, large messages against the local broker
         sane(r.bytes);
         sane(r.ms);
         sane(r.cpuUs);
+        // The kernel's part is a part: never negative, never more than the whole.
+        expect(r.sysUs, `${s.id}/${side.side} sysUs`).to.be.within(0, r.cpuUs);
+        expect(side.userPerMsg.median, `${s.id}/${side.side} user`).to.be.within(0, side.cpuPerMsg.median);
         sane(side.rate.median);
         sane(side.cpuPerMsg.median);
       }
       sane(s.rateRatio);
       sane(s.cpuRatio);
+      sane(s.userRatio);
     }
   });
 
@@ -60,6 +64,15 @@ describe('bench: I/O smoke (AMQP, STOMP, large messages against the local broker
       expect(s.text.startsWith(s.heading)).to.equal(true);
       expect(s.text).to.match(/\| rx-mq \| [\d,.]+ \|/);
       expect(s.text).to.contain('Machine:');
+      // Every row of a table has as many cells as its header (columns added in one place only break this).
+      const lines = s.text.split('\n');
+      lines.forEach((line, i) => {
+        if (!line.startsWith('|') || i === 0 || lines[i - 1].startsWith('|')) return;
+        const cells = line.split('|').length;
+        for (let k = i + 1; k < lines.length && lines[k].startsWith('|'); k++) {
+          expect(lines[k].split('|').length, `${s.heading}: ${lines[k]}`).to.equal(cells);
+        }
+      });
     }
     const before = '# Benchmarks\n\n## Codec: x\n\nold codec\n\n## Slow consumer memory\n\nkept by hand\n';
     const merged = mergeSections(before, [{ heading: '## Codec: x', text: '## Codec: x\n\nnew codec\n' }, ...sections]);
