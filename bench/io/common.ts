@@ -35,10 +35,29 @@ export interface IoResult {
 export interface IoParams {
   /** Messages timed. */
   readonly count: number;
-  /** Messages run through the same path first, untimed (JIT, connection warm-up). */
+  /** Messages run through the same path first, untimed (JIT, connection warm-up), in {@link warmupPasses}. */
   readonly warmup: number;
   /** Suffix that keeps queue names of concurrent or crashed runs apart. */
   readonly tag: string;
+}
+
+/**
+ * How many times the workload runs before the timed pass (each run a whole one: link or
+ * subscription made, messages moved, link closed). One long warm-up is not enough for V8: the
+ * first close and the next open send frames of new shapes through the hot functions, whose
+ * optimised code is then thrown away ("wrong map") and compiled again, on V8's helper threads,
+ * during the timed pass; rx-mq's send to RabbitMQ after one warm-up of 60,000 messages still
+ * spent 43-54 ms of its 30,000-message timed pass compiling (1.4-1.8 us a message), and after six
+ * runs of 5,000, 8-15 ms. Every side gets the same passes.
+ */
+export const WARMUP_PASSES = 6;
+
+/** A warm-up of `total` messages split into {@link WARMUP_PASSES} runs (fewer when total is small). */
+export function warmupPasses(total: number): number[] {
+  const passes = Math.min(WARMUP_PASSES, total);
+  const out: number[] = [];
+  for (let i = 0; i < passes; i++) out.push(Math.floor(total / passes) + (i < total % passes ? 1 : 0));
+  return out;
 }
 
 export interface Peer {

@@ -28,7 +28,8 @@ const USER_NOTE: readonly string[] = [
   '',
   "User-space CPU is the user part of `process.cpuUsage()`: the client's code, V8 and libuv. The rest, system",
   "time, is mostly the kernel's work for the socket reads and writes, which follows the exchange more than the",
-  'client (and moves with the machine: brokers share its CPUs).',
+  'client (and moves with the machine: brokers share its CPUs). The split is sampled by the kernel at its timer',
+  'ticks, so it is less exact than the total.',
 ];
 
 const GROUPS: Record<Scenario['group'], GroupText> = {
@@ -120,8 +121,8 @@ function group(g: Scenario['group'], list: readonly ScenarioReport[], r: IoRepor
   lines.push(g === 'memory'
     ? `${counts} messages worked through per run, each run a fresh child process (no warm-up); sides alternate.`
     : unit === 'MB'
-    ? `${counts} messages of 1 MiB per run, each run a fresh child process after an untimed warm-up; sides alternate.`
-    : `${counts} messages per run, each run a fresh child process after an untimed warm-up on the same connection; sides alternate.`);
+    ? `${counts} messages of 1 MiB per run, each run a fresh child process after six untimed warm-up runs; sides alternate.`
+    : `${counts} messages per run, each run a fresh child process after six untimed warm-up runs of the same workload; sides alternate.`);
   lines.push('');
   const rateHead = unit === 'MB' ? 'MB/s' : 'msg/s';
   const cpuHead = unit === 'MB' ? 'CPU us/MiB' : 'CPU us/msg';

@@ -23,8 +23,9 @@ export interface Scenario {
   run(side: Side, p: IoParams): Promise<IoResult>;
 }
 
-const SMALL_SIZES = { smoke: { count: 1000, warmup: 200 }, full: { count: 30_000, warmup: 5_000 } };
-const STOMP_SIZES = { smoke: { count: 1000, warmup: 200 }, full: { count: 30_000, warmup: 5_000 } };
+// Warm-ups run in WARMUP_PASSES passes (common.ts): 30,000 messages are six runs of 5,000.
+const SMALL_SIZES = { smoke: { count: 1000, warmup: 200 }, full: { count: 30_000, warmup: 30_000 } };
+const STOMP_SIZES = { smoke: { count: 1000, warmup: 200 }, full: { count: 30_000, warmup: 30_000 } };
 const LARGE_SIZES = { smoke: { count: 8, warmup: 2 }, full: { count: 100, warmup: 10 } };
 const SELF_SIZES = { smoke: { count: 1000, warmup: 200 }, full: { count: 100_000, warmup: 20_000 } };
 /** Memory: count = messages the slow consumer works through; QUEUED wait at the broker. */

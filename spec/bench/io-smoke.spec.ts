@@ -42,7 +42,11 @@ describe('bench: I/O smoke (AMQP, STOMP, large messages against the local broker
       }
       sane(s.rateRatio);
       sane(s.cpuRatio);
-      sane(s.userRatio);
+      // The kernel divides CPU time into user and system at its timer ticks, and a smoke run lasts
+      // a few ticks: a side may show no user time at all, so the ratio is only required to be a
+      // ratio (never negative, never 0/0), and finite whenever the other side has user time.
+      expect(s.userRatio, `${s.id} user ratio`).to.be.at.least(0);
+      if (s.sides[1].userPerMsg.median > 0) expect(Number.isFinite(s.userRatio), `${s.id} user ratio`).to.equal(true);
     }
   });
 
