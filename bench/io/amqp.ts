@@ -249,13 +249,15 @@ async function withLib<T>(lib: AmqpSide, fn: <C, M>(ops: Ops<C, M>) => Promise<T
 export function amqpSend(scenario: string, lib: AmqpSide, peer: Peer, delivery: AmqpDelivery, p: IoParams): Promise<IoResult> {
   return withLib(lib, async (ops) => {
     const queue = `bench-${scenario}-${p.tag}`;
+    const passes = warmupPasses(p.warmup);
     const h = await ops.open(peer);
-    for (const n of warmupPasses(p.warmup)) await ops.send(h.conn, peer.address(queue), ops.messages(n), delivery);
+    for (const n of passes) await ops.send(h.conn, peer.address(queue), ops.messages(n), delivery);
     const messages = ops.messages(p.count);
     const t = await timed(() => ops.send(h.conn, peer.address(queue), messages, delivery));
     h.close();
-    // Warm-up, timed and barrier messages stay queued: take them off again (untimed).
-    const expected = p.warmup + p.count + (delivery === 'at-most-once' ? 1 + warmupPasses(p.warmup).length : 0);
+    // Warm-up, timed and barrier messages stay queued: take them off again (untimed). Every
+    // at-most-once send call, each warm-up pass's and the timed one, ends with one barrier.
+    const expected = p.warmup + p.count + (delivery === 'at-most-once' ? passes.length + 1 : 0);
     const queued = await drain(peer, queue, expected);
     if (queued !== expected) throw new Error(`the broker holds ${queued} of the ${expected} messages sent`);
     return { scenario, side: lib, count: p.count, bytes: p.count * SMALL_BODY.length, ...t };
