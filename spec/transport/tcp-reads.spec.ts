@@ -118,6 +118,34 @@ describe('transport: TCP reads', function () {
     expect(chunks.length, 'the held bytes came in one read').to.equal(2);
   });
 
+  it('holds again after every resume (one timer re-armed, also when the hold length changes)', async () => {
+    const chunks: Uint8Array[] = [];
+    const holds = [60, 60, 60, 120, 120, 60];
+    const { server } = await open((c) => {
+      chunks.push(c);
+      // Each round's first read (chunks 0, 2, 4, ...) takes that round's hold.
+      if (chunks.length % 2 === 1) transport?.holdReads?.(holds[(chunks.length - 1) / 2]);
+    });
+    let next = 0;
+    for (let round = 0; round < holds.length; round++) {
+      const seen = chunks.length;
+      server.write(Buffer.from([next++]));
+      while (chunks.length === seen) await tick();
+      const t0 = Date.now();
+      // Ten writes during this hold: none is read until it ends, then all come in one read.
+      for (let i = 0; i < 10; i++) {
+        server.write(Buffer.from([next++]));
+        await tick();
+      }
+      expect(chunks.length, `round ${round}: nothing read during the hold`).to.equal(seen + 1);
+      while (chunks.length === seen + 1) await sleep(5);
+      expect(chunks[seen + 1].length, `round ${round}: the held bytes came in one read`).to.equal(10);
+      // Timers may fire up to a millisecond early; the hold of this round was holds[round].
+      expect(Date.now() - t0, `round ${round}: held for its own length`).to.be.at.least(holds[round] - 2);
+    }
+    expect([...Buffer.concat(chunks)]).to.deep.equal(Array.from({ length: next }, (_, i) => i));
+  });
+
   it('a close during a hold still reaches the owner', async () => {
     const chunks: Uint8Array[] = [];
     const { server, closed } = await open((c) => { chunks.push(c); transport?.holdReads?.(100); });

@@ -174,7 +174,14 @@ class TcpReader {
   private shortView: Uint8Array | undefined;
   private slabAt = 0;
   private holdMs = 0;
+  /** True from a pause until the resume: no new hold is taken meanwhile. */
+  private holding = false;
+  /**
+   * One timer serves every hold of the connection (refresh() re-arms it: a new setTimeout per
+   * hold cost an allocation and about three times the time, at up to one hold a read).
+   */
   private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  private holdTimerMs = 0;
   private stopped = false;
 
   constructor(private readonly handlers: TransportHandlers) {}
@@ -218,23 +225,30 @@ class TcpReader {
     }
     this.handlers.onData(chunk);
     if (this.holdMs <= 0 || this.stopped) return true;
-    this.holdTimer = setTimeout(this.resume, this.holdMs);
+    if (this.holdTimer !== undefined && this.holdTimerMs === this.holdMs) this.holdTimer.refresh();
+    else {
+      if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+      this.holdTimer = setTimeout(this.resume, this.holdMs);
+      this.holdTimerMs = this.holdMs;
+    }
+    this.holding = true;
     this.holdMs = 0;
     return false;
   };
 
   hold(ms: number): void {
-    if (this.holdTimer === undefined && ms > this.holdMs) this.holdMs = ms;
+    if (!this.holding && ms > this.holdMs) this.holdMs = ms;
   }
 
   stop(): void {
     this.stopped = true;
     if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
+    this.holding = false;
   }
 
   private readonly resume = (): void => {
-    this.holdTimer = undefined;
+    this.holding = false;
     const s = this.socket;
     if (s !== undefined && !s.destroyed && !this.stopped) s.resume();
   };
