@@ -19,6 +19,7 @@ import { FULL_OPTIONS, SMOKE_OPTIONS, formatReport, runBenchmark } from './harne
 import { CHART_PATH, updateRatioChart } from './io/chart.js';
 import { formatIoSections } from './io/format.js';
 import { IO_FULL, IO_SMOKE, runIo, selectScenarios } from './io/harness.js';
+import { formatTargets } from './io/targets.js';
 import { mergeSections, type Section } from './markdown.js';
 
 const args = process.argv.slice(2);
@@ -53,7 +54,9 @@ if ((only.length === 0 || ioFilter.length > 0) && selectScenarios(ioFilter).leng
     { ...base, runs: runsArg !== undefined ? Number(runsArg) : base.runs, filter: ioFilter, cpuProfDir, allocProfDir },
     (line) => process.stderr.write(`${line}\n`),
   );
-  for (const s of formatIoSections(report)) {
+  // The targets table only for a run of every scenario: a partial run would drop rows from it.
+  const targets = ioFilter.length === 0 ? [formatTargets(report)] : [];
+  for (const s of [...formatIoSections(report), ...targets]) {
     process.stdout.write(`${s.text}\n`);
     sections.push(s);
   }

@@ -23,6 +23,7 @@ import { count as countOp, from, ignoreElements, lastValueFrom, map, merge, merg
 import { connect, type AmqpConnection, type Message } from '../../src/amqp/index.js';
 import { MIB, SMALL_BODY, deferred, hold, timed, warmupPasses, type IoParams, type IoResult, type Peer } from './common.js';
 import { FloorConnection } from './floor.js';
+import { peerCpuMeter } from './peer-cpu.js';
 
 export type AmqpDelivery = 'at-least-once' | 'at-most-once';
 
@@ -288,9 +289,11 @@ export function amqpLarge(scenario: string, lib: AmqpLib, peer: Peer, p: IoParam
     const h = await ops.open(peer);
     for (const n of warmupPasses(p.warmup)) await ops.large(h.conn, peer.address(queue), n);
     let bytes = 0;
+    const broker = peerCpuMeter(peer.port);
     const t = await timed(async () => { bytes = await ops.large(h.conn, peer.address(queue), p.count); });
+    const peerCpuUs = broker.stop();
     h.close();
-    return { scenario, side: lib, count: p.count, bytes, ...t };
+    return { scenario, side: lib, count: p.count, bytes, ...t, ...(peerCpuUs === undefined ? {} : { peerCpuUs }) };
   });
 }
 

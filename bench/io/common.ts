@@ -24,6 +24,11 @@ export interface IoResult {
    * the same exchange pays alike; cpuUs - sysUs is the client's own code, V8 and libuv.
    */
   readonly sysUs: number;
+  /**
+   * Large-message scenarios: CPU (user + system, all threads) of the broker process over the timed
+   * region, microseconds, where /proc shows it (see peer-cpu.ts).
+   */
+  readonly peerCpuUs?: number;
   /** Memory scenarios: peak RSS and heap used (sampled after a GC) above the start, MB (2^20). */
   readonly rssGrowthMb?: number;
   readonly heapGrowthMb?: number;

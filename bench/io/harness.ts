@@ -39,6 +39,8 @@ export interface SideReport {
   readonly cpuPerMsg: Stat;
   /** The user-space part of cpuPerMsg (the client's code, V8, libuv), microseconds. */
   readonly userPerMsg: Stat;
+  /** Large-message scenarios: the broker's CPU per message (per MiB), microseconds, where known. */
+  readonly peerCpuPerMsg?: Stat;
   /** Memory scenarios: peak RSS growth, MB. */
   readonly rssGrowth?: Stat;
   readonly heapGrowth?: Stat;
@@ -192,7 +194,7 @@ export async function runIo(o: IoOptions, log: (line: string) => void = () => {}
             log(`${s.id} round ${round + 1}/${o.runs} ${side}: failed (${(e as Error).message.split('\n')[0]}), retrying once`);
             [r] = await runChild([job(s, side, 'full')], o);
           }
-          log(`${s.id} round ${round + 1}/${o.runs} ${side}: ${rateOf(s.unit, r).toFixed(1)} ${s.unit}/s, ${(r.cpuUs / r.count).toFixed(1)} us CPU/${s.unit === 'MB' ? 'MiB' : 'msg'} (user ${((r.cpuUs - r.sysUs) / r.count).toFixed(1)})${r.rssGrowthMb === undefined ? '' : `, RSS +${r.rssGrowthMb.toFixed(1)} MB`}`);
+          log(`${s.id} round ${round + 1}/${o.runs} ${side}: ${rateOf(s.unit, r).toFixed(1)} ${s.unit}/s, ${(r.cpuUs / r.count).toFixed(1)} us CPU/${s.unit === 'MB' ? 'MiB' : 'msg'} (user ${((r.cpuUs - r.sysUs) / r.count).toFixed(1)})${r.rssGrowthMb === undefined ? '' : `, RSS +${r.rssGrowthMb.toFixed(1)} MB`}${r.peerCpuUs === undefined ? '' : `, broker ${(r.peerCpuUs / r.count).toFixed(1)} us CPU/MiB`}`);
           record([r]);
         }
       }
@@ -206,6 +208,8 @@ export async function runIo(o: IoOptions, log: (line: string) => void = () => {}
         rate: stat(rs.map((r) => rateOf(s.unit, r))),
         cpuPerMsg: stat(rs.map((r) => r.cpuUs / r.count)),
         userPerMsg: stat(rs.map((r) => (r.cpuUs - r.sysUs) / r.count)),
+        ...(rs.length > 0 && rs.every((r) => r.peerCpuUs !== undefined)
+          ? { peerCpuPerMsg: stat(rs.map((r) => (r.peerCpuUs ?? 0) / r.count)) } : {}),
         ...(rs.length > 0 && rs[0].rssGrowthMb !== undefined ? {
           rssGrowth: stat(rs.map((r) => r.rssGrowthMb ?? 0)),
           heapGrowth: stat(rs.map((r) => r.heapGrowthMb ?? 0)),

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { formatIoSections } from '../../bench/io/format.js';
 import { IO_SMOKE, runIo, type IoReport } from '../../bench/io/harness.js';
 import { SCENARIOS } from '../../bench/io/scenarios.js';
+import { checkTargets, formatTargets } from '../../bench/io/targets.js';
 import { mergeSections } from '../../bench/markdown.js';
 
 const sane = (n: number): void => {
@@ -57,6 +58,31 @@ describe('bench: I/O smoke (AMQP, STOMP, large messages against the local broker
         expect(side.results[0].bytes, `${s.id}/${side.side}`).to.equal(s.count * body);
       }
     }
+  });
+
+  it('measures the broker process\'s CPU in the large-message runs of both libraries', function () {
+    const large = report.scenarios.filter((s) => s.group === 'large');
+    expect(large).to.have.length(2);
+    for (const s of large) {
+      for (const side of s.sides.filter((x) => x.side !== 'tcp')) {
+        // A smoke run may last fewer than one of the kernel's 10 ms ticks of the broker's time.
+        expect(side.results[0].peerCpuUs, `${s.id}/${side.side}`).to.be.a('number').and.at.least(0);
+        expect(side.peerCpuPerMsg?.median, `${s.id}/${side.side}`).to.be.at.least(0);
+      }
+      expect(s.sides.find((x) => x.side === 'tcp')?.peerCpuPerMsg, 'the TCP copy has no broker').to.equal(undefined);
+    }
+    const text = formatIoSections(report).find((x) => x.heading.startsWith('## Large messages'))?.text ?? '';
+    expect(text).to.contain('CPU-bound ceiling');
+  });
+
+  it('checks the targets on every scenario they cover (smoke numbers: only that the table is whole)', function () {
+    const rows = checkTargets(report);
+    expect(rows.map((x) => x.scenario)).to.have.members(report.scenarios.map((s) => s.label));
+    for (const x of rows) expect(Number.isFinite(x.value), `${x.scenario}: ${x.value}`).to.equal(true);
+    const floorRows = rows.filter((x) => report.scenarios.find((s) => s.label === x.scenario)?.sides.some((y) => y.side === 'floor'));
+    expect(floorRows.length).to.equal(6);
+    for (const x of floorRows) expect(x.bound, x.scenario).to.be.a('number');
+    expect(formatTargets(report).text).to.contain(`of ${rows.length} met`);
   });
 
   it('formats one markdown section per group and merges them into BENCHMARKS.md keeping other sections', function () {

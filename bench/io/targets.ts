@@ -1,0 +1,101 @@
+/**
+ * The speed targets, checked against one run's medians: one row per scenario a target covers,
+ * with the value, the limit, whether it is met, and what the run shows about whether any client
+ * could meet it on this machine (the floor's ratio for AMQP send and receive, the broker's
+ * CPU-bound ceiling for large messages). A target missed where even that bound misses it is
+ * out of reach here, not a shortfall of the library; the table says which is which.
+ */
+import { cpuBoundMbPerS } from './format.js';
+import type { IoReport, ScenarioReport } from './harness.js';
+import type { Scenario } from './scenarios.js';
+
+export type Verdict = 'met' | 'missed' | 'missed, out of reach';
+
+export interface TargetRow {
+  readonly target: string;
+  readonly scenario: string;
+  /** The run's median (a ratio, a percentage or MB). */
+  readonly value: number;
+  readonly limit: number;
+  /** 'max': the value must not exceed the limit; 'min': it must reach it. */
+  readonly sense: 'max' | 'min';
+  /** The best any client could do by this run's own evidence, where the run shows one. */
+  readonly bound?: number;
+  readonly verdict: Verdict;
+  readonly unit: 'x' | '%' | 'MB';
+}
+
+interface TargetRule {
+  readonly target: string;
+  readonly groups: readonly Scenario['group'][];
+  readonly unit: TargetRow['unit'];
+  readonly limit: number;
+  /** 'max': the value must not exceed the limit; 'min': it must reach it. */
+  readonly sense: 'max' | 'min';
+  value(s: ScenarioReport): number;
+  bound?(s: ScenarioReport, r: IoReport): number | undefined;
+}
+
+const tcpRate = (s: ScenarioReport): number | undefined => s.sides.find((x) => x.side === 'tcp')?.rate.median;
+
+const RULES: readonly TargetRule[] = [
+  {
+    target: 'AMQP CPU per message, rx-mq / rhea', groups: ['amqp-send', 'amqp-receive', 'amqp-self'], unit: 'x', limit: 0.25, sense: 'max',
+    value: (s) => s.cpuRatio,
+    bound: (s) => {
+      const floor = s.sides.find((x) => x.side === 'floor');
+      return floor === undefined ? undefined : floor.cpuPerMsg.median / s.sides[1].cpuPerMsg.median;
+    },
+  },
+  {
+    target: 'STOMP CPU per message, rx-mq / stompjs', groups: ['stomp'], unit: 'x', limit: 0.5, sense: 'max',
+    value: (s) => s.cpuRatio,
+  },
+  {
+    target: '1 MiB throughput, % of raw TCP', groups: ['large'], unit: '%', limit: 60, sense: 'min',
+    value: (s) => (s.sides[0].rate.median / (tcpRate(s) ?? NaN)) * 100,
+    bound: (s, r) => {
+      const broker = s.sides[0].peerCpuPerMsg?.median;
+      const tcp = tcpRate(s);
+      return broker === undefined || broker <= 0 || tcp === undefined ? undefined : (cpuBoundMbPerS(broker, r.machine.cores) / tcp) * 100;
+    },
+  },
+  {
+    target: 'slow-consumer RSS growth, MB', groups: ['memory'], unit: 'MB', limit: 30, sense: 'max',
+    value: (s) => s.sides[0].rssGrowth?.median ?? NaN,
+  },
+];
+
+export function checkTargets(r: IoReport): TargetRow[] {
+  return RULES.flatMap((rule) => r.scenarios.filter((s) => rule.groups.includes(s.group)).map((s): TargetRow => {
+    const value = rule.value(s);
+    const bound = rule.bound?.(s, r);
+    const ok = (x: number): boolean => (rule.sense === 'max' ? x <= rule.limit : x >= rule.limit);
+    const verdict: Verdict = ok(value) ? 'met' : bound !== undefined && !ok(bound) ? 'missed, out of reach' : 'missed';
+    return { target: rule.target, scenario: s.label, value, limit: rule.limit, sense: rule.sense, ...(bound === undefined ? {} : { bound }), verdict, unit: rule.unit };
+  }));
+}
+
+const show = (n: number, unit: TargetRow['unit']): string =>
+  unit === 'x' ? `${n.toFixed(2)}x` : unit === '%' ? `${n.toFixed(1)}%` : `${n.toFixed(1)} MB`;
+
+/** The targets as a markdown section (only for a run of every scenario: a partial one would hide rows). */
+export function formatTargets(r: IoReport): { heading: string; text: string } {
+  const heading = '## Targets, checked against this run';
+  const rows = checkTargets(r);
+  const lines = [
+    heading, '',
+    'Each target against the medians of the run above (same run, every scenario). "Best reachable" is what the',
+    'run itself shows no client can beat on this machine: for AMQP send and receive the floor\'s CPU ratio',
+    '(bench/io/floor.ts), for 1 MiB messages the broker\'s CPU-bound ceiling. A target missed where that bound',
+    'misses it too is marked out of reach.',
+    '',
+    '| target | scenario | this run | target | best reachable | verdict |',
+    '|---|---|---:|---:|---:|---|',
+    ...rows.map((x) => `| ${x.target} | ${x.scenario} | ${show(x.value, x.unit)} | ${x.sense === 'min' ? 'at least ' : 'at most '}${show(x.limit, x.unit)} | ${x.bound === undefined ? '' : show(x.bound, x.unit)} | ${x.verdict} |`),
+    '',
+    `${rows.filter((x) => x.verdict === 'met').length} of ${rows.length} met; ${rows.filter((x) => x.verdict === 'missed, out of reach').length} missed out of reach; ${rows.filter((x) => x.verdict === 'missed').length} missed.`,
+    '',
+  ];
+  return { heading, text: lines.join('\n') };
+}
