@@ -2,7 +2,7 @@
  * The ratios chart linked from BENCHMARKS.md: for every I/O scenario, rx-mq's median CPU per
  * message and median throughput over the other library's (rhea, @stomp/stompjs), as horizontal
  * bars, with lines at 1 (parity) and 0.25 (the CPU target of issue #7) and, for AMQP send and
- * receive, a tick where the floor (floor.ts) lies: the least CPU any client reaches. Plain SVG written here,
+ * receive, a tick where the floor (floor.ts, a minimal client: a reference, not a proven limit) lies. Plain SVG written here,
  * no dependency. The latest ratios of each scenario are kept in bench/ratios.json, so a run of a
  * few scenarios (`--only`) updates their bars and keeps the others.
  */
@@ -76,7 +76,7 @@ export function ratioSvg(entries: readonly RatioEntry[]): string {
   out.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">rx-mq / other library (medians of the latest runs)</text>`);
   out.push(`<rect x="${left}" y="30" width="12" height="10" fill="#d9534f"/><text x="${left + 16}" y="39">CPU per message (below 1: rx-mq cheaper)</text>`);
   out.push(`<rect x="${left + 270}" y="30" width="12" height="10" fill="#337ab7"/><text x="${left + 286}" y="39">throughput (above 1: rx-mq faster)</text>`);
-  out.push(`<rect x="${left + 490}" y="29" width="2" height="12" fill="#000"/><text x="${left + 497}" y="39">floor (least reachable CPU)</text>`);
+  out.push(`<rect x="${left + 490}" y="29" width="2" height="12" fill="#000"/><text x="${left + 497}" y="39">floor (minimal client)</text>`);
   for (let t = 0; t <= max + 1e-9; t += 0.5) {
     const gx = x(t);
     out.push(`<line x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${top + entries.length * rowH}" stroke="${t === 1 ? '#333' : '#ddd'}" stroke-width="${t === 1 ? 1.5 : 1}"/>`);

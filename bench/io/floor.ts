@@ -1,5 +1,5 @@
 /**
- * The floor of the AMQP send and receive scenarios: about the least CPU a Node client can spend
+ * The floor of the AMQP send and receive scenarios: a minimal client, close to the least CPU a Node client spends
  * on the same exchange with the same broker. It is a minimal AMQP 1.0 client, not one anyone
  * could use: the handshake (untimed) is decoded with rx-mq's frame codec, and in the timed loop
  * bytes are handled by hand - transfers are copies of one fixed frame with the delivery-id and
@@ -9,9 +9,11 @@
  *
  * It reads through rx-mq's own TCP transport (reads into a reused buffer) and holds reads as
  * rx-mq does (see src/amqp/rx/read-coalescing.ts), so that floor and rx-mq pay the same for I/O
- * and the gap between them is the library's own work. What the floor costs is what the kernel
- * (the loopback socket, the wake-ups), libuv and V8 take whatever a library does: a target below
- * it cannot be met by any client on the machine.
+ * and the gap between them is mostly the library's own work. What the floor costs is close to
+ * what the kernel (the loopback socket, the wake-ups), libuv and V8 take for this exchange. It is
+ * a reference, not a proof of a limit: one write per read is not the cheapest pattern with every
+ * broker, and rx-mq, which batches its writes per turn of the event loop, has gone below it
+ * (at-least-once to the Proton C broker).
  */
 import { decodeFrame, encodeFrame, protocolHeaderBytes } from '../../src/amqp/frames/index.js';
 import type { Performative, SaslFrameBody } from '../../src/amqp/frames/index.js';
