@@ -39,12 +39,10 @@ export function updateRatioChart(r: IoReport): void {
   try { entries = JSON.parse(readFileSync(JSON_FILE, 'utf8')) as RatioEntry[]; } catch { /* first run */ }
   for (const s of r.scenarios) {
     if (s.group === 'memory') continue; // paced by a timer: its ratios say nothing
-    const tcp = s.sides.find((x) => x.side === 'tcp');
-    const floor = s.sides.find((x) => x.side === 'floor');
     const e: RatioEntry = {
       id: s.id, label: s.label, other: s.sides[1].label, cpuRatio: s.cpuRatio, userRatio: s.userRatio, rateRatio: s.rateRatio,
-      ...(tcp === undefined ? {} : { tcpShare: s.sides[0].rate.median / tcp.rate.median }),
-      ...(floor === undefined ? {} : { floorCpuRatio: floor.cpuPerMsg.median / s.sides[1].cpuPerMsg.median }),
+      ...(s.tcpShare === undefined ? {} : { tcpShare: s.tcpShare.ours }),
+      ...(s.floorCpuRatio === undefined ? {} : { floorCpuRatio: s.floorCpuRatio }),
       date: r.machine.date,
     };
     entries = [...entries.filter((x) => x.id !== e.id), e];

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { firstValueFrom, type Observable, type Subscription, ReplaySubject, take } from 'rxjs';
+import { peerCpuMeter } from './peer-cpu.js';
 
 /** What one child process measured in its timed region. */
 export interface IoResult {
@@ -122,18 +123,23 @@ export const TIMED_PROFILE_DIR_ENV = 'RXMQ_BENCH_TIMED_PROFILE_DIR';
  */
 export const TIMED_ALLOC_DIR_ENV = 'RXMQ_BENCH_TIMED_ALLOC_DIR';
 
-/** Times `fn` with the wall clock and process CPU (user + system). */
-export async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuUs: number; sysUs: number }> {
+/**
+ * Times `fn` with the wall clock and process CPU (user + system); given the port the peer listens
+ * on, also the peer process's CPU over the same region (peer-cpu.ts), where /proc shows it.
+ */
+export async function timed(fn: () => Promise<void>, peerPort?: number): Promise<{ ms: number; cpuUs: number; sysUs: number; peerCpuUs?: number }> {
   const cpuDir = dirFromEnv(TIMED_PROFILE_DIR_ENV);
   const allocDir = dirFromEnv(TIMED_ALLOC_DIR_ENV);
   const session = cpuDir !== undefined || allocDir !== undefined ? await startProfiles(cpuDir !== undefined, allocDir !== undefined) : undefined;
+  const peer = peerPort === undefined ? undefined : peerCpuMeter(peerPort);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await fn();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const peerCpuUs = peer?.stop();
   if (session !== undefined) await stopProfiles(session, cpuDir, allocDir);
-  return { ms, cpuUs: cpu.user + cpu.system, sysUs: cpu.system };
+  return { ms, cpuUs: cpu.user + cpu.system, sysUs: cpu.system, ...(peerCpuUs === undefined ? {} : { peerCpuUs }) };
 }
 
 const dirFromEnv = (name: string): string | undefined => {

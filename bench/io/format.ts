@@ -112,11 +112,6 @@ const GROUPS: Record<Scenario['group'], GroupText> = {
   },
 };
 
-/** MB/s (10^6 bytes) of 1 MiB messages that `us` CPU per MiB allows on `cpus` CPUs, all busy. */
-export function cpuBoundMbPerS(us: number, cpus: number): number {
-  return ((cpus * 1e6) / us) * (1_048_576 / 1e6);
-}
-
 function row(label: string, s: SideReport, unit: Scenario['unit']): string {
   const f = unit === 'MB' ? (n: number) => dec(n) : int;
   return `| ${label} | ${s.label} | ${f(s.rate.median)} | ${spread(s.rate, f)} | ${dec(s.cpuPerMsg.median)} | ${spread(s.cpuPerMsg, (n) => dec(n))} | ${dec(s.userPerMsg.median)} | ${s.results.length} |`;
@@ -154,14 +149,10 @@ function group(g: Scenario['group'], list: readonly ScenarioReport[], r: IoRepor
       '| scenario | rx-mq / rhea throughput | rx-mq / rhea CPU per MiB | user-space CPU rx-mq / rhea | rx-mq % of raw TCP | rhea % of raw TCP | broker CPU us/MiB (rx-mq runs) | CPU-bound ceiling, % of raw TCP: broker alone | broker + rx-mq |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
+    const pct = (share: number | undefined): string => (share === undefined ? 'n/a' : `${dec(share * 100)}%`);
     for (const s of list) {
-      const tcp = s.sides.find((x) => x.side === 'tcp');
-      const pct = (mbPerS: number) => (tcp === undefined ? 'n/a' : `${dec((mbPerS / tcp.rate.median) * 100)}%`);
       const broker = s.sides[0].peerCpuPerMsg;
-      // A smoke run is too short for the broker's ticks: zero CPU gives no bound.
-      const ceiling = (clientUs: number): string => (broker === undefined || broker.median <= 0
-        ? 'n/a' : pct(cpuBoundMbPerS(broker.median + clientUs, r.machine.cores)));
-      lines.push(`| ${s.label} | ${dec(s.rateRatio, 2)}x | ${dec(s.cpuRatio, 2)}x | ${dec(s.userRatio, 2)}x | ${pct(s.sides[0].rate.median)} | ${pct(s.sides[1].rate.median)} | ${broker === undefined ? 'n/a' : int(broker.median)} | ${ceiling(0)} | ${ceiling(s.sides[0].cpuPerMsg.median)} |`);
+      lines.push(`| ${s.label} | ${dec(s.rateRatio, 2)}x | ${dec(s.cpuRatio, 2)}x | ${dec(s.userRatio, 2)}x | ${pct(s.tcpShare?.ours)} | ${pct(s.tcpShare?.other)} | ${broker === undefined ? 'n/a' : int(broker.median)} | ${pct(s.ceilingShare?.brokerAlone)} | ${pct(s.ceilingShare?.brokerAndOurs)} |`);
     }
     lines.push(
       '',
@@ -177,8 +168,7 @@ function group(g: Scenario['group'], list: readonly ScenarioReport[], r: IoRepor
     );
     for (const s of list) {
       const floor = s.sides.find((x) => x.side === 'floor') as SideReport;
-      const other = s.sides[1].cpuPerMsg.median;
-      lines.push(`| ${s.label} | ${dec(s.rateRatio, 2)}x | ${dec(s.cpuRatio, 2)}x | ${dec(s.userRatio, 2)}x | ${dec(floor.cpuPerMsg.median / other, 2)}x | ${dec(s.sides[0].cpuPerMsg.median - floor.cpuPerMsg.median)} |`);
+      lines.push(`| ${s.label} | ${dec(s.rateRatio, 2)}x | ${dec(s.cpuRatio, 2)}x | ${dec(s.userRatio, 2)}x | ${dec(s.floorCpuRatio ?? NaN, 2)}x | ${dec(s.sides[0].cpuPerMsg.median - floor.cpuPerMsg.median)} |`);
     }
   } else {
     const other = list[0].sides[1].side === 'stompjs' ? 'stompjs' : 'rhea';

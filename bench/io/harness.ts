@@ -60,6 +60,16 @@ export interface ScenarioReport {
   readonly cpuRatio: number;
   /** The same for user-space CPU only (the kernel's share of socket I/O left out). */
   readonly userRatio: number;
+  /** AMQP send and receive: the floor's median CPU per message over the other library's (floor.ts). */
+  readonly floorCpuRatio?: number;
+  /** Large messages: rx-mq's and the other library's median throughput over the raw TCP copy's. */
+  readonly tcpShare?: { readonly ours: number; readonly other: number };
+  /**
+   * Large messages: the CPU-bound ceilings over the raw TCP copy's throughput, with the broker's
+   * CPU per MiB (rx-mq runs) alone and with rx-mq's added (see cpuBoundMbPerS); none when the
+   * broker's CPU is unknown or too small to read (a smoke run).
+   */
+  readonly ceilingShare?: { readonly brokerAlone: number; readonly brokerAndOurs: number };
 }
 
 export interface IoReport {
@@ -150,6 +160,41 @@ function rateOf(unit: Scenario['unit'], r: IoResult): number {
   return unit === 'MB' ? r.bytes / 1e6 / (r.ms / 1000) : r.count / (r.ms / 1000);
 }
 
+/** MB/s (10^6 bytes) of 1 MiB messages that `us` CPU per MiB allows on `cpus` CPUs, all busy. */
+export function cpuBoundMbPerS(us: number, cpus: number): number {
+  return ((cpus * 1e6) / us) * (1_048_576 / 1e6);
+}
+
+/**
+ * A scenario's report from its sides (rx-mq first, the other library second, a baseline last):
+ * every ratio the tables, the chart and the target checks show is derived here, once.
+ */
+export function scenarioReport(
+  s: Pick<ScenarioReport, 'id' | 'group' | 'label' | 'unit' | 'count'>,
+  sides: readonly SideReport[],
+  cores: number,
+): ScenarioReport {
+  const [ours, other] = sides;
+  const floor = sides.find((x) => x.side === 'floor');
+  const tcp = sides.find((x) => x.side === 'tcp')?.rate.median;
+  const broker = ours.peerCpuPerMsg?.median;
+  const share = (mbPerS: number): number => mbPerS / (tcp as number);
+  return {
+    ...s, sides,
+    rateRatio: ours.rate.median / other.rate.median,
+    cpuRatio: ours.cpuPerMsg.median / other.cpuPerMsg.median,
+    userRatio: ours.userPerMsg.median / other.userPerMsg.median,
+    ...(floor === undefined ? {} : { floorCpuRatio: floor.cpuPerMsg.median / other.cpuPerMsg.median }),
+    ...(tcp === undefined ? {} : { tcpShare: { ours: share(ours.rate.median), other: share(other.rate.median) } }),
+    ...(tcp === undefined || broker === undefined || broker <= 0 ? {} : {
+      ceilingShare: {
+        brokerAlone: share(cpuBoundMbPerS(broker, cores)),
+        brokerAndOurs: share(cpuBoundMbPerS(broker + ours.cpuPerMsg.median, cores)),
+      },
+    }),
+  };
+}
+
 export function selectScenarios(filter: readonly string[]): Scenario[] {
   return SCENARIOS.filter((s) => filter.length === 0 || filter.some((f) => s.id.startsWith(f)));
 }
@@ -161,6 +206,8 @@ function job(s: Scenario, side: Side, mode: Mode): IoJob {
 
 export async function runIo(o: IoOptions, log: (line: string) => void = () => {}): Promise<IoReport> {
   const load = os.loadavg()[0];
+  const cpus = os.cpus();
+  const cores = cpus.length;
   const v = versions();
   const chosen = selectScenarios(o.filter);
   const results = new Map<string, IoResult[]>();
@@ -217,17 +264,11 @@ export async function runIo(o: IoOptions, log: (line: string) => void = () => {}
         } : {}),
       };
     });
-    return {
-      id: s.id, group: s.group, label: s.label, unit: s.unit, count: s.sizes[o.mode].count, sides,
-      rateRatio: sides[0].rate.median / sides[1].rate.median,
-      cpuRatio: sides[0].cpuPerMsg.median / sides[1].cpuPerMsg.median,
-      userRatio: sides[0].userPerMsg.median / sides[1].userPerMsg.median,
-    };
+    return scenarioReport({ id: s.id, group: s.group, label: s.label, unit: s.unit, count: s.sizes[o.mode].count }, sides, cores);
   });
-  const cpus = os.cpus();
   return {
     scenarios,
-    machine: { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, node: process.version, date: new Date().toISOString(), load, versions: v },
+    machine: { cpu: cpus[0]?.model.trim() ?? 'unknown', cores, node: process.version, date: new Date().toISOString(), load, versions: v },
     options: o,
   };
 }

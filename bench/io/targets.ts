@@ -6,7 +6,6 @@
  * has beaten it (it batches writes differently), so a miss where the bound misses too is
  * marked as such, not declared unreachable.
  */
-import { cpuBoundMbPerS } from './format.js';
 import type { IoReport, ScenarioReport } from './harness.js';
 import type { Scenario } from './scenarios.js';
 
@@ -34,19 +33,14 @@ interface TargetRule {
   /** 'max': the value must not exceed the limit; 'min': it must reach it. */
   readonly sense: 'max' | 'min';
   value(s: ScenarioReport): number;
-  bound?(s: ScenarioReport, r: IoReport): number | undefined;
+  bound?(s: ScenarioReport): number | undefined;
 }
-
-const tcpRate = (s: ScenarioReport): number | undefined => s.sides.find((x) => x.side === 'tcp')?.rate.median;
 
 const RULES: readonly TargetRule[] = [
   {
     target: 'AMQP CPU per message, rx-mq / rhea', groups: ['amqp-send', 'amqp-receive', 'amqp-self'], unit: 'x', limit: 0.25, sense: 'max',
     value: (s) => s.cpuRatio,
-    bound: (s) => {
-      const floor = s.sides.find((x) => x.side === 'floor');
-      return floor === undefined ? undefined : floor.cpuPerMsg.median / s.sides[1].cpuPerMsg.median;
-    },
+    bound: (s) => s.floorCpuRatio,
   },
   {
     target: 'STOMP CPU per message, rx-mq / stompjs', groups: ['stomp'], unit: 'x', limit: 0.5, sense: 'max',
@@ -54,12 +48,8 @@ const RULES: readonly TargetRule[] = [
   },
   {
     target: '1 MiB throughput, % of raw TCP', groups: ['large'], unit: '%', limit: 60, sense: 'min',
-    value: (s) => (s.sides[0].rate.median / (tcpRate(s) ?? NaN)) * 100,
-    bound: (s, r) => {
-      const broker = s.sides[0].peerCpuPerMsg?.median;
-      const tcp = tcpRate(s);
-      return broker === undefined || broker <= 0 || tcp === undefined ? undefined : (cpuBoundMbPerS(broker, r.machine.cores) / tcp) * 100;
-    },
+    value: (s) => (s.tcpShare?.ours ?? NaN) * 100,
+    bound: (s) => (s.ceilingShare === undefined ? undefined : s.ceilingShare.brokerAlone * 100),
   },
   {
     target: 'slow-consumer RSS growth, MB', groups: ['memory'], unit: 'MB', limit: 30, sense: 'max',
@@ -70,7 +60,7 @@ const RULES: readonly TargetRule[] = [
 export function checkTargets(r: IoReport): TargetRow[] {
   return RULES.flatMap((rule) => r.scenarios.filter((s) => rule.groups.includes(s.group)).map((s): TargetRow => {
     const value = rule.value(s);
-    const bound = rule.bound?.(s, r);
+    const bound = rule.bound?.(s);
     const ok = (x: number): boolean => (rule.sense === 'max' ? x <= rule.limit : x >= rule.limit);
     const verdict: Verdict = ok(value) ? 'met' : bound !== undefined && !ok(bound) ? 'missed, bound misses too' : 'missed';
     return { target: rule.target, scenario: s.label, value, limit: rule.limit, sense: rule.sense, ...(bound === undefined ? {} : { bound }), verdict, unit: rule.unit };

@@ -8,7 +8,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { listenerPid, peerCpuMeter, processCpuUs } from '../../bench/io/peer-cpu.js';
-import { cpuBoundMbPerS } from '../../bench/io/format.js';
+import { cpuBoundMbPerS } from '../../bench/io/harness.js';
 
 const PEER = `
 const net = require('node:net');

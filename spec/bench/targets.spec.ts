@@ -3,7 +3,7 @@
  * "bound misses too" only when the run's own bound (the floor, the broker's CPU ceiling) misses as well.
  */
 import { expect } from 'chai';
-import type { IoReport, ScenarioReport, SideReport, Stat } from '../../bench/io/harness.js';
+import { scenarioReport, type IoReport, type ScenarioReport, type SideReport, type Stat } from '../../bench/io/harness.js';
 import type { Side, Scenario } from '../../bench/io/scenarios.js';
 import { checkTargets, formatTargets } from '../../bench/io/targets.js';
 
@@ -13,13 +13,9 @@ function side(s: Side, cpu: number, extra: Partial<SideReport> = {}): SideReport
   return { side: s, label: s, results: [], rate: st(extra.rate?.median ?? 1000), cpuPerMsg: st(cpu), userPerMsg: st(cpu / 2), ...extra };
 }
 
+/** Derived as the harness derives a real run's report (2 CPUs, as in report() below). */
 function scenario(id: string, group: Scenario['group'], sides: SideReport[]): ScenarioReport {
-  return {
-    id, group, label: id, unit: group === 'large' ? 'MB' : 'msg', count: 1, sides,
-    rateRatio: sides[0].rate.median / sides[1].rate.median,
-    cpuRatio: sides[0].cpuPerMsg.median / sides[1].cpuPerMsg.median,
-    userRatio: sides[0].userPerMsg.median / sides[1].userPerMsg.median,
-  };
+  return scenarioReport({ id, group, label: id, unit: group === 'large' ? 'MB' : 'msg', count: 1 }, sides, 2);
 }
 
 function report(scenarios: ScenarioReport[]): IoReport {
