@@ -178,7 +178,9 @@ export class Session implements LinkHost {
    * the same field-less kind (accepted, released, or none) are merged into one first..last range.
    */
   settle(role: Role, deliveryId: number, settled: boolean, state: DeliveryState | undefined): void {
-    const last = this.pendingDispositions[this.pendingDispositions.length - 1];
+    const pending = this.pendingDispositions;
+    // Index -1 of an empty array would be a named-property lookup, which turns this load generic.
+    const last = pending.length === 0 ? undefined : pending[pending.length - 1];
     if (
       last !== undefined && last.role === role && last.settled === settled &&
       last.last === ((deliveryId - 1) >>> 0) && mergeable(last.state, state)
@@ -186,7 +188,7 @@ export class Session implements LinkHost {
       last.last = deliveryId;
       return;
     }
-    this.pendingDispositions.push({ role, first: deliveryId, last: deliveryId, settled, state });
+    pending.push({ role, first: deliveryId, last: deliveryId, settled, state });
   }
 
   trackOutgoing(d: OutgoingDelivery): void {
