@@ -9,7 +9,7 @@
  * each store a megamorphic lookup, which cost a few hundred nanoseconds per frame.
  *
  * What a reader takes: uint fields in their three encodings, booleans, boolean or ubyte
- * enumerations, binary up to 255 bytes (copied), and a delivery state when it is one of the empty
+ * enumerations, binary up to 255 bytes (copied when first read), and a delivery state when it is one of the empty
  * outcomes (accepted, released). Anything else returns undefined and the generic reader decodes
  * the frame or reports what is wrong with it (see fast-performatives.ts). A writer takes the same
  * field kinds and writes the generic composite writer's bytes (the smallest encodings, trailing
@@ -77,7 +77,9 @@ function readField(f: FieldDefinition, v: string): string[] | undefined {
         `if (c !== ${hex(Code.vbin8)} || p >= listEnd) return undefined;`,
         'const n = b[p++];',
         'if (p + n > listEnd) return undefined;',
-        `${v} = copyOf(b, p, n);`,
+        // Where the bytes are, not a copy: the result's getter copies them on first use.
+        `${v} = p;`,
+        `${v}Length = n;`,
         'p += n;',
       ];
     case '*':
@@ -109,25 +111,82 @@ function fieldType(f: FieldDefinition, typeName: string): string {
   return `${typeName}[${JSON.stringify(f.name)}]`;
 }
 
+/** Binary fields are read lazily: the reader notes where they are, a getter copies them. */
+const isLazy = (f: FieldDefinition): boolean => f.type === 'binary' && !f.multiple && f.enumType === undefined;
+
+/** The type of a reader's local for field `f`: a lazy field's local is its offset (-1: absent). */
+const localType = (f: FieldDefinition, typeName: string): string => (isLazy(f) ? 'number' : `${fieldType(f, typeName)} | undefined`);
+
 /**
  * The object a reader returns. A class rather than a literal: V8 keeps a literal's fields added
  * after creation in a separate property array (a second allocation, grown as fields are added),
  * while a class's instances get room for every field the constructor may store, in the object.
  * Fields are declared only (no emitted initialisers), so absent ones stay absent keys.
+ *
+ * A binary field (a transfer's delivery-tag) is a getter instead: the instance keeps the buffer
+ * read and the field's offset and length, and the getter copies the bytes the first time it is
+ * asked. A receiver that never reads a tag makes no typed array for it (a typed array costs more
+ * to make than the whole rest of the performative). The buffer is the parser's input, whose bytes
+ * are never rewritten (the transport hands each chunk over for good); the payload, a view of the
+ * same buffer, relies on that too. `has<Field>` tells whether such a field is present without
+ * copying it. Being a getter, such a field is not one of the instance's own keys: compare a
+ * result with another performative through its fields, not its keys.
  */
 function readResultClass(def: CompositeDefinition, typeName: string): string {
-  const params = def.fields.map((f, i) => `f${i}: ${fieldType(f, typeName)}${f.mandatory ? '' : ' | undefined'}`);
+  const lazy = def.fields.filter(isLazy);
+  const params = [
+    ...def.fields.map((f, i) => (isLazy(f) ? `f${i}: number, f${i}Length: number` : `f${i}: ${fieldType(f, typeName)}${f.mandatory ? '' : ' | undefined'}`)),
+    ...(lazy.length > 0 ? ['bytes: Uint8Array'] : []),
+  ];
+  const upper = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
   return [
     `/** A ${def.name} as read by read${typeName}. */`,
     `class Read${typeName} {`,
     `  declare kind: ${JSON.stringify(def.name)};`,
-    ...def.fields.map((f) => `  declare ${f.name}${f.mandatory ? '' : '?'}: ${fieldType(f, typeName)};`),
+    ...def.fields.filter((f) => !isLazy(f)).map((f) => `  declare ${f.name}${f.mandatory ? '' : '?'}: ${fieldType(f, typeName)};`),
+    // Private (#) fields: not properties, so the instance's keys are still the fields present.
+    ...(lazy.length > 0 ? ['  /** The buffer the lazy fields are in. */', '  readonly #bytes: Uint8Array;'] : []),
+    ...lazy.flatMap((f) => [
+      `  /** Offset of ${f.specName} in the buffer (-1: absent), its length, and its copy once made. */`,
+      `  readonly #${f.name}At: number;`,
+      `  readonly #${f.name}Length: number;`,
+      `  #${f.name}Copy: ${fieldType(f, typeName)};`,
+    ]),
     `  constructor(${params.join(', ')}) {`,
     `    this.kind = ${JSON.stringify(def.name)};`,
-    ...def.fields.map((f, i) => (f.mandatory ? `    this.${f.name} = f${i};` : `    if (f${i} !== undefined) this.${f.name} = f${i};`)),
+    ...def.fields.filter((f) => !isLazy(f)).map((f) => {
+      const i = def.fields.indexOf(f);
+      return f.mandatory ? `    this.${f.name} = f${i};` : `    if (f${i} !== undefined) this.${f.name} = f${i};`;
+    }),
+    ...(lazy.length > 0 ? ['    this.#bytes = bytes;'] : []),
+    ...lazy.flatMap((f) => {
+      const i = def.fields.indexOf(f);
+      return [`    this.#${f.name}At = f${i};`, `    this.#${f.name}Length = f${i}Length;`, `    this.#${f.name}Copy = undefined;`];
+    }),
     '  }',
+    ...lazy.flatMap((f) => [
+      `  get ${f.name}(): ${fieldType(f, typeName)} {`,
+      `    if (this.#${f.name}At < 0) return undefined;`,
+      `    return (this.#${f.name}Copy ??= copyOf(this.#bytes, this.#${f.name}At, this.#${f.name}Length));`,
+      '  }',
+      `  /** Whether ${f.specName} is present, without copying it. */`,
+      `  has${upper(f.name)}(): boolean {`,
+      `    return this.#${f.name}At >= 0;`,
+      '  }',
+    ]),
     '}',
   ].join('\n');
+}
+
+/** Whether field `name` of a performative is present; for a lazy field of a reader's result, without reading it. */
+function presenceFunctions(def: CompositeDefinition, typeName: string): string[] {
+  const upper = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+  return def.fields.filter(isLazy).flatMap((f) => [
+    `/** Whether ${def.name} \`t\` has a ${f.specName}: read by read${typeName}, without copying it. */`,
+    `export function ${def.name}Has${upper(f.name)}(t: ${typeName}): boolean {`,
+    `  return t instanceof Read${typeName} ? t.has${upper(f.name)}() : t.${f.name} !== undefined;`,
+    '}',
+  ]);
 }
 
 function reader(def: CompositeDefinition, typeName: string): string {
@@ -150,7 +209,7 @@ function reader(def: CompositeDefinition, typeName: string): string {
   def.fields.forEach((f, i) => {
     const v = `f${i}`;
     locals.push(v);
-    lines.push(...indent(1, [`let ${v}: ${fieldType(f, typeName)} | undefined;`]));
+    lines.push(...indent(1, isLazy(f) ? [`let ${v} = -1;`, `let ${v}Length = 0;`] : [`let ${v}: ${localType(f, typeName)};`]));
     const body = readField(f, v);
     const whenPresent = body ?? ['return undefined; // not read here: the generic reader decides'];
     const read = [
@@ -169,7 +228,10 @@ function reader(def: CompositeDefinition, typeName: string): string {
   lines.push(...indent(1, [
     'if (p !== listEnd) return undefined;',
     'lastEnd = p;',
-    `return new Read${typeName}(${def.fields.map((f, i) => (f.mandatory ? `${locals[i]} as ${fieldType(f, typeName)}` : locals[i])).join(', ')});`,
+    `return new Read${typeName}(${[
+      ...def.fields.map((f, i) => (isLazy(f) ? `${locals[i]}, ${locals[i]}Length` : f.mandatory ? `${locals[i]} as ${fieldType(f, typeName)}` : locals[i])),
+      ...(def.fields.some(isLazy) ? ['b'] : []),
+    ].join(', ')});`,
   ]));
   lines.push('}');
   return lines.join('\n');
@@ -305,7 +367,7 @@ export function generateFastPerformatives(): string {
   out.push('  return lastEnd;');
   out.push('}');
   out.push('');
-  out.push('/** A copy (the input may be reused), byte by byte: for a few bytes, half the cost of slice(). */');
+  out.push('/** A copy (a tag outlives the chunk it came in), byte by byte: for a few bytes, half the cost of slice(). */');
   out.push('function copyOf(b: Uint8Array, p: number, n: number): Uint8Array {');
   out.push('  const copy = new Uint8Array(n);');
   out.push('  for (let k = 0; k < n; k++) copy[k] = b[p + k];');
@@ -316,6 +378,8 @@ export function generateFastPerformatives(): string {
     out.push(readResultClass(COMPOSITES[name], typeName));
     out.push('');
     out.push(reader(COMPOSITES[name], typeName));
+    const has = presenceFunctions(COMPOSITES[name], typeName);
+    if (has.length > 0) out.push('', ...has);
   }
   out.push('');
   for (const [name, typeName] of READERS) {

@@ -258,6 +258,23 @@ describe('amqp/engine connection (byte level)', () => {
       expect(link.credit.deliveryCount).to.equal(2);
     });
 
+    it('gives each delivery the tag of its first transfer, and fails a first transfer without one', () => {
+      const p = new Peer();
+      const link = p.attachReceiver();
+      link.flow(3);
+      p.output();
+      // One frame (read fast, the tag copied when first asked) and several frames.
+      const one = (p.frame({ kind: 'transfer', handle: 7, deliveryId: 0, deliveryTag: Uint8Array.of(9, 8, 7) }, 0, Uint8Array.of(1))[0] as Extract<EngineEvent, { type: 'delivery' }>).delivery;
+      p.frame({ kind: 'transfer', handle: 7, deliveryId: 1, deliveryTag: Uint8Array.of(6), more: true }, 0, Uint8Array.of(2));
+      const two = (p.frame({ kind: 'transfer', handle: 7 }, 0, Uint8Array.of(3))[0] as Extract<EngineEvent, { type: 'delivery' }>).delivery;
+      expect([...one.tag]).to.deep.equal([9, 8, 7]);
+      expect(one.tag, 'the same array at every read').to.equal(one.tag);
+      expect([...two.tag]).to.deep.equal([6]);
+      const ev = p.frame({ kind: 'transfer', handle: 7, deliveryId: 2 }, 0, Uint8Array.of(4));
+      expect(ev.some((e) => e.type === 'delivery')).to.equal(false);
+      expect(only(p.performatives(), 'detach').error).to.deep.include({ condition: 'amqp:invalid-field' });
+    });
+
     it('delivers an over-credit transfer and reports the violation (nothing is lost)', () => {
       const p = new Peer();
       const link = p.attachReceiver();

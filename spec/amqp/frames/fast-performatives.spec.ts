@@ -13,6 +13,7 @@ import { generateFastPerformatives, OUTPUT_FILE } from '../../../scripts/gen-fas
 import { readFileSync } from 'node:fs';
 import { decodeFrame, encodeFrame } from '../../../src/amqp/frames/frame.js';
 import { map, string, symbol } from '../../../src/amqp/codec/values.js';
+import { plain } from './helpers.js';
 
 const opt = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, { nil: undefined });
 const u32 = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xff }), fc.integer({ min: 0, max: 0xffffffff }));
@@ -66,13 +67,13 @@ describe('frames: fast reader of transfer, flow and disposition', () => {
       const common = isEmptyOutcome((p as { state?: DeliveryState }).state);
       if (common) expect(f, 'fast path taken').to.not.equal(undefined);
       if (f !== undefined) {
-        expect(f.performative).to.deep.equal(generic);
+        expect(plain(f.performative)).to.deep.equal(generic);
         expect(f.end).to.equal(body.length);
       }
       // And through the frame decoder, with a payload after the performative.
       const frame = encodeFrame(1, p, Uint8Array.of(9, 8));
       const decoded = decodeFrame(frame);
-      expect(decoded.type === 'amqp' ? decoded.performative : undefined).to.deep.equal(generic);
+      expect(decoded.type === 'amqp' ? plain(decoded.performative) : undefined).to.deep.equal(generic);
       expect(decoded.type === 'amqp' ? [...decoded.payload] : undefined).to.deep.equal([9, 8]);
     }), { numRuns: 3000 });
   });
@@ -91,13 +92,13 @@ describe('frames: fast reader of transfer, flow and disposition', () => {
       inChunk.set(body, before.length);
       inChunk.set(after, before.length + body.length);
       const f2 = fastAt(inChunk, before.length, before.length + body.length);
-      expect(f2 === undefined ? undefined : { performative: f2.performative, end: f2.end - before.length }, 'in place').to.deep.equal(f);
+      expect(f2 === undefined ? undefined : plain({ performative: f2.performative, end: f2.end - before.length }), 'in place').to.deep.equal(plain(f));
       if (f === undefined) return;
       accepted++;
       const prefix = body.subarray(0, f.end);
       let generic: unknown;
       expect(() => { generic = decodeComposite(prefix); }, 'generic reader accepts it too').to.not.throw();
-      expect(f.performative).to.deep.equal(generic);
+      expect(plain(f.performative)).to.deep.equal(generic);
     }), { numRuns: 20_000 });
     expect(accepted, 'mutated frames the fast reader took').to.be.greaterThan(1000);
   });
@@ -108,7 +109,7 @@ describe('frames: fast reader of transfer, flow and disposition', () => {
     expect(fast(flowBytes)?.performative).to.deep.equal(decodeComposite(flowBytes)).and.deep.include({ drain: true });
     // transfer with rcv-settle-mode second as ubyte 1
     const transferBytes = Uint8Array.of(0x00, 0x53, 0x14, 0xc0, 0x09, 0x07, 0x43, 0x43, 0x40, 0x40, 0x40, 0x40, 0x50, 0x01);
-    expect(fast(transferBytes)?.performative).to.deep.equal(decodeComposite(transferBytes)).and.deep.include({ rcvSettleMode: 'second' });
+    expect(plain(fast(transferBytes)?.performative)).to.deep.equal(decodeComposite(transferBytes)).and.deep.include({ rcvSettleMode: 'second' });
     // disposition with accepted as 0x00 0x53 0x24 0xc0 0x01 0x00
     const dispositionBytes = Uint8Array.of(0x00, 0x53, 0x15, 0xc0, 0x0d, 0x05, 0x41, 0x52, 5, 0x52, 9, 0x41, 0x00, 0x53, 0x24, 0xc0, 0x01, 0x00);
     expect(fast(dispositionBytes)?.performative).to.deep.equal(decodeComposite(dispositionBytes))

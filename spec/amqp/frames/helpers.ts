@@ -22,3 +22,24 @@ export function concat(...parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/**
+ * `x` as plain data for deep comparison: objects of a class get their getters' values (when not
+ * undefined) as own keys, recursively. The fast reader's transfers keep the delivery-tag behind
+ * a getter (it is copied on first use), which deep equality does not look at.
+ */
+export function plain<T>(x: T): T {
+  if (Array.isArray(x)) return x.map(plain) as T;
+  if (x === null || typeof x !== 'object' || ArrayBuffer.isView(x)) return x;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) out[k] = plain(v);
+  const proto = Object.getPrototypeOf(x) as object | null;
+  if (proto !== null && proto !== Object.prototype) {
+    for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+      if (d.get === undefined) continue;
+      const v = (x as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = plain(v);
+    }
+  }
+  return out as T;
+}

@@ -9,7 +9,7 @@ import {
   encodeFrame, withDefaults, type Composite, type Performative, type SaslFrameBody,
 } from '../../../src/amqp/frames/index.js';
 import { DecodeError, EncodeError, map, string, symbol, type AmqpValue } from '../../../src/amqp/index.js';
-import { ascii, bytes, hex } from './helpers.js';
+import { ascii, bytes, hex, plain } from './helpers.js';
 
 interface Vector {
   readonly name: string;
@@ -136,7 +136,7 @@ describe('frames: performative byte vectors', () => {
     it(`${v.name}: decodes from the vector`, () => {
       const frame = decodeFrame(bytes(v.wire));
       const sasl = v.performative.kind.startsWith('sasl-');
-      expect(frame).to.deep.equal({
+      expect(plain(frame)).to.deep.equal({
         type: sasl ? 'sasl' : 'amqp', channel: v.channel, performative: v.performative,
         payload: bytes(v.payload ?? ''),
       });

@@ -11,7 +11,7 @@ import {
   type Performative, type SaslFrameBody,
 } from '../../../src/amqp/frames/index.js';
 import { map, string, symbol, type AmqpValue } from '../../../src/amqp/index.js';
-import { hex } from './helpers.js';
+import { hex, plain as plainData } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 
@@ -199,7 +199,7 @@ describe('frames: cross-check with rhea', () => {
       const again = rheaFrames.write_frame({
         type: theirs.type, channel: theirs.channel, performative: theirs.performative.described(), payload: theirs.payload,
       });
-      expect(decodeFrame(new Uint8Array(again))).to.deep.equal(decodeFrame(bytes));
+      expect(plainData(decodeFrame(new Uint8Array(again)))).to.deep.equal(plainData(decodeFrame(bytes)));
     });
   }
 

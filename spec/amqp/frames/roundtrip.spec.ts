@@ -9,6 +9,7 @@ import {
   type Performative, type SaslFrameBody,
 } from '../../../src/amqp/frames/index.js';
 import { arbitraryComposite } from './arbitraries.js';
+import { plain } from './helpers.js';
 
 const ALL = Object.keys(COMPOSITES) as CompositeName[];
 const FRAME_KINDS = ALL.filter((k) => COMPOSITES[k].provides.includes('frame') || COMPOSITES[k].provides.includes('sasl-frame'));
@@ -31,7 +32,7 @@ describe('frames: property-based round trips', () => {
     fc.assert(fc.property(arb, ([p, channel, payload]) => {
       const sasl = p.kind.startsWith('sasl-');
       const frame = decodeFrame(encodeFrame(channel, p as Performative | SaslFrameBody, payload));
-      expect(frame).to.deep.equal({ type: sasl ? 'sasl' : 'amqp', channel, performative: p, payload });
+      expect(plain(frame)).to.deep.equal({ type: sasl ? 'sasl' : 'amqp', channel, performative: p, payload });
     }), { numRuns: 300 });
   });
 

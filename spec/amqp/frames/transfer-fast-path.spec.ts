@@ -7,6 +7,8 @@ import fc from 'fast-check';
 import { decodeComposite, encodeComposite } from '../../../src/amqp/frames/composite.js';
 import type { Transfer } from '../../../src/amqp/frames/definitions.generated.js';
 import { decodeFrame, encodeFrame, FRAME_HEADER_SIZE } from '../../../src/amqp/frames/frame.js';
+import { transferHasDeliveryTag } from '../../../src/amqp/frames/fast-performatives.js';
+import { plain } from './helpers.js';
 
 const opt = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, { nil: undefined });
 const uint = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xff }), fc.integer({ min: 0, max: 0xffffffff }));
@@ -26,7 +28,7 @@ describe('frames: transfer fast path', () => {
         const f = decodeFrame(frame);
         expect(f.type).to.equal('amqp');
         if (f.type === 'amqp') {
-          expect(f.performative).to.deep.equal(decodeComposite(body));
+          expect(plain(f.performative)).to.deep.equal(decodeComposite(body));
           expect([...f.payload]).to.deep.equal([1, 2, 3]);
         }
       },
@@ -45,7 +47,7 @@ describe('frames: transfer fast path', () => {
     frame.set(perf, 8);
     const f = decodeFrame(frame);
     const expected = decodeComposite(perf);
-    expect(f.type === 'amqp' ? f.performative : undefined).to.deep.equal(expected);
+    expect(f.type === 'amqp' ? plain(f.performative) : undefined).to.deep.equal(expected);
     expect(expected).to.deep.include({ handle: 0, deliveryId: 0, messageFormat: 0, settled: false, more: false, resume: false, aborted: false, batchable: false });
   });
 
@@ -63,5 +65,34 @@ describe('frames: transfer fast path', () => {
   it('leaves invalid values to the generic writer, which reports them', () => {
     expect(() => encodeFrame(0, { kind: 'transfer', handle: -1 } as Transfer)).to.throw();
     expect(() => encodeFrame(0, { kind: 'transfer', handle: 1.5 } as Transfer)).to.throw();
+  });
+
+  it('reads the delivery-tag when first asked, as a copy that no later change of the frame bytes reaches', () => {
+    const tag = Uint8Array.of(7, 6, 5, 4, 3, 2, 1, 0);
+    const frame = encodeFrame(0, { kind: 'transfer', handle: 2, deliveryId: 300, deliveryTag: tag, settled: false }, Uint8Array.of(1));
+    const f = decodeFrame(frame);
+    if (f.type !== 'amqp' || f.performative.kind !== 'transfer') throw new Error('not a transfer');
+    const t = f.performative;
+    expect(Object.keys(t), 'not an own key: a getter').to.not.include('deliveryTag');
+    expect(transferHasDeliveryTag(t)).to.equal(true);
+    const first = t.deliveryTag as Uint8Array;
+    expect([...first]).to.deep.equal([...tag]);
+    expect(t.deliveryTag, 'made once').to.equal(first);
+    expect(first.buffer, 'a copy, not a view of the frame').to.not.equal(frame.buffer);
+    frame.fill(0xff);
+    expect([...first]).to.deep.equal([...tag]);
+  });
+
+  it('tells a transfer without a delivery-tag from one with an empty tag, read fast or generically', () => {
+    const without = decodeFrame(encodeFrame(0, { kind: 'transfer', handle: 1, more: true }));
+    const empty = decodeFrame(encodeFrame(0, { kind: 'transfer', handle: 1, deliveryId: 0, deliveryTag: new Uint8Array(0) }));
+    if (without.type !== 'amqp' || without.performative.kind !== 'transfer' || empty.type !== 'amqp' || empty.performative.kind !== 'transfer') throw new Error('not transfers');
+    expect(transferHasDeliveryTag(without.performative)).to.equal(false);
+    expect(without.performative.deliveryTag).to.equal(undefined);
+    expect(transferHasDeliveryTag(empty.performative)).to.equal(true);
+    expect(empty.performative.deliveryTag).to.deep.equal(new Uint8Array(0));
+    // A transfer from anywhere else (the generic reader, an application) is asked directly.
+    expect(transferHasDeliveryTag({ kind: 'transfer', handle: 0 })).to.equal(false);
+    expect(transferHasDeliveryTag({ kind: 'transfer', handle: 0, deliveryTag: Uint8Array.of(1) })).to.equal(true);
   });
 });

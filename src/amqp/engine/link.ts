@@ -9,6 +9,7 @@ import type {
   Target, Transfer,
 } from '../frames/definitions.generated.js';
 import type { Coordinator } from '../frames/definitions.generated.js';
+import { transferHasDeliveryTag } from '../frames/fast-performatives.js';
 import { DeliveryAssembly } from './assembly.js';
 import { ReceiverCredit, SenderCredit } from './credit.js';
 import { DeliveryStore } from './delivery-store.js';
@@ -288,17 +289,32 @@ export interface IncomingDelivery {
  */
 class ArrivedDelivery implements IncomingDelivery {
   settled: boolean;
+  /**
+   * The tag, or the transfer it came in, to read it from on first use: a receiver seldom reads
+   * tags, and the fast reader copies one only when asked (see fast-performatives.generated.ts).
+   */
+  private tagFrom: Uint8Array | Transfer;
 
   constructor(
     readonly link: ReceiverLink,
     readonly id: number,
-    readonly tag: Uint8Array,
+    tag: Uint8Array | Transfer,
     readonly messageFormat: number,
     readonly remoteSettled: boolean,
     readonly payload: Uint8Array,
     readonly state: DeliveryState | undefined,
   ) {
     this.settled = remoteSettled;
+    this.tagFrom = tag;
+  }
+
+  get tag(): Uint8Array {
+    const from = this.tagFrom;
+    if (from instanceof Uint8Array) return from;
+    // Present: the delivery is made only from a transfer that has one.
+    const tag = from.deliveryTag as Uint8Array;
+    this.tagFrom = tag;
+    return tag;
   }
 
   /** The event's type, from the prototype (a field would cost every delivery a word). */
@@ -394,7 +410,7 @@ export class ReceiverLink extends Link {
     // (unsettled ones stay with the peer), and must not fail the link a second time.
     if (this.state === 'detach-sent' || this.state === 'closed') return;
     let p = this.partial;
-    if (p === undefined && rest === 0 && !t.more && !t.aborted && t.deliveryId !== undefined && t.deliveryTag !== undefined) {
+    if (p === undefined && rest === 0 && !t.more && !t.aborted && t.deliveryId !== undefined && transferHasDeliveryTag(t)) {
       // The usual case: a whole delivery in one frame (no assembly state, the payload not copied).
       if (!this.countDelivery()) return;
       const max = this.options.maxMessageSize;
@@ -402,7 +418,7 @@ export class ReceiverLink extends Link {
         return this.fail('amqp:link:message-size-exceeded', `message larger than max-message-size ${max}`);
       }
       const settled = t.settled ?? false;
-      const delivery = new ArrivedDelivery(this, t.deliveryId, t.deliveryTag, t.messageFormat ?? 0, settled, payload, t.state as DeliveryState | undefined);
+      const delivery = new ArrivedDelivery(this, t.deliveryId, t, t.messageFormat ?? 0, settled, payload, t.state as DeliveryState | undefined);
       if (!settled) this.unsettled.set(t.deliveryId, delivery);
       this.host.emit(delivery);
       return;

@@ -16,7 +16,7 @@ export function lastReadEnd(): number {
   return lastEnd;
 }
 
-/** A copy (the input may be reused), byte by byte: for a few bytes, half the cost of slice(). */
+/** A copy (a tag outlives the chunk it came in), byte by byte: for a few bytes, half the cost of slice(). */
 function copyOf(b: Uint8Array, p: number, n: number): Uint8Array {
   const copy = new Uint8Array(n);
   for (let k = 0; k < n; k++) copy[k] = b[p + k];
@@ -28,7 +28,6 @@ class ReadTransfer {
   declare kind: "transfer";
   declare handle: Transfer["handle"];
   declare deliveryId?: Transfer["deliveryId"];
-  declare deliveryTag?: Transfer["deliveryTag"];
   declare messageFormat?: Transfer["messageFormat"];
   declare settled?: Transfer["settled"];
   declare more?: Transfer["more"];
@@ -37,11 +36,16 @@ class ReadTransfer {
   declare resume?: Transfer["resume"];
   declare aborted?: Transfer["aborted"];
   declare batchable?: Transfer["batchable"];
-  constructor(f0: Transfer["handle"], f1: Transfer["deliveryId"] | undefined, f2: Transfer["deliveryTag"] | undefined, f3: Transfer["messageFormat"] | undefined, f4: Transfer["settled"] | undefined, f5: Transfer["more"] | undefined, f6: Transfer["rcvSettleMode"] | undefined, f7: Transfer["state"] | undefined, f8: Transfer["resume"] | undefined, f9: Transfer["aborted"] | undefined, f10: Transfer["batchable"] | undefined) {
+  /** The buffer the lazy fields are in. */
+  readonly #bytes: Uint8Array;
+  /** Offset of delivery-tag in the buffer (-1: absent), its length, and its copy once made. */
+  readonly #deliveryTagAt: number;
+  readonly #deliveryTagLength: number;
+  #deliveryTagCopy: Transfer["deliveryTag"];
+  constructor(f0: Transfer["handle"], f1: Transfer["deliveryId"] | undefined, f2: number, f2Length: number, f3: Transfer["messageFormat"] | undefined, f4: Transfer["settled"] | undefined, f5: Transfer["more"] | undefined, f6: Transfer["rcvSettleMode"] | undefined, f7: Transfer["state"] | undefined, f8: Transfer["resume"] | undefined, f9: Transfer["aborted"] | undefined, f10: Transfer["batchable"] | undefined, bytes: Uint8Array) {
     this.kind = "transfer";
     this.handle = f0;
     if (f1 !== undefined) this.deliveryId = f1;
-    if (f2 !== undefined) this.deliveryTag = f2;
     if (f3 !== undefined) this.messageFormat = f3;
     if (f4 !== undefined) this.settled = f4;
     if (f5 !== undefined) this.more = f5;
@@ -50,6 +54,18 @@ class ReadTransfer {
     if (f8 !== undefined) this.resume = f8;
     if (f9 !== undefined) this.aborted = f9;
     if (f10 !== undefined) this.batchable = f10;
+    this.#bytes = bytes;
+    this.#deliveryTagAt = f2;
+    this.#deliveryTagLength = f2Length;
+    this.#deliveryTagCopy = undefined;
+  }
+  get deliveryTag(): Transfer["deliveryTag"] {
+    if (this.#deliveryTagAt < 0) return undefined;
+    return (this.#deliveryTagCopy ??= copyOf(this.#bytes, this.#deliveryTagAt, this.#deliveryTagLength));
+  }
+  /** Whether delivery-tag is present, without copying it. */
+  hasDeliveryTag(): boolean {
+    return this.#deliveryTagAt >= 0;
   }
 }
 
@@ -86,7 +102,8 @@ function readTransfer(b: Uint8Array, pos: number, end: number): Transfer | undef
       else return undefined;
     }
   }
-  let f2: Transfer["deliveryTag"] | undefined;
+  let f2 = -1;
+  let f2Length = 0;
   // delivery-tag
   if (count > 2) {
     if (p >= listEnd) return undefined;
@@ -95,7 +112,8 @@ function readTransfer(b: Uint8Array, pos: number, end: number): Transfer | undef
       if (c !== 0xa0 || p >= listEnd) return undefined;
       const n = b[p++];
       if (p + n > listEnd) return undefined;
-      f2 = copyOf(b, p, n);
+      f2 = p;
+      f2Length = n;
       p += n;
     }
   }
@@ -199,7 +217,12 @@ function readTransfer(b: Uint8Array, pos: number, end: number): Transfer | undef
   }
   if (p !== listEnd) return undefined;
   lastEnd = p;
-  return new ReadTransfer(f0 as Transfer["handle"], f1, f2, f3, f4, f5, f6, f7, f8, f9, f10);
+  return new ReadTransfer(f0 as Transfer["handle"], f1, f2, f2Length, f3, f4, f5, f6, f7, f8, f9, f10, b);
+}
+
+/** Whether transfer `t` has a delivery-tag: read by readTransfer, without copying it. */
+export function transferHasDeliveryTag(t: Transfer): boolean {
+  return t instanceof ReadTransfer ? t.hasDeliveryTag() : t.deliveryTag !== undefined;
 }
 
 /** A flow as read by readFlow. */

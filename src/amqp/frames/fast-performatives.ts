@@ -5,7 +5,7 @@
  * message's handling. Here each field is read straight from the bytes by a reader generated from
  * the definition table (fast-performatives.generated.ts, made by scripts/gen-fast-performatives.ts,
  * so it cannot drift from the table): uint fields in their three encodings, booleans and boolean
- * or ubyte enumerations, binary (copied), and a delivery state when it is one of the empty
+ * or ubyte enumerations, binary (copied when first read), and a delivery state when it is one of the empty
  * outcomes (accepted, released). Null or absent fields stay absent, as in the generic reader.
  *
  * Anything else - another encoding, a field the reader does not take (a flow's properties, a
@@ -23,6 +23,12 @@ import { FAST_READERS, lastReadEnd, writeFast } from './fast-performatives.gener
 
 /** The accepted and released outcomes as shared objects: settling with them lets the writer know them by identity. */
 export { ACCEPTED, RELEASED } from './fast-performatives.generated.js';
+
+/**
+ * Whether a transfer has a delivery-tag. For one the fast reader made, this does not copy the
+ * tag, which its `deliveryTag` getter does on first use.
+ */
+export { transferHasDeliveryTag } from './fast-performatives.generated.js';
 
 /** The performatives this module reads. */
 export type FastPerformative = Transfer | Flow | Disposition;
