@@ -11,6 +11,7 @@ import { FrameParser, encodeFrame, protocolHeaderBytes } from '../../../src/amqp
 import type { Frame } from '../../../src/amqp/frames/index.js';
 import type { Performative } from '../../../src/amqp/frames/definitions.generated.js';
 import { ProtocolHeaderError } from '../../../src/amqp/frames/errors.js';
+import { concat } from '../frames/helpers.js';
 
 describe('amqp/engine connection (byte level)', () => {
   describe('SASL and open', () => {
@@ -294,6 +295,25 @@ describe('amqp/engine connection (byte level)', () => {
       const det = ev.find((e) => e.type === 'link-detach') as Extract<EngineEvent, { type: 'link-detach' }>;
       expect(det.error?.condition).to.equal('amqp:link:message-size-exceeded');
       expect(only(p.performatives(), 'detach')).to.include({ handle: link.handle, closed: true });
+    });
+
+    it('keeps a one-frame delivery in the bytes it arrived in, and measures it there against max-message-size', () => {
+      const p = new Peer();
+      const link = p.attachReceiver();
+      link.flow(2);
+      p.output();
+      const body = new Uint8Array(1000).map((_, i) => i & 0xff);
+      const before = Uint8Array.of(0, 0, 0, 8, 2, 0, 0, 0); // a heartbeat frame ahead of it in the chunk
+      const chunk = concat(before, encodeFrame(0, { kind: 'transfer', handle: 7, deliveryId: 0, deliveryTag: Uint8Array.of(0) }, body));
+      const d = (p.send(chunk).find((e) => e.type === 'delivery') as Extract<EngineEvent, { type: 'delivery' }>).delivery;
+      expect(d.payloadBuffer, 'no copy, no view').to.equal(chunk);
+      expect(d.payloadEnd - d.payloadStart).to.equal(1000);
+      expect(d.payloadEnd).to.equal(chunk.length);
+      expect([...d.payload]).to.deep.equal([...body]);
+      expect(d.payload.buffer).to.equal(chunk.buffer);
+      // Exactly max-message-size (1000) passed; one byte more detaches.
+      const ev = p.frame({ kind: 'transfer', handle: 7, deliveryId: 1, deliveryTag: Uint8Array.of(1) }, 0, new Uint8Array(1001));
+      expect(ev.find((e) => e.type === 'link-detach')).to.deep.include({ type: 'link-detach' });
     });
 
     it('batches contiguous accepted settlements into one disposition range', () => {

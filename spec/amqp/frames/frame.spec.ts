@@ -5,7 +5,8 @@ import {
   ProtocolHeaderError, writeFrame, writeHeartbeat,
 } from '../../../src/amqp/frames/index.js';
 import { ByteWriter, DecodeError } from '../../../src/amqp/index.js';
-import { ascii, bytes, hex } from './helpers.js';
+import { decodeFastAmqpFrame, FRAME_HEADER_SIZE, InPlaceAmqpFrame } from '../../../src/amqp/frames/frame.js';
+import { ascii, bytes, concat, hex } from './helpers.js';
 
 describe('frames: frame header', () => {
   it('an empty AMQP frame is a heartbeat', () => {
@@ -35,6 +36,22 @@ describe('frames: frame header', () => {
     if (f.type !== 'amqp') throw new Error('expected an AMQP frame');
     expect(hex(f.payload)).to.equal('0102');
     expect(f.payload.buffer).to.equal(buf.buffer);
+  });
+
+  it('tells where an in-place frame\'s payload lies, and makes its view only when asked', () => {
+    const frame = encodeFrame(3, { kind: 'transfer', handle: 1, deliveryId: 2, deliveryTag: Uint8Array.of(5) }, Uint8Array.of(7, 8, 9));
+    const chunk = concat(Uint8Array.of(0xee, 0xee), frame, Uint8Array.of(0xee));
+    const f = decodeFastAmqpFrame(chunk, 2 + FRAME_HEADER_SIZE, 2 + frame.length, 3);
+    if (!(f instanceof InPlaceAmqpFrame)) throw new Error('expected a frame decoded in place');
+    expect(f.payloadBuffer()).to.equal(chunk);
+    expect([...chunk.subarray(f.payloadStart(), f.payloadEnd())]).to.deep.equal([7, 8, 9]);
+    expect(f.payloadEnd()).to.equal(2 + frame.length);
+    expect(Object.keys(f).sort(), 'keys of an AmqpFrame, no more').to.deep.equal(['channel', 'performative', 'type']);
+    expect(f.payload).to.equal(f.payload);
+    expect([...f.payload]).to.deep.equal([7, 8, 9]);
+    expect(f.payload.buffer).to.equal(chunk.buffer);
+    const empty = encodeFrame(0, { kind: 'transfer', handle: 1, more: true });
+    expect(decodeFastAmqpFrame(empty, FRAME_HEADER_SIZE, empty.length, 0)?.payload.length).to.equal(0);
   });
 
   it('writes frames after other bytes in a reused writer and returns the frame size', () => {

@@ -6,7 +6,7 @@ import {
   type ParserEvent,
 } from '../../../src/amqp/frames/index.js';
 import { DecodeError, map, string, symbol } from '../../../src/amqp/index.js';
-import { ascii, bytes, concat } from './helpers.js';
+import { ascii, bytes, concat, plain } from './helpers.js';
 
 const heartbeat = bytes('00000008 02 00 0000');
 
@@ -32,7 +32,8 @@ function parseAll(chunks: readonly Uint8Array[], parser = new FrameParser({ maxF
   return events;
 }
 
-const EXPECTED = parseAll([STREAM]);
+// As plain data: the frames' lazy fields (a transfer's tag) are compared too.
+const EXPECTED = plain(parseAll([STREAM]));
 
 describe('frames: streaming parser', () => {
   it('parses a whole connection stream in one chunk', () => {
@@ -45,19 +46,19 @@ describe('frames: streaming parser', () => {
 
   it('gives the same events for a split at every byte position', () => {
     for (let i = 1; i < STREAM.length; i++) {
-      expect(parseAll([STREAM.subarray(0, i), STREAM.subarray(i)]), `split at ${i}`).to.deep.equal(EXPECTED);
+      expect(plain(parseAll([STREAM.subarray(0, i), STREAM.subarray(i)])), `split at ${i}`).to.deep.equal(EXPECTED);
     }
   });
 
   it('gives the same events fed one byte at a time', () => {
-    expect(parseAll(Array.from(STREAM, (b) => Uint8Array.of(b)))).to.deep.equal(EXPECTED);
+    expect(plain(parseAll(Array.from(STREAM, (b) => Uint8Array.of(b))))).to.deep.equal(EXPECTED);
   });
 
   it('gives the same events for random chunkings (property)', () => {
     fc.assert(fc.property(fc.uniqueArray(fc.integer({ min: 1, max: STREAM.length - 1 }), { maxLength: 20 }), (cuts) => {
       const points = [0, ...cuts.sort((a, b) => a - b), STREAM.length];
       const chunks = points.slice(1).map((p, i) => STREAM.subarray(points[i], p));
-      expect(parseAll(chunks)).to.deep.equal(EXPECTED);
+      expect(plain(parseAll(chunks))).to.deep.equal(EXPECTED);
     }));
   });
 

@@ -88,6 +88,39 @@ describe('frames: message sections', () => {
     expect(body?.kind === 'data' && body.data[0].buffer).to.equal(payload.buffer);
   });
 
+  it('decodes a payload lying inside a larger buffer as it decodes the payload alone', () => {
+    const embed = (payload: Uint8Array, before: number, after: number): Uint8Array => {
+      const b = new Uint8Array(before + payload.length + after).fill(0x41);
+      b.set(payload, before);
+      return b;
+    };
+    const wire = bytes(FULL_WIRE);
+    for (const [before, after] of [[0, 5], [1, 0], [17, 3]]) {
+      const alone = decodeSections(wire);
+      const inside = decodeSections(embed(wire, before, after), before, before + wire.length);
+      expect(inside.toSections()).to.deep.equal(alone.toSections());
+      expect(inside.sections.map((x) => [x.name, x.offset, x.valueOffset, hex(x.bytes)]))
+        .to.deep.equal(alone.sections.map((x) => [x.name, x.offset, x.valueOffset, hex(x.bytes)]));
+      expect(hex(inside.payload)).to.equal(hex(wire));
+      expect(hex(inside.bareMessage)).to.equal(hex(alone.bareMessage));
+      expect(inside.directBody()).to.equal(NOT_DIRECT); // two data sections
+    }
+    const text = bytes('00 53 77 a1 02 6869');
+    expect(decodeSections(embed(text, 9, 9), 9, 9 + text.length).directBody()).to.equal('hi');
+    // Errors count offsets from the payload's start, in the scan and in a section read later.
+    const errorAt = (f: () => unknown): number => {
+      try { f(); } catch (e) { if (e instanceof DecodeError) return e.offset; throw e; }
+      throw new Error('no error');
+    };
+    for (const bad of ['00 53 77 40 | a1 02 6869', '00 53 75 a0 05 01', `${PROPS} | ${HEADER}`]) {
+      const b = bytes(bad);
+      expect(errorAt(() => decodeSections(embed(b, 6, 2), 6, 6 + b.length)), bad).to.equal(errorAt(() => decodeSections(b)));
+    }
+    const badProps = bytes('00 53 73 c0 04 01 a1 01 ff | 00 53 77 a1 02 6869');
+    expect(errorAt(() => decodeSections(embed(badProps, 4, 4), 4, 4 + badProps.length).properties)).to.equal(errorAt(() => decodeSections(badProps).properties));
+    expect(() => decodeSections(wire, 2, wire.length + 1)).to.throw(RangeError);
+  });
+
   it('is lazy: a malformed section only fails when it is read', () => {
     // properties with invalid UTF-8 in message-id, followed by a good amqp-value body
     const d = decodeSections(bytes('00 53 73 c0 04 01 a1 01 ff | 00 53 77 a1 02 6869'));

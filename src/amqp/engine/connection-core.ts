@@ -223,7 +223,7 @@ export abstract class ConnectionCore<S extends string> implements SessionHost {
         if (s === undefined) {
           return this.failConnection('amqp:connection:framing-error', `${p.kind} on channel ${f.channel}, which has no session`);
         }
-        s.onPerformative(p, f.payload, f.payloadRest ?? 0);
+        s.onPerformative(f);
       }
     }
   }

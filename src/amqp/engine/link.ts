@@ -10,6 +10,7 @@ import type {
 } from '../frames/definitions.generated.js';
 import type { Coordinator } from '../frames/definitions.generated.js';
 import { transferHasDeliveryTag } from '../frames/fast-performatives.js';
+import { InPlaceAmqpFrame, type AmqpFrame } from '../frames/frame.js';
 import { DeliveryAssembly } from './assembly.js';
 import { ReceiverCredit, SenderCredit } from './credit.js';
 import { DeliveryStore } from './delivery-store.js';
@@ -277,6 +278,14 @@ export interface IncomingDelivery {
   readonly remoteSettled: boolean;
   /** The message bytes (all transfer frames of the delivery). */
   readonly payload: Uint8Array;
+  /**
+   * Where `payload` lies, without making it: `payloadBuffer[payloadStart, payloadEnd)`. A
+   * receiver decodes the message from there (a view of it costs more to make than the rest of
+   * a small message's frame).
+   */
+  readonly payloadBuffer: Uint8Array;
+  readonly payloadStart: number;
+  readonly payloadEnd: number;
   /** The delivery state the sender attached, if any (resumption, transactions). */
   readonly state: DeliveryState | undefined;
   /** Whether we have settled it. */
@@ -294,6 +303,7 @@ class ArrivedDelivery implements IncomingDelivery {
    * tags, and the fast reader copies one only when asked (see fast-performatives.generated.ts).
    */
   private tagFrom: Uint8Array | Transfer;
+  private view: Uint8Array | undefined;
 
   constructor(
     readonly link: ReceiverLink,
@@ -301,11 +311,21 @@ class ArrivedDelivery implements IncomingDelivery {
     tag: Uint8Array | Transfer,
     readonly messageFormat: number,
     readonly remoteSettled: boolean,
-    readonly payload: Uint8Array,
+    readonly payloadBuffer: Uint8Array,
+    readonly payloadStart: number,
+    readonly payloadEnd: number,
     readonly state: DeliveryState | undefined,
   ) {
     this.settled = remoteSettled;
     this.tagFrom = tag;
+    this.view = undefined;
+  }
+
+  /** The payload as a view of its buffer (the whole buffer for an assembled one), made on first use. */
+  get payload(): Uint8Array {
+    const b = this.payloadBuffer;
+    if (this.payloadStart === 0 && this.payloadEnd === b.length) return b;
+    return (this.view ??= b.subarray(this.payloadStart, this.payloadEnd));
   }
 
   get tag(): Uint8Array {
@@ -402,23 +422,36 @@ export class ReceiverLink extends Link {
   }
 
   /**
-   * @internal one transfer frame for this link
-   * @param rest for a streamed frame, how many payload bytes follow as pieces (onTransferPiece)
+   * @internal one transfer frame `f` for this link (for a streamed frame, `f.payloadRest` more
+   * payload bytes follow as pieces: onTransferPiece)
    */
-  onTransfer(t: Transfer, payload: Uint8Array, rest = 0): void {
+  onTransfer(t: Transfer, f: AmqpFrame): void {
     // After our detach the peer may still have transfers in flight: they are not ours any more
     // (unsettled ones stay with the peer), and must not fail the link a second time.
     if (this.state === 'detach-sent' || this.state === 'closed') return;
+    const rest = f.payloadRest ?? 0;
     let p = this.partial;
     if (p === undefined && rest === 0 && !t.more && !t.aborted && t.deliveryId !== undefined && transferHasDeliveryTag(t)) {
-      // The usual case: a whole delivery in one frame (no assembly state, the payload not copied).
+      // The usual case: a whole delivery in one frame (no assembly state, the payload not copied,
+      // and for a frame decoded in place not even a view of it made).
       if (!this.countDelivery()) return;
+      let buf: Uint8Array;
+      let start = 0;
+      let end: number;
+      if (f instanceof InPlaceAmqpFrame) {
+        buf = f.payloadBuffer();
+        start = f.payloadStart();
+        end = f.payloadEnd();
+      } else {
+        buf = f.payload;
+        end = buf.length;
+      }
       const max = this.options.maxMessageSize;
-      if (max !== undefined && payload.length > max) {
+      if (max !== undefined && end - start > max) {
         return this.fail('amqp:link:message-size-exceeded', `message larger than max-message-size ${max}`);
       }
       const settled = t.settled ?? false;
-      const delivery = new ArrivedDelivery(this, t.deliveryId, t, t.messageFormat ?? 0, settled, payload, t.state as DeliveryState | undefined);
+      const delivery = new ArrivedDelivery(this, t.deliveryId, t, t.messageFormat ?? 0, settled, buf, start, end, t.state as DeliveryState | undefined);
       if (!settled) this.unsettled.set(t.deliveryId, delivery);
       this.host.emit(delivery);
       return;
@@ -449,6 +482,7 @@ export class ReceiverLink extends Link {
       this.partial = undefined;
       return;
     }
+    const payload = f.payload;
     const n = payload.length + rest;
     p.size += n;
     const max = this.options.maxMessageSize;
@@ -495,7 +529,7 @@ export class ReceiverLink extends Link {
     if (p.more) return;
     this.partial = undefined;
     const payload = p.assembly === undefined ? EMPTY_PAYLOAD : p.assembly.finish();
-    const delivery = new ArrivedDelivery(this, p.id, p.tag, p.messageFormat, p.settled, payload, p.state);
+    const delivery = new ArrivedDelivery(this, p.id, p.tag, p.messageFormat, p.settled, payload, 0, payload.length, p.state);
     if (!p.settled) this.unsettled.set(p.id, delivery);
     this.host.emit(delivery);
   }

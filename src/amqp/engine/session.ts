@@ -6,6 +6,7 @@ import type {
   Attach, Begin, DeliveryState, Detach, Disposition, End, Flow, Role, Transfer,
 } from '../frames/definitions.generated.js';
 import type { Performative } from '../frames/definitions.generated.js';
+import type { AmqpFrame } from '../frames/frame.js';
 import type { AmqpMap } from '../codec/types.js';
 import { AmqpError, HandleMaxError, IllegalStateError } from './errors.js';
 import type { EngineEvent } from './events.js';
@@ -246,14 +247,15 @@ export class Session implements LinkHost {
   }
 
   /**
-   * @internal
-   * @param rest for a streamed transfer, how many payload bytes follow as pieces (onPayloadPiece)
+   * @internal a frame on this session's channel (for a streamed transfer, `payloadRest` more
+   * payload bytes follow as pieces: onPayloadPiece)
    */
-  onPerformative(p: Performative, payload: Uint8Array, rest = 0): void {
+  onPerformative(f: AmqpFrame): void {
+    const p = f.performative;
     switch (p.kind) {
       case 'attach': return this.onAttach(p);
       case 'flow': return this.onFlow(p);
-      case 'transfer': return this.onTransfer(p, payload, rest);
+      case 'transfer': return this.onTransfer(p, f);
       case 'disposition': return this.onDisposition(p);
       case 'detach': return this.linkOf(p.handle, 'detach')?.onDetach(p);
       case 'end': return this.onEnd(p);
@@ -329,7 +331,7 @@ export class Session implements LinkHost {
     return this.streamLink?.payloadTarget(rest);
   }
 
-  private onTransfer(t: Transfer, payload: Uint8Array, rest: number): void {
+  private onTransfer(t: Transfer, f: AmqpFrame): void {
     if (!this.window.onReceive()) {
       return this.failSession('amqp:session:window-violation', 'transfer beyond the incoming window');
     }
@@ -342,8 +344,8 @@ export class Session implements LinkHost {
     if (l.role !== 'receiver') {
       return this.failSession('amqp:session:errant-link', `transfer on sending link ${l.name}`);
     }
-    if (rest > 0) this.streamLink = l as ReceiverLink;
-    (l as ReceiverLink).onTransfer(t, payload, rest);
+    if ((f.payloadRest ?? 0) > 0) this.streamLink = l as ReceiverLink;
+    (l as ReceiverLink).onTransfer(t, f);
   }
 
   private onDisposition(d: Disposition): void {

@@ -31,6 +31,42 @@ export interface AmqpFrame {
 }
 
 /**
+ * An AMQP frame decoded in place, in the bytes it arrived in (the parser's fast path). Its
+ * payload view is made at the first read of `payload`: a receiver reads a transfer's message
+ * from the buffer and offsets instead (`payloadBuffer`, `payloadStart`, `payloadEnd`), since
+ * making a typed array costs more than the rest of a small message's frame. The buffer is the
+ * parser's input, whose bytes are never rewritten.
+ */
+export class InPlaceAmqpFrame implements AmqpFrame {
+  readonly type = 'amqp' as const;
+  readonly channel: number;
+  readonly performative: Performative;
+  // Private (#) fields are not properties: the frame's keys stay those of AmqpFrame.
+  readonly #bytes: Uint8Array;
+  readonly #start: number;
+  readonly #end: number;
+  #view: Uint8Array | undefined;
+
+  constructor(channel: number, performative: Performative, bytes: Uint8Array, start: number, end: number) {
+    this.channel = channel;
+    this.performative = performative;
+    this.#bytes = bytes;
+    this.#start = start;
+    this.#end = end;
+    this.#view = undefined;
+  }
+
+  get payload(): Uint8Array {
+    return (this.#view ??= payloadOf(this.#bytes, this.#start, this.#end));
+  }
+
+  /** The buffer the payload lies in, from {@link payloadStart} to {@link payloadEnd}. */
+  payloadBuffer(): Uint8Array { return this.#bytes; }
+  payloadStart(): number { return this.#start; }
+  payloadEnd(): number { return this.#end; }
+}
+
+/**
  * More payload of the streamed transfer frame before it (see AmqpFrame.payloadRest): `bytes` is
  * a view of the chunk they arrived in, `rest` how many are still to come (0: the frame is whole).
  */
@@ -134,10 +170,10 @@ export function decodeFrameBodyGeneric(
  * read chunk itself and makes a view of the frame (for error offsets from the frame start) only
  * for the generic path.
  */
-export function decodeFastAmqpFrame(bytes: Uint8Array, bodyStart: number, end: number, channel: number): Frame | undefined {
+export function decodeFastAmqpFrame(bytes: Uint8Array, bodyStart: number, end: number, channel: number): InPlaceAmqpFrame | undefined {
   if (bytes[bodyStart] !== Code.described || bytes[bodyStart + 1] !== Code.smallulong || bodyStart + 2 >= end) return undefined;
   const performative = readPerformativeFast(bytes[bodyStart + 2], bytes, bodyStart + 3, end);
-  return performative === undefined ? undefined : { type: 'amqp', channel, performative, payload: payloadOf(bytes, fastReadEnd(), end) };
+  return performative === undefined ? undefined : new InPlaceAmqpFrame(channel, performative, bytes, fastReadEnd(), end);
 }
 
 /** The bytes after the performative; one shared empty array for the many frames without any. */

@@ -254,36 +254,49 @@ export interface RawSection {
 }
 
 /**
- * A section found by the scan. It keeps offsets only: `bytes` is made when asked for, so a
+ * A section found by the scan. It keeps offsets only, into the buffer the payload lies in, so a
  * receiver that reads one field of a message allocates no view per section. The sections of a
  * payload are chained in order (`next`), which spares an array for the usual one or two.
  */
-class ScannedSection implements RawSection {
+class ScannedSection {
   next: ScannedSection | undefined;
 
   constructor(
-    readonly payload: Uint8Array,
+    /** The buffer the payload lies in (not only the payload). */
+    readonly buf: Uint8Array,
     readonly info: SectionInfo,
-    readonly offset: number,
-    /** Exclusive end of the section within the payload. */
+    /** Where the section starts in `buf`. */
+    readonly start: number,
+    /** Exclusive end of the section in `buf`. */
     readonly end: number,
+    /** Offset of the section's value from its start (the descriptor's length). */
     readonly valueOffset: number,
   ) {}
-
-  get name(): SectionName { return this.info.name; }
-  get bytes(): Uint8Array { return this.payload.subarray(this.offset, this.end); }
 }
 
 /**
  * Scan a transfer payload (all frames of a delivery joined) into its sections, checking the
- * section order and descriptors but converting nothing.
+ * section order and descriptors but converting nothing. The payload is `bytes[start, end)`: a
+ * receiver passes the buffer its frame arrived in, and no view of the payload is made unless
+ * something asks for one (a typed array costs more to make than the scan). Offsets in errors and
+ * in `sections` count from the payload's start.
  */
-export function decodeSections(payload: Uint8Array): DecodedSections {
+export function decodeSections(bytes: Uint8Array, start = 0, end = bytes.length): DecodedSections {
+  if (start < 0 || end > bytes.length || start > end) throw new RangeError(`payload [${start}, ${end}) is not within ${bytes.length} bytes`);
+  if (start === 0) return new DecodedSections(bytes, 0, end, scan(bytes, 0, end));
+  try {
+    return new DecodedSections(bytes, start, end, scan(bytes, start, end));
+  } catch (e) {
+    throw e instanceof DecodeError ? new DecodeError(e.reason, e.offset - start) : e;
+  }
+}
+
+/** The sections of bytes[start, end), chained; error offsets are offsets in `bytes`. */
+function scan(payload: Uint8Array, begin: number, end: number): ScannedSection | undefined {
   let first: ScannedSection | undefined;
   let last: ScannedSection | undefined;
   let r: ByteReader | undefined;
-  let pos = 0;
-  const end = payload.length;
+  let pos = begin;
   let lastRank = -1;
   let lastBody: SectionInfo | undefined;
   while (pos < end) {
@@ -296,7 +309,7 @@ export function decodeSections(payload: Uint8Array): DecodedSections {
       info = BY_SMALL_CODE[payload[pos + 2]] as SectionInfo;
       valueStart = pos + 3;
     } else {
-      r ??= new ByteReader(payload);
+      r ??= new ByteReader(payload, begin, end);
       r.pos = pos + 1;
       const descriptor = readValue(r, 1);
       const known = descriptor.type === 'ulong' ? BY_CODE.get(descriptor.value)
@@ -321,7 +334,7 @@ export function decodeSections(payload: Uint8Array): DecodedSections {
     else last.next = s;
     last = s;
   }
-  return new DecodedSections(payload, first);
+  return first;
 }
 
 /**
@@ -372,9 +385,13 @@ const UNREAD: unique symbol = Symbol('unread');
  * malformed (the scan only checked its boundaries).
  */
 export class DecodedSections {
-  /** The whole payload the sections were scanned from. */
-  readonly payload: Uint8Array;
   readonly bodyKind: BodyKind | undefined;
+  /** The buffer the payload lies in, from `start` to `end`. */
+  private readonly buf: Uint8Array;
+  private readonly start: number;
+  private readonly end: number;
+  /** The payload as a view, made at the first read of `payload`. */
+  private view: Uint8Array | undefined;
   /** The first section found; the others follow through `next`. */
   private readonly first: ScannedSection | undefined;
   /** Converted sections by rank (the body at its kinds' shared rank); made at the first read. */
@@ -382,16 +399,27 @@ export class DecodedSections {
   /** One reader over the payload for every section converted (a reader makes a view and a DataView). */
   private reader: ByteReader | undefined;
 
-  constructor(payload: Uint8Array, first: ScannedSection | undefined) {
-    this.payload = payload;
+  /** Made by {@link decodeSections}. */
+  constructor(buf: Uint8Array, start: number, end: number, first: ScannedSection | undefined) {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.view = start === 0 && end === buf.length ? buf : undefined;
     this.first = first;
     this.bodyKind = this.firstBody()?.info.bodyKind;
+  }
+
+  /** The whole payload the sections were scanned from. */
+  get payload(): Uint8Array {
+    return (this.view ??= this.buf.subarray(this.start, this.end));
   }
 
   /** The sections in payload order (a new array per call). */
   get sections(): readonly RawSection[] {
     const out: RawSection[] = [];
-    for (let s = this.first; s !== undefined; s = s.next) out.push(s);
+    for (let s = this.first; s !== undefined; s = s.next) {
+      out.push({ name: s.info.name, bytes: s.buf.subarray(s.start, s.end), offset: s.start - this.start, valueOffset: s.valueOffset });
+    }
     return out;
   }
 
@@ -443,9 +471,9 @@ export class DecodedSections {
     let from = 0;
     let to = 0;
     for (let s = this.first; s !== undefined; s = s.next) {
-      if (!isBare(s.name)) continue;
-      if (to === 0) from = s.offset;
-      to = s.end;
+      if (!isBare(s.info.name)) continue;
+      if (to === 0) from = s.start - this.start;
+      to = s.end - this.start;
     }
     return this.payload.subarray(from, to);
   }
@@ -484,10 +512,12 @@ export class DecodedSections {
   private convert(s: ScannedSection): unknown {
     const direct = directValue(s);
     if (direct !== undefined) return direct;
+    // The reader reads the payload's own view, so that error offsets count from its start.
     const r = (this.reader ??= new ByteReader(this.payload));
-    r.pos = s.offset + s.valueOffset;
-    r.end = s.end;
-    return sectionValue(r, s);
+    const at = s.start - this.start;
+    r.pos = at + s.valueOffset;
+    r.end = s.end - this.start;
+    return sectionValue(r, s.info, at);
   }
 }
 
@@ -515,8 +545,8 @@ function directValue(s: ScannedSection): unknown {
  * or a copy of its binary (as the reader makes). Undefined when the section holds anything else.
  */
 function directBytesOrText(s: ScannedSection): string | Uint8Array | undefined {
-  const b = s.payload;
-  const at = s.offset + s.valueOffset;
+  const b = s.buf;
+  const at = s.start + s.valueOffset;
   const code = b[at];
   const small = code === Code.str8 || code === Code.vbin8;
   if (!small && code !== Code.str32 && code !== Code.vbin32) return undefined;
@@ -532,21 +562,20 @@ function directBytesOrText(s: ScannedSection): string | Uint8Array | undefined {
 
 /**
  * Converts one section to its native form, checking that the value has the section's type. `r`
- * reads the payload, positioned at the section's value and ending with the section.
+ * reads the payload, positioned at the section's value and ending with the section, which
+ * starts at `at`.
  */
-function sectionValue(r: ByteReader, s: ScannedSection): unknown {
-  const { info } = s;
-  const at = s.offset;
+function sectionValue(r: ByteReader, info: SectionInfo, at: number): unknown {
   if (info.def.source === 'binary') {
     // Data sections are returned as views of the payload: message bodies can be large.
     const code = r.u8();
     if (code !== Code.vbin8 && code !== Code.vbin32) throw new DecodeError(`${info.name} section must hold binary`, at);
     const n = code === Code.vbin8 ? r.u8() : r.view.getUint32(r.take(4));
     const p = r.take(n);
-    return s.payload.subarray(p, p + n);
+    return r.bytes.subarray(p, p + n);
   }
   const v = readValue(r, 1);
-  if (r.pos !== s.end) throw new DecodeError(`${info.name} section has trailing bytes`, at);
+  if (r.pos !== r.end) throw new DecodeError(`${info.name} section has trailing bytes`, at);
   switch (info.def.source) {
     case 'composite': {
       const d = { type: 'described', descriptor: ulong(info.def.code), value: v } as const;

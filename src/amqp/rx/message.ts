@@ -320,8 +320,9 @@ export class InboundMessageView implements InboundMessage {
   /** The body in native form, converted at the first read of `body`. */
   private bodyRead = false;
   private nativeBody: NativeValue | undefined;
-  constructor(payload: Uint8Array) {
-    this.s = decodeSections(payload);
+  /** The message in `bytes[start, end)` (by default all of `bytes`). */
+  constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
+    this.s = decodeSections(bytes, start, end);
   }
   get body(): NativeValue | undefined {
     if (!this.bodyRead) {

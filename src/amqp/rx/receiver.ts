@@ -99,7 +99,7 @@ export class ReceivedMessage extends InboundMessageView {
     private readonly link: ReceiverLink,
     private readonly onSettled: (m: ReceivedMessage) => void,
   ) {
-    super(delivery.payload);
+    super(delivery.payloadBuffer, delivery.payloadStart, delivery.payloadEnd);
   }
 
   /** The link this message arrived on. */
