@@ -35,6 +35,7 @@ const EMPTY_OUTCOMES = ['accepted', 'released'] as const;
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 const camel = (s: string): string => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** The statements that read one non-null field (its constructor already in `c`) into `v`. */
 function readField(f: FieldDefinition, v: string): string[] | undefined {
@@ -114,9 +115,6 @@ function fieldType(f: FieldDefinition, typeName: string): string {
 /** Binary fields are read lazily: the reader notes where they are, a getter copies them. */
 const isLazy = (f: FieldDefinition): boolean => f.type === 'binary' && !f.multiple && f.enumType === undefined;
 
-/** The type of a reader's local for field `f`: a lazy field's local is its offset (-1: absent). */
-const localType = (f: FieldDefinition, typeName: string): string => (isLazy(f) ? 'number' : `${fieldType(f, typeName)} | undefined`);
-
 /**
  * The object a reader returns. A class rather than a literal: V8 keeps a literal's fields added
  * after creation in a separate property array (a second allocation, grown as fields are added),
@@ -138,7 +136,6 @@ function readResultClass(def: CompositeDefinition, typeName: string): string {
     ...def.fields.map((f, i) => (isLazy(f) ? `f${i}: number, f${i}Length: number` : `f${i}: ${fieldType(f, typeName)}${f.mandatory ? '' : ' | undefined'}`)),
     ...(lazy.length > 0 ? ['bytes: Uint8Array'] : []),
   ];
-  const upper = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
   return [
     `/** A ${def.name} as read by read${typeName}. */`,
     `class Read${typeName} {`,
@@ -170,7 +167,7 @@ function readResultClass(def: CompositeDefinition, typeName: string): string {
       `    return (this.#${f.name}Copy ??= copyOf(this.#bytes, this.#${f.name}At, this.#${f.name}Length));`,
       '  }',
       `  /** Whether ${f.specName} is present, without copying it. */`,
-      `  has${upper(f.name)}(): boolean {`,
+      `  has${upperFirst(f.name)}(): boolean {`,
       `    return this.#${f.name}At >= 0;`,
       '  }',
     ]),
@@ -178,13 +175,12 @@ function readResultClass(def: CompositeDefinition, typeName: string): string {
   ].join('\n');
 }
 
-/** Whether field `name` of a performative is present; for a lazy field of a reader's result, without reading it. */
+/** For each lazy field of a reader's result, an exported test of its presence that does not copy it. */
 function presenceFunctions(def: CompositeDefinition, typeName: string): string[] {
-  const upper = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
   return def.fields.filter(isLazy).flatMap((f) => [
     `/** Whether ${def.name} \`t\` has a ${f.specName}: read by read${typeName}, without copying it. */`,
-    `export function ${def.name}Has${upper(f.name)}(t: ${typeName}): boolean {`,
-    `  return t instanceof Read${typeName} ? t.has${upper(f.name)}() : t.${f.name} !== undefined;`,
+    `export function ${def.name}Has${upperFirst(f.name)}(t: ${typeName}): boolean {`,
+    `  return t instanceof Read${typeName} ? t.has${upperFirst(f.name)}() : t.${f.name} !== undefined;`,
     '}',
   ]);
 }
@@ -209,7 +205,8 @@ function reader(def: CompositeDefinition, typeName: string): string {
   def.fields.forEach((f, i) => {
     const v = `f${i}`;
     locals.push(v);
-    lines.push(...indent(1, isLazy(f) ? [`let ${v} = -1;`, `let ${v}Length = 0;`] : [`let ${v}: ${localType(f, typeName)};`]));
+    // A lazy field's local is its offset (-1: absent), with its length.
+    lines.push(...indent(1, isLazy(f) ? [`let ${v} = -1;`, `let ${v}Length = 0;`] : [`let ${v}: ${fieldType(f, typeName)} | undefined;`]));
     const body = readField(f, v);
     const whenPresent = body ?? ['return undefined; // not read here: the generic reader decides'];
     const read = [
