@@ -65,11 +65,13 @@ export interface ScenarioReport {
   /** Large messages: rx-mq's and the other library's median throughput over the raw TCP copy's. */
   readonly tcpShare?: { readonly ours: number; readonly other: number };
   /**
-   * Large messages: the CPU-bound ceilings over the raw TCP copy's throughput, with the broker's
-   * CPU per MiB (rx-mq runs) alone and with rx-mq's added (see cpuBoundMbPerS); none when the
-   * broker's CPU is unknown or too small to read (a smoke run).
+   * Large messages: the CPU-bound ceilings over the raw TCP copy's throughput (see
+   * cpuBoundMbPerS), with the broker's CPU per MiB (rx-mq runs) alone, with the raw copy's own CPU
+   * per MiB added (a client that costs what writing and reading each byte once through a loopback
+   * socket costs, as a client that sends and receives every message must do), and with rx-mq's
+   * added; none when the broker's CPU is unknown or too small to read (a smoke run).
    */
-  readonly ceilingShare?: { readonly brokerAlone: number; readonly brokerAndOurs: number };
+  readonly ceilingShare?: { readonly brokerAlone: number; readonly brokerAndCopy: number; readonly brokerAndOurs: number };
 }
 
 export interface IoReport {
@@ -176,7 +178,8 @@ export function scenarioReport(
 ): ScenarioReport {
   const [ours, other] = sides;
   const floor = sides.find((x) => x.side === 'floor');
-  const tcp = sides.find((x) => x.side === 'tcp')?.rate.median;
+  const tcpSide = sides.find((x) => x.side === 'tcp');
+  const tcp = tcpSide?.rate.median;
   const broker = ours.peerCpuPerMsg?.median;
   const share = (mbPerS: number): number => mbPerS / (tcp as number);
   return {
@@ -186,9 +189,10 @@ export function scenarioReport(
     userRatio: ours.userPerMsg.median / other.userPerMsg.median,
     ...(floor === undefined ? {} : { floorCpuRatio: floor.cpuPerMsg.median / other.cpuPerMsg.median }),
     ...(tcp === undefined ? {} : { tcpShare: { ours: share(ours.rate.median), other: share(other.rate.median) } }),
-    ...(tcp === undefined || broker === undefined || broker <= 0 ? {} : {
+    ...(tcpSide === undefined || broker === undefined || broker <= 0 ? {} : {
       ceilingShare: {
         brokerAlone: share(cpuBoundMbPerS(broker, cores)),
+        brokerAndCopy: share(cpuBoundMbPerS(broker + tcpSide.cpuPerMsg.median, cores)),
         brokerAndOurs: share(cpuBoundMbPerS(broker + ours.cpuPerMsg.median, cores)),
       },
     }),
