@@ -5,8 +5,8 @@ import {
   ProtocolHeaderError, writeFrame, writeHeartbeat,
 } from '../../../src/amqp/frames/index.js';
 import { ByteWriter, DecodeError } from '../../../src/amqp/index.js';
-import { decodeFastAmqpFrame, FRAME_HEADER_SIZE, InPlaceAmqpFrame } from '../../../src/amqp/frames/frame.js';
-import { ascii, bytes, concat, hex } from './helpers.js';
+import { AmqpFrame, decodeFastAmqpFrame, FRAME_HEADER_SIZE } from '../../../src/amqp/frames/frame.js';
+import { ascii, bytes, concat, hex, plain } from './helpers.js';
 
 describe('frames: frame header', () => {
   it('an empty AMQP frame is a heartbeat', () => {
@@ -18,7 +18,7 @@ describe('frames: frame header', () => {
   });
 
   it('skips the extended header given by doff', () => {
-    expect(decodeFrame(bytes('00000010 03 00 0001 | deadbeef | 00 53 17 45'))).to.deep.equal({
+    expect(plain(decodeFrame(bytes('00000010 03 00 0001 | deadbeef | 00 53 17 45')))).to.deep.equal({
       type: 'amqp', channel: 1, performative: { kind: 'end' }, payload: new Uint8Array(0),
     });
     // doff 4: 8 bytes of extended header, and an empty body after it is still a heartbeat
@@ -38,11 +38,11 @@ describe('frames: frame header', () => {
     expect(f.payload.buffer).to.equal(buf.buffer);
   });
 
-  it('tells where an in-place frame\'s payload lies, and makes its view only when asked', () => {
+  it('tells where a frame\'s payload lies in the bytes it was decoded from, and makes its view only when asked', () => {
     const frame = encodeFrame(3, { kind: 'transfer', handle: 1, deliveryId: 2, deliveryTag: Uint8Array.of(5) }, Uint8Array.of(7, 8, 9));
     const chunk = concat(Uint8Array.of(0xee, 0xee), frame, Uint8Array.of(0xee));
     const f = decodeFastAmqpFrame(chunk, 2 + FRAME_HEADER_SIZE, 2 + frame.length, 3);
-    if (!(f instanceof InPlaceAmqpFrame)) throw new Error('expected a frame decoded in place');
+    if (!(f instanceof AmqpFrame)) throw new Error('expected a frame decoded in place');
     expect(f.payloadBuffer()).to.equal(chunk);
     expect([...chunk.subarray(f.payloadStart(), f.payloadEnd())]).to.deep.equal([7, 8, 9]);
     expect(f.payloadEnd()).to.equal(2 + frame.length);

@@ -178,7 +178,7 @@ describe('frames: cross-check with rhea', () => {
     it(`${label(c)}: rhea encodes, we decode`, () => {
       const frame = decodeFrame(rheaEncode(c.channel, c.p, c.payload));
       const sasl = c.p.kind.startsWith('sasl-');
-      expect(frame).to.deep.equal({
+      expect(plainData(frame)).to.deep.equal({
         type: sasl ? 'sasl' : 'amqp', channel: sasl ? 0 : c.channel, performative: c.p, payload: c.payload ?? new Uint8Array(0),
       });
     });

@@ -6,7 +6,7 @@
  */
 import type { Close, Open, Performative, SaslFrameBody } from '../frames/definitions.generated.js';
 import { FramingError, ProtocolHeaderError } from '../frames/errors.js';
-import { writeHeartbeat, type Frame } from '../frames/frame.js';
+import { AmqpFrame, writeHeartbeat, type Frame } from '../frames/frame.js';
 import { FrameParser, type ParserEvent } from '../frames/parser.js';
 import type { ProtocolId } from '../frames/protocol-header.js';
 import { formatFrame } from '../frames/trace.js';
@@ -334,7 +334,7 @@ export abstract class ConnectionCore<S extends string> implements SessionHost {
     const bytes = payload === undefined ? EMPTY : payload instanceof Uint8Array ? payload : concatParts(payload);
     const frame: Frame = p.kind.startsWith('sasl-')
       ? { type: 'sasl', channel, performative: p as SaslFrameBody, payload: bytes }
-      : { type: 'amqp', channel, performative: p as Performative, payload: bytes };
+      : new AmqpFrame(channel, p as Performative, bytes, 0, bytes.length);
     this.trace(formatFrame(frame, '->'));
   }
 }

@@ -10,7 +10,7 @@ import type {
 } from '../frames/definitions.generated.js';
 import type { Coordinator } from '../frames/definitions.generated.js';
 import { transferHasDeliveryTag } from '../frames/fast-performatives.js';
-import { InPlaceAmqpFrame, type AmqpFrame } from '../frames/frame.js';
+import type { AmqpFrame } from '../frames/frame.js';
 import { DeliveryAssembly } from './assembly.js';
 import { ReceiverCredit, SenderCredit } from './credit.js';
 import { DeliveryStore } from './delivery-store.js';
@@ -433,25 +433,16 @@ export class ReceiverLink extends Link {
     let p = this.partial;
     if (p === undefined && rest === 0 && !t.more && !t.aborted && t.deliveryId !== undefined && transferHasDeliveryTag(t)) {
       // The usual case: a whole delivery in one frame (no assembly state, the payload not copied,
-      // and for a frame decoded in place not even a view of it made).
+      // not even a view of it made).
       if (!this.countDelivery()) return;
-      let buf: Uint8Array;
-      let start = 0;
-      let end: number;
-      if (f instanceof InPlaceAmqpFrame) {
-        buf = f.payloadBuffer();
-        start = f.payloadStart();
-        end = f.payloadEnd();
-      } else {
-        buf = f.payload;
-        end = buf.length;
-      }
+      const start = f.payloadStart();
+      const end = f.payloadEnd();
       const max = this.options.maxMessageSize;
       if (max !== undefined && end - start > max) {
         return this.fail('amqp:link:message-size-exceeded', `message larger than max-message-size ${max}`);
       }
       const settled = t.settled ?? false;
-      const delivery = new ArrivedDelivery(this, t.deliveryId, t, t.messageFormat ?? 0, settled, buf, start, end, t.state as DeliveryState | undefined);
+      const delivery = new ArrivedDelivery(this, t.deliveryId, t, t.messageFormat ?? 0, settled, f.payloadBuffer(), start, end, t.state as DeliveryState | undefined);
       if (!settled) this.unsettled.set(t.deliveryId, delivery);
       this.host.emit(delivery);
       return;

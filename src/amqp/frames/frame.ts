@@ -16,46 +16,41 @@ export const FRAME_HEADER_SIZE = 8;
 /** Frame type codes. */
 export const FRAME_TYPE = { amqp: 0x00, sasl: 0x01 } as const;
 
-export interface AmqpFrame {
-  readonly type: 'amqp';
-  readonly channel: number;
-  readonly performative: Performative;
-  /** The bytes after the performative (a transfer's message bytes): a view, not a copy. */
-  readonly payload: Uint8Array;
-  /**
-   * Set by a parser created with `streamTransfers: true` for a large transfer frame that had not
-   * arrived whole: `payload` is then only the payload's first bytes, and this many more follow
-   * as PayloadPiece events, before any other frame.
-   */
-  readonly payloadRest?: number;
-}
-
 /**
- * An AMQP frame decoded in place, in the bytes it arrived in (the parser's fast path). Its
- * payload view is made at the first read of `payload`: a receiver reads a transfer's message
- * from the buffer and offsets instead (`payloadBuffer`, `payloadStart`, `payloadEnd`), since
- * making a typed array costs more than the rest of a small message's frame. The buffer is the
- * parser's input, whose bytes are never rewritten.
+ * An AMQP frame. Its payload stays where it lies in the bytes it was decoded from (or written
+ * from): `payload` is a view of them made on first read, and a receiver reads a transfer's
+ * message from the buffer and offsets instead (`payloadBuffer`, `payloadStart`, `payloadEnd`),
+ * since making a typed array costs more than the rest of a small message's frame. The buffer is
+ * the parser's input, whose bytes are never rewritten. Private (#) fields are not properties: a
+ * frame's keys are `type`, `channel`, `performative` and, when set, `payloadRest`.
  */
-export class InPlaceAmqpFrame implements AmqpFrame {
+export class AmqpFrame {
   readonly type = 'amqp' as const;
   readonly channel: number;
   readonly performative: Performative;
-  // Private (#) fields are not properties: the frame's keys stay those of AmqpFrame.
+  /**
+   * Set by a parser created with `streamTransfers: true` for a large transfer frame that had not
+   * arrived whole: the payload is then only the payload's first bytes, and this many more follow
+   * as PayloadPiece events, before any other frame.
+   */
+  declare readonly payloadRest?: number;
   readonly #bytes: Uint8Array;
   readonly #start: number;
   readonly #end: number;
   #view: Uint8Array | undefined;
 
-  constructor(channel: number, performative: Performative, bytes: Uint8Array, start: number, end: number) {
+  /** The frame whose payload is bytes[start, end). */
+  constructor(channel: number, performative: Performative, bytes: Uint8Array, start: number, end: number, payloadRest?: number) {
     this.channel = channel;
     this.performative = performative;
+    if (payloadRest !== undefined) this.payloadRest = payloadRest;
     this.#bytes = bytes;
     this.#start = start;
     this.#end = end;
     this.#view = undefined;
   }
 
+  /** The bytes after the performative (a transfer's message bytes): a view, not a copy. */
   get payload(): Uint8Array {
     return (this.#view ??= payloadOf(this.#bytes, this.#start, this.#end));
   }
@@ -158,7 +153,7 @@ export function decodeFrameBodyGeneric(
   const r = new ByteReader(bytes, bodyStart, end);
   if (frameType === 'amqp') {
     const performative = readComposite(r, 'frame');
-    return { type: 'amqp', channel, performative, payload: payloadOf(bytes, r.pos, end) };
+    return new AmqpFrame(channel, performative, bytes, r.pos, end);
   }
   const performative = readComposite(r, 'sasl-frame');
   return { type: 'sasl', channel, performative, payload: bytes.subarray(r.pos, end) };
@@ -170,10 +165,10 @@ export function decodeFrameBodyGeneric(
  * read chunk itself and makes a view of the frame (for error offsets from the frame start) only
  * for the generic path.
  */
-export function decodeFastAmqpFrame(bytes: Uint8Array, bodyStart: number, end: number, channel: number): InPlaceAmqpFrame | undefined {
+export function decodeFastAmqpFrame(bytes: Uint8Array, bodyStart: number, end: number, channel: number): AmqpFrame | undefined {
   if (bytes[bodyStart] !== Code.described || bytes[bodyStart + 1] !== Code.smallulong || bodyStart + 2 >= end) return undefined;
   const performative = readPerformativeFast(bytes[bodyStart + 2], bytes, bodyStart + 3, end);
-  return performative === undefined ? undefined : new InPlaceAmqpFrame(channel, performative, bytes, fastReadEnd(), end);
+  return performative === undefined ? undefined : new AmqpFrame(channel, performative, bytes, fastReadEnd(), end);
 }
 
 /** The bytes after the performative; one shared empty array for the many frames without any. */

@@ -11,7 +11,8 @@ export {
 export {
   decodeFrame, encodeFrame, FRAME_HEADER_SIZE, FRAME_TYPE, readFrameHeader, writeFrame, writeHeartbeat,
 } from './frame.js';
-export type { AmqpFrame, Frame, FrameHeader, HeartbeatFrame, SaslFrame } from './frame.js';
+export { AmqpFrame } from './frame.js';
+export type { Frame, FrameHeader, HeartbeatFrame, SaslFrame } from './frame.js';
 export {
   checkProtocolHeaderPrefix, describePeerProtocol, parseProtocolHeader, PROTOCOL_HEADER_SIZE,
   protocolHeaderBytes, writeProtocolHeader,

@@ -12,7 +12,7 @@
  * connection must be closed.
  */
 import {
-  decodeFastAmqpFrame, decodeFrame, decodeFrameBody, decodeFrameBodyGeneric, FRAME_HEADER_SIZE, FRAME_TYPE, readFrameHeader,
+  AmqpFrame, decodeFastAmqpFrame, decodeFrame, decodeFrameBody, decodeFrameBodyGeneric, FRAME_HEADER_SIZE, FRAME_TYPE, readFrameHeader,
   type Frame, type PayloadPiece,
 } from './frame.js';
 import {
@@ -230,7 +230,7 @@ export class FrameParser {
     this.rest = size - STREAM_PREFIX;
     this.streamChannel = channel;
     this.lastMore = head.performative.more === true;
-    return { type: 'amqp', channel, performative: head.performative, payload: head.payload, payloadRest: this.rest };
+    return new AmqpFrame(channel, head.performative, head.payloadBuffer(), head.payloadStart(), head.payloadEnd(), this.rest);
   }
 
   /** The next piece of the streamed frame's payload: what the first chunk holds of it. */
