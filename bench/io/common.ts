@@ -132,14 +132,27 @@ export async function timed(fn: () => Promise<void>, peerPort?: number): Promise
   const allocDir = dirFromEnv(TIMED_ALLOC_DIR_ENV);
   const session = cpuDir !== undefined || allocDir !== undefined ? await startProfiles(cpuDir !== undefined, allocDir !== undefined) : undefined;
   const peer = peerPort === undefined ? undefined : peerCpuMeter(peerPort);
+  perfControl('enable');
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await fn();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  perfControl('disable');
   const peerCpuUs = peer?.stop();
   if (session !== undefined) await stopProfiles(session, cpuDir, allocDir);
   return { ms, cpuUs: cpu.user + cpu.system, sysUs: cpu.system, ...(peerCpuUs === undefined ? {} : { peerCpuUs }) };
+}
+
+/**
+ * Environment variable naming the control FIFO of a `perf record --control fifo:...` run (started
+ * with -D -1, that is disabled): every timed region is recorded and nothing else, so a native
+ * profile (kernel, libuv, V8's own C++) covers what the CPU figures cover.
+ */
+export const PERF_CONTROL_FIFO_ENV = 'RXMQ_BENCH_PERF_CONTROL_FIFO';
+function perfControl(command: 'enable' | 'disable'): void {
+  const fifo = dirFromEnv(PERF_CONTROL_FIFO_ENV);
+  if (fifo !== undefined) writeFileSync(fifo, `${command}\n`);
 }
 
 const dirFromEnv = (name: string): string | undefined => {

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { firstValueFrom, from, lastValueFrom, map, switchMap, take, toArray } from 'rxjs';
 import { connect, type StompSession } from '../../src/stomp/index.js';
 import { ACTIVEMQ_TCP, RABBIT_TCP } from './broker-helpers.js';
+import { DEFAULT_READ_COALESCING_MS } from '../../src/transport/read-hold.js';
 
 const COUNT = 3_000;
 
@@ -18,7 +19,7 @@ function withSession<T>(url: string, readCoalescing: number, f: (s: StompSession
 describe('stomp read coalescing against brokers', function () {
   this.timeout(60_000);
   for (const [name, url] of [['RabbitMQ', RABBIT_TCP], ['ActiveMQ', ACTIVEMQ_TCP]] as const) {
-    for (const readCoalescing of [1, 0]) {
+    for (const readCoalescing of [DEFAULT_READ_COALESCING_MS, 0]) {
       it(`${name}, readCoalescing ${readCoalescing}: ${COUNT} messages streamed whole and in order`, async () => {
         const destination = `/queue/rx-mq-coalesce-${randomUUID()}`;
         const bodies = Array.from({ length: COUNT }, (_, i) => (i % 2 === 0 ? `m${i}` : Uint8Array.of(0, i & 0xff, 0)));

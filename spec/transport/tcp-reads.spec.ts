@@ -209,7 +209,7 @@ describe('transport: TCP reads', function () {
   });
 
   it('checks the readCoalescing option', () => {
-    expect(readCoalescingOf(undefined)).to.equal(1);
+    expect(readCoalescingOf(undefined)).to.equal(2);
     expect(readCoalescingOf(0)).to.equal(0);
     expect(readCoalescingOf(5)).to.equal(5);
     expect(() => readCoalescingOf(-1)).to.throw(RangeError, /readCoalescing/);

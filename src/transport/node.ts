@@ -137,7 +137,7 @@ export function uninitializedBytes(size: number): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, size);
 }
 
-/** Size of the buffer a TCP read lands in (as large as Node's own default read size). */
+/** Size of the buffer a TCP read lands in (as large as Node's own default read size; see COALESCE_BELOW_BYTES). */
 const READ_BUFFER_SIZE = 64 * 1024;
 /** Reads at least this large are handed over as they are; smaller ones are copied out. */
 const HAND_OVER_BYTES = 16 * 1024;

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { firstValueFrom, from, lastValueFrom, map, switchMap, take, toArray } from 'rxjs';
 import { connect, type AmqpConnection, type AmqpConnectOptions } from '../../../src/amqp/index.js';
+import { DEFAULT_READ_COALESCING_MS } from '../../../src/transport/read-hold.js';
 
 const BROKERS: readonly { name: string; options: AmqpConnectOptions; address: (q: string) => string }[] = [
   { name: 'Qpid Proton C broker', options: { url: 'amqp://127.0.0.1:5673', sasl: false }, address: (q) => q },
@@ -21,7 +22,7 @@ function withConnection<T>(opts: AmqpConnectOptions, f: (c: AmqpConnection) => P
 describe('amqp/rx read coalescing against brokers', function () {
   this.timeout(60_000);
   for (const broker of BROKERS) {
-    for (const readCoalescing of [1, 0]) {
+    for (const readCoalescing of [DEFAULT_READ_COALESCING_MS, 0]) {
       it(`${broker.name}, readCoalescing ${readCoalescing}: ${COUNT} messages sent and received whole and in order`, async () => {
         const address = broker.address(`rx-mq-coalesce-${randomUUID()}`);
         const options = { ...broker.options, readCoalescing };

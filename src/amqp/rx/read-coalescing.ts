@@ -4,7 +4,7 @@
  * A broker streaming small messages writes them as it produces them, and a client that keeps up
  * wakes for every few hundred bytes: on this machine about 2 messages per read from the Qpid
  * Proton broker, each read costing a system call, an event-loop wake-up and its own flush, which
- * then outweighs the work on the messages themselves. Holding reads for a millisecond while a
+ * then outweighs the work on the messages themselves. Holding reads for a millisecond or two while a
  * stream is in full flow lets the kernel gather what arrives meanwhile into one read.
  *
  * The hold costs latency, so it is taken only on evidence that a stream is in full flow and more

@@ -37,7 +37,7 @@ export interface StompConnectOptions {
   /** Unwritten bytes allowed before sends fail with StompBufferOverflowError. Default 64 MiB. */
   readonly maxWriteBuffer?: number;
   /**
-   * Read coalescing over TCP (ms, default 1; 0 turns it off): when one small read carries several
+   * Read coalescing over TCP (ms, default 2; 0 turns it off): when one small read carries several
    * MESSAGE frames (a subscription in full flow), the next read waits this long so that it takes
    * what arrived meanwhile; a lone MESSAGE or RECEIPT never waits. See docs/ARCHITECTURE.md.
    */
