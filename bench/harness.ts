@@ -8,6 +8,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { SideName } from './codec.js';
 import type { WorkerResult } from './worker.js';
+import { median } from './stats.js';
 
 export interface BenchOptions {
   /** Runs per side (alternating). */
@@ -68,12 +69,6 @@ function runWorker(side: SideName, o: BenchOptions): Promise<WorkerResult> {
       resolve(JSON.parse(line) as WorkerResult);
     });
   });
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 function summarise(side: SideName, runs: readonly number[]): SideSummary {

@@ -24,6 +24,7 @@ import { AmqpConnection } from '../src/amqp/rx/connection.js';
 import { encodeFrame, FrameParser, protocolHeaderBytes } from '../src/amqp/frames/index.js';
 import type { Performative } from '../src/amqp/frames/index.js';
 import type { Transport } from '../src/transport/types.js';
+import { median, quantile } from './stats.js';
 
 /** Message payloads as the brokers deliver a 12-byte string body sent by rx-mq (captured). */
 const MESSAGES = {
@@ -185,8 +186,6 @@ function idOffset(f: Uint8Array, id: number): number {
   throw new Error(`delivery-id ${id} not found in the transfer`);
 }
 
-const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -204,7 +203,7 @@ async function main(): Promise<void> {
   });
   const sorted = [...ns].sort((a, b) => a - b);
   console.log(`passes (CPU ns per message): ${ns.map((x) => x.toFixed(0)).join(' ')}`);
-  console.log(`min ${sorted[0].toFixed(0)}  p25 ${quantile(sorted, 0.25).toFixed(0)}  median ${quantile(sorted, 0.5).toFixed(0)}  p75 ${quantile(sorted, 0.75).toFixed(0)}`);
+  console.log(`min ${sorted[0].toFixed(0)}  p25 ${quantile(sorted, 0.25).toFixed(0)}  median ${median(ns).toFixed(0)}  p75 ${quantile(sorted, 0.75).toFixed(0)}`);
   process.exit(0);
 }
 

@@ -151,15 +151,11 @@ function readResultClass(def: CompositeDefinition, typeName: string): string {
     ]),
     `  constructor(${params.join(', ')}) {`,
     `    this.kind = ${JSON.stringify(def.name)};`,
-    ...def.fields.filter((f) => !isLazy(f)).map((f) => {
-      const i = def.fields.indexOf(f);
-      return f.mandatory ? `    this.${f.name} = f${i};` : `    if (f${i} !== undefined) this.${f.name} = f${i};`;
-    }),
+    ...def.fields.flatMap((f, i) => (isLazy(f) ? []
+      : [f.mandatory ? `    this.${f.name} = f${i};` : `    if (f${i} !== undefined) this.${f.name} = f${i};`])),
     ...(lazy.length > 0 ? ['    this.#bytes = bytes;'] : []),
-    ...lazy.flatMap((f) => {
-      const i = def.fields.indexOf(f);
-      return [`    this.#${f.name}At = f${i};`, `    this.#${f.name}Length = f${i}Length;`, `    this.#${f.name}Copy = undefined;`];
-    }),
+    ...def.fields.flatMap((f, i) => (isLazy(f)
+      ? [`    this.#${f.name}At = f${i};`, `    this.#${f.name}Length = f${i}Length;`, `    this.#${f.name}Copy = undefined;`] : [])),
     '  }',
     ...lazy.flatMap((f) => [
       `  get ${f.name}(): ${fieldType(f, typeName)} {`,
@@ -364,7 +360,7 @@ export function generateFastPerformatives(): string {
   out.push('  return lastEnd;');
   out.push('}');
   out.push('');
-  out.push('/** A copy (a tag outlives the chunk it came in), byte by byte: for a few bytes, half the cost of slice(). */');
+  out.push('/** A copy (a view would keep the whole chunk alive as long as the tag), byte by byte: for a few bytes, half the cost of slice(). */');
   out.push('function copyOf(b: Uint8Array, p: number, n: number): Uint8Array {');
   out.push('  const copy = new Uint8Array(n);');
   out.push('  for (let k = 0; k < n; k++) copy[k] = b[p + k];');

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { TIMED_ALLOC_DIR_ENV, TIMED_PROFILE_DIR_ENV, type IoResult } from './common.js';
 import { SCENARIOS, type Mode, type Scenario, type Side } from './scenarios.js';
 import type { IoJob } from './worker.js';
+import { median } from '../stats.js';
 
 export interface IoOptions {
   readonly mode: Mode;
@@ -152,10 +153,7 @@ function runChild(jobs: readonly IoJob[], o: IoOptions): Promise<IoResult[]> {
 }
 
 function stat(xs: readonly number[]): Stat {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  const median = s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  return { median, min: s[0], max: s[s.length - 1] };
+  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
 }
 
 function rateOf(unit: Scenario['unit'], r: IoResult): number {

@@ -16,7 +16,7 @@ export function lastReadEnd(): number {
   return lastEnd;
 }
 
-/** A copy (a tag outlives the chunk it came in), byte by byte: for a few bytes, half the cost of slice(). */
+/** A copy (a view would keep the whole chunk alive as long as the tag), byte by byte: for a few bytes, half the cost of slice(). */
 function copyOf(b: Uint8Array, p: number, n: number): Uint8Array {
   const copy = new Uint8Array(n);
   for (let k = 0; k < n; k++) copy[k] = b[p + k];

@@ -283,11 +283,11 @@ class ScannedSection {
  */
 export function decodeSections(bytes: Uint8Array, start = 0, end = bytes.length): DecodedSections {
   if (start < 0 || end > bytes.length || start > end) throw new RangeError(`payload [${start}, ${end}) is not within ${bytes.length} bytes`);
-  if (start === 0) return new DecodedSections(bytes, 0, end, scan(bytes, 0, end));
   try {
     return new DecodedSections(bytes, start, end, scan(bytes, start, end));
   } catch (e) {
-    throw e instanceof DecodeError ? new DecodeError(e.reason, e.offset - start) : e;
+    // The scan reports offsets in `bytes`; callers count them from the payload's start.
+    throw e instanceof DecodeError && start !== 0 ? new DecodeError(e.reason, e.offset - start) : e;
   }
 }
 
