@@ -21,7 +21,7 @@ import {
 } from '../../src/amqp/index.js';
 import { MessageSizeExceededError } from '../../src/amqp/engine/errors.js';
 import { encodeFrame, protocolHeaderBytes } from '../../src/amqp/frames/index.js';
-import { startRheaStore, type RheaStore } from '../interop/rhea-store.js';
+import { startRheaStore, type RheaStore } from '../support/rhea-store.js';
 
 const CERTS = path.join(os.tmpdir(), `rx-mq-test-certs-${process.pid}`);
 const SCRIPT = fileURLToPath(new URL('../../scripts/gen-test-certs.sh', import.meta.url));
@@ -96,16 +96,16 @@ describe('connect() against independent peers', function () {
   });
 
   describe('liveness', () => {
-    it('keeps a ~6 s idle connection open to a peer with a 2 s idle-time-out', async function () {
+    it('keeps a 4 s idle connection open to a peer with a 1 s idle-time-out', async function () {
       this.timeout(20_000);
-      // rhea closes a connection it hears nothing on for twice its idle-time-out (4 s here).
-      const peer = await store({ idle_time_out: 2000 });
+      // rhea closes a connection it hears nothing on for twice its idle-time-out (2 s here).
+      const peer = await store({ idle_time_out: 1000 });
       const dropped: string[] = [];
       peer.container.on('connection_close', () => dropped.push('close'));
       peer.container.on('disconnected', () => dropped.push('disconnected'));
       const result = await withConnection({ url: `amqp://127.0.0.1:${peer.port}`, sasl: false }, async (c) => {
-        expect(c.remote.idleTimeOut).to.equal(2000);
-        await firstValueFrom(timer(6000));
+        expect(c.remote.idleTimeOut).to.equal(1000);
+        await firstValueFrom(timer(4000));
         expect(c.state$.value).to.equal('open');
         return lastValueFrom(from([{ body: 'still here' }]).pipe(c.send('idle-q'), toArray()));
       });

@@ -9,7 +9,7 @@ import { firstValueFrom, lastValueFrom, of, switchMap, take, toArray } from 'rxj
 import { connect as amqpConnect } from '../../src/amqp/index.js';
 import { startBroker, type BrokerOptions, type EmbeddedBroker } from '../../src/broker/index.js';
 import { headerOf } from '../../src/stomp/codec/index.js';
-import { withSession } from '../stomp/broker-helpers.js';
+import { withSession } from '../support/stomp-session.js';
 import { sleep, until } from './helpers.js';
 import { rawClient, type RawClient } from './stomp-helpers.js';
 

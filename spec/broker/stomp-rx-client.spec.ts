@@ -7,8 +7,8 @@ import { expect } from 'chai';
 import { firstValueFrom, lastValueFrom, of, range, map, take, toArray } from 'rxjs';
 import { startBroker, type BrokerOptions, type EmbeddedBroker } from '../../src/broker/index.js';
 import { connect, StompError, type StompMessage, type StompSession } from '../../src/stomp/index.js';
-import { withSession, gather, collect, hold } from '../stomp/broker-helpers.js';
-import { freePort } from '../support/python-peer.js';
+import { withSession, gather, collect, hold } from '../support/stomp-session.js';
+import { freePort } from '../support/free-port.js';
 import { sleep, until } from './helpers.js';
 
 describe('broker: STOMP with the rx-mq client', function () {

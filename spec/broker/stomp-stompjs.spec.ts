@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { startBroker, type BrokerOptions, type EmbeddedBroker } from '../../src/broker/index.js';
-import { collect, withSession } from '../stomp/broker-helpers.js';
+import { collect, withSession } from '../support/stomp-session.js';
 import { sleep, until } from './helpers.js';
 import { stompjs, type IMessage } from './stomp-helpers.js';
 import type { Client } from '@stomp/stompjs';

@@ -1,41 +1,28 @@
 /**
- * STOMP read coalescing against real brokers: with holds on (the default) and off, a queue of
- * messages streamed by RabbitMQ and by ActiveMQ 5.17 arrives whole and in order, with text and
- * binary bodies intact; a bad readCoalescing value is refused.
+ * Read coalescing: the option's bounds, and the shared streaming cases
+ * (spec/support/stomp-read-coalescing-cases.ts) against the embedded broker.
  */
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
-import { firstValueFrom, from, lastValueFrom, map, switchMap, take, toArray } from 'rxjs';
-import { connect, type StompSession } from '../../src/stomp/index.js';
-import { ACTIVEMQ_TCP, RABBIT_TCP } from './broker-helpers.js';
-import { DEFAULT_READ_COALESCING_MS } from '../../src/transport/read-hold.js';
+import { firstValueFrom } from 'rxjs';
+import { startBroker, type EmbeddedBroker } from '../../src/broker/index.js';
+import { connect } from '../../src/stomp/index.js';
+import { stompReadCoalescingCases } from '../support/stomp-read-coalescing-cases.js';
 
-const COUNT = 3_000;
-
-function withSession<T>(url: string, readCoalescing: number, f: (s: StompSession) => Promise<T>): Promise<T> {
-  return firstValueFrom(connect({ url, readCoalescing, heartbeat: [0, 0] }).pipe(switchMap((s) => from(f(s))), take(1)));
-}
-
-describe('stomp read coalescing against brokers', function () {
-  this.timeout(60_000);
-  for (const [name, url] of [['RabbitMQ', RABBIT_TCP], ['ActiveMQ', ACTIVEMQ_TCP]] as const) {
-    for (const readCoalescing of [DEFAULT_READ_COALESCING_MS, 0]) {
-      it(`${name}, readCoalescing ${readCoalescing}: ${COUNT} messages streamed whole and in order`, async () => {
-        const destination = `/queue/rx-mq-coalesce-${randomUUID()}`;
-        const bodies = Array.from({ length: COUNT }, (_, i) => (i % 2 === 0 ? `m${i}` : Uint8Array.of(0, i & 0xff, 0)));
-        const sent = await withSession(url, readCoalescing, (s) => lastValueFrom(from(bodies).pipe(s.send(destination, { receipt: true }), toArray())));
-        expect(sent.length).to.equal(COUNT);
-        const got = await withSession(url, readCoalescing, (s) => lastValueFrom(
-          s.subscribe(destination, { ack: 'auto' }).pipe(take(COUNT), map((m) => Buffer.from(m.body).toString('hex')), toArray()),
-        ));
-        expect(got).to.deep.equal(bodies.map((b) => Buffer.from(typeof b === 'string' ? Buffer.from(b) : b).toString('hex')));
-      });
+describe('stomp read coalescing option', () => {
+  it('refuses a readCoalescing outside 0..1000 ms with a RangeError, before any connection', async () => {
+    for (const readCoalescing of [2000, -1]) {
+      let error: unknown;
+      // Nothing listens on port 1: a RangeError (not a TransportError) shows the check comes first.
+      await firstValueFrom(connect({ url: 'stomp://127.0.0.1:1', readCoalescing })).catch((e: unknown) => { error = e; });
+      expect(error, String(readCoalescing)).to.be.instanceOf(RangeError);
     }
-  }
-
-  it('refuses a readCoalescing outside 0..1000 ms with a RangeError', async () => {
-    let error: unknown;
-    await firstValueFrom(connect({ url: RABBIT_TCP, readCoalescing: 2000 })).catch((e: unknown) => { error = e; });
-    expect(error).to.be.instanceOf(RangeError);
   });
+});
+
+describe('stomp read coalescing against the embedded broker', function () {
+  this.timeout(60_000);
+  let broker: EmbeddedBroker;
+  before(async () => { broker = await startBroker({ amqpPort: 0, stompPort: 0 }); });
+  after(() => broker.close());
+  stompReadCoalescingCases('embedded broker', () => broker.stompUrl as string);
 });

@@ -2,12 +2,17 @@
  * When the AMQP driver holds reads (src/amqp/rx/read-coalescing.ts): only on a chunk that shows
  * a stream in full flow - several deliveries to receivers with credit left, or several outcomes
  * for senders with a full pipeline - never for a lone reply or a lone outcome, nor for a chunk
- * that is already large.
+ * that is already large. Then the option's bounds, and the shared streaming cases
+ * (spec/support/amqp-read-coalescing-cases.ts) against the embedded broker.
  */
 import { expect } from 'chai';
+import { firstValueFrom } from 'rxjs';
+import { connect } from '../../../src/amqp/index.js';
+import { startBroker, type EmbeddedBroker } from '../../../src/broker/index.js';
 import type { EngineEvent } from '../../../src/amqp/engine/events.js';
 import { inFullFlow, STREAM_MIN_CREDIT, STREAM_MIN_UNSETTLED } from '../../../src/amqp/rx/read-coalescing.js';
 import { COALESCE_BELOW_BYTES } from '../../../src/transport/read-hold.js';
+import { amqpReadCoalescingCases } from '../../support/amqp-read-coalescing-cases.js';
 
 // The policy reads only a receiver's remaining credit and a sender's unsettled count.
 const receiver = (credit: number) => ({ role: 'receiver', credit: { credit } });
@@ -45,4 +50,22 @@ describe('amqp/rx read coalescing policy', () => {
     expect(inFullFlow([delivery(streaming), delivery(streaming)], COALESCE_BELOW_BYTES)).to.equal(false);
     expect(inFullFlow([delivery(streaming), delivery(streaming)], COALESCE_BELOW_BYTES - 1)).to.equal(true);
   });
+});
+
+describe('amqp/rx read coalescing option and streams (embedded broker)', function () {
+  this.timeout(60_000);
+  let broker: EmbeddedBroker;
+  before(async () => { broker = await startBroker({ amqpPort: 0, stompPort: false }); });
+  after(() => broker.close());
+
+  it('refuses a readCoalescing outside 0..1000 ms with a RangeError, before any connection', async () => {
+    for (const readCoalescing of [-1, 2000]) {
+      let error: unknown;
+      // Nothing listens on port 1: a RangeError (not a TransportError) shows the check comes first.
+      await firstValueFrom(connect({ url: 'amqp://127.0.0.1:1', sasl: false, readCoalescing })).catch((e: unknown) => { error = e; });
+      expect(error, String(readCoalescing)).to.be.instanceOf(RangeError);
+    }
+  });
+
+  amqpReadCoalescingCases('embedded broker', () => ({ url: broker.amqpUrl }));
 });
