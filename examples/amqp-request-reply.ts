@@ -7,7 +7,7 @@
  * peer creates for us. Not every broker can: RabbitMQ 3.x refuses dynamic sources with
  * amqp:not-implemented. So this example reads AMQP_RR_URL first (falling back to AMQP_URL); point
  * it at a peer with dynamic nodes (ActiveMQ, Artemis, Qpid brokers; the tests use the Qpid Proton
- * peer in spec/interop/proton_peer.py).
+ * peer in spec/interop/support/proton_peer.py; the embedded broker makes them too).
  */
 import { concatMap, filter, firstValueFrom, from, groupBy, map, mergeMap, switchMap, tap, timeout, toArray } from 'rxjs';
 import { AmqpError, connect, type AmqpConnection } from '../src/amqp/index.js';
