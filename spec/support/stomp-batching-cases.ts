@@ -6,11 +6,14 @@
  */
 import { expect } from 'chai';
 import { lastValueFrom, of, range, map, take, toArray, timeout, catchError, count } from 'rxjs';
-import { connect, StompBufferOverflowError, type StompMessage } from '../../src/stomp/index.js';
+import { connect, StompBufferOverflowError, type StompConnectOptions, type StompMessage } from '../../src/stomp/index.js';
 import { fresh, withSession } from './stomp-session.js';
 
-/** Defines the batching cases (inside a describe block) for the broker at `url()`. */
-export function stompBatchingCases(url: () => string): void {
+/**
+ * Defines the batching cases (inside a describe block) for the broker at `url()`; `burstOptions`
+ * are connect options for the burst (see the RabbitMQ Web-STOMP case in the interop tier).
+ */
+export function stompBatchingCases(url: () => string, burstOptions: Omit<StompConnectOptions, 'url'> = {}): void {
   it('delivers a synchronous burst of 2,000 SENDs complete and in order', () => withSession(url(), async (s) => {
     const q = fresh('burst');
     const results = await lastValueFrom(range(0, 2000).pipe(map((i) => String(i)), s.send(q), count()));
@@ -18,7 +21,7 @@ export function stompBatchingCases(url: () => string): void {
     await lastValueFrom(of('end').pipe(s.send(q, { receipt: true })));
     const got = await lastValueFrom(s.subscribe(q).pipe(take(2001), map((m) => m.text), toArray(), timeout(25_000)));
     expect(got).to.deep.equal([...Array.from({ length: 2000 }, (_, i) => String(i)), 'end']);
-  }));
+  }, connect({ ...burstOptions, url: url() })));
 
   it('acknowledges everything with coalesced client-mode ACKs (nothing redelivered)', async () => {
     const q = fresh('client-acks');

@@ -1,14 +1,8 @@
-/** Public entry `rx-mq/amqp`. */
-export * from './codec/index.js';
-export * from './rx/index.js';
-export {
-  AmqpError, HandleMaxError, IdleTimeoutError, IllegalStateError, MessageSizeExceededError, SettleModeError, TransferLimitError,
-} from './engine/errors.js';
-export type { AmqpErrorScope } from './engine/errors.js';
-export { AuthenticationError, SaslError } from './engine/sasl.js';
-export type { SaslCredentials, SaslMechanism } from './engine/sasl.js';
-export { parseAmqpUrl } from './url.js';
-export { DecodeError, EncodeError, CompositeJsonError, TimeoutError, RxMqError } from '../errors.js';
-export { TransportError } from '../transport/types.js';
-export type { TlsOptions, TransportTarget } from '../transport/types.js';
-export { UrlError } from '../transport/url.js';
+/**
+ * Public entry `rx-mq/amqp` for Node: the AMQP 1.0 API with Node's transports (TCP, TLS, and
+ * WebSocket through `ws`) as the default. Browsers get index.browser.ts instead (the package's
+ * `browser` export condition).
+ */
+import '../transport/node-platform.js';
+
+export * from './api.js';

@@ -1,20 +1,8 @@
 /**
- * rx-mq/stomp: a STOMP 1.0/1.1/1.2 client as RxJS streams, over TCP, TLS or WebSocket.
- * The codec and the sans-IO engine are exported too, for custom transports and tests.
+ * Public entry `rx-mq/stomp` for Node: the STOMP API with Node's transports (TCP, TLS, and
+ * WebSocket through `ws`) as the default. Browsers get index.browser.ts instead (the package's
+ * `browser` export condition).
  */
-export * from './codec/index.js';
-export * from './engine/index.js';
-export * from './errors.js';
-export { connect, resolveOptions } from './rx/connect.js';
-export type { StompConnectOptions } from './rx/options.js';
-export type { StompMessage, AckOptions } from './rx/message.js';
-export {
-  prefetchHeaders, type StompSession, type SubscribeOptions, type SendOptions, type StompSendInput,
-  type StompSendResult, type StompTransaction, type TransactionOptions,
-} from './rx/session.js';
-export { parseStompUrl, STOMP_WS_PROTOCOLS, type StompEndpoint } from './rx/url.js';
-export { TransportError, type TlsOptions, type TransportTarget } from '../transport/types.js';
-export { UrlError } from '../transport/url.js';
-export { RxMqError, DecodeError, EncodeError, TimeoutError } from '../errors.js';
-export { stompClient, type StompClient, type StompClientOptions, type StompClientState } from './rx/client.js';
-export { backoffDelay, type BackoffOptions } from './rx/backoff.js';
+import '../transport/node-platform.js';
+
+export * from './api.js';

@@ -3,7 +3,7 @@
  * transports. Browsers have no raw TCP or TLS sockets, so AMQP and STOMP reach brokers through
  * their WebSocket endpoints (wss:// for TLS, which the browser verifies itself).
  */
-import { TransportError, type Transport, type TransportHandlers } from './types.js';
+import { TransportError, type OpenOptions, type Transport, type TransportHandlers, type TransportTarget } from './types.js';
 
 /** The subset of the WHATWG WebSocket that we use (also implemented by Node's `ws`). */
 export interface WebSocketLike {
@@ -20,6 +20,22 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
+/** Give up opening after this long unless the caller says otherwise (as the Node transports). */
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+
+/**
+ * The browser's transport factory: WebSocket targets through the native WebSocket. Browsers have
+ * no TCP or TLS sockets, so any other target is refused with a TransportError saying what to use.
+ */
+export function openBrowserTransport(target: TransportTarget, handlers: TransportHandlers, options: OpenOptions): Promise<Transport> {
+  if (target.kind !== 'websocket') {
+    return Promise.reject(new TransportError(
+      `browsers cannot open ${target.kind.toUpperCase()} connections to ${target.host}:${target.port}: use the broker's WebSocket endpoint (amqp+ws://, amqp+wss://, ws://, wss://)`,
+    ));
+  }
+  return openBrowserWebSocket(target.url, target.protocols, handlers, undefined, options.connectTimeoutMs);
+}
+
 /**
  * Open a WebSocket transport with the platform's WebSocket (or `ctor`, e.g. for tests or
  * environments that provide their own implementation).
@@ -29,6 +45,7 @@ export function openBrowserWebSocket(
   protocols: readonly string[],
   handlers: TransportHandlers,
   ctor?: WebSocketConstructor,
+  connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
 ): Promise<Transport> {
   const WS = ctor ?? (globalThis as unknown as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (WS === undefined) return Promise.reject(new TransportError('this platform has no WebSocket'));
@@ -41,9 +58,16 @@ export function openBrowserWebSocket(
       reject(new TransportError(`${url}: ${(e as Error).message}`, undefined, { cause: e }));
       return;
     }
+    const timer = setTimeout(() => {
+      if (open) return;
+      reject(new TransportError(`${url}: WebSocket not open after ${connectTimeoutMs} ms`, 'ETIMEDOUT'));
+      ws.onclose = null;
+      ws.close();
+    }, connectTimeoutMs);
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
       open = true;
+      clearTimeout(timer);
       if (protocols.length > 0 && !protocols.includes(ws.protocol)) {
         ws.close(1002, 'no subprotocol');
         reject(new TransportError(`${url}: server chose no offered subprotocol (${protocols.join(', ')})`));
@@ -67,6 +91,7 @@ export function openBrowserWebSocket(
     ws.onerror = () => {};
     ws.onclose = (ev) => {
       if (!open) {
+        clearTimeout(timer);
         reject(new TransportError(`${url}: WebSocket failed to open (code ${ev.code})`, `WS_${ev.code}`));
         return;
       }

@@ -5,16 +5,12 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import {
-  TransportError, type TlsOptions, type Transport, type TransportHandlers, type TransportInfo,
+  TransportError, type OpenOptions, type TlsOptions, type Transport, type TransportHandlers, type TransportInfo,
   type TransportTarget,
 } from './types.js';
 
 /** Give up connecting after this long unless the caller says otherwise. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
-
-export interface OpenOptions {
-  readonly connectTimeoutMs?: number;
-}
 
 /** Open a transport to `target`. Rejects with TransportError when the pipe cannot be set up. */
 export function openTransport(target: TransportTarget, handlers: TransportHandlers, options: OpenOptions = {}): Promise<Transport> {

@@ -94,6 +94,20 @@ export interface TransportInfo {
   readonly peerCertificateSubject?: string;
 }
 
+/** How a transport is opened. */
+export interface OpenOptions {
+  /** Give up when the pipe is not usable after this long (ms). */
+  readonly connectTimeoutMs?: number;
+}
+
+/**
+ * Opens a byte pipe to `target` and resolves once it is usable; rejects with a TransportError when
+ * it cannot be set up. `connect({ transport })` takes one, so that any runtime (a worker, a test
+ * harness, a proxy) can carry the bytes; without one, the platform's default is used (Node: TCP,
+ * TLS and WebSocket through `ws`; browsers: the native WebSocket).
+ */
+export type TransportFactory = (target: TransportTarget, handlers: TransportHandlers, options: OpenOptions) => Promise<Transport>;
+
 /** A transport failed: refused, reset, TLS failure, DNS failure, unexpected end. */
 export class TransportError extends RxMqError {
   /** The system error code (ECONNREFUSED, ECONNRESET, ENOTFOUND...) or a TLS error code. */

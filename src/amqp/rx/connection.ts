@@ -10,9 +10,9 @@ import { toNative, type NativeValue } from '../codec/native.js';
 import type { SaslCredentials } from '../engine/sasl.js';
 import type { Session, SessionOptions } from '../engine/session.js';
 import type { Open } from '../frames/definitions.generated.js';
-import { openTransport, uninitializedBytes } from '../../transport/node.js';
+import { allocateBytes, openTransportWith } from '../../transport/platform.js';
 import { readCoalescingOf } from '../../transport/read-hold.js';
-import type { TlsOptions, TransportTarget } from '../../transport/types.js';
+import type { TlsOptions, TransportFactory, TransportTarget } from '../../transport/types.js';
 import { parseAmqpUrl } from '../url.js';
 import type { SessionContext } from './context.js';
 import { ConnectionDriver } from './driver.js';
@@ -30,6 +30,11 @@ export interface AmqpConnectOptions {
   readonly url?: string;
   /** Instead of a URL: where to connect. */
   readonly target?: TransportTarget;
+  /**
+   * What carries the bytes to the target. Default: the platform's (Node: TCP, TLS, WebSocket;
+   * browsers: the native WebSocket). Any runtime can pass its own.
+   */
+  readonly transport?: TransportFactory;
   /** SASL PLAIN user name; overrides the URL's. */
   readonly username?: string;
   /** SASL PLAIN password; overrides the URL's. */
@@ -305,7 +310,7 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       offeredCapabilities: o.offeredCapabilities,
       desiredCapabilities: o.desiredCapabilities,
       trace: o.trace,
-      allocate: uninitializedBytes,
+      allocate: allocateBytes,
     }, Date.now, readCoalescing);
     let connection: AmqpConnection | undefined;
     let unsubscribed = false;
@@ -338,7 +343,7 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       }
     });
 
-    openTransport(p.target, {
+    openTransportWith(o.transport, p.target, {
       onData: (c) => driver.onData(c),
       nextRead: () => driver.nextRead(),
       onClose: (err) => driver.onTransportClose(err),

@@ -4,11 +4,8 @@
  * file bodies a data section.
  */
 import { concat, map, of, type Observable } from 'rxjs';
-import { connect } from '../../amqp/rx/connection.js';
-import type { Message } from '../../amqp/rx/message.js';
-import type { ReceivedMessage } from '../../amqp/rx/receiver.js';
-import type { Outcome } from '../../amqp/rx/sender.js';
-import type { NativeValue } from '../../amqp/codec/native.js';
+// The public entry, which installs Node's transports (see src/transport/platform.ts).
+import { connect, type Message, type NativeValue, type Outcome, type ReceivedMessage } from '../../amqp/index.js';
 import { UsageError } from '../errors.js';
 import type { MessageRecord, RecordBody } from '../format.js';
 import { whileConnected } from './connected.js';

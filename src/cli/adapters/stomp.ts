@@ -5,8 +5,8 @@
  * relies on the DISCONNECT receipt at close to know everything was written.
  */
 import { concat, map, of, take, takeUntil, timer, type Observable } from 'rxjs';
-import { connect } from '../../stomp/rx/connect.js';
-import type { StompMessage } from '../../stomp/rx/message.js';
+// The public entry, which installs Node's transports (see src/transport/platform.ts).
+import { connect, type StompMessage } from '../../stomp/index.js';
 import type { MessageRecord } from '../format.js';
 import { whileConnected } from './connected.js';
 import type { AckMode, OutgoingMessage, ProtocolAdapter, ReceiveEvent, ReceiveOptions, SendOutcome, SettleMode } from './types.js';

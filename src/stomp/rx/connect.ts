@@ -53,7 +53,7 @@ export function connect(urlOrOptions: string | StompConnectOptions): Observable<
     const { target, engine, options } = resolved;
     const wire = new StompWire(engine, Date.now, options.maxWriteBuffer, readCoalescing);
     let unend: (() => void) | undefined;
-    wire.open(target, options.connectTimeoutMs ?? 15_000).then(() => {
+    wire.open(target, options.connectTimeoutMs ?? 15_000, options.transport).then(() => {
       if (sub.closed) return;
       unend = wire.onEnd((end) => (end.clean ? sub.complete() : sub.error(end.error)));
       sub.next(createSession(wire));

@@ -1,7 +1,7 @@
 /** Options of `connect()` and `stompClient()`. */
 import type { StompVersion } from '../codec/commands.js';
 import type { StompLimits } from '../codec/limits.js';
-import type { TlsOptions, TransportTarget } from '../../transport/types.js';
+import type { TlsOptions, TransportFactory, TransportTarget } from '../../transport/types.js';
 
 /** Connection options; `url` or `target` says where. */
 export interface StompConnectOptions {
@@ -9,6 +9,11 @@ export interface StompConnectOptions {
   readonly url?: string;
   /** A transport target instead of a URL. */
   readonly target?: TransportTarget;
+  /**
+   * What carries the bytes to the target. Default: the platform's (Node: TCP, TLS, WebSocket;
+   * browsers: the native WebSocket). Any runtime can pass its own.
+   */
+  readonly transport?: TransportFactory;
   /** Virtual host for the host header; overrides the URL. */
   readonly host?: string;
   readonly login?: string;

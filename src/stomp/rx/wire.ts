@@ -4,9 +4,9 @@
  * Everything above (sessions, subscriptions, senders) talks to this class.
  */
 import { TimeoutError } from '../../errors.js';
-import { openTransport } from '../../transport/node.js';
+import { openTransportWith } from '../../transport/platform.js';
 import { COALESCE_BELOW_BYTES, DEFAULT_READ_COALESCING_MS, STREAM_MIN_EVENTS } from '../../transport/read-hold.js';
-import type { Transport, TransportError, TransportTarget } from '../../transport/types.js';
+import type { Transport, TransportError, TransportFactory, TransportTarget } from '../../transport/types.js';
 import type { StompFrame } from '../codec/frame.js';
 import { StompEngine, type StompEngineOptions } from '../engine/engine.js';
 import type { ConnectedEvent, StompEvent } from '../engine/events.js';
@@ -65,8 +65,11 @@ export class StompWire {
     }
   }
 
-  /** Open the transport, send CONNECT and resolve on CONNECTED (reject on failure or timeout). */
-  open(target: TransportTarget, timeoutMs: number): Promise<ConnectedEvent> {
+  /**
+   * Open the transport (with `factory`, else the platform's), send CONNECT and resolve on
+   * CONNECTED (reject on failure or timeout).
+   */
+  open(target: TransportTarget, timeoutMs: number, factory?: TransportFactory): Promise<ConnectedEvent> {
     return new Promise<ConnectedEvent>((resolve, reject) => {
       const timer = setTimeout(() => {
         const err = new TimeoutError(`no STOMP CONNECTED within ${timeoutMs} ms`);
@@ -75,7 +78,7 @@ export class StompWire {
       }, timeoutMs);
       this.onConnected = (e) => { clearTimeout(timer); resolve(e); };
       this.onEnd((end) => { clearTimeout(timer); reject(end.clean ? new StompConnectionClosedError('connection closed before CONNECTED') : end.error); });
-      openTransport(target, {
+      openTransportWith(factory, target, {
         onData: (chunk) => this.onData(chunk),
         onClose: (error?: TransportError) => {
           this.engine.close(error);

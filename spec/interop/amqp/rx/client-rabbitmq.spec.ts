@@ -13,7 +13,7 @@ import net from 'node:net';
 import { firstValueFrom, filter, lastValueFrom, Observable, take, toArray, type Subscription } from 'rxjs';
 import { AuthenticationError } from '../../../../src/amqp/engine/sasl.js';
 import { amqpClient, type AmqpClient, type AmqpClientState } from '../../../../src/amqp/rx/client.js';
-import { connect } from '../../../../src/amqp/rx/connection.js';
+import { connect } from '../../../../src/amqp/index.js';
 import type { Message } from '../../../../src/amqp/rx/message.js';
 import type { ReceivedMessage } from '../../../../src/amqp/rx/receiver.js';
 import type { Outcome } from '../../../../src/amqp/rx/sender.js';

@@ -1,0 +1,14 @@
+/** Everything `rx-mq/amqp` exports, for both entries (index.ts for Node, index.browser.ts for browsers). */
+export * from './codec/index.js';
+export * from './rx/index.js';
+export {
+  AmqpError, HandleMaxError, IdleTimeoutError, IllegalStateError, MessageSizeExceededError, SettleModeError, TransferLimitError,
+} from './engine/errors.js';
+export type { AmqpErrorScope } from './engine/errors.js';
+export { AuthenticationError, SaslError } from './engine/sasl.js';
+export type { SaslCredentials, SaslMechanism } from './engine/sasl.js';
+export { parseAmqpUrl } from './url.js';
+export { DecodeError, EncodeError, CompositeJsonError, TimeoutError, RxMqError } from '../errors.js';
+export { TransportError } from '../transport/types.js';
+export type { OpenOptions, TlsOptions, Transport, TransportFactory, TransportHandlers, TransportInfo, TransportTarget } from '../transport/types.js';
+export { UrlError } from '../transport/url.js';
