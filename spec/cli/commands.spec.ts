@@ -31,7 +31,7 @@ describe('cli e2e: help, version, usage', function () {
   });
 
   const expected: Record<string, string[]> = {
-    broker: ['--amqp-port', '--stomp-port', '--no-stomp', '--host', '--user', '--max-queue-depth'],
+    broker: ['--amqp-port', '--stomp-port', '--no-stomp', '--ws-port', '--host', '--user', '--max-queue-depth'],
     send: ['--count', '--body', '--file', '--property', '--header', '--rate', '--settle', '--content-type', '--durable'],
     receive: ['--count', '--credit', '--fetch', '--timeout', '--ack', '--json'],
   };
@@ -85,6 +85,23 @@ describe('cli e2e: the broker subcommand', function () {
     // The refused login was reported by the broker on stderr, once, without the password.
     expect(stderr).not.to.contain('nope');
     expect(stderr).not.to.contain('s3cret');
+  });
+
+  it('--ws-port also serves both protocols over WebSocket and prints their URLs', async () => {
+    const child = spawnCli(['broker', '--amqp-port', '0', '--stomp-port', '0', '--ws-port', '0']);
+    try {
+      const lines = await firstLines(child, 4);
+      expect(lines[2]).to.match(/^amqp\+ws:\/\/127\.0\.0\.1:\d+$/);
+      expect(lines[3]).to.equal(lines[2].replace('amqp+ws:', 'ws:'));
+      const q = `/queue/${uniqueName('ws')}`;
+      expect((await runCli(['send', lines[2], q, '--count', '2', '--body', 'w{n}'])).code).to.equal(0);
+      const got = await runCli(['receive', lines[3], q, '--count', '2', '--json']);
+      expect(got.code, got.stderr).to.equal(0);
+      expect(jsonLines(got.stdout).map((m) => m.body)).to.deep.equal(['w1', 'w2']);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited(child)).to.deep.equal({ code: 0, signal: null });
   });
 
   it('exits 1 with one line when the port is taken', async () => {

@@ -7,16 +7,18 @@
  * const broker = await startBroker();   // AMQP and STOMP, each on a free port
  * connect(broker.amqpUrl) ...           // rx-mq/amqp
  * connect(broker.stompUrl) ...          // rx-mq/stomp
+ * // startBroker({ wsPort: 0 }) adds one WebSocket port for both: broker.amqpWsUrl, broker.stompWsUrl
  * await broker.close();
  * ```
  */
 import { symbol, string, map } from '../amqp/codec/values.js';
 import type { SaslLogin } from '../amqp/engine/server-connection.js';
 import { BrokerAmqpConnection } from './amqp-connection.js';
-import { listen, type Listener } from './listener.js';
+import { listen, type AcceptedConnection, type Listener, type SocketPipe } from './listener.js';
 import { uninitializedBytes } from '../transport/node.js';
 import { BrokerStompConnection } from './stomp-connection.js';
 import { NodeRegistry, type BrokerStats } from './nodes.js';
+import { listenWebSocket } from './ws-listener.js';
 
 export { resolveAddress, formatAddress } from './address.js';
 export type { NodeAddress, NodeKind } from './address.js';
@@ -39,6 +41,12 @@ export interface BrokerOptions {
    * silent for twice the negotiated interval (plus a second) is dropped. Default [10000, 10000].
    */
   readonly stompHeartbeat?: readonly [number, number];
+  /**
+   * WebSocket port for both protocols (what browsers use): the subprotocol the client offers picks
+   * AMQP 1.0 (`amqp`) or STOMP (`v12.stomp`, `v11.stomp`, `v10.stomp`). 0 picks a free port;
+   * absent or `false` (the default), no WebSocket listener.
+   */
+  readonly wsPort?: number | false;
   /** Interface to listen on. Default 127.0.0.1. */
   readonly host?: string;
   /**
@@ -91,6 +99,12 @@ export interface EmbeddedBroker {
   readonly amqpPort: number;
   /** The STOMP port actually bound; undefined when STOMP is off. */
   readonly stompPort: number | undefined;
+  /** `amqp+ws://HOST:PORT` of the WebSocket listener (subprotocol `amqp`); undefined without `wsPort`. */
+  readonly amqpWsUrl: string | undefined;
+  /** `ws://HOST:PORT` of the WebSocket listener for STOMP (subprotocols `v1x.stomp`); undefined without `wsPort`. */
+  readonly stompWsUrl: string | undefined;
+  /** The WebSocket port actually bound; undefined without `wsPort`. */
+  readonly wsPort: number | undefined;
   /** Counters since start. */
   stats(): BrokerStats;
   /** One queue's state, if the queue exists. */
@@ -108,7 +122,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
     ? () => true
     : (l: SaslLogin) => l.mechanism === 'PLAIN' && l.username !== undefined &&
       Object.prototype.hasOwnProperty.call(users, l.username) && users[l.username] === l.password;
-  const listener: Listener = await listen(host, options.amqpPort ?? 0, (pipe) => new BrokerAmqpConnection(pipe, {
+  const acceptAmqp = (pipe: SocketPipe): AcceptedConnection => new BrokerAmqpConnection(pipe, {
     registry,
     producerCredit: options.producerCredit ?? 100,
     onError: options.onError,
@@ -122,40 +136,52 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
       properties: map([[symbol('product'), string('rx-mq-broker')]]),
       allocate: uninitializedBytes,
     },
-  }));
+  });
   const stompLogin = users === undefined
     ? undefined
     : (login: string | undefined, passcode: string | undefined) => login !== undefined &&
       Object.prototype.hasOwnProperty.call(users, login) && users[login] === passcode;
-  let stomp: Listener | undefined;
-  if (options.stompPort !== false) {
+  const acceptStomp = (pipe: SocketPipe): AcceptedConnection => new BrokerStompConnection(pipe, {
+    registry,
+    onError: options.onError,
+    engine: {
+      authenticate: stompLogin,
+      server: 'rx-mq-broker',
+      heartbeat: options.stompHeartbeat,
+      limits: { maxFrameSize: options.maxFrameSize ?? 1024 * 1024 },
+    },
+  });
+  // Every listener opened so far is closed again if a later one cannot listen.
+  const listeners: Listener[] = [];
+  const opened = async (l: Promise<Listener>): Promise<Listener> => {
     try {
-      stomp = await listen(host, options.stompPort ?? 0, (pipe) => new BrokerStompConnection(pipe, {
-        registry,
-        onError: options.onError,
-        engine: {
-          authenticate: stompLogin,
-          server: 'rx-mq-broker',
-          heartbeat: options.stompHeartbeat,
-          limits: { maxFrameSize: options.maxFrameSize ?? 1024 * 1024 },
-        },
-      }));
+      const got = await l;
+      listeners.push(got);
+      return got;
     } catch (err) {
-      await listener.close();
+      await Promise.all(listeners.map((x) => x.close()));
       throw err;
     }
-  }
+  };
+  const listener = await opened(listen(host, options.amqpPort ?? 0, acceptAmqp));
+  const stomp = options.stompPort === false ? undefined : await opened(listen(host, options.stompPort ?? 0, acceptStomp));
+  const ws = options.wsPort === undefined || options.wsPort === false
+    ? undefined
+    : await opened(listenWebSocket(host, options.wsPort, (protocol, pipe) => (protocol === 'amqp' ? acceptAmqp(pipe) : acceptStomp(pipe))));
   const hostPart = host.includes(':') ? `[${host}]` : host;
   return {
     amqpUrl: `amqp://${hostPart}:${listener.port}`,
     stompUrl: stomp === undefined ? undefined : `stomp://${hostPart}:${stomp.port}`,
     amqpPort: listener.port,
     stompPort: stomp?.port,
+    amqpWsUrl: ws === undefined ? undefined : `amqp+ws://${hostPart}:${ws.port}`,
+    stompWsUrl: ws === undefined ? undefined : `ws://${hostPart}:${ws.port}`,
+    wsPort: ws?.port,
     stats: () => ({ ...registry.stats }),
     queue: (name) => {
       const q = registry.findQueue(name);
       return q === undefined ? undefined : { name, depth: q.depth, ready: q.readyCount, consumers: q.consumerCount };
     },
-    close: async () => { await Promise.all([listener.close(), stomp?.close()]); },
+    close: async () => { await Promise.all(listeners.map((l) => l.close())); },
   };
 }

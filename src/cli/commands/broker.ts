@@ -15,6 +15,7 @@ export const spec: CommandSpec = {
     { name: 'amqp-port', type: 'int', value: 'PORT', help: 'AMQP 1.0 port; 0 picks a free one', defaultText: '5672' },
     { name: 'stomp-port', type: 'int', value: 'PORT', help: 'STOMP port; 0 picks a free one', defaultText: '61613' },
     { name: 'no-stomp', type: 'flag', help: 'AMQP only: no STOMP listener' },
+    { name: 'ws-port', type: 'int', value: 'PORT', help: 'WebSocket port for both protocols (subprotocol amqp or v1x.stomp); 0 picks a free one', defaultText: 'none' },
     { name: 'host', type: 'string', value: 'HOST', help: 'interface to listen on', defaultText: '127.0.0.1' },
     { name: 'user', type: 'string', value: 'NAME:PASSWORD', repeatable: true, help: 'an account; with none, any login is accepted' },
     { name: 'max-queue-depth', type: 'int', min: 1, value: 'N', help: 'most messages a queue holds; producers wait beyond it', defaultText: 'unbounded' },
@@ -50,10 +51,12 @@ async function run(args: ParsedArgs): Promise<ExitCode> {
   const stompPort = args.flag('no-stomp') ? false : args.int('stomp-port') ?? 61613;
   checkPort(amqpPort, 'amqp-port');
   if (stompPort !== false) checkPort(stompPort, 'stomp-port');
+  const wsPort = args.int('ws-port');
+  checkPort(wsPort, 'ws-port');
   const host = args.string('host') ?? '127.0.0.1';
   const maxQueueDepth = args.int('max-queue-depth');
   const options: BrokerOptions = {
-    amqpPort, stompPort, host, maxQueueDepth,
+    amqpPort, stompPort, wsPort, host, maxQueueDepth,
     users: users(args.list('user')),
     onError: (e) => { process.stderr.write(`rx-mq broker: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`); },
   };
@@ -74,6 +77,7 @@ async function run(args: ParsedArgs): Promise<ExitCode> {
   }
   process.stdout.write(`${broker.amqpUrl}\n`);
   if (broker.stompUrl !== undefined) process.stdout.write(`${broker.stompUrl}\n`);
+  if (broker.amqpWsUrl !== undefined) process.stdout.write(`${broker.amqpWsUrl}\n${broker.stompWsUrl}\n`);
   if (process.stderr.isTTY === true) process.stderr.write('rx-mq broker: running; Ctrl-C stops it\n');
 
   await stop;
