@@ -23,6 +23,8 @@ want libqpid-proton11-dev
 want libqpid-proton11-dev-examples
 want gcc
 want libc6-dev
+# Headless Chromium for the browser tests (driven by playwright-core from npm).
+want chromium-headless-shell
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   apt-get update -qq

@@ -2,6 +2,11 @@
 // (with the CLI), the CommonJS build of the library entries into dist/cjs/, and the package.json
 // that tells Node the files under dist/cjs/ are CommonJS. dist/ is emptied first, so nothing of an
 // earlier layout is packed.
+//
+// Also one folder per subpath entry at the package root (amqp/, stomp/, broker/, not committed)
+// with a package.json that points at the CommonJS build: for tools that do not read the exports
+// map, above all TypeScript with moduleResolution node10 (a common setup of CommonJS apps), which
+// otherwise cannot find `rx-mq/amqp`. Everything that reads the exports map ignores them.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,3 +22,9 @@ for (const config of ['tsconfig.build.json', 'tsconfig.build.cjs.json']) {
 }
 mkdirSync(join(root, 'dist', 'cjs'), { recursive: true });
 writeFileSync(join(root, 'dist', 'cjs', 'package.json'), '{ "type": "commonjs" }\n');
+for (const entry of ['amqp', 'stomp', 'broker']) {
+  mkdirSync(join(root, entry), { recursive: true });
+  writeFileSync(join(root, entry, 'package.json'), `${JSON.stringify({
+    main: `../dist/cjs/${entry}/index.js`, types: `../dist/cjs/${entry}/index.d.ts`,
+  }, null, 2)}\n`);
+}

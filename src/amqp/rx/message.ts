@@ -80,6 +80,8 @@ export interface Message {
 }
 
 /** A message as received: the same fields, with values in their native view. */
+// Optional fields say `| undefined` too: the view class reads them through getters that may
+// answer undefined, and declarations must agree under exactOptionalPropertyTypes.
 export interface InboundMessage {
   /**
    * The payload in the native view: a data section as Uint8Array (several joined), an amqp-value
@@ -89,49 +91,49 @@ export interface InboundMessage {
   /** Which body section the message carried; undefined when it had none. */
   readonly bodyType: BodyType | undefined;
   /** string, number/bigint (ulong), Uint8Array (binary), or the typed uuid (so a reply can echo it exactly). */
-  readonly messageId?: MessageId;
+  readonly messageId?: MessageId | undefined;
   /** The user the producer authenticated as, if it set it (bytes, as sent). */
-  readonly userId?: Uint8Array;
+  readonly userId?: Uint8Array | undefined;
   /** The destination address the producer set (the anonymous relay routed by it). */
-  readonly to?: string;
+  readonly to?: string | undefined;
   /** The application-defined summary the producer set, e.g. a message type. */
-  readonly subject?: string;
+  readonly subject?: string | undefined;
   /** Where replies go. */
-  readonly replyTo?: string;
+  readonly replyTo?: string | undefined;
   /** The id of the message this one answers (same kinds as `messageId`). */
-  readonly correlationId?: MessageId;
+  readonly correlationId?: MessageId | undefined;
   /** The MIME type of a data body. */
-  readonly contentType?: string;
+  readonly contentType?: string | undefined;
   /** The encoding applied on top of the content type, e.g. `gzip`. */
-  readonly contentEncoding?: string;
+  readonly contentEncoding?: string | undefined;
   /** When the message expires, as an absolute time. */
-  readonly absoluteExpiryTime?: Date;
+  readonly absoluteExpiryTime?: Date | undefined;
   /** When the producer created it. */
-  readonly creationTime?: Date;
+  readonly creationTime?: Date | undefined;
   /** The group the message belongs to. */
-  readonly groupId?: string;
+  readonly groupId?: string | undefined;
   /** Its position within the group. */
-  readonly groupSequence?: number;
+  readonly groupSequence?: number | undefined;
   /** The group replies should belong to. */
-  readonly replyToGroupId?: string;
+  readonly replyToGroupId?: string | undefined;
   /** Whether the broker was asked to keep it across restarts (header; absent means false). */
-  readonly durable?: boolean;
+  readonly durable?: boolean | undefined;
   /** 0 (lowest) to 255; absent means 4. */
-  readonly priority?: number;
+  readonly priority?: number | undefined;
   /** Time to live in milliseconds, as the header carries it. */
-  readonly ttl?: number;
+  readonly ttl?: number | undefined;
   /** True when no earlier receiver had acquired this message. */
-  readonly firstAcquirer?: boolean;
+  readonly firstAcquirer?: boolean | undefined;
   /** How many earlier delivery attempts failed (brokers raise it on released/modified redeliveries). */
-  readonly deliveryCount?: number;
+  readonly deliveryCount?: number | undefined;
   /** The application's own properties (string keys, simple values). */
-  readonly applicationProperties?: { readonly [key: string]: NativeValue };
+  readonly applicationProperties?: { readonly [key: string]: NativeValue } | undefined;
   /** Annotations the broker or producer attached to the message (e.g. `x-opt-...`). */
-  readonly messageAnnotations?: { readonly [key: string]: NativeValue };
+  readonly messageAnnotations?: { readonly [key: string]: NativeValue } | undefined;
   /** Annotations for this delivery only, set by the sending peer. */
-  readonly deliveryAnnotations?: { readonly [key: string]: NativeValue };
+  readonly deliveryAnnotations?: { readonly [key: string]: NativeValue } | undefined;
   /** The footer section (e.g. hashes or signatures over the message). */
-  readonly footer?: { readonly [key: string]: NativeValue };
+  readonly footer?: { readonly [key: string]: NativeValue } | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
