@@ -71,6 +71,25 @@ describe('broker: STOMP protocol errors and flow control (raw socket)', function
     });
   }
 
+  it('a connection that ends takes its subscriptions off their queues (queue and topic)', async () => {
+    for (const end of ['socket', 'DISCONNECT'] as const) {
+      const c = await raw();
+      c.write('CONNECT\naccept-version:1.2\nhost:/\n\n\0');
+      await c.frame((f) => f.command === 'CONNECTED');
+      c.write(`SUBSCRIBE\nid:q\ndestination:/queue/held-${end}\nack:client\n\n\0SUBSCRIBE\nid:t\ndestination:/topic/held-${end}\nreceipt:r\n\n\0`);
+      await c.frame((f) => f.command === 'RECEIPT');
+      expect(broker.queue(`held-${end}`)?.consumers).to.equal(1);
+      if (end === 'socket') c.socket.destroy();
+      else c.write('DISCONNECT\nreceipt:bye\n\n\0');
+      await c.closed;
+      await until(() => broker.queue(`held-${end}`)?.consumers === 0, 2000, `no consumer left after the ${end} end`);
+      // The topic's subscription went with it: a publish now reaches nobody.
+      const unrouted = broker.stats().unrouted;
+      await withSession(broker.stompUrl as string, (s) => lastValueFrom(of('late').pipe(s.send(`/topic/held-${end}`, { receipt: true }), toArray())));
+      expect(broker.stats().unrouted).to.equal(unrouted + 1);
+    }
+  });
+
   it('drops a client that promised heart-beats and went silent, after sending its own', async () => {
     await start({ stompHeartbeat: [100, 100] });
     const r = await raw();

@@ -10,12 +10,14 @@
  *   RXMQ_ACTIVEMQ_STOMP=host:port       ActiveMQ STOMP               (127.0.0.1:61614)
  *   RXMQ_PROTON_C=host:port             Qpid Proton's C broker       (127.0.0.1:5673)
  *   RXMQ_PYTHON=path                    the Python with python3-qpid-proton and python3-stomp
+ *   RXMQ_CHROMIUM=path                  headless Chromium (Debian's chromium-headless-shell)
  *
  * A peer that is not there is a failure that names it, its address and the command that starts
  * it (`requirePeers`), never a skipped test. The hermetic tier (`npm test`) imports nothing here
  * but the ids and free-port helper.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 
 /** The command that installs and starts every interop peer. */
@@ -38,7 +40,17 @@ export interface PythonModulePeer {
   readonly debian: string;
 }
 
-export type Peer = TcpPeer | PythonModulePeer;
+export interface ProgramPeer {
+  readonly kind: 'program';
+  readonly name: string;
+  /** Where the program is (its variable overrides it). */
+  readonly path: string;
+  readonly env: string;
+  /** The Debian package that provides it. */
+  readonly debian: string;
+}
+
+export type Peer = TcpPeer | PythonModulePeer | ProgramPeer;
 
 function tcp(name: string, env: string, fallback: string): TcpPeer {
   const value = process.env[env] ?? fallback;
@@ -58,6 +70,10 @@ export const PEERS = {
   protonC: tcp('Qpid Proton C example broker', 'RXMQ_PROTON_C', '127.0.0.1:5673'),
   protonPython: { kind: 'python', name: 'Qpid Proton for Python', module: 'proton', debian: 'python3-qpid-proton' },
   stomppy: { kind: 'python', name: 'stomp.py', module: 'stomp', debian: 'python3-stomp' },
+  chromium: {
+    kind: 'program', name: 'headless Chromium', env: 'RXMQ_CHROMIUM', debian: 'chromium-headless-shell',
+    path: process.env.RXMQ_CHROMIUM ?? '/usr/bin/chromium-headless-shell',
+  },
 } as const satisfies Record<string, Peer>;
 
 const RABBIT_USER = process.env.RXMQ_RABBITMQ_USER ?? 'guest';
@@ -105,11 +121,20 @@ const checked = new Map<Peer, Promise<string | undefined>>();
 export function missingReason(p: Peer): Promise<string | undefined> {
   let r = checked.get(p);
   if (!r) {
-    r = p.kind === 'tcp'
-      ? tcpReachable(p, 3000).then((ok) => ok ? undefined
-        : `${p.name} is not reachable at ${authority(p, {}, false)} (set ${p.env} to use another address); start it with ${START_COMMAND}`)
-      : Promise.resolve(pythonHas(p) ? undefined
-        : `${p.name} is missing: ${PYTHON} cannot import ${p.module} (Debian package ${p.debian}, set RXMQ_PYTHON for another Python); install it with ${START_COMMAND}`);
+    switch (p.kind) {
+      case 'tcp':
+        r = tcpReachable(p, 3000).then((ok) => ok ? undefined
+          : `${p.name} is not reachable at ${authority(p, {}, false)} (set ${p.env} to use another address); start it with ${START_COMMAND}`);
+        break;
+      case 'python':
+        r = Promise.resolve(pythonHas(p) ? undefined
+          : `${p.name} is missing: ${PYTHON} cannot import ${p.module} (Debian package ${p.debian}, set RXMQ_PYTHON for another Python); install it with ${START_COMMAND}`);
+        break;
+      case 'program':
+        r = Promise.resolve(existsSync(p.path) ? undefined
+          : `${p.name} is missing: no ${p.path} (Debian package ${p.debian}, set ${p.env} for another); install it with ${START_COMMAND}`);
+        break;
+    }
     checked.set(p, r);
   }
   return r;

@@ -29,7 +29,12 @@ export function prefetchOf(headers: StompHeaderList): number {
 export class StompSubscriber implements QueueConsumer {
   /** Messages delivered and not yet acknowledged (client modes). */
   unacked = 0;
+  /**
+   * Set first when the connection ends, so that what it gives back is not handed to it again;
+   * `close()` then takes it off its queue (it must, even when already marked closed).
+   */
   closed = false;
+  private removed = false;
 
   constructor(
     readonly id: string,
@@ -61,8 +66,9 @@ export class StompSubscriber implements QueueConsumer {
   }
 
   close(): void {
-    if (this.closed) return;
+    if (this.removed) return;
     this.closed = true;
+    this.removed = true;
     this.queue.removeConsumer(this);
     this.onClose();
   }
