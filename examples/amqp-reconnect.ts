@@ -13,7 +13,7 @@
  */
 import net from 'node:net';
 import { distinct, filter, firstValueFrom, ignoreElements, interval, map, merge, take, tap, timeout, toArray } from 'rxjs';
-import { amqpClient } from '../src/amqp/index.js';
+import { amqpClient, type ClientState } from '../src/amqp/index.js';
 
 const url = new URL(process.env.AMQP_URL || 'amqp://guest:guest@localhost:5672');
 const queue = '/queue/rx-mq-examples.reconnect';
@@ -42,12 +42,17 @@ viaProxy.port = String((proxy.address() as net.AddressInfo).port);
 const client = amqpClient({
   // A failover list: the first URL is down (nothing listens on port 1), so the client moves on.
   urls: [`amqp://${url.username}:${url.password}@127.0.0.1:1`, viaProxy.href],
-  reconnect: { initialDelay: 100, maxDelay: 1_000 },
+  reconnect: { initialDelayMs: 100, maxDelayMs: 1_000 },
 });
-const states: string[] = [];
-client.state$.subscribe((state) => {
-  states.push(state);
-  console.log(`client state: ${state}`);
+// Each state carries its cause: the URL being tried (password hidden), the error and the delay.
+const states: ClientState[] = [];
+client.state$.subscribe((s) => {
+  states.push(s);
+  const detail = s.state === 'connecting' ? ` to ${s.url} (attempt ${s.attempt})`
+    : s.state === 'open' ? ` to ${s.url}`
+      : s.state === 'reconnecting' ? ` in ${s.delayMs} ms (attempt ${s.attempt}) after: ${s.error.message}`
+        : s.error ? `: ${s.error.message}` : '';
+  console.log(`client state: ${s.state}${detail}`);
 });
 
 // A message every 50 ms; the connection is cut after the 8th.
@@ -71,7 +76,8 @@ const consumer$ = client.receive(queue).pipe(
 
 try {
   const bodies = await firstValueFrom(merge(consumer$, producer$).pipe(toArray(), timeout(15_000)));
-  const reconnects = states.filter((s) => s === 'reconnecting').length;
+  // Reconnects: losses of an open connection (the failover from port 1 is a failed attempt, not one).
+  const reconnects = states.filter((s, i) => s.state === 'reconnecting' && states[i - 1]?.state === 'open').length;
   console.log(`received ${bodies.length} of ${TOTAL} distinct messages across ${reconnects} reconnect(s)`);
   if (bodies.length !== TOTAL) throw new Error('messages were lost');
   if (reconnects < 1) throw new Error('the connection was never lost?');

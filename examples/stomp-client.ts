@@ -8,7 +8,7 @@ import { stompClient } from '../src/stomp/index.js';
 
 const url = process.argv[2] ?? 'stomp://guest:guest@localhost:61613/%2F';
 const queue = `/queue/rx-mq-client-${Date.now()}`;
-const client = stompClient({ url, backoff: { initialDelayMs: 100, maxDelayMs: 5000 } });
+const client = stompClient({ url, reconnect: { initialDelayMs: 100, maxDelayMs: 5000 } });
 
 const states = client.state$.subscribe((s) => console.log(`state: ${s.state}`));
 const got = new Set<string>();
@@ -27,5 +27,7 @@ for (const r of results) console.log(`confirmed (${r.state}) ${r.size} bytes`);
 // Wait for the subscription to catch up, then let go: the client disconnects when nothing uses it.
 for (let i = 0; i < 100 && got.size < results.length; i++) await new Promise((r) => setTimeout(r, 50));
 incoming.unsubscribe();
-states.unsubscribe();
 console.log(`received ${got.size} of ${results.length} messages`);
+// Not needed here (nothing uses the client any more), but ends it for good: state$ completes.
+await client.close();
+states.unsubscribe();

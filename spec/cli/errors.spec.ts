@@ -1,7 +1,7 @@
 /** Library errors to one line and an exit code; protocol adapters' pure parts. */
 import { expect } from 'chai';
 import { AmqpError, AuthenticationError, SaslError, TimeoutError, TransportError, UrlError } from '../../src/amqp/index.js';
-import { StompError } from '../../src/stomp/index.js';
+import { connectError, StompError } from '../../src/stomp/index.js';
 import { CliFailure, ConnectFailure, EXIT, UsageError, describeError } from '../../src/cli/errors.js';
 import { adapterFor } from '../../src/cli/adapters/index.js';
 import { amqpHeaderFields, toAmqpMessage } from '../../src/cli/adapters/amqp.js';
@@ -9,6 +9,8 @@ import { stompHeaders } from '../../src/cli/adapters/stomp.js';
 
 const te = new TextEncoder();
 const stompError = (message: string, body: string): StompError => new StompError([['message', message]], te.encode(body));
+/** An ERROR answering CONNECT, classified as the STOMP engine does (StompAuthenticationError for a refused login). */
+const stompConnectError = (message: string, body: string): StompError => connectError([['message', message]], te.encode(body));
 const URL_WITH_SECRET = 'amqp://guest:s3cret@127.0.0.1:1';
 
 describe('cli: errors', () => {
@@ -24,10 +26,11 @@ describe('cli: errors', () => {
     expect(sasl.exitCode).to.equal(EXIT.auth);
     expect(sasl.message).to.match(/^cannot connect to amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1: authentication failed/);
     expect(describeError(new ConnectFailure('amqp://h', new SaslError('no common mechanism'))).exitCode).to.equal(EXIT.auth);
-    const stomp = describeError(new ConnectFailure('stomp://u:pw@h', stompError('Bad CONNECT', "Access refused for user 'u'\n")));
+    const stomp = describeError(new ConnectFailure('stomp://u:pw@h', stompConnectError('Bad CONNECT', "Access refused for user 'u'\n")));
     expect(stomp).to.deep.equal({ message: "cannot connect to stomp://u:***@h: authentication failed: Bad CONNECT (Access refused for user 'u')", exitCode: EXIT.auth });
-    // The same ERROR after CONNECTED is a broker error, not a login problem.
+    // The same ERROR after CONNECTED is a broker error, not a login problem; so is a refusal that may pass.
     expect(describeError(stompError('Bad CONNECT', 'Access refused')).exitCode).to.equal(EXIT.failure);
+    expect(describeError(new ConnectFailure('stomp://h', stompConnectError('Bad CONNECT', 'connection limit reached'))).exitCode).to.equal(EXIT.failure);
   });
 
   it('maps usage and URL errors to exit 2, the rest to 1, always one line', () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { StompDecodeError } from '../../src/stomp/codec/index.js';
 import { StompEngine, type StompEngineOptions } from '../../src/stomp/engine/index.js';
-import { StompError, StompHeartbeatTimeoutError, StompProtocolError, StompStateError } from '../../src/stomp/errors.js';
+import { StompAuthenticationError, StompError, StompHeartbeatTimeoutError, StompProtocolError, StompStateError } from '../../src/stomp/errors.js';
 import { bytes, show } from './helpers.js';
 
 function connected(version = '1.2', hb = '0,0', opts: Partial<StompEngineOptions> = {}): StompEngine {
@@ -57,6 +57,29 @@ describe('stomp engine', () => {
     expect(show(err.body)).to.equal('Access^@refus');
     expect(err.headers).to.deep.include(['content-type', 'text/plain']);
     expect(e.state.phase).to.equal('closed');
+  });
+  it('tells a refused login among the ERRORs answering CONNECT (StompAuthenticationError), and only there', () => {
+    const answer = (frame: string, first = true): StompError => {
+      const e = first ? new StompEngine({ host: 'h' }) : connected();
+      if (first) { e.connect(0); e.takeOutput(); }
+      const [ev] = e.receive(bytes(frame), 0);
+      return (ev as { error: StompError }).error;
+    };
+    // As RabbitMQ, ActiveMQ and the embedded broker word it.
+    for (const refusal of [
+      "ERROR\nmessage:Bad CONNECT\n\nAccess refused for user 'guest'\0",
+      'ERROR\nmessage:User name [app] or password is invalid.\n\n\0',
+      'ERROR\nmessage:access refused: wrong login or passcode\n\n\0',
+      "ERROR\nmessage:Bad CONNECT\n\nVirtual host '/x' access denied\0",
+    ]) {
+      expect(answer(refusal), refusal).to.be.instanceOf(StompAuthenticationError).and.instanceOf(StompError);
+    }
+    // A refusal that may pass (worth retrying) is a plain StompError.
+    const limit = answer('ERROR\nmessage:Bad CONNECT\n\nconnection limit reached\0');
+    expect(limit).to.be.instanceOf(StompError).and.not.instanceOf(StompAuthenticationError);
+    // After CONNECTED, "access refused" is about a destination, not the login.
+    const forbidden = answer("ERROR\nmessage:access_refused\n\nACCESS_REFUSED - access to queue 'q' refused\0", false);
+    expect(forbidden).to.be.instanceOf(StompError).and.not.instanceOf(StompAuthenticationError);
   });
   it('subscribes with ids and ack modes and demultiplexes messages', () => {
     const e = connected();

@@ -25,7 +25,16 @@ export interface CutProxy {
 
 interface Pair { readonly client: net.Socket; readonly upstream: net.Socket; frozen: boolean }
 
-export async function cutProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<CutProxy> {
+/** Options of {@link cutProxy}. */
+export interface CutProxyOptions {
+  /**
+   * Destroy every connection this long (ms) after it was accepted: a broker that accepts every
+   * connection and then loses it, for the reconnect backoff.
+   */
+  readonly dropAfterMs?: number;
+}
+
+export async function cutProxy(targetPort: number, targetHost = '127.0.0.1', opts: CutProxyOptions = {}): Promise<CutProxy> {
   const open = new Set<Pair>();
   const written: Buffer[][] = [];
   const proxy: CutProxy = {
@@ -48,7 +57,8 @@ export async function cutProxy(targetPort: number, targetHost = '127.0.0.1'): Pr
       if (!pair.frozen) upstream.write(d);
     });
     upstream.on('data', (d: Buffer) => { if (!pair.frozen) client.write(d); });
-    const end = () => { client.destroy(); upstream.destroy(); open.delete(pair); };
+    const end = () => { clearTimeout(drop); client.destroy(); upstream.destroy(); open.delete(pair); };
+    const drop = opts.dropAfterMs === undefined ? undefined : setTimeout(end, opts.dropAfterMs);
     client.on('error', end).on('close', end);
     // A frozen connection keeps the client side open when the broker gives up on it.
     const upstreamEnd = () => { if (pair.frozen) upstream.destroy(); else end(); };

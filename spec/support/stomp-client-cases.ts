@@ -40,7 +40,7 @@ export function stompClientCases(b: ClientCaseTarget): void {
     proxy = await cutProxy(b.port(), b.host());
     const p = proxy;
     const q = fresh('client-send');
-    const client = stompClient({ url: b.via(p.port), backoff: { initialDelayMs: 50, maxDelayMs: 200 }, heartbeat: [0, 0] });
+    const client = stompClient({ url: b.via(p.port), reconnect: { initialDelayMs: 50, maxDelayMs: 200 }, heartbeat: [0, 0] });
     const states: string[] = [];
     const st = client.state$.subscribe((s: StompClientState) => states.push(s.state));
     const cuts = setTimeout(() => p.cut(), 300);
@@ -59,7 +59,7 @@ export function stompClientCases(b: ClientCaseTarget): void {
     proxy = await cutProxy(b.port(), b.host());
     const p = proxy;
     const q = fresh('client-sub');
-    const client = stompClient({ url: b.via(p.port), backoff: { initialDelayMs: 50 }, heartbeat: [0, 0] });
+    const client = stompClient({ url: b.via(p.port), reconnect: { initialDelayMs: 50 }, heartbeat: [0, 0] });
     const got: StompMessage[] = [];
     const sub = client.subscribe(q, { receipt: true }).subscribe((m) => got.push(m));
     await sleep(300);
@@ -79,7 +79,7 @@ export function stompClientCases(b: ClientCaseTarget): void {
     const p = proxy;
     const q = fresh('client-frozen');
     const qin = fresh('client-frozen-in');
-    const client = stompClient({ url: b.via(p.port), backoff: { initialDelayMs: 50, maxDelayMs: 200 }, heartbeat: [300, 300], heartbeatGraceMs: 200 });
+    const client = stompClient({ url: b.via(p.port), reconnect: { initialDelayMs: 50, maxDelayMs: 200 }, heartbeat: [300, 300], heartbeatGraceMs: 200 });
     const errors: unknown[] = [];
     const st = client.state$.subscribe((s) => { if (s.state === 'reconnecting') errors.push(s.error); });
     let ready = 0;

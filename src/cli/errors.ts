@@ -6,7 +6,7 @@
 import { RxMqError, TimeoutError } from '../errors.js';
 import { AmqpError } from '../amqp/engine/errors.js';
 import { AuthenticationError, SaslError } from '../amqp/engine/sasl.js';
-import { StompError } from '../stomp/errors.js';
+import { StompAuthenticationError, StompError } from '../stomp/errors.js';
 import { TransportError } from '../transport/types.js';
 import { UrlError, redact } from '../transport/url.js';
 
@@ -69,9 +69,6 @@ const TRANSPORT_WORDS: Readonly<Record<string, string>> = {
   EADDRNOTAVAIL: 'address not available on this machine',
 };
 
-/** Words in a STOMP ERROR before CONNECTED that mean the login (or vhost) was refused. */
-const STOMP_AUTH_RE = /access refused|access denied|auth|login|passcode|password|credential|not authori[sz]ed|forbidden|denied/i;
-
 /** One line without newlines, secrets already removed by the callers' redact. */
 const oneLine = (s: string): string => s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 
@@ -108,8 +105,8 @@ export function describeError(e: unknown): { message: string; exitCode: ExitCode
   if (e instanceof ConnectFailure) {
     const cause = describeCause(e.error);
     let code = cause.code;
-    // Before CONNECTED a STOMP ERROR is the broker turning the login down (or the vhost).
-    if (e.error instanceof StompError && STOMP_AUTH_RE.test(`${e.error.brokerMessage ?? ''} ${e.error.text}`)) code = EXIT.auth;
+    // The STOMP engine tells a refused login (or vhost) among the ERRORs answering CONNECT.
+    if (e.error instanceof StompAuthenticationError) code = EXIT.auth;
     const text = code === EXIT.auth && e.error instanceof StompError
       ? `authentication failed: ${cause.text.replace(/^broker error: /, '')}`
       : cause.text;

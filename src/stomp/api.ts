@@ -18,4 +18,6 @@ export { TransportError, type OpenOptions, type TlsOptions, type Transport, type
 export { UrlError } from '../transport/url.js';
 export { RxMqError, DecodeError, EncodeError, TimeoutError } from '../errors.js';
 export { stompClient, type StompClient, type StompClientOptions, type StompClientState } from './rx/client.js';
-export { backoffDelay, type BackoffOptions } from './rx/backoff.js';
+// The reconnect keeper's public names, the same in rx-mq/amqp.
+export { backoffDelay, type ReconnectOptions } from '../reconnect/backoff.js';
+export { ClientClosedError, ConnectionClosedByPeerError, type ClientState, type ClientStateName } from '../reconnect/state.js';

@@ -31,6 +31,30 @@ export class StompError extends RxMqError {
   get text(): string { return td.decode(this.body); }
 }
 
+/**
+ * The broker answered CONNECT with an ERROR that refuses the login (or access to the virtual
+ * host): another attempt with the same credentials cannot succeed, so `stompClient` does not
+ * retry it. STOMP has no code for this; see {@link connectError} for how it is recognised.
+ */
+export class StompAuthenticationError extends StompError {}
+
+/**
+ * Words that mark an ERROR answering CONNECT as a refused login (or virtual host), as brokers
+ * word it: RabbitMQ "Access refused for user ..." and "... access denied", ActiveMQ "User name
+ * [x] or password is invalid", the embedded broker "access refused: wrong login or passcode".
+ */
+const LOGIN_REFUSED = /access refused|access denied|auth|login|passcode|password|credential|not authori[sz]ed|forbidden|denied/i;
+
+/**
+ * The error for an ERROR frame that answered CONNECT: {@link StompAuthenticationError} when its
+ * `message` header or body refuses the login, else a plain {@link StompError} (a broker may also
+ * refuse a connection for a passing reason, such as a connection limit, which is worth retrying).
+ */
+export function connectError(headers: StompHeaderList, body: Uint8Array): StompError {
+  const e = new StompAuthenticationError(headers, body);
+  return LOGIN_REFUSED.test(`${e.brokerMessage ?? ''} ${e.text}`) ? e : new StompError(headers, body);
+}
+
 /** The peer broke the STOMP protocol (unexpected frame, missing header, unknown version...). */
 export class StompProtocolError extends RxMqError {}
 

@@ -28,7 +28,7 @@ describe('stompClient failover to RabbitMQ', function () {
   it('fails over from a refused URL to the next one', async () => {
     const q = fresh('client-failover');
     const rabbit = RABBITMQ.stompUrl();
-    const client = stompClient({ urls: ['stomp://127.0.0.1:1', rabbit], backoff: { initialDelayMs: 20 }, heartbeat: [0, 0] });
+    const client = stompClient({ urls: ['stomp://127.0.0.1:1', rabbit], reconnect: { initialDelayMs: 20 }, heartbeat: [0, 0] });
     const urls: (string | undefined)[] = [];
     const st = client.state$.subscribe((s) => { if (s.state === 'connecting') urls.push(s.url); });
     const results = await lastValueFrom(interval(0).pipe(take(3), map((i) => `f${i}`), client.send(q), toArray()));

@@ -1,21 +1,24 @@
 /**
  * `amqpClient()`: a reconnecting AMQP client built on `connect()`.
  *
- * One {@link ConnectionKeeper} owns the connection: it connects when the first user subscribes,
- * reconnects with exponential backoff, jitter and a cap while anyone still uses it (rotating
- * through the URL list), and closes when the last user leaves. Each user operation (`receive`,
+ * The protocol-neutral {@link ReconnectKeeper} (src/reconnect, shared with `stompClient`) owns
+ * the connection: it connects when the first user subscribes, reconnects with exponential
+ * backoff, jitter and a cap while anyone still uses it (rotating through the URL list), and closes
+ * when the last user leaves. Each user operation (`receive`,
  * `fetch`, `send`, `request`) is a {@link ConnectionUser} that keeps its own state (the send
  * buffer, the messages awaiting an outcome, how many messages a fetch still needs) outside the
  * per-connection Observables, and re-creates its links on every new connection. Users' Observables
  * do not see an outage; only `state$` does.
  */
-import { BehaviorSubject, Observable, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
 import { string as amqpString } from '../codec/values.js';
 import { AmqpError, IllegalStateError, MessageSizeExceededError } from '../engine/errors.js';
 import type { OutgoingDelivery, SenderLink } from '../engine/link.js';
 import { AuthenticationError } from '../engine/sasl.js';
-import { RxMqError, TimeoutError } from '../../errors.js';
-import { UrlError } from '../../transport/url.js';
+import { TimeoutError } from '../../errors.js';
+import type { ReconnectOptions } from '../../reconnect/backoff.js';
+import { ReconnectKeeper, type Connector, type KeeperUser } from '../../reconnect/keeper.js';
+import { ClientClosedError, type ClientState } from '../../reconnect/state.js';
 import { connect, type AmqpConnection, type AmqpConnectOptions } from './connection.js';
 import type { SessionContext } from './context.js';
 import type { FetchOptions } from './fetch.js';
@@ -28,34 +31,10 @@ import {
 import { Fifo } from './fifo.js';
 
 /**
- * Where an {@link AmqpClient} stands:
- * - `'connecting'`: connecting for the first time since it was idle (retries included);
- * - `'open'`: a connection is open;
- * - `'reconnecting'`: an open connection was lost and a new one is being made;
- * - `'closed'`: no connection (the initial state, after the last user left, after a fatal error,
- *   after `close()`).
+ * Where an {@link AmqpClient} stands: the {@link ClientState} shared with `stompClient`
+ * (`connecting`, `open`, `reconnecting`, `closed`, each with its cause).
  */
-export type AmqpClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-/** Backoff between connection attempts. */
-export interface ReconnectOptions {
-  /** Delay before the first retry, in ms (default 100). */
-  readonly initialDelay?: number;
-  /** Longest delay between attempts, in ms (default 10000). */
-  readonly maxDelay?: number;
-  /** Each consecutive failure multiplies the delay by this (default 2). */
-  readonly multiplier?: number;
-  /**
-   * Randomisation, 0..1 (default 0.2): each delay is shortened by a random fraction up to this,
-   * so that many clients cut off together do not come back together.
-   */
-  readonly jitter?: number;
-  /**
-   * Consecutive failed attempts after which the client gives up and errors every user with
-   * {@link ReconnectFailedError}. Default: never give up.
-   */
-  readonly maxAttempts?: number;
-}
+export type AmqpClientState = ClientState;
 
 /** Options of {@link amqpClient}: the URLs, the `connect()` options used for each, and the backoff. */
 export interface AmqpClientOptions extends Omit<AmqpConnectOptions, 'url' | 'target'> {
@@ -67,29 +46,6 @@ export interface AmqpClientOptions extends Omit<AmqpConnectOptions, 'url' | 'tar
   readonly urls: string | readonly string[];
   /** Backoff between attempts and when to give up (see {@link ReconnectOptions} for the defaults). */
   readonly reconnect?: ReconnectOptions;
-}
-
-/** The client stopped retrying after `maxAttempts` consecutive failed connection attempts. */
-export class ReconnectFailedError extends RxMqError {
-  /** How many consecutive attempts failed (the `maxAttempts` that was reached). */
-  readonly attempts: number;
-
-  /**
-   * @param attempts how many consecutive attempts failed
-   * @param cause the last attempt's error (also the error's `cause`)
-   */
-  constructor(attempts: number, cause: unknown) {
-    super(`gave up after ${attempts} failed connection attempts: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.attempts = attempts;
-  }
-}
-
-/** The client was closed (by `close()`) while a send still had messages without an outcome. */
-export class ClientClosedError extends RxMqError {}
-
-/** Errors that another attempt cannot fix: bad credentials, unusable URLs or options. */
-function isFatal(err: unknown): boolean {
-  return err instanceof AuthenticationError || err instanceof UrlError || err instanceof TypeError || err instanceof RangeError;
 }
 
 /** Whether a connection is still usable. Link ends seen while it is not are part of its loss. */
@@ -129,235 +85,18 @@ function unlessConnectionEnds(conn: AmqpConnection, act: () => void): () => void
 }
 
 /** What a user operation is told by the keeper. */
-interface ConnectionUser {
-  /** A connection is open (the first, or a new one after a loss). */
-  open(conn: AmqpConnection): void;
-  /** The connection given to `open` is gone; drop everything that belonged to it. */
-  lost(): void;
-  /** The client cannot (or will no longer) connect: end with this error. */
-  fatal(err: unknown): void;
-  /** `close()` was called: end (complete, or error if something would be lost). */
-  closing(): void;
-}
+type ConnectionUser = KeeperUser<AmqpConnection>;
+type ConnectionKeeper = ReconnectKeeper<AmqpConnection>;
 
-/** {@link ReconnectOptions} with the defaults filled in and checked (see {@link backoffOf}). */
-export interface Backoff {
-  /** Delay before the first retry, in ms. */
-  readonly initialDelay: number;
-  /** Longest delay, in ms. */
-  readonly maxDelay: number;
-  /** Growth factor per backoff level (at least 1). */
-  readonly multiplier: number;
-  /** Largest fraction (0..1) taken off a delay at random. */
-  readonly jitter: number;
-  /** Consecutive failures before giving up; undefined: never. */
-  readonly maxAttempts: number | undefined;
-}
-
-/**
- * The backoff settings of `o` with defaults applied; throws RangeError on values that cannot work
- * (negative delays, a shrinking multiplier, jitter outside 0..1, a non-integer attempt limit).
- */
-export function backoffOf(o: ReconnectOptions = {}): Backoff {
-  const b: Backoff = {
-    initialDelay: o.initialDelay ?? 100,
-    maxDelay: o.maxDelay ?? 10_000,
-    multiplier: o.multiplier ?? 2,
-    jitter: o.jitter ?? 0.2,
-    maxAttempts: o.maxAttempts,
+/** How the keeper connects over AMQP: `connect()` with the client's options. */
+function amqpConnector(options: Omit<AmqpConnectOptions, 'url' | 'target'>): Connector<AmqpConnection> {
+  return {
+    connect: (url) => connect({ ...options, url }),
+    // The connection closes gracefully within closeTimeout; after that its socket is destroyed.
+    closed: (conn) => closedOrAfter(conn, (options.closeTimeout ?? 2000) + 500),
+    isAuthenticationError: (e) => e instanceof AuthenticationError,
   };
-  if (!(b.initialDelay >= 0) || !(b.maxDelay >= 0)) throw new RangeError('reconnect delays must be non-negative');
-  if (!(b.multiplier >= 1)) throw new RangeError('reconnect.multiplier must be at least 1');
-  if (!(b.jitter >= 0 && b.jitter <= 1)) throw new RangeError('reconnect.jitter must be within 0..1');
-  if (b.maxAttempts !== undefined && !(Number.isInteger(b.maxAttempts) && b.maxAttempts >= 1)) {
-    throw new RangeError('reconnect.maxAttempts must be a positive integer');
-  }
-  return b;
 }
-
-/**
- * The delay (ms) before a connection attempt at backoff level `level` (0 for the first retry):
- * `min(maxDelay, initialDelay * multiplier^level) * (1 - jitter * random())`, rounded. The jitter
- * only ever shortens a delay, so the cap is a true upper bound, and it spreads clients that lost
- * the same broker at the same moment. Pure: `random` (a source of [0, 1), default Math.random)
- * is the only input besides the arguments, which is what lets tests pin the sequence.
- */
-export function reconnectDelay(b: Backoff, level: number, random: () => number = Math.random): number {
-  // A zero initial delay stays zero: a long outage would otherwise make it 0 * Infinity = NaN.
-  const grown = b.initialDelay === 0 ? 0 : b.initialDelay * b.multiplier ** Math.max(0, level);
-  const base = Math.min(b.maxDelay, grown);
-  // A random source outside [0, 1) must not lengthen a delay past the cap or make it negative.
-  const r = Math.min(Math.max(random(), 0), 1);
-  return Math.round(base * (1 - b.jitter * r));
-}
-
-/**
- * Owns the connection of one client: the reconnect loop, the users (ref count) and `state$`.
- * Its state is explicit: `sub` is the running `connect()` (connecting or open), `timer` a pending
- * retry, `current` the open connection; at most one of `sub` and `timer` is set.
- */
-class ConnectionKeeper {
-  readonly state$ = new BehaviorSubject<AmqpClientState>('closed');
-  private readonly users = new Set<ConnectionUser>();
-  private current: AmqpConnection | undefined;
-  private sub: Subscription | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  /** Index into `urls` of the next attempt. */
-  private urlIndex = 0;
-  /** Consecutive failed attempts since the last open connection (for `maxAttempts`). */
-  private failures = 0;
-  /**
-   * The backoff exponent: grows with each failed attempt and with each connection lost within
-   * {@link STABLE_AFTER_MS} of opening (a broker that accepts and then drops us at once must not
-   * be hammered); back to 0 when a connection that had been stable is lost.
-   */
-  private level = 0;
-  private openedAt = 0;
-  private lastError: unknown;
-  private shutDown = false;
-  private stopping: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly urls: readonly string[],
-    private readonly options: Omit<AmqpConnectOptions, 'url' | 'target'>,
-    private readonly backoff: Backoff,
-  ) {}
-
-  /** Register a user; connects if idle. Returns the release function. */
-  acquire(user: ConnectionUser): () => void {
-    if (this.shutDown) {
-      user.fatal(new IllegalStateError('this amqpClient is closed'));
-      return () => {};
-    }
-    this.users.add(user);
-    if (this.current !== undefined) user.open(this.current);
-    else if (this.sub === undefined && this.timer === undefined) {
-      this.failures = 0;
-      this.level = 0;
-      this.state$.next('connecting');
-      this.attempt();
-    }
-    return () => {
-      if (this.users.delete(user) && this.users.size === 0) this.stop();
-    };
-  }
-
-  /** `close()`: tell every user, stop for good, resolve once the connection is closed. */
-  close(): Promise<void> {
-    if (this.shutDown) return this.stopping;
-    this.shutDown = true;
-    for (const u of [...this.users]) u.closing();
-    this.users.clear();
-    this.stop();
-    this.state$.complete();
-    return this.stopping;
-  }
-
-  /**
-   * A user saw its link or session end with a transient error on `conn` (see isTransient): give up
-   * on that connection as if it had been lost, close it, and reconnect.
-   */
-  recycle(conn: AmqpConnection, reason: unknown): void {
-    // Not inside the driver's event dispatch that reported the end.
-    queueMicrotask(() => {
-      if (this.current !== conn) return;
-      const sub = this.sub;
-      this.sub = undefined;
-      // Users drop their links first (detaching what is still attached), then the connection closes.
-      this.onEnded(conn, true, reason);
-      sub?.unsubscribe();
-      this.trackClose(conn);
-    });
-  }
-
-  private attempt(): void {
-    this.timer = undefined;
-    const url = this.urls[this.urlIndex % this.urls.length];
-    let opened = false;
-    let conn: AmqpConnection | undefined;
-    let sub: Subscription | undefined;
-    const ended = (err: unknown): void => {
-      if (this.sub === sub) this.sub = undefined;
-      this.onEnded(conn, opened, err);
-    };
-    // `connect()` may end synchronously (a bad URL), before `subscribe` returns.
-    sub = connect({ ...this.options, url }).subscribe({
-      next: (c) => {
-        opened = true;
-        conn = c;
-        this.current = c;
-        this.failures = 0;
-        this.openedAt = Date.now();
-        this.lastError = undefined;
-        this.state$.next('open');
-        for (const u of [...this.users]) if (this.users.has(u) && this.current === c) u.open(c);
-      },
-      error: (e: unknown) => ended(e),
-      complete: () => ended(undefined),
-    });
-    if (!sub.closed) this.sub = sub;
-  }
-
-  private onEnded(conn: AmqpConnection | undefined, opened: boolean, err: unknown): void {
-    if (conn !== undefined && this.current === conn) {
-      this.current = undefined;
-      for (const u of [...this.users]) if (this.users.has(u)) u.lost();
-    }
-    if (this.users.size === 0) {
-      this.state$.next('closed');
-      return;
-    }
-    if (isFatal(err)) return this.fail(err);
-    if (opened) {
-      // Lost an open connection: retry the same URL first, it worked a moment ago.
-      this.level = Date.now() - this.openedAt >= STABLE_AFTER_MS ? 0 : this.level + 1;
-      this.state$.next('reconnecting');
-    } else {
-      this.failures++;
-      this.level++;
-      this.lastError = err;
-      this.urlIndex = (this.urlIndex + 1) % this.urls.length;
-      if (this.backoff.maxAttempts !== undefined && this.failures >= this.backoff.maxAttempts) {
-        return this.fail(new ReconnectFailedError(this.failures, this.lastError ?? new Error('connection closed')));
-      }
-    }
-    this.timer = setTimeout(() => this.attempt(), this.delay());
-  }
-
-  /** Backoff before the next attempt (see {@link reconnectDelay}). */
-  private delay(): number {
-    return reconnectDelay(this.backoff, this.level);
-  }
-
-  private fail(err: unknown): void {
-    const users = [...this.users];
-    this.users.clear();
-    this.stop();
-    for (const u of users) u.fatal(err);
-  }
-
-  /** Nobody needs a connection: cancel retries and close gracefully. */
-  private stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    const conn = this.current;
-    const sub = this.sub;
-    this.current = undefined;
-    this.sub = undefined;
-    sub?.unsubscribe();
-    if (this.state$.value !== 'closed') this.state$.next('closed');
-    if (conn !== undefined) this.trackClose(conn);
-  }
-
-  /** Make `close()` wait for this connection's graceful close too. */
-  private trackClose(conn: AmqpConnection): void {
-    const bound = (this.options.closeTimeout ?? 2000) + 500;
-    this.stopping = Promise.all([this.stopping, closedOrAfter(conn, bound)]).then(() => undefined);
-  }
-}
-
-/** A connection open at least this long (ms) counts as stable: losing it restarts the backoff. */
-const STABLE_AFTER_MS = 1000;
 
 /** Resolves when the connection reports 'closed', or after `ms` (the socket is destroyed by then). */
 function closedOrAfter(conn: AmqpConnection, ms: number): Promise<void> {
@@ -578,8 +317,9 @@ export class AmqpClient {
   /** @internal */
   private readonly keeper: ConnectionKeeper;
   /**
-   * The connection state. Replays the current value on subscribe; starts at `'closed'` (nothing
-   * connects before the first user), completes after `close()`.
+   * The connection state (see {@link ClientState}). Replays the current value on subscribe;
+   * starts at `closed` (nothing connects before the first user); completes after `close()` or
+   * after a `closed` carrying the error that ended the client.
    */
   readonly state$: Observable<AmqpClientState>;
 
@@ -588,12 +328,12 @@ export class AmqpClient {
     const urls = typeof options.urls === 'string' ? [options.urls] : [...options.urls];
     if (urls.length === 0) throw new TypeError('amqpClient needs at least one URL');
     const { urls: _urls, reconnect, ...connectOptions } = options;
-    this.keeper = new ConnectionKeeper(urls, connectOptions, backoffOf(reconnect));
-    this.state$ = this.keeper.state$.asObservable();
+    this.keeper = new ReconnectKeeper({ urls, connector: amqpConnector(connectOptions), reconnect });
+    this.state$ = this.keeper.state$;
   }
 
   /** The current state (the last value of `state$`). */
-  get state(): AmqpClientState { return this.keeper.state$.value; }
+  get state(): AmqpClientState { return this.keeper.state; }
 
   /**
    * Receive from `source` (see `AmqpConnection.receive`). The link is re-attached on every new
@@ -702,7 +442,8 @@ export class AmqpClient {
   /**
    * Close the client for good: receivers and fetches complete, sends complete if every outcome is
    * in (else error with {@link ClientClosedError}), requests error; the connection is closed
-   * gracefully. Later subscriptions error. Resolves when the connection is closed.
+   * gracefully. Later subscriptions error with {@link ClientClosedError}. Resolves when the
+   * connection is closed.
    */
   close(): Promise<void> {
     return this.keeper.close();
@@ -757,7 +498,9 @@ function guarded<T>(
  * On losing the connection (transport error, connection error, or the peer closing it) while
  * something uses it, the client reconnects with exponential backoff and jitter, rotating through
  * `urls`; receivers re-attach, sends re-send every at-least-once message without an outcome.
- * `AuthenticationError` (and unusable URLs or options) are not retried: every user gets the error.
+ * `AuthenticationError`, unusable URLs and options out of range are not retried: every stream of
+ * the client ends with that error and `state$` ends with `closed` carrying it; so does the last
+ * error once `reconnect.maxAttempts` consecutive attempts have failed.
  *
  * @param arg one URL, a failover list of URLs, or {@link AmqpClientOptions}.
  */

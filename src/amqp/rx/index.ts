@@ -10,5 +10,8 @@ export type { RequestOptions } from './request.js';
 export type { ReceiverHandle, SenderHandle } from './handles.js';
 export { encodeMessage, decodeMessage, MESSAGE_FIELDS } from './message.js';
 export type { Message, InboundMessage, MessageId, BodyType, PropertyMap } from './message.js';
-export { amqpClient, AmqpClient, ReconnectFailedError, ClientClosedError } from './client.js';
-export type { AmqpClientOptions, AmqpClientState, ReconnectOptions } from './client.js';
+export { amqpClient, AmqpClient } from './client.js';
+export type { AmqpClientOptions, AmqpClientState } from './client.js';
+// The reconnect keeper's public names, the same in rx-mq/stomp.
+export { backoffDelay, type ReconnectOptions } from '../../reconnect/backoff.js';
+export { ClientClosedError, ConnectionClosedByPeerError, type ClientState, type ClientStateName } from '../../reconnect/state.js';

@@ -10,7 +10,7 @@ import { encodeFrameInto, plain, writeHeader } from '../codec/encoder.js';
 import { frame, headerOf, type StompFrame, type StompHeaderList } from '../codec/frame.js';
 import type { StompLimits } from '../codec/limits.js';
 import { FrameWriter } from '../codec/writer.js';
-import { StompError, StompHeartbeatTimeoutError, StompProtocolError, StompStateError } from '../errors.js';
+import { connectError, StompError, StompHeartbeatTimeoutError, StompProtocolError, StompStateError } from '../errors.js';
 import type { StompEvent } from './events.js';
 import { negotiateHeartbeat, parseHeartbeat, type HeartbeatIntervals } from './heartbeat.js';
 
@@ -449,8 +449,9 @@ export class StompEngine {
   private onFrame(f: StompFrame): StompEvent | undefined {
     const def = COMMANDS[f.command];
     if (def.sender !== 'server') return this.fail(new StompProtocolError(`the broker sent a client frame: ${f.command}`));
-    if (f.command === 'ERROR') return this.fail(new StompError(f.headers, f.body));
     const p = this.phase;
+    // An ERROR answering CONNECT may be a refused login, which a reconnecting client must not retry.
+    if (f.command === 'ERROR') return this.fail(p.phase === 'connecting' ? connectError(f.headers, f.body) : new StompError(f.headers, f.body));
     if (p.phase === 'connecting') {
       if (f.command !== 'CONNECTED') return this.fail(new StompProtocolError(`expected CONNECTED, got ${f.command}`));
       return this.onConnected(f);

@@ -1,14 +1,17 @@
 /**
  * `stompClient()`: a reconnecting STOMP client. One connection is shared by every subscription
- * and sender of the client while any is active; when it fails the client reconnects with backoff
- * (cycling through `urls`), re-subscribes every subscription and re-sends every message whose
- * RECEIPT did not arrive (nothing lost; duplicates possible).
+ * and sender of the client while any is active; the protocol-neutral {@link ReconnectKeeper}
+ * (src/reconnect, shared with `amqpClient`) reconnects it with backoff through `urls` when it
+ * fails. Subscriptions are made again on every new connection and every message whose RECEIPT
+ * did not arrive is sent again (nothing lost; duplicates possible).
  */
-import { BehaviorSubject, EMPTY, Observable, catchError, distinctUntilChanged, map, of, switchMap, type OperatorFunction } from 'rxjs';
-import { RxMqError } from '../../errors.js';
-import { StompBufferOverflowError } from '../errors.js';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
-import { connect } from './connect.js';
+import { Observable, of, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
+import type { ReconnectOptions } from '../../reconnect/backoff.js';
+import { ReconnectKeeper, type Connector, type KeeperUser } from '../../reconnect/keeper.js';
+import { ClientClosedError, type ClientState } from '../../reconnect/state.js';
+import type { TransportTarget } from '../../transport/types.js';
+import { StompAuthenticationError, StompBufferOverflowError } from '../errors.js';
+import { connectSession, type SessionOnWire } from './connect.js';
 import type { StompMessage } from './message.js';
 import type { StompConnectOptions } from './options.js';
 import type { SendOptions, StompSendInput, StompSendResult, StompSession, SubscribeOptions } from './session.js';
@@ -17,124 +20,151 @@ import type { SendOptions, StompSendInput, StompSendResult, StompSession, Subscr
 export interface StompClientOptions extends StompConnectOptions {
   /** Failover list; tried in turn (the `url` option comes first when both are given). */
   readonly urls?: readonly string[];
-  readonly backoff?: BackoffOptions;
+  /** Backoff between attempts and when to give up (the same options as `amqpClient`'s). */
+  readonly reconnect?: ReconnectOptions;
   /** Most messages waiting for their receipt per sender before a StompBufferOverflowError. Default 10000. */
   readonly maxUnconfirmed?: number;
 }
 
-/** Where the client is. */
-export type StompClientState =
-  | { readonly state: 'idle' }
-  | { readonly state: 'connecting'; readonly attempt: number; readonly url: string | undefined }
-  | { readonly state: 'connected'; readonly session: StompSession }
-  | { readonly state: 'reconnecting'; readonly attempt: number; readonly delayMs: number; readonly error: unknown };
-
+/** Where the client is: the {@link ClientState} shared with `amqpClient`. */
+export type StompClientState = ClientState;
 
 /** The reconnecting client. */
 export interface StompClient {
-  /** State changes (replays the current state). */
+  /** State changes: replays the current state; completes when the client ends (`close()` or a fatal error). */
   readonly state$: Observable<StompClientState>;
+  /** The current state (the last value of `state$`). */
+  readonly state: StompClientState;
   /**
    * Messages of `destination`, re-subscribed after every reconnect (with `receipt`/`onReceipt`,
-   * `onReceipt` is called each time the broker confirms a (re)subscription).
+   * `onReceipt` is called each time the broker confirms a (re)subscription). Completes on
+   * `close()`; errors when the client ends with an error.
    */
   subscribe(destination: string, options?: SubscribeOptions): Observable<StompMessage>;
-  /** Operator: send with receipts, re-sending unconfirmed messages after a reconnect; results in order. */
+  /**
+   * Operator: send with receipts, re-sending unconfirmed messages after a reconnect; results in
+   * order. On `close()` it completes if every message was receipted, else errors with
+   * ClientClosedError.
+   */
   send(destination: string, options?: Omit<SendOptions, 'receipt' | 'transaction'>): OperatorFunction<StompSendInput, StompSendResult>;
+  /**
+   * Close the client for good: subscriptions complete, sends complete or error (see `send`), the
+   * connection is closed gracefully (DISCONNECT with receipt) and `state$` completes after
+   * `closed`. Later subscriptions error with ClientClosedError. Resolves once the connection is closed.
+   */
+  close(): Promise<void>;
 }
 
-/** Create a reconnecting client. Nothing connects until something subscribes. */
+/** A name for a transport target, for `state$` when the client was given a target instead of URLs. */
+function targetLabel(t: TransportTarget): string {
+  return t.kind === 'websocket' ? t.url : `${t.kind}://${t.host}:${t.port}`;
+}
+
+/**
+ * Create a reconnecting client. Nothing connects until something subscribes; the connection is
+ * closed when the last subscription ends (or on `close()`).
+ *
+ * A refused login (`StompAuthenticationError`), an unusable URL and options out of range are not
+ * retried: every stream of the client ends with that error and `state$` with `closed` carrying
+ * it; so does the last error once `reconnect.maxAttempts` consecutive attempts have failed.
+ */
 export function stompClient(urlOrOptions: string | StompClientOptions): StompClient {
   const options: StompClientOptions = typeof urlOrOptions === 'string' ? { url: urlOrOptions } : urlOrOptions;
-  const urls = [...(options.url !== undefined ? [options.url] : []), ...(options.urls ?? [])];
-  const state = new BehaviorSubject<StompClientState>({ state: 'idle' });
-  let users = 0;
-  let stop: (() => void) | undefined;
-
-  const run = (): (() => void) => {
-    let attempt = 0;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let conn: { unsubscribe(): void } | undefined;
-    const go = (): void => {
-      const url = urls.length ? urls[attempt % urls.length] : undefined;
-      state.next({ state: 'connecting', attempt, url });
-      const retry = (error: unknown): void => {
-        if (stopped) return;
-        const delayMs = backoffDelay(attempt, options.backoff);
-        attempt++;
-        state.next({ state: 'reconnecting', attempt, delayMs, error });
-        timer = setTimeout(go, delayMs);
-      };
-      conn = connect({ ...options, url }).subscribe({
-        next: (session) => { attempt = 0; state.next({ state: 'connected', session }); },
-        error: retry,
-        complete: () => retry(new RxMqError('the connection closed')),
-      });
-    };
-    go();
-    return () => {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      conn?.unsubscribe();
-      state.next({ state: 'idle' });
-    };
+  // The option was renamed; ignoring it silently would retry forever with the defaults.
+  if ('backoff' in options) throw new TypeError('stompClient: the `backoff` option is now `reconnect` (initialDelayMs, maxDelayMs, factor, jitter, maxAttempts, resetAfterMs)');
+  const { urls: more, reconnect, maxUnconfirmed, ...connectOptions } = options;
+  const urls = [...(options.url !== undefined ? [options.url] : []), ...(more ?? [])];
+  // With a target and no URL every attempt goes to the target (its label only names it in state$).
+  const byTarget = urls.length === 0 && options.target !== undefined;
+  if (byTarget) urls.push(targetLabel(options.target as TransportTarget));
+  if (urls.length === 0) throw new TypeError('stompClient needs a url, urls or a target');
+  const connector: Connector<SessionOnWire> = {
+    connect: (url) => connectSession(byTarget ? connectOptions : { ...connectOptions, url }),
+    closed: (c) => c.ended,
+    isAuthenticationError: (e) => e instanceof StompAuthenticationError,
   };
-  const acquire = (): void => { if (users++ === 0) stop = run(); };
-  const release = (): void => { if (--users === 0) { stop?.(); stop = undefined; } };
-  const session$ = state.pipe(map((s) => (s.state === 'connected' ? s.session : undefined)), distinctUntilChanged());
+  const keeper = new ReconnectKeeper({ urls, connector, reconnect });
+  const max = maxUnconfirmed ?? 10_000;
 
   return {
-    state$: state.asObservable(),
+    state$: keeper.state$,
+    get state() { return keeper.state; },
+    close: () => keeper.close(),
 
     subscribe(destination, subOptions) {
       return new Observable<StompMessage>((sub) => {
-        acquire();
-        const inner = session$.pipe(
-          switchMap((s) => (s ? s.subscribe(destination, subOptions).pipe(catchError(() => EMPTY)) : EMPTY)),
-        ).subscribe(sub);
-        return () => { inner.unsubscribe(); release(); };
+        let inner: Subscription | undefined;
+        const drop = (): void => { inner?.unsubscribe(); inner = undefined; };
+        const release = keeper.acquire({
+          open: (c) => {
+            // A subscription fails only with its connection (an ERROR ends a STOMP connection),
+            // which the keeper reports as `lost`; the next connection subscribes again.
+            inner = c.session.subscribe(destination, subOptions).subscribe({ next: (m) => sub.next(m), error: () => undefined });
+          },
+          lost: drop,
+          fatal: (e) => sub.error(e),
+          closing: () => sub.complete(),
+        });
+        return () => { drop(); release(); };
       });
     },
 
     send(destination, sendOptions = {}) {
-      const max = options.maxUnconfirmed ?? 10_000;
-      interface Item { readonly input: StompSendInput; result?: StompSendResult; sentOn?: StompSession }
-      return (source) => new Observable<StompSendResult>((sub) => {
-        acquire();
-        const pending: Item[] = [];
-        let current: StompSession | undefined;
-        let upstreamDone = false;
-        const flushResults = (): void => {
-          while (pending.length > 0 && pending[0].result !== undefined) sub.next((pending.shift() as Item).result as StompSendResult);
-          if (upstreamDone && pending.length === 0) sub.complete();
-        };
-        const transmit = (item: Item, s: StompSession): void => {
-          item.sentOn = s;
-          of(item.input).pipe(s.send(destination, { ...sendOptions, receipt: true })).subscribe({
-            next: (r) => { if (item.result === undefined) { item.result = r; flushResults(); } },
-            error: () => undefined, // the connection failed; the item is re-sent on the next session
-          });
-        };
-        const sessions = session$.subscribe((s) => {
-          current = s;
-          if (s) for (const item of pending) if (item.result === undefined && item.sentOn !== s) transmit(item, s);
-        });
-        const upstream = source.subscribe({
-          next: (input) => {
-            if (pending.length >= max) {
-              sub.error(new StompBufferOverflowError(`more than ${max} messages waiting for receipts on ${destination}`));
-              return;
-            }
-            const item: Item = { input };
-            pending.push(item);
-            if (current) transmit(item, current);
-          },
-          error: (e) => sub.error(e),
-          complete: () => { upstreamDone = true; flushResults(); },
-        });
-        return () => { upstream.unsubscribe(); sessions.unsubscribe(); release(); };
-      });
+      return (source) => new Observable<StompSendResult>((sub) => reconnectingSend(keeper, source, sub, destination, sendOptions, max));
     },
   };
+}
+
+/** One input, from arrival until its result; `sentOn` is the session it was last written on. */
+interface Item { readonly input: StompSendInput; result?: StompSendResult; sentOn?: StompSession }
+
+/** The client's send operator: it owns the inputs awaiting a receipt, across connections. */
+function reconnectingSend(
+  keeper: ReconnectKeeper<SessionOnWire>, source: Observable<StompSendInput>,
+  sub: Subscriber<StompSendResult>,
+  destination: string, sendOptions: Omit<SendOptions, 'receipt' | 'transaction'>, max: number,
+): () => void {
+  const pending: Item[] = [];
+  let current: StompSession | undefined;
+  let upstreamDone = false;
+  const flushResults = (): void => {
+    while (pending.length > 0 && pending[0].result !== undefined) sub.next((pending.shift() as Item).result as StompSendResult);
+    if (upstreamDone && pending.length === 0) sub.complete();
+  };
+  const transmit = (item: Item, s: StompSession): void => {
+    item.sentOn = s;
+    of(item.input).pipe(s.send(destination, { ...sendOptions, receipt: true })).subscribe({
+      next: (r) => { if (item.result === undefined) { item.result = r; flushResults(); } },
+      error: () => undefined, // the connection failed; the item is re-sent on the next session
+    });
+  };
+  const user: KeeperUser<SessionOnWire> = {
+    open: (c) => {
+      current = c.session;
+      for (const item of pending) if (item.result === undefined && item.sentOn !== c.session) transmit(item, c.session);
+    },
+    lost: () => { current = undefined; },
+    fatal: (e) => sub.error(e),
+    closing: () => {
+      const unconfirmed = pending.filter((i) => i.result === undefined).length;
+      if (unconfirmed > 0) sub.error(new ClientClosedError(`the client was closed with ${unconfirmed} messages without a receipt`));
+      else sub.complete();
+    },
+  };
+  const release = keeper.acquire(user);
+  if (sub.closed) return release;
+  const upstream = source.subscribe({
+    next: (input) => {
+      if (pending.length >= max) {
+        sub.error(new StompBufferOverflowError(`more than ${max} messages waiting for receipts on ${destination}`));
+        return;
+      }
+      const item: Item = { input };
+      pending.push(item);
+      if (current) transmit(item, current);
+    },
+    error: (e: unknown) => sub.error(e),
+    complete: () => { upstreamDone = true; flushResults(); },
+  });
+  return () => { upstream.unsubscribe(); release(); };
 }

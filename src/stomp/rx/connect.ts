@@ -1,5 +1,5 @@
 /** `connect()`: one cold, owned STOMP connection as an Observable of its session. */
-import { Observable } from 'rxjs';
+import { map, Observable } from 'rxjs';
 import { readCoalescingOf } from '../../transport/read-hold.js';
 import { UrlError } from '../../transport/url.js';
 import type { TransportTarget } from '../../transport/types.js';
@@ -40,7 +40,19 @@ export function resolveOptions(o: string | StompConnectOptions): { target: Trans
  * socket error) is an error notification; a clean remote close completes.
  */
 export function connect(urlOrOptions: string | StompConnectOptions): Observable<StompSession> {
-  return new Observable<StompSession>((sub) => {
+  return connectSession(urlOrOptions).pipe(map((c) => c.session));
+}
+
+/** A session and a way to learn when its connection has ended (the reconnecting client waits for it). */
+export interface SessionOnWire {
+  readonly session: StompSession;
+  /** Resolves when the connection has ended: after the DISCONNECT receipt (or its timeout) on a graceful close. */
+  readonly ended: Promise<void>;
+}
+
+/** `connect()`, emitting the session together with its end (internal: not exported from rx-mq/stomp). */
+export function connectSession(urlOrOptions: string | StompConnectOptions): Observable<SessionOnWire> {
+  return new Observable<SessionOnWire>((sub) => {
     let resolved;
     let readCoalescing: number;
     try {
@@ -56,7 +68,8 @@ export function connect(urlOrOptions: string | StompConnectOptions): Observable<
     wire.open(target, options.connectTimeoutMs ?? 15_000, options.transport).then(() => {
       if (sub.closed) return;
       unend = wire.onEnd((end) => (end.clean ? sub.complete() : sub.error(end.error)));
-      sub.next(createSession(wire));
+      const ended = new Promise<void>((resolve) => { wire.onEnd(() => resolve()); });
+      sub.next({ session: createSession(wire), ended });
     }, (e: unknown) => sub.error(e));
     return () => {
       unend?.();

@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { firstValueFrom, filter, lastValueFrom, Observable, take, toArray, type Subscription } from 'rxjs';
 import { AuthenticationError } from '../../../../src/amqp/engine/sasl.js';
-import { amqpClient, type AmqpClient, type AmqpClientState } from '../../../../src/amqp/rx/client.js';
+import { amqpClient, type AmqpClient } from '../../../../src/amqp/rx/client.js';
+import type { ClientStateName } from '../../../../src/reconnect/state.js';
 import { connect } from '../../../../src/amqp/index.js';
 import type { Message } from '../../../../src/amqp/rx/message.js';
 import type { ReceivedMessage } from '../../../../src/amqp/rx/receiver.js';
@@ -242,16 +243,16 @@ class Producer {
   });
 }
 
-/** Records state$ and the time of each change. */
-function recordStates(client: AmqpClient): { states: AmqpClientState[]; at: number[]; sub: Subscription } {
-  const states: AmqpClientState[] = [];
+/** Records the names of the states state$ reports and the time of each change. */
+function recordStates(client: AmqpClient): { states: ClientStateName[]; at: number[]; sub: Subscription } {
+  const states: ClientStateName[] = [];
   const at: number[] = [];
-  const sub = client.state$.subscribe((s) => { states.push(s); at.push(Date.now()); });
+  const sub = client.state$.subscribe((s) => { states.push(s.state); at.push(Date.now()); });
   return { states, at, sub };
 }
 
 /** Milliseconds from the first 'reconnecting' to the 'open' after it. */
-function reconnectTime(r: { states: AmqpClientState[]; at: number[] }): number {
+function reconnectTime(r: { states: ClientStateName[]; at: number[] }): number {
   const i = r.states.indexOf('reconnecting');
   const j = r.states.indexOf('open', i);
   return i < 0 || j < 0 ? NaN : r.at[j] - r.at[i];
@@ -272,7 +273,7 @@ async function sendThroughOutage(
   const producer: Producer = new Producer(count, (i) => {
     if (i === cutAt) cutDone = Promise.resolve(cut(producer));
   });
-  const dropped = client.state$.pipe(filter((s) => s === 'reconnecting'), take(1)).subscribe(() => {
+  const dropped = client.state$.pipe(filter((s) => s.state === 'reconnecting'), take(1)).subscribe(() => {
     emittedAtDrop = producer.emitted;
     awaitingAtDrop = producer.emitted - outcomes;
   });
@@ -363,7 +364,7 @@ describe('brokers: amqpClient <-> RabbitMQ 3.10 (reconnecting client)', function
       const sub = c.receive(queue, { settle: 'manual', credit: 10 }).subscribe({
         next: (m) => {
           // After 50, hold what arrives on the doomed connection (the broker re-queues it).
-          if (killing !== undefined && c.state === 'open' && rec.states.includes('reconnecting')) {
+          if (killing !== undefined && c.state.state === 'open' && rec.states.includes('reconnecting')) {
             bodies.add(m.body as number);
             m.accept();
           } else if (killing === undefined) {
@@ -383,25 +384,25 @@ describe('brokers: amqpClient <-> RabbitMQ 3.10 (reconnecting client)', function
     console.log(`      [receiver] 100 distinct across the reconnect; reconnect ${reconnectTime(rec)} ms`);
     expect(ended).to.equal('');
     expect(bodies.size).to.equal(100);
-    expect(rec.states).to.deep.equal(['closed', 'connecting', 'open', 'reconnecting', 'open', 'closed']);
+    expect(rec.states).to.deep.equal(['closed', 'connecting', 'open', 'reconnecting', 'connecting', 'open', 'closed']);
   });
 
-  it('state$: closed -> connecting -> open -> reconnecting -> open -> closed; lazy; close() completes it', async () => {
+  it('state$: closed -> connecting -> open -> reconnecting -> connecting -> open -> closed; lazy; close() completes it', async () => {
     const p = await proxy();
     const queue = `/queue/rxmq-client-${randomUUID()}`;
-    const c = client({ urls: p.url(), reconnect: { initialDelay: 50 } });
+    const c = client({ urls: p.url(), reconnect: { initialDelayMs: 50 } });
     const rec = recordStates(c);
     let completed = false;
     const completion = c.state$.subscribe({ complete: () => { completed = true; } });
     await new Promise((r) => setTimeout(r, 100));
     expect(p.connections, 'nothing connects before a subscription').to.equal(0);
     const sub = c.receive(queue).subscribe({ error: (e: unknown) => expect.fail(String(e)) });
-    await firstValueFrom(c.state$.pipe(filter((s) => s === 'open')));
+    await firstValueFrom(c.state$.pipe(filter((s) => s.state === 'open')));
     p.killAll();
-    await firstValueFrom(c.state$.pipe(filter((s) => s === 'reconnecting')));
-    await firstValueFrom(c.state$.pipe(filter((s) => s === 'open')));
+    await firstValueFrom(c.state$.pipe(filter((s) => s.state === 'reconnecting')));
+    await firstValueFrom(c.state$.pipe(filter((s) => s.state === 'open')));
     sub.unsubscribe();
-    expect(rec.states).to.deep.equal(['closed', 'connecting', 'open', 'reconnecting', 'open', 'closed']);
+    expect(rec.states).to.deep.equal(['closed', 'connecting', 'open', 'reconnecting', 'connecting', 'open', 'closed']);
     expect(p.connections).to.equal(2);
     console.log(`      [state$] ${rec.states.join(' -> ')}; reconnect ${reconnectTime(rec)} ms`);
     await c.close();
@@ -415,13 +416,14 @@ describe('brokers: amqpClient <-> RabbitMQ 3.10 (reconnecting client)', function
 
   it('bad credentials: AuthenticationError, not retried', async () => {
     const p = await proxy();
-    const c = client({ urls: p.url(RABBITMQ.user, 'wrong-password'), reconnect: { initialDelay: 20, maxDelay: 50 } });
+    const c = client({ urls: p.url(RABBITMQ.user, 'wrong-password'), reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
     const rec = recordStates(c);
     const err = await firstValueFrom(c.receive('/queue/rxmq-never').pipe(toArray())).then(() => undefined, (e: unknown) => e);
     expect(err).to.be.instanceOf(AuthenticationError);
     await new Promise((r) => setTimeout(r, 500));
     expect(p.connections, 'connection attempts').to.equal(1);
     expect(rec.states).to.deep.equal(['closed', 'connecting', 'closed']);
+    expect(c.state).to.deep.equal({ state: 'closed', error: err });
   });
 
   it('fetch through the client takes what is there and completes on time', async () => {
@@ -442,13 +444,14 @@ describe('brokers: amqpClient <-> RabbitMQ 3.10 (reconnecting client)', function
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const queue = `/queue/rxmq-client-${randomUUID()}`;
     await declare(queue);
-    const c = client({ urls: [`${RABBITMQ.amqpUrl({ port: deadPort })}/vhost:${VHOST}`, RABBIT], reconnect: { initialDelay: 50 } });
+    const c = client({ urls: [`${RABBITMQ.amqpUrl({ port: deadPort })}/vhost:${VHOST}`, RABBIT], reconnect: { initialDelayMs: 50 } });
     const rec = recordStates(c);
     const outcomes = await lastValueFrom(
       new Observable<Message>((s) => { for (let i = 0; i < 5; i++) s.next({ body: i }); s.complete(); }).pipe(c.send(queue), toArray()),
     );
     expect(outcomes.map((o) => o.state)).to.deep.equal(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
-    expect(rec.states).to.deep.equal(['closed', 'connecting', 'open', 'closed']);
+    // The dead URL is a failed attempt (reconnecting), then the second URL opens.
+    expect(rec.states).to.deep.equal(['closed', 'connecting', 'reconnecting', 'connecting', 'open', 'closed']);
     const { total } = await drainQueue(queue, 5);
     expect(total).to.equal(5);
   });
