@@ -15,3 +15,5 @@ export type { AmqpClientOptions, AmqpClientState } from './client.js';
 // The reconnect keeper's public names, the same in rx-mq/stomp.
 export { backoffDelay, type ReconnectOptions } from '../../reconnect/backoff.js';
 export { ClientClosedError, ConnectionClosedByPeerError, type ClientState, type ClientStateName } from '../../reconnect/state.js';
+export { settleOnCompletion, consumeReceiveOptions } from './consume.js';
+export type { ConsumeOptions, Consumed } from './consume.js';

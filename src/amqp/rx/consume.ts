@@ -1,0 +1,135 @@
+/**
+ * Settle on completion: the pattern a consumer of a queue means when it writes
+ * `receive(q).pipe(mergeMap(async (m) => work(m)))`. Each message goes to `handler`, at most
+ * `concurrency` at a time, and is settled when its handler finishes: accepted when it succeeds;
+ * released for redelivery when it fails, or rejected (dead-lettered by most brokers) once it has
+ * failed `maxDeliveries` times. Used with a receiver whose credit equals the concurrency
+ * (`consume()` on connections, sessions and clients sets that up), the broker never has more
+ * messages out than the application is working on, and nothing is settled before it is processed.
+ *
+ * Attempts are counted from the message's delivery-count where the broker keeps it, and locally
+ * (by message-id, else by body) where it does not: RabbitMQ 3.10 sends no delivery-count and
+ * `released` does not raise it anyway, so without a local count one failing message would be
+ * redelivered forever.
+ */
+import { defer, from, isObservable, mergeMap, Observable, of, type OperatorFunction } from 'rxjs';
+import type { ReceivedMessage, ReceiveOptions } from './receiver.js';
+
+/** Options of {@link settleOnCompletion} and the `consume()` methods. */
+export interface ConsumeOptions {
+  /** Messages handled at once; `consume()` also makes it the link credit. Default 10. */
+  readonly concurrency?: number;
+  /** Failed attempts after which a message is rejected instead of released. Default 5. */
+  readonly maxDeliveries?: number;
+  /** The error condition a message is rejected with after `maxDeliveries`. Default `rx-mq:max-deliveries-exceeded`. */
+  readonly rejectCondition?: string;
+  /** How many message keys the local attempt count remembers (the oldest are forgotten). Default 10,000. */
+  readonly rememberKeys?: number;
+}
+
+/** What became of one message, in the order the handlers finished. */
+export type Consumed<R> =
+  | { readonly outcome: 'accepted'; readonly message: ReceivedMessage; readonly result: R; readonly attempt: number }
+  | { readonly outcome: 'released'; readonly message: ReceivedMessage; readonly error: unknown; readonly attempt: number }
+  | { readonly outcome: 'rejected'; readonly message: ReceivedMessage; readonly error: unknown; readonly attempt: number };
+
+/** Receive options for a consumer with this concurrency: manual settlement, credit = concurrency. */
+export function consumeReceiveOptions(o: ConsumeOptions, rest: Omit<ReceiveOptions, 'settle' | 'credit' | 'creditThreshold' | 'demand$'> = {}): ReceiveOptions {
+  const credit = concurrencyOf(o);
+  // Top up as each message is settled: the window stays full while handlers keep up.
+  return { ...rest, settle: 'manual', credit, creditThreshold: credit - 1 };
+}
+
+function concurrencyOf(o: ConsumeOptions): number {
+  const c = o.concurrency ?? 10;
+  if (!Number.isInteger(c) || c < 1) throw new RangeError(`concurrency must be a positive integer, got ${c}`);
+  return c;
+}
+
+/** A small insertion-ordered count map that forgets its oldest keys beyond `limit`. */
+class AttemptCounts {
+  private readonly counts = new Map<string, number>();
+  constructor(private readonly limit: number) {}
+  /** One more failure of `key`; the total so far. */
+  fail(key: string): number {
+    const n = (this.counts.get(key) ?? 0) + 1;
+    this.counts.delete(key);
+    this.counts.set(key, n);
+    if (this.counts.size > this.limit) this.counts.delete(this.counts.keys().next().value as string);
+    return n;
+  }
+  /** Failures of `key` so far. */
+  count(key: string): number { return this.counts.get(key) ?? 0; }
+  forget(key: string): void { this.counts.delete(key); }
+  get size(): number { return this.counts.size; }
+}
+
+const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+/** What identifies a message across redeliveries: its message-id, else its body. */
+function keyOf(m: ReceivedMessage): string {
+  const id = m.messageId;
+  if (typeof id === 'string') return `s:${id}`;
+  if (typeof id === 'number' || typeof id === 'bigint') return `n:${id}`;
+  if (id instanceof Uint8Array) return `b:${hex(id)}`;
+  if (id !== undefined) return `v:${JSON.stringify(id, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? hex(v) : v))}`;
+  const body = m.body;
+  if (body instanceof Uint8Array) return `body:${hex(body)}`;
+  return `body:${JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? hex(v) : v))}`;
+}
+
+/**
+ * The operator: runs `handler` on each message (at most `concurrency` at once) and settles it when
+ * the handler's promise or Observable finishes. Emits one {@link Consumed} per message. A handler
+ * error is a value here (the message is released or rejected), never an error of the stream.
+ */
+export function settleOnCompletion<R>(
+  handler: (m: ReceivedMessage) => Promise<R> | Observable<R> | R,
+  o: ConsumeOptions = {},
+): OperatorFunction<ReceivedMessage, Consumed<R>> {
+  const concurrency = concurrencyOf(o);
+  const maxDeliveries = o.maxDeliveries ?? 5;
+  if (!Number.isInteger(maxDeliveries) || maxDeliveries < 1) throw new RangeError(`maxDeliveries must be a positive integer, got ${maxDeliveries}`);
+  const condition = o.rejectCondition ?? 'rx-mq:max-deliveries-exceeded';
+  return (source) => defer(() => {
+    const attempts = new AttemptCounts(o.rememberKeys ?? 10_000);
+    return source.pipe(mergeMap((m) => new Observable<Consumed<R>>((sub) => {
+      let last: R | undefined;
+      const inner = defer(() => {
+        const r = handler(m);
+        if (isObservable(r)) return r;
+        return typeof (r as PromiseLike<R> | undefined)?.then === 'function' ? from(r as PromiseLike<R>) : of(r as R);
+      }).subscribe({
+        next: (v) => { last = v; },
+        error: (error: unknown) => {
+          const key = keyOf(m);
+          // The broker's count (deliveries before this one) or ours, whichever saw more.
+          const attempt = Math.max(attempts.fail(key), (m.deliveryCount ?? 0) + 1);
+          if (attempt >= maxDeliveries) {
+            attempts.forget(key);
+            m.reject({ condition, description: `failed ${attempt} times; last: ${error instanceof Error ? error.message : String(error)}` });
+            sub.next({ outcome: 'rejected', message: m, error, attempt });
+          } else {
+            m.release();
+            sub.next({ outcome: 'released', message: m, error, attempt });
+          }
+          sub.complete();
+        },
+        complete: () => {
+          let attempt = (m.deliveryCount ?? 0) + 1;
+          // A message that failed before and now succeeded is forgotten (the map is empty while
+          // nothing fails, so the key is not even computed then).
+          if (attempts.size > 0) {
+            const key = keyOf(m);
+            attempt = Math.max(attempt, attempts.count(key) + 1);
+            attempts.forget(key);
+          }
+          m.accept();
+          sub.next({ outcome: 'accepted', message: m, result: last as R, attempt });
+          sub.complete();
+        },
+      });
+      return () => inner.unsubscribe();
+    }), concurrency));
+  });
+}
