@@ -3,7 +3,7 @@
  * transports. Browsers have no raw TCP or TLS sockets, so AMQP and STOMP reach brokers through
  * their WebSocket endpoints (wss:// for TLS, which the browser verifies itself).
  */
-import { TransportError, type OpenOptions, type Transport, type TransportHandlers, type TransportTarget } from './types.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, TransportError, type OpenOptions, type Transport, type TransportHandlers, type TransportTarget } from './types.js';
 
 /** The subset of the WHATWG WebSocket that we use (also implemented by Node's `ws`). */
 export interface WebSocketLike {
@@ -20,8 +20,6 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
-/** Give up opening after this long unless the caller says otherwise (as the Node transports). */
-const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 
 /**
  * The browser's transport factory: WebSocket targets through the native WebSocket. Browsers have

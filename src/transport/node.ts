@@ -5,12 +5,11 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import {
-  TransportError, type OpenOptions, type TlsOptions, type Transport, type TransportHandlers, type TransportInfo,
+  DEFAULT_CONNECT_TIMEOUT_MS, TransportError, type OpenOptions, type TlsOptions, type Transport, type TransportHandlers, type TransportInfo,
   type TransportTarget,
 } from './types.js';
 
-/** Give up connecting after this long unless the caller says otherwise. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+export { DEFAULT_CONNECT_TIMEOUT_MS };
 
 /** Open a transport to `target`. Rejects with TransportError when the pipe cannot be set up. */
 export function openTransport(target: TransportTarget, handlers: TransportHandlers, options: OpenOptions = {}): Promise<Transport> {

@@ -94,6 +94,9 @@ export interface TransportInfo {
   readonly peerCertificateSubject?: string;
 }
 
+/** How long opening a connection may take unless the caller says otherwise (ms). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+
 /** How a transport is opened. */
 export interface OpenOptions {
   /** Give up when the pipe is not usable after this long (ms). */

@@ -12,7 +12,8 @@ import type { Session, SessionOptions } from '../engine/session.js';
 import type { Open } from '../frames/definitions.generated.js';
 import { allocateBytes, openTransportWith } from '../../transport/platform.js';
 import { readCoalescingOf } from '../../transport/read-hold.js';
-import type { TlsOptions, TransportFactory, TransportTarget } from '../../transport/types.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, type TlsOptions, type TransportFactory, type TransportTarget } from '../../transport/types.js';
+import { TimeoutError } from '../../errors.js';
 import { parseAmqpUrl } from '../url.js';
 import type { SessionContext } from './context.js';
 import { ConnectionDriver } from './driver.js';
@@ -53,7 +54,10 @@ export interface AmqpConnectOptions {
   readonly channelMax?: number;
   /** Fail when the peer is silent this long (ms; default 60000; 0 = never). */
   readonly idleTimeout?: number;
-  /** Give up connecting after this long (ms, default 15000). */
+  /**
+   * Give up connecting after this long (ms, default 15000): the whole handshake, from the socket
+   * through TLS, SASL and the peer's open frame, fails with a TimeoutError when it is not done by then.
+   */
   readonly connectTimeout?: number;
   /** How long a graceful close waits for the peer's close (ms, default 2000). */
   readonly closeTimeout?: number;
@@ -316,8 +320,23 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
     let unsubscribed = false;
     let finished = false;
     let closeTimer: ReturnType<typeof setTimeout> | undefined;
+    // The handshake's deadline: a peer that accepts the socket and then says nothing (or trickles
+    // its SASL and open frames) must not keep us waiting for the idle time-out.
+    const connectTimeout = o.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let handshakeTimer: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {
+      handshakeTimer = undefined;
+      if (connection !== undefined || finished) return;
+      finished = true;
+      driver.destroy();
+      if (!unsubscribed) subscriber.error(new TimeoutError(`no AMQP open from the peer within ${connectTimeout} ms`));
+    }, connectTimeout);
+    const handshakeDone = (): void => {
+      if (handshakeTimer !== undefined) clearTimeout(handshakeTimer);
+      handshakeTimer = undefined;
+    };
 
     driver.onConnection((e) => {
+      if (e.type === 'connection-open' || e.type === 'connection-close' || e.type === 'connection-error') handshakeDone();
       switch (e.type) {
         case 'connection-open':
           connection = new AmqpConnection(driver, e.remote);
@@ -352,11 +371,12 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
         if (unsubscribed) return t.destroy();
         driver.start(t);
       },
-      (err: unknown) => { if (!unsubscribed) subscriber.error(err); },
+      (err: unknown) => { handshakeDone(); if (!unsubscribed) subscriber.error(err); },
     );
 
     return () => {
       unsubscribed = true;
+      handshakeDone();
       // One unsubscribe often tears down the connection together with what runs on it
       // (`connect(url).pipe(switchMap(c => c.receive(q)), take(n))`), and RxJS runs the
       // connection's teardown first, since it was subscribed first. Closing at once would cut off
