@@ -368,6 +368,14 @@ export class InboundMessageView implements InboundMessage {
     }
     return out;
   }
+  /**
+   * What `console.log(message)` and `util.inspect` show in Node: the message's fields, not the
+   * section scanner and buffers behind them. A symbol from the global registry, so that this
+   * stays platform-neutral (browsers ignore it).
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](depth: number, options: object, inspect: (v: unknown, o: object) => string): string {
+    return `${this.constructor.name} ${inspect(this.toJSON(), options)}`;
+  }
 }
 
 /** Every field of the flat message, in the order of the sections. */
