@@ -319,6 +319,18 @@ describe('amqp/rx against independent peers', function () {
       expect((err as AmqpError).condition).to.equal('amqp:not-found');
     });
 
+    it('a failed attach ends that link only: the same connection then sends and fetches (RabbitMQ ends the default session; it is made again)', async () => {
+      await withConnection(RABBIT, async (c) => {
+        const err = await lastValueFrom(c.receive('/queue/does/not/exist/at/all')).then(() => undefined, (e: unknown) => e);
+        expect(err).to.be.instanceOf(AmqpError);
+        const q = `/queue/${unique('after-bad')}`;
+        const outcomes = await lastValueFrom(from([{ body: 'ok' }]).pipe(c.send(q), toArray()));
+        expect(outcomes.map((o) => o.state)).to.deep.equal(['accepted']);
+        const got = await lastValueFrom(c.fetch(q, { count: 1, timeout: 2000 }).pipe(map((m) => m.body), toArray()));
+        expect(got).to.deep.equal(['ok']);
+      });
+    });
+
     it('errors connect() with AuthenticationError on a wrong password', async () => {
       const err = await firstValueFrom(connect({ ...RABBIT, url: RABBITMQ.amqpUrl({ password: 'wrong' }) })).then(() => undefined, (e: unknown) => e);
       expect(err).to.be.instanceOf(AuthenticationError);
