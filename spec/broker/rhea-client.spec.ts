@@ -53,6 +53,18 @@ describe('broker: rhea client', function () {
     await until(() => broker.queue('orders')?.depth === 0, 5_000, 'queue emptied');
   });
 
+  it('survives a link the client attaches and detaches in one write, and keeps serving the connection', async () => {
+    const c = await client();
+    // rhea writes both frames in one flush: the broker sees the attach and the detach in one read.
+    const gone = c.connection.open_sender('orders');
+    gone.close();
+    const closed = new Promise<void>((res) => gone.once('sender_close', () => res()));
+    await closed;
+    const s = await rheaSender(c, 'orders');
+    expect(await rheaSendAll(s, [{ body: 'after' }])).to.deep.equal(['accepted']);
+    expect(broker.queue('orders')?.depth).to.equal(1);
+  });
+
   it('shares a queue between competing consumers, each message to one', async () => {
     const c = await client();
     const a = receiver(c, 'work', 100);

@@ -81,7 +81,8 @@ export class BrokerAmqpConnection implements LinkContext {
     for (const e of events) {
       switch (e.type) {
         case 'link-attach':
-          if (e.remoteInitiated) {
+          // A link the client detached in the same read is closed already: nothing to answer.
+          if (e.remoteInitiated && e.link.state === 'attach-received') {
             const l = answerAttach(e.link, this);
             if (l !== undefined) this.links.set(e.link, l);
           }

@@ -167,6 +167,28 @@ describe('engine: ServerConnection (server role)', () => {
     expect(d.map((e) => e.type)).to.deep.equal(['delivery']);
   });
 
+  it('answers an attach and detach that arrive in one read with its own attach (null termini), then detach', () => {
+    const c = new Client();
+    c.openSession();
+    const attach = encodeFrame(0, { kind: 'attach', name: 'gone', handle: 0, role: 'sender', target: { kind: 'target', address: string('q') }, initialDeliveryCount: 0 });
+    const detach = encodeFrame(0, { kind: 'detach', handle: 0, closed: true });
+    const both = new Uint8Array(attach.length + detach.length);
+    both.set(attach);
+    both.set(detach, attach.length);
+    const ev = c.send(both);
+    expect(ev.map((e) => e.type)).to.deep.equal(['link-attach', 'link-detach']);
+    const link = (ev[0] as Extract<EngineEvent, { type: 'link-attach' }>).link;
+    expect(link.state).to.equal('closed');
+    // The owner, seeing the attach event late, must not (and cannot) answer it again.
+    expect(() => link.attach()).to.throw(/cannot attach in state closed/);
+    const out = c.bodies();
+    expect(out).to.have.length(2);
+    expect(out[0]).to.deep.include({ kind: 'attach', name: 'gone', role: 'receiver' });
+    const answer = out[0] as { source?: unknown; target?: unknown };
+    expect([answer.source, answer.target]).to.deep.equal([undefined, undefined]);
+    expect(out[1]).to.deep.include({ kind: 'detach', handle: 0, closed: true });
+  });
+
   it('answers a dynamic receiver with a generated address through attach(answer)', () => {
     const c = new Client();
     c.openSession();

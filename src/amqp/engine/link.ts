@@ -234,6 +234,11 @@ export abstract class Link {
   /** @internal the peer's detach */
   onDetach(d: Detach): void {
     const error = d.error === undefined ? undefined : AmqpError.fromRemote(d.error, 'link');
+    if (this.state === 'attach-received') {
+      // The peer attached and detached before we answered (both in one read): the specification
+      // wants our attach before our detach, and null termini say we never took the link on.
+      this.attach(0, { source: undefined, target: undefined });
+    }
     if (this.state !== 'detach-sent') {
       // Answer the peer's detach, as the specification requires.
       this.host.writeFrame({ kind: 'detach', handle: this.handle, closed: d.closed });
