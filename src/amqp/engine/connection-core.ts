@@ -257,7 +257,7 @@ export abstract class ConnectionCore<S extends string> implements SessionHost {
       this.writeFrame(0, { kind: 'close' });
     }
     this.setState('closed');
-    for (const s of this.sessions.values()) s.abort();
+    for (const s of this.sessions.values()) s.abort(`the connection closed${error === undefined ? '' : ` (${error.condition})`}`);
     this.emit({ type: 'connection-close', error });
   }
 
@@ -303,8 +303,22 @@ export abstract class ConnectionCore<S extends string> implements SessionHost {
       this.writeFrame(0, { kind: 'close', error: { kind: 'error', condition, description: error.message } });
     }
     this.setState('closed');
-    for (const s of this.sessions.values()) s.abort();
+    for (const s of this.sessions.values()) s.abort(`the connection failed (${error.message})`);
     this.emit({ type: 'connection-error', error });
+  }
+
+  /**
+   * The transport is gone (the socket closed or failed under us): nothing can be written or read
+   * any more. Every session and link ends, so a late settle or send fails with a typed error
+   * instead of queueing frames nobody will write. The owner reports the loss itself, so the
+   * events this produces are dropped.
+   */
+  transportClosed(error: Error): void {
+    if (this.failed || this.is('closed')) return;
+    this.failed = true;
+    this.setState('closed');
+    for (const s of this.sessions.values()) s.abort(`the connection was lost (${error.message})`);
+    this.events = [];
   }
 
   // --- helpers ---------------------------------------------------------------------------------

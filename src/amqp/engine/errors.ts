@@ -59,6 +59,28 @@ export class IdleTimeoutError extends AmqpError {
 export class IllegalStateError extends RxMqError {}
 
 /**
+ * Why a received delivery could not be settled: the application settled it before, or its link
+ * is gone (detached by either end, its session ended, or its connection closed or was lost).
+ */
+export type SettleFailure = 'already-settled' | 'link-closed';
+
+/**
+ * `accept()`, `reject()`, `release()` or `modify()` could not do what it says. For
+ * `link-closed` no outcome reached the broker: it still holds the message and redelivers it (to
+ * this application after a reconnect, or to another consumer), so the work may be seen twice.
+ */
+export class SettleError extends IllegalStateError {
+  constructor(
+    readonly reason: SettleFailure,
+    readonly deliveryId: number,
+    readonly linkName: string,
+    detail: string,
+  ) {
+    super(`delivery ${deliveryId} on link ${linkName} ${detail}`);
+  }
+}
+
+/**
  * No handle is free within the handle-max of both ends: ours, and the peer's from its begin (a
  * peer must close the connection with framing-error when it sees a handle beyond its handle-max,
  * so we refuse to attach instead of sending one).

@@ -14,7 +14,7 @@ import type { AmqpFrame } from '../frames/frame.js';
 import { DeliveryAssembly } from './assembly.js';
 import { ReceiverCredit, SenderCredit } from './credit.js';
 import { DeliveryStore } from './delivery-store.js';
-import { AmqpError, IllegalStateError, MessageSizeExceededError, SettleModeError, TransferLimitError } from './errors.js';
+import { AmqpError, IllegalStateError, MessageSizeExceededError, SettleError, SettleModeError, TransferLimitError } from './errors.js';
 import type { EngineEvent } from './events.js';
 
 /**
@@ -100,6 +100,8 @@ export type LinkState = 'detached' | 'attach-sent' | 'attach-received' | 'attach
 export abstract class Link {
   abstract readonly role: Role;
   state: LinkState = 'detached';
+  /** Why the link is closed, for the error of a late settle ("... cannot be settled: WHY"). */
+  protected closedBecause = 'the link is detached';
   /** The peer's attach, once received. */
   remote: Attach | undefined;
   /** The peer's handle for this link. */
@@ -242,6 +244,7 @@ export abstract class Link {
     if (this.state !== 'detach-sent') {
       // Answer the peer's detach, as the specification requires.
       this.host.writeFrame({ kind: 'detach', handle: this.handle, closed: d.closed });
+      this.closedBecause = `the peer detached the link${error === undefined ? '' : ` (${error.condition})`}`;
     }
     this.state = 'closed';
     this.onClosed();
@@ -249,8 +252,9 @@ export abstract class Link {
     this.host.emit({ type: 'link-detach', link: this, error, closed: d.closed ?? false });
   }
 
-  /** @internal the session or connection went away under the link */
-  abort(): void {
+  /** @internal the session or connection went away under the link (`why` completes "link closed: ...") */
+  abort(why = 'its session ended'): void {
+    if (this.state !== 'closed') this.closedBecause = why;
     this.state = 'closed';
     this.onClosed();
   }
@@ -409,13 +413,15 @@ export class ReceiverLink extends Link {
 
   /** Settle (and with a terminal state, complete) a delivery. Settling twice is an error. */
   settle(d: IncomingDelivery, state: DeliveryState | undefined): void {
-    if (d.settled) throw new IllegalStateError(`delivery ${d.id} on link ${this.name} is already settled`);
+    if (d.settled) throw new SettleError('already-settled', d.id, this.name, 'is already settled');
+    if (this.state === 'closed' && !d.remoteSettled) {
+      // Nothing can carry the outcome any more: say so rather than drop it (the broker keeps
+      // the message and redelivers it).
+      throw new SettleError('link-closed', d.id, this.name, `cannot be settled: ${this.closedBecause}; the broker keeps the message and redelivers it`);
+    }
     d.settled = true;
     this.unsettled.delete(d.id);
     if (d.remoteSettled) return;
-    if (this.state === 'closed') {
-      throw new IllegalStateError(`link ${this.name} is detached: delivery ${d.id} cannot be settled`);
-    }
     this.host.settle('receiver', d.id, true, state);
   }
 

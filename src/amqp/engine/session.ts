@@ -240,9 +240,9 @@ export class Session implements LinkHost {
     this.host.emit({ type: 'session-end', session: this, error });
   }
 
-  /** @internal the connection closed under the session */
-  abort(): void {
-    this.closeLinks();
+  /** @internal the connection closed under the session (`why` says how, for late settles) */
+  abort(why: string): void {
+    this.closeLinks(undefined, why);
     this.state = 'ended';
   }
 
@@ -460,10 +460,10 @@ export class Session implements LinkHost {
    * The session is gone, so are its links: each open link is told (with the session's error, if
    * any: RabbitMQ ends the whole session for an unknown address), so its owner learns it stopped.
    */
-  private closeLinks(error?: AmqpError): void {
+  private closeLinks(error?: AmqpError, why = error === undefined ? 'its session ended' : `its session ended (${error.condition})`): void {
     for (const l of this.links.values()) {
       const open = l.state !== 'closed';
-      l.abort();
+      l.abort(why);
       if (open) this.host.emit({ type: 'link-detach', link: l, error, closed: true });
     }
     this.links.clear();

@@ -63,7 +63,10 @@ export class ConnectionDriver {
     if (this.ended) return;
     this.ended = true;
     this.clearTimer();
-    for (const l of [...this.connectionListeners]) l({ type: 'connection-error', error: error ?? new TransportError('connection lost: the peer closed the socket without an AMQP close') });
+    const lost = error ?? new TransportError('connection lost: the peer closed the socket without an AMQP close');
+    // The engine ends its sessions and links, so late settles and sends fail typed, not silently.
+    this.engine.transportClosed(lost);
+    for (const l of [...this.connectionListeners]) l({ type: 'connection-error', error: lost });
   }
 
   /**

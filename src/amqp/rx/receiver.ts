@@ -12,7 +12,7 @@ import { fromNative } from '../codec/native.js';
 import type { AmqpMap } from '../codec/types.js';
 import { string as amqpString, symbol } from '../codec/values.js';
 import { DecodeError } from '../../errors.js';
-import { AmqpError, IllegalStateError } from '../engine/errors.js';
+import { AmqpError, IllegalStateError, SettleError } from '../engine/errors.js';
 import type { IncomingDelivery, ReceiverLink } from '../engine/link.js';
 import type { DeliveryState, Source } from '../frames/definitions.generated.js';
 import { ACCEPTED, RELEASED } from '../frames/fast-performatives.js';
@@ -131,9 +131,11 @@ export class ReceivedMessage extends InboundMessageView {
   }
 
   private settle(state: DeliveryState): void {
-    if (this.done) throw new IllegalStateError(`message ${this.delivery.id} on ${this.link.name} is already settled`);
-    this.done = true;
+    if (this.done) throw new SettleError('already-settled', this.delivery.id, this.link.name, 'is already settled');
+    // Throws SettleError('link-closed') when no outcome can reach the broker; the message then
+    // stays unsettled, as it is.
     if (!this.delivery.settled) this.link.settle(this.delivery, state);
+    this.done = true;
     this.onSettled(this);
   }
 }
