@@ -7,16 +7,15 @@
  * 1. Starts the embedded broker in this process (AMQP 1.0 and STOMP on free loopback ports).
  * 2. A STOMP subscriber listens on the topic `/topic/order-totals`.
  * 3. A producer sends orders over AMQP to the queue `orders` as fast as the broker grants credit.
- * 4. A consumer receives them with `settle: 'manual'` and `credit: CREDIT`, and works on them with
- *    `mergeMap(work, CREDIT)`: the concurrency equals the credit window, and because credit only
- *    comes back as messages are accepted, the broker never has more than CREDIT unsettled
- *    messages out to us. Every 100th order it publishes a running total over AMQP to the topic,
+ * 4. A consumer works on them with `conn.consume(QUEUE, work, { concurrency: CREDIT })`: each
+ *    order is accepted when its (asynchronous) work finishes, and the credit equals the
+ *    concurrency, so the broker never has more than CREDIT unsettled messages out to us. Every 100th order it publishes a running total over AMQP to the topic,
  *    which the STOMP subscriber receives: the two protocols meet on the broker's destinations.
  * 5. Live progress on the terminal, then a summary. The exit code is 1 if anything was lost or the
  *    credit bound was ever exceeded, so the demo doubles as a check (it runs in the test-suite).
  */
 import {
-  type Observable, combineLatest, concat, defer, filter, firstValueFrom, merge, ignoreElements, interval, map, mergeMap, range,
+  type Observable, combineLatest, concat, defer, filter, firstValueFrom, merge, ignoreElements, interval, map, range,
   share, Subject, switchMap, take, takeUntil, takeWhile, tap, timer, toArray,
 } from 'rxjs';
 import { connect as amqpConnect, type AmqpConnection, type ReceivedMessage } from '../src/amqp/index.js';
@@ -61,20 +60,13 @@ const stats = {
 };
 
 /**
- * The "business logic": a little asynchronous work per order (0-2 ms), then accept, which is
- * what gives the broker its credit back.
+ * The "business logic": a little asynchronous work per order (0-2 ms). It does not settle:
+ * consume() accepts the order when this finishes, which is what gives the broker its credit back.
  */
 function work(m: ReceivedMessage) {
-  return timer(Math.random() * 2).pipe(
-    map(() => {
-      const order = m.body as unknown as Order;
-      m.accept();
-      stats.settled++;
-      stats.processed++;
-      stats.totalAmount += order.amount;
-      return order;
-    }),
-  );
+  stats.delivered++;
+  stats.maxUnsettled = Math.max(stats.maxUnsettled, stats.delivered - stats.settled);
+  return timer(Math.random() * 2).pipe(map(() => m.body as unknown as Order));
 }
 
 /**
@@ -104,14 +96,15 @@ function producer(conn: AmqpConnection) {
   );
 }
 
-/** The credit-aware consumer: concurrency equal to the credit window; running totals to the topic. */
+/** The consumer: settle on completion, credit equal to the concurrency; running totals to the topic. */
 function consumer(conn: AmqpConnection) {
-  return conn.receive(QUEUE, { settle: 'manual', credit: CREDIT }).pipe(
-    tap(() => {
-      stats.delivered++;
-      stats.maxUnsettled = Math.max(stats.maxUnsettled, stats.delivered - stats.settled);
+  return conn.consume(QUEUE, work, { concurrency: CREDIT }).pipe(
+    tap((r) => {
+      if (r.outcome !== 'accepted') throw new Error(`order ${String(r.message.messageId)} not processed: ${r.outcome}`);
+      stats.settled++;
+      stats.processed++;
+      stats.totalAmount += r.result.amount;
     }),
-    mergeMap(work, CREDIT),
     take(COUNT),
     filter(() => stats.processed % TOTALS_EVERY === 0 || stats.processed === COUNT),
     map(() => ({ body: `${stats.processed} orders, total ${stats.totalAmount}`, subject: 'running-total' })),
@@ -168,7 +161,7 @@ async function runDemo(broker: EmbeddedBroker): Promise<number> {
   if (stompUrl === undefined) throw new Error('the embedded broker has no STOMP listener');
   console.log('rx-mq demo');
   console.log(`  embedded broker: ${broker.amqpUrl} (AMQP 1.0), ${stompUrl} (STOMP)`);
-  console.log(`  ${COUNT} orders over AMQP to queue "${QUEUE}", consumed with credit ${CREDIT} and mergeMap(work, ${CREDIT});`);
+  console.log(`  ${COUNT} orders over AMQP to queue "${QUEUE}", consumed with consume(work, { concurrency: ${CREDIT} });`);
   console.log(`  a running total every ${TOTALS_EVERY} orders over AMQP to ${TOPIC}, received by a STOMP subscriber\n`);
 
   const expectedTotals = Math.ceil(COUNT / TOTALS_EVERY);

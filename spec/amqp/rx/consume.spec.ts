@@ -6,7 +6,8 @@
  */
 import { expect } from 'chai';
 import { firstValueFrom, lastValueFrom, switchMap, take, toArray } from 'rxjs';
-import { consumeReceiveOptions, settleOnCompletion, type Consumed } from '../../../src/amqp/index.js';
+import { amqpClient, consumeReceiveOptions, settleOnCompletion, SettleError, type Consumed } from '../../../src/amqp/index.js';
+import { cutProxy } from '../../support/cut-proxy.js';
 import { startBroker, type EmbeddedBroker } from '../../../src/broker/index.js';
 import { sendAll, unique, withConnection } from '../../support/amqp-connection.js';
 import { connect } from '../../../src/amqp/index.js';
@@ -22,7 +23,7 @@ describe('amqp/rx settle on completion (embedded broker)', function () {
   /** Consume `n` results from queue `q` with `handler`. */
   const consume = <R>(q: string, n: number, handler: Parameters<typeof settleOnCompletion<R>>[0], o: { concurrency: number; maxDeliveries?: number }): Promise<Consumed<R>[]> =>
     firstValueFrom(connect(broker.amqpUrl).pipe(
-      switchMap((c) => c.receive(q, consumeReceiveOptions(o)).pipe(settleOnCompletion(handler, o))),
+      switchMap((c) => c.consume(q, handler, o)),
       take(n),
       toArray(),
     ));
@@ -87,6 +88,56 @@ describe('amqp/rx settle on completion (embedded broker)', function () {
       // Rejected means dead-lettered here, with the reason.
       const dead = await withConnection({ url: broker.amqpUrl }, (c) => lastValueFrom(c.receive('dead').pipe(take(1), toArray())));
       expect(String(dead[0].body)).to.match(/^poison/);
+    }
+  });
+
+  it('the operator on a receive with consumeReceiveOptions is what consume() is', async () => {
+    const q = unique('consume-operator');
+    await withConnection({ url: broker.amqpUrl }, (c) => sendAll(c, q, ['a', 'b', 'c'].map((body) => ({ body }))));
+    const results = await firstValueFrom(connect(broker.amqpUrl).pipe(
+      switchMap((c) => c.receive(q, consumeReceiveOptions({ concurrency: 2 })).pipe(settleOnCompletion((m) => String(m.body).toUpperCase(), { concurrency: 2 }))),
+      take(3),
+      toArray(),
+    ));
+    expect(results.map((r) => r.outcome === 'accepted' ? r.result : r.outcome).sort()).to.deep.equal(['A', 'B', 'C']);
+    await sleep(50);
+    expect(broker.queue(q)?.depth).to.equal(0);
+  });
+
+  it('amqpClient.consume across a cut: handlers that outlive their connection end `unsettled`, the broker redelivers, nothing is lost', async () => {
+    const q = unique('consume-cut');
+    const n = 40;
+    await withConnection({ url: broker.amqpUrl }, (c) => sendAll(c, q, Array.from({ length: n }, (_, i) => ({ body: `m${i}` }))));
+    const proxy = await cutProxy(broker.amqpPort);
+    const c = amqpClient({ urls: `amqp://127.0.0.1:${proxy.port}`, reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });
+    try {
+      const accepted = new Set<string>();
+      const unsettled: Consumed<void>[] = [];
+      let started = 0;
+      const done = new Promise<void>((resolve, reject) => {
+        const sub = c.consume(q, async (m) => {
+          started++;
+          if (started === 5) proxy.cut(); // five handlers are at work when the connection goes
+          await sleep(20);
+          void m;
+        }, { concurrency: 5 }).subscribe({
+          next: (r) => {
+            if (r.outcome === 'accepted') accepted.add(String(r.message.body));
+            else if (r.outcome === 'unsettled') unsettled.push(r);
+            if (accepted.size === n) { sub.unsubscribe(); resolve(); }
+          },
+          error: reject,
+        });
+      });
+      await done;
+      expect(unsettled.length, 'handlers cut off from their connection').to.be.greaterThan(0);
+      for (const u of unsettled) expect(u.outcome === 'unsettled' && u.error).to.be.instanceOf(SettleError);
+      expect(accepted.size).to.equal(n);
+      await sleep(50);
+      expect(broker.queue(q)?.depth, 'left on the queue').to.equal(0);
+    } finally {
+      await c.close();
+      await proxy.close();
     }
   });
 

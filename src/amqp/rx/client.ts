@@ -22,6 +22,7 @@ import { ClientClosedError, type ClientState } from '../../reconnect/state.js';
 import { connect, type AmqpConnection, type AmqpConnectOptions } from './connection.js';
 import type { SessionContext } from './context.js';
 import type { FetchOptions } from './fetch.js';
+import { consumeWith, type Consumed, type ConsumeReceiveOptions } from './consume.js';
 import { encodeMessageParts, type InboundMessage, type Message } from './message.js';
 import { linkName, type ReceivedMessage, type ReceiveOptions, type SourceSpec } from './receiver.js';
 import type { RequestOptions } from './request.js';
@@ -357,6 +358,15 @@ export class AmqpClient {
         teardown: () => inner?.unsubscribe(),
       };
     });
+  }
+
+  /**
+   * Consume `source` with settle-on-completion (see `AmqpConnection.consume`) across reconnects.
+   * A handler still running when its connection is lost ends as `unsettled`: the broker delivers
+   * that message again on the new connection.
+   */
+  consume<R>(source: SourceSpec, handler: (m: ReceivedMessage) => Promise<R> | Observable<R> | R, opts?: ConsumeReceiveOptions): Observable<Consumed<R>> {
+    return consumeWith((o) => this.receive(source, o), handler, opts);
   }
 
   /**

@@ -18,6 +18,7 @@ import { parseAmqpUrl } from '../url.js';
 import type { SessionContext } from './context.js';
 import { ConnectionDriver } from './driver.js';
 import { fetch, type FetchOptions } from './fetch.js';
+import { consumeWith, type Consumed, type ConsumeReceiveOptions } from './consume.js';
 import type { Message } from './message.js';
 import { receive, type ReceivedMessage, type ReceiveOptions, type SourceSpec } from './receiver.js';
 import { request, type RequestOptions } from './request.js';
@@ -96,6 +97,11 @@ export class AmqpSession {
   /** Receive from `source` on this session; see {@link AmqpConnection.receive}. */
   receive(source: SourceSpec, opts?: ReceiveOptions): Observable<ReceivedMessage> {
     return receive(this.context, source, opts);
+  }
+
+  /** Consume from `source` on this session; see {@link AmqpConnection.consume}. */
+  consume<R>(source: SourceSpec, handler: (m: ReceivedMessage) => Promise<R> | Observable<R> | R, opts?: ConsumeReceiveOptions): Observable<Consumed<R>> {
+    return consumeWith((o) => this.receive(source, o), handler, opts);
   }
 
   /** Fetch up to `opts.count` messages on this session; see {@link AmqpConnection.fetch}. */
@@ -203,6 +209,18 @@ export class AmqpConnection {
    */
   receive(source: SourceSpec, opts?: ReceiveOptions): Observable<ReceivedMessage> {
     return inSession(this.defaultSession$, (s) => s.receive(source, opts));
+  }
+
+  /**
+   * Consume `source` the way a worker means it: `handler` runs on each message, at most
+   * `concurrency` (default 10) at once, and each message is settled when its handler finishes:
+   * accepted on success, released on failure, rejected once it has failed `maxDeliveries` times
+   * (default 5). Credit equals the concurrency, so the broker never has more messages out than
+   * the handlers are working on. Emits what became of each message ({@link Consumed}); a handler
+   * error is such a value, not an error of the stream. See settleOnCompletion.
+   */
+  consume<R>(source: SourceSpec, handler: (m: ReceivedMessage) => Promise<R> | Observable<R> | R, opts?: ConsumeReceiveOptions): Observable<Consumed<R>> {
+    return consumeWith((o) => this.receive(source, o), handler, opts);
   }
 
   /**

@@ -14,6 +14,7 @@
  */
 import { defer, from, isObservable, mergeMap, Observable, of, type OperatorFunction } from 'rxjs';
 import type { ReceivedMessage, ReceiveOptions } from './receiver.js';
+import { SettleError } from '../engine/errors.js';
 
 /** Options of {@link settleOnCompletion} and the `consume()` methods. */
 export interface ConsumeOptions {
@@ -27,11 +28,33 @@ export interface ConsumeOptions {
   readonly rememberKeys?: number;
 }
 
-/** What became of one message, in the order the handlers finished. */
+/** Options of the `consume()` methods: the consumer's, plus the receive options it leaves to the caller. */
+export type ConsumeReceiveOptions = ConsumeOptions & Omit<ReceiveOptions, 'settle' | 'credit' | 'creditThreshold' | 'demand$'>;
+
+/**
+ * What became of one message, in the order the handlers finished. `unsettled`: the handler
+ * finished but its link or connection had gone, so no outcome reached the broker (`error` is the
+ * SettleError); the broker keeps the message and delivers it again, so the work may run twice.
+ */
 export type Consumed<R> =
   | { readonly outcome: 'accepted'; readonly message: ReceivedMessage; readonly result: R; readonly attempt: number }
   | { readonly outcome: 'released'; readonly message: ReceivedMessage; readonly error: unknown; readonly attempt: number }
-  | { readonly outcome: 'rejected'; readonly message: ReceivedMessage; readonly error: unknown; readonly attempt: number };
+  | { readonly outcome: 'rejected'; readonly message: ReceivedMessage; readonly error: unknown; readonly attempt: number }
+  | { readonly outcome: 'unsettled'; readonly message: ReceivedMessage; readonly error: SettleError; readonly attempt: number };
+
+/**
+ * `receive` with manual settlement and credit = concurrency, piped through settleOnCompletion:
+ * what every `consume()` method is.
+ */
+export function consumeWith<R>(
+  receive: (opts: ReceiveOptions) => Observable<ReceivedMessage>,
+  handler: (m: ReceivedMessage) => Promise<R> | Observable<R> | R,
+  opts: ConsumeReceiveOptions = {},
+): Observable<Consumed<R>> {
+  const { concurrency, maxDeliveries, rejectCondition, rememberKeys, ...rest } = opts;
+  const consume: ConsumeOptions = { concurrency, maxDeliveries, rejectCondition, rememberKeys };
+  return defer(() => receive(consumeReceiveOptions(consume, rest)).pipe(settleOnCompletion(handler, consume)));
+}
 
 /** Receive options for a consumer with this concurrency: manual settlement, credit = concurrency. */
 export function consumeReceiveOptions(o: ConsumeOptions, rest: Omit<ReceiveOptions, 'settle' | 'credit' | 'creditThreshold' | 'demand$'> = {}): ReceiveOptions {
@@ -107,11 +130,11 @@ export function settleOnCompletion<R>(
           const attempt = Math.max(attempts.fail(key), (m.deliveryCount ?? 0) + 1);
           if (attempt >= maxDeliveries) {
             attempts.forget(key);
-            m.reject({ condition, description: `failed ${attempt} times; last: ${error instanceof Error ? error.message : String(error)}` });
-            sub.next({ outcome: 'rejected', message: m, error, attempt });
+            const lost = settled(() => m.reject({ condition, description: `failed ${attempt} times; last: ${error instanceof Error ? error.message : String(error)}` }));
+            sub.next(lost === undefined ? { outcome: 'rejected', message: m, error, attempt } : { outcome: 'unsettled', message: m, error: lost, attempt });
           } else {
-            m.release();
-            sub.next({ outcome: 'released', message: m, error, attempt });
+            const lost = settled(() => m.release());
+            sub.next(lost === undefined ? { outcome: 'released', message: m, error, attempt } : { outcome: 'unsettled', message: m, error: lost, attempt });
           }
           sub.complete();
         },
@@ -124,12 +147,26 @@ export function settleOnCompletion<R>(
             attempt = Math.max(attempt, attempts.count(key) + 1);
             attempts.forget(key);
           }
-          m.accept();
-          sub.next({ outcome: 'accepted', message: m, result: last as R, attempt });
+          const lost = settled(() => m.accept());
+          sub.next(lost === undefined ? { outcome: 'accepted', message: m, result: last as R, attempt } : { outcome: 'unsettled', message: m, error: lost, attempt });
           sub.complete();
         },
       });
       return () => inner.unsubscribe();
     }), concurrency));
   });
+}
+
+/**
+ * Run a settle; the SettleError when its link or connection has gone (a handler outlived a
+ * reconnect). Thrown from inside a subscriber callback it would escape the stream and crash.
+ */
+function settled(settle: () => void): SettleError | undefined {
+  try {
+    settle();
+    return undefined;
+  } catch (e) {
+    if (e instanceof SettleError && e.reason === 'link-closed') return e;
+    throw e;
+  }
 }

@@ -16,4 +16,4 @@ export type { AmqpClientOptions, AmqpClientState } from './client.js';
 export { backoffDelay, type ReconnectOptions } from '../../reconnect/backoff.js';
 export { ClientClosedError, ConnectionClosedByPeerError, type ClientState, type ClientStateName } from '../../reconnect/state.js';
 export { settleOnCompletion, consumeReceiveOptions } from './consume.js';
-export type { ConsumeOptions, Consumed } from './consume.js';
+export type { ConsumeOptions, ConsumeReceiveOptions, Consumed } from './consume.js';
