@@ -18,6 +18,11 @@ export interface StompMessage {
   readonly body: Uint8Array;
   /** The body decoded as UTF-8 (or the content-type's charset when the platform knows it). */
   readonly text: string;
+  /**
+   * The body parsed as JSON (what `send({ body: object })` writes). The type parameter is the
+   * caller's claim, not a check. Throws a SyntaxError when the body is not JSON.
+   */
+  json<T = unknown>(): T;
   readonly destination: string;
   readonly messageId: string;
   readonly subscription: string;
@@ -52,6 +57,10 @@ class ReceivedMessage implements StompMessage {
   get text(): string {
     if (this.decoded === undefined) this.decoded = decodeText(this.body, headerOf(this.frame, 'content-type'));
     return this.decoded;
+  }
+
+  json<T = unknown>(): T {
+    return JSON.parse(this.text) as T;
   }
 
   get destination(): string { return headerOf(this.frame, 'destination') ?? ''; }

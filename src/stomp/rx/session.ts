@@ -53,8 +53,14 @@ export interface SendOptions {
   readonly transaction?: string | { readonly id: string };
 }
 
-/** What `send` takes: text (UTF-8), bytes, or a body with per-message headers. */
-export type StompSendInput = string | Uint8Array | { readonly body: string | Uint8Array; readonly headers?: Readonly<Record<string, string>> };
+/**
+ * A body `send` accepts: text (UTF-8), bytes, or any other value, which travels as JSON with
+ * `content-type: application/json` (unless the headers name another); `message.json()` reads it.
+ */
+export type StompBody = string | Uint8Array | object | number | boolean | null;
+
+/** What `send` takes: text (UTF-8), bytes, or a body (of any {@link StompBody} kind) with per-message headers. */
+export type StompSendInput = string | Uint8Array | { readonly body: StompBody; readonly headers?: Readonly<Record<string, string>> };
 
 /** The result of one SEND: written, or confirmed by the broker's RECEIPT. */
 export type StompSendResult =
@@ -268,8 +274,9 @@ class SendOperator {
       } else if (typeof input === 'string' || input instanceof Uint8Array) {
         receipt = engine.send(this.destination, input, { headers: this.options.headers, transaction: this.transaction, receipt: this.receipted }, wire.time());
       } else {
-        const headers = input.headers === undefined ? this.options.headers : { ...this.options.headers, ...input.headers };
-        receipt = engine.send(this.destination, input.body, { headers, transaction: this.transaction, receipt: this.receipted }, wire.time());
+        const merged = input.headers === undefined ? this.options.headers : { ...this.options.headers, ...input.headers };
+        const { body, headers } = wireBody(input.body, merged);
+        receipt = engine.send(this.destination, body, { headers, transaction: this.transaction, receipt: this.receipted }, wire.time());
       }
       size = engine.lastBodySize;
       wire.endWrite();
@@ -302,4 +309,24 @@ class SendOperator {
   private maybeComplete(): void {
     if (this.upstreamDone && this.head === this.waiting.length) this.sub.complete();
   }
+}
+
+/**
+ * Text and bytes go as they are; anything else as JSON, labelled application/json unless the
+ * caller chose a content-type. A value JSON cannot carry (a bigint, a cycle) is a TypeError that
+ * names the problem, and fails the send (nothing is written).
+ */
+export function wireBody(
+  body: StompBody, headers: Readonly<Record<string, string>> | undefined,
+): { readonly body: string | Uint8Array; readonly headers: Readonly<Record<string, string>> | undefined } {
+  if (typeof body === 'string' || body instanceof Uint8Array) return { body, headers };
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(body);
+  } catch (e) {
+    throw new TypeError(`STOMP body cannot be sent as JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (json === undefined) throw new TypeError('STOMP body cannot be sent as JSON: it has no JSON form');
+  const typed = headers !== undefined && Object.keys(headers).some((k) => k.toLowerCase() === 'content-type');
+  return { body: json, headers: typed ? headers : { ...headers, 'content-type': 'application/json' } };
 }
