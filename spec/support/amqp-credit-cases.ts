@@ -30,6 +30,26 @@ export function amqpCreditCases(options: () => AmqpConnectOptions): void {
     expect(maxInFlight).to.equal(10);
   });
 
+  for (const credit of [20, 50]) {
+    it(`credit ${credit}, concurrency ${credit}, slow work: never more than ${credit} unsettled (counted at the client)`, async () => {
+      const q = unique('credit-window');
+      const N = 1500;
+      let unsettled = 0;
+      let peak = 0;
+      const got = await withConnection(options(), async (c) => {
+        await sendAll(c, q, Array.from({ length: N }, (_, i) => ({ body: i })));
+        return lastValueFrom(c.receive(q, { credit, settle: 'manual' }).pipe(
+          tap(() => { unsettled++; peak = Math.max(peak, unsettled); }),
+          mergeMap((m) => timer(Math.random() < 0.5 ? 1 : 0).pipe(map(() => { unsettled--; m.accept(); return m.body as number; })), credit),
+          take(N),
+          toArray(),
+        ));
+      });
+      expect(new Set(got).size).to.equal(N);
+      expect(peak, 'most unsettled at once').to.equal(credit);
+    });
+  }
+
   it('keeps the rest at the broker while a slow subscriber works (bounded client memory)', async () => {
     const q = unique('slow');
     await withConnection(options(), async (c) => {
