@@ -50,6 +50,24 @@ describe('amqp/engine flow-control arithmetic', () => {
     expect(s.drain).to.equal(false);
   });
 
+  it('a receiver that does not adopt the sender count lets credit fall only by what arrives (or a drain)', () => {
+    const trusting = new ReceiverCredit(0);
+    trusting.grant(10);
+    trusting.onSenderFlow(7, 3, undefined); // the sender says 7 are gone
+    expect(trusting.credit).to.equal(3);
+
+    const r = new ReceiverCredit(0);
+    r.adoptsSenderCount = false; // a count running ahead of its transfers (RabbitMQ 3.10)
+    r.grant(10);
+    r.onSenderFlow(7, 3, undefined);
+    expect([r.credit, r.deliveryCount]).to.deep.equal([10, 0]);
+    for (let i = 0; i < 7; i++) r.onDelivery(); // the 7 arrive after all
+    expect([r.credit, r.deliveryCount, r.overCredit]).to.deep.equal([3, 7, 0]);
+    r.grant(5, true); // a drain's advance is taken even so: it is how a sender gives credit back
+    r.onSenderFlow(12, 0, undefined);
+    expect([r.credit, r.deliveryCount]).to.deep.equal([0, 12]);
+  });
+
   it('receiver counts deliveries and never loses an over-credit one', () => {
     const r = new ReceiverCredit(0);
     r.grant(2);

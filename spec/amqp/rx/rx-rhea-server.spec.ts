@@ -241,6 +241,37 @@ describe('amqp/rx against a rhea server', function () {
       expect(src.flows).to.deep.equal([{ sent: 0, credit: 10 }, { sent: 7, credit: 10 }, { sent: 14, credit: 10 }]);
     });
 
+    it('manual mode on a RabbitMQ-like peer (by open product): tops up only when no credit is outstanding', async () => {
+      // A second server that calls itself RabbitMQ: the client must not grant while credit is out.
+      const rabbit = await startRheaServer('rhea-as-rabbitmq', { container_id: 'fake-rabbit', properties: { product: 'RabbitMQ' }, autoaccept: false });
+      try {
+        const flows: { sent: number; credit: number }[] = [];
+        let sent = 0;
+        rabbit.container.on('sender_open', (ctx: rhea.EventContext) => {
+          const s = ctx.sender as rhea.Sender;
+          s.set_source({ address: addressOf(s, 'source') ?? '' });
+          // One message per 20 ms while credit lasts: credit is out when the application settles.
+          const tick = setInterval(() => { if (s.sendable() && sent < 30) s.send({ body: ++sent }); }, 20);
+          s.on('sender_flow', () => flows.push({ sent, credit: linkCredit(s).credit }));
+          s.on('sender_close', () => clearInterval(tick));
+          ctx.connection?.on('connection_close', () => clearInterval(tick));
+        });
+        const got = await firstValueFrom(connect({ url: rabbit.url, sasl: false }).pipe(
+          switchMap((c) => c.receive('q', { credit: 10, creditThreshold: 7, settle: 'manual' })),
+          map((m) => { m.accept(); return m.body; }),
+          take(30),
+          toArray(),
+        ));
+        expect(got).to.have.length(30);
+        // Every flow after the first came when the server had used up its credit.
+        expect(flows.length).to.be.greaterThan(1);
+        for (const f of flows.slice(1)) expect(f.sent % 10 === 0 || f.credit <= 10, JSON.stringify(flows)).to.equal(true);
+        expect(flows.slice(1).map((f) => f.sent % 10), JSON.stringify(flows)).to.deep.equal(flows.slice(1).map(() => 0));
+      } finally {
+        await rabbit.close();
+      }
+    });
+
     it('receive() without creditThreshold tops up at half the credit window', async () => {
       const q = unique('threshold-default');
       const src = pacedSource(q, 18);

@@ -21,6 +21,15 @@ export class ReceiverCredit {
   overCredit = 0;
   /** Transfers that arrived with no credit outstanding since our last grant. */
   excessSinceGrant = 0;
+  /**
+   * Whether a sender's flow that moves delivery-count ahead of ours uses up credit (what the
+   * specification says, and what a drain does). Off for a peer that reports a count running ahead
+   * of its transfers: RabbitMQ 3.10 reports its queue's count, which includes messages on their
+   * way, so taking it over makes us believe no credit is outstanding while transfers still come,
+   * and puts our delivery-count ahead of the broker's, which then reads our next grant as bigger
+   * than it is. Off, only a drain's advance is taken; credit otherwise falls by what arrives.
+   */
+  adoptsSenderCount = true;
 
   constructor(initialDeliveryCount = 0) {
     this.deliveryCount = initialDeliveryCount >>> 0;
@@ -57,7 +66,7 @@ export class ReceiverCredit {
    */
   onSenderFlow(deliveryCount: number, _linkCredit: number, available: number | undefined): void {
     const advance = diff(deliveryCount >>> 0, this.deliveryCount);
-    if (advance > 0) {
+    if (advance > 0 && (this.adoptsSenderCount || this.drain)) {
       this.credit = advance >= this.credit ? 0 : this.credit - advance;
       this.deliveryCount = deliveryCount >>> 0;
     }

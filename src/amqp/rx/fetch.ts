@@ -9,9 +9,9 @@
  *   peer, not lost and not counted as ours.
  */
 import { Observable } from 'rxjs';
-import { toNative } from '../codec/native.js';
 import type { ReceiverLink } from '../engine/link.js';
 import { detachLink, type SessionContext } from './context.js';
+import { honoursDrain } from './peer-quirks.js';
 import { linkName, MessageDecodeError, receivedMessage, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
 
 /** Options of `fetch()`: how many messages, how long to wait, and how unused credit is taken back. */
@@ -28,17 +28,6 @@ export interface FetchOptions {
   readonly settle?: 'auto' | 'manual';
 }
 
-/** Peers (by open properties `product`) that do not answer drain as the specification requires. */
-const NO_DRAIN_PRODUCTS = ['RabbitMQ'];
-
-/** Whether the peer of this session answers a drain as the specification requires. */
-export function honoursDrain(ctx: SessionContext): boolean {
-  const props = ctx.driver.engine.remote?.properties;
-  if (props === undefined) return true;
-  const native = toNative(props) as Record<string, unknown>;
-  const product = typeof native.product === 'string' ? native.product : undefined;
-  return product === undefined || !NO_DRAIN_PRODUCTS.includes(product);
-}
 
 /** The fetch Observable behind `AmqpSession.fetch` (see the module comment). */
 export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage> {

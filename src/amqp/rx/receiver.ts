@@ -18,6 +18,7 @@ import type { DeliveryState, Source } from '../frames/definitions.generated.js';
 import { ACCEPTED, RELEASED } from '../frames/fast-performatives.js';
 import { InboundMessageView, type PropertyMap } from './message.js';
 import { detachLink, type SessionContext } from './context.js';
+import { honoursOverlappingFlows } from './peer-quirks.js';
 
 /**
  * How received messages are settled: 'auto' accepts each one after the subscriber's `next`
@@ -228,21 +229,40 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
     // The message whose `next` is running: `take(n)` downstream tears us down from inside it.
     let inHand: ReceivedMessage | undefined;
 
-    // Manual mode: credit + unsettled never exceeds `credit`.
+    // Manual mode: credit + unsettled never exceeds `credit`. On a peer that over-delivers when
+    // flows overlap (see peer-quirks.ts), credit is topped up only when none is outstanding: the
+    // last delivery of a grant calls refill too.
+    const exactOnlyAtZero = settleMode === 'manual' && !honoursOverlappingFlows(ctx);
+    if (exactOnlyAtZero) link.credit.adoptsSenderCount = false;
     const refill = (): void => {
       if (done || opts.demand$ !== undefined || link.state !== 'attached') return;
       const window = credit - unsettled;
       const current = link.credit.credit;
       if (settleMode === 'auto') {
         if (current <= threshold) link.flow(credit);
+      } else if (exactOnlyAtZero && current > 0) {
+        return;
       } else if (window - current >= Math.max(1, credit - threshold) || (window > 0 && current === 0 && unsettled === 0)) {
         link.flow(window);
       }
       ctx.driver.flushSoon();
     };
+    // Refills run after the batch of events being dispatched: the engine has already counted
+    // every delivery of a read, and `unsettled` counts only those handed to the subscriber so far,
+    // so a window computed in the middle of a batch would grant credit for deliveries that are
+    // about to be handed over (measured on RabbitMQ: 26 unsettled with credit 20).
+    let refillQueued = false;
+    const refillSoon = (): void => {
+      if (refillQueued) return;
+      refillQueued = true;
+      queueMicrotask(() => {
+        refillQueued = false;
+        refill();
+      });
+    };
     const onSettled = (): void => {
       unsettled--;
-      refill();
+      refillSoon();
     };
 
     const off = ctx.driver.onLink(link, (e) => {
@@ -271,6 +291,7 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
           subscriber.next(m);
           inHand = undefined;
           if (settleMode === 'auto' && !m.settled && link.state !== 'closed') m.accept();
+          else if (exactOnlyAtZero && link.credit.credit === 0) refillSoon();
           return;
         }
         case 'link-detach':

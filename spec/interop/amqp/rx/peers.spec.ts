@@ -66,6 +66,11 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
 describe('amqp/rx against independent peers', function () {
   this.timeout(60_000);
 
+  describe('credit is the backpressure (RabbitMQ 3.10)', () => {
+    requirePeers(PEERS.rabbitAmqp);
+    amqpCreditCases(() => RABBIT);
+  });
+
   describe('credit is the backpressure (Qpid Proton C broker)', () => {
     requirePeers(PEERS.protonC);
     amqpCreditCases(() => PROTON_C);
