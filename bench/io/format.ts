@@ -3,7 +3,7 @@
  * description, a table of medians and spreads, the ratios, and the machine it ran on.
  */
 import { LARGE_CREDIT, RECEIVE_CREDIT, SLOW_CREDIT } from './amqp.js';
-import { NULL_SINK_CREDIT as NULL_CREDIT } from '../../src/broker/null-sink.js';
+import { NULL_CREDIT } from './null-peer.js';
 import type { IoReport, ScenarioReport, SideReport, Stat } from './harness.js';
 import type { Scenario } from './scenarios.js';
 
@@ -65,8 +65,8 @@ const GROUPS: Record<Scenario['group'], GroupText> = {
     heading: '## AMQP, each library with itself: null-sink peers, 12-byte bodies',
     intro: [
       'The peer is built with the same library as the client and runs in its own process, so it is never the',
-      "bottleneck: rx-mq's client against rx-mq's embedded broker (reserved address `$null`: accepts and",
-      'discards, and as a source sends `hello world!` messages as fast as credit allows), rhea\'s client against',
+      "bottleneck: rx-mq's client against rx-mq's null peer (bench/io/null-peer.ts, our server-role engine: accepts",
+      'and discards, and as a source sends `hello world!` messages as fast as credit allows), rhea\'s client against',
       `a rhea container listening (credit window ${NULL_CREDIT.toLocaleString('en-US')}, auto accept, sending while \`sendable()\`). Send is`,
       `at-least-once and ends when every message is accepted; receive uses credit ${RECEIVE_CREDIT} and auto accept as above.`,
       'Only the client process is measured.',

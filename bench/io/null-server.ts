@@ -1,21 +1,17 @@
 /**
  * A null-sink AMQP peer in its own process, for the "each library with itself" scenarios: it
  * accepts and discards what it is sent, and sends `hello world!` messages (amqp-value string) as
- * fast as a receiver's credit allows. `ours` is rx-mq's embedded broker (reserved address `$null`),
- * `rhea` a rhea container listening (credit window NULL_CREDIT, auto accept). Prints `{"port":N}`
+ * fast as a receiver's credit allows. `ours` is rx-mq's null peer (null-peer.ts: our server-role
+ * engine, every address the null node), `rhea` a rhea container listening (credit window NULL_CREDIT, auto accept). Prints `{"port":N}`
  * once listening; exits when its stdin closes.
  * Usage: node --import tsx bench/io/null-server.ts ours|rhea
  */
 import rhea, { type EventContext, type Sender } from 'rhea';
-import { startBroker } from '../../src/broker/index.js';
-import { NULL_SINK_CREDIT } from '../../src/broker/null-sink.js';
 import { SMALL_BODY } from './common.js';
-
-const NULL_CREDIT = NULL_SINK_CREDIT;
+import { NULL_CREDIT, startNullPeer } from './null-peer.js';
 
 async function ours(): Promise<number> {
-  const broker = await startBroker({ amqpPort: 0, stompPort: false });
-  return broker.amqpPort;
+  return (await startNullPeer()).port;
 }
 
 function rheaServer(): Promise<number> {

@@ -17,6 +17,15 @@ describe('broker: rx-mq client', function () {
   const withConn = <T>(f: (c: AmqpConnection) => Promise<T>): Promise<T> =>
     firstValueFrom(connect(url()).pipe(switchMap((c) => from(f(c))), take(1)));
 
+  it('sends on a session of its own (AmqpSession.send), not only on the default session', async () => {
+    const outcomes = await firstValueFrom(connect(url()).pipe(
+      switchMap((c) => c.session()),
+      switchMap((s) => range(0, 3).pipe(map((i) => ({ body: i })), s.send('rx-session-q'), toArray())),
+    ));
+    expect(outcomes.map((o) => o.state)).to.deep.equal(['accepted', 'accepted', 'accepted']);
+    expect(broker.queue('rx-session-q')?.depth).to.equal(3);
+  });
+
   it('sends and receives with credit, in-flight never above it', async () => {
     await withConn(async (c) => {
       const outcomes = await lastValueFrom(range(0, 50).pipe(map((i) => ({ body: i })), c.send('rx-q'), toArray()));

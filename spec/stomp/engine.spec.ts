@@ -83,15 +83,15 @@ describe('stomp engine', () => {
   });
   it('subscribes with ids and ack modes and demultiplexes messages', () => {
     const e = connected();
-    expect(e.subscribe('/queue/a', { ack: 'client-individual', headers: { 'prefetch-count': '5' } }).id).to.equal('sub-1');
-    expect(e.subscribe('/queue/b', { id: 'mine' }).id).to.equal('mine');
+    expect(e.subscribe('/queue/a', { ack: 'client-individual', headers: { 'prefetch-count': '5' } }, 0).id).to.equal('sub-1');
+    expect(e.subscribe('/queue/b', { id: 'mine' }, 0).id).to.equal('mine');
     expect(out(e)).to.equal('SUBSCRIBE\nprefetch-count:5\ndestination:/queue/a\nid:sub-1\nack:client-individual\n\n^@SUBSCRIBE\ndestination:/queue/b\nid:mine\nack:auto\n\n^@');
-    expect(() => e.subscribe('/queue/c', { id: 'mine' })).to.throw(StompStateError);
+    expect(() => e.subscribe('/queue/c', { id: 'mine' }, 0)).to.throw(StompStateError);
     const evs = e.receive(bytes('MESSAGE\ndestination:/queue/b\nmessage-id:1\nsubscription:mine\n\nx\0\nMESSAGE\ndestination:/queue/a\nmessage-id:2\nsubscription:sub-1\nack:A2\n\ny\0'), 0);
     expect(evs.map((v) => v.type === 'message' && v.subscription)).to.deep.equal(['mine', 'sub-1']);
-    e.unsubscribe('mine', { receipt: true });
+    e.unsubscribe('mine', { receipt: true }, 0);
     expect(out(e)).to.match(/^UNSUBSCRIBE\nid:mine\nreceipt:rcpt-\d+\n\n\^@$/);
-    expect(() => e.unsubscribe('mine')).to.throw(StompStateError);
+    expect(() => e.unsubscribe('mine', {}, 0)).to.throw(StompStateError);
   });
   const acks: [string, string, string][] = [
     ['1.0', 'ACK\nmessage-id:m1\n\n^@', ''],
@@ -102,48 +102,48 @@ describe('stomp engine', () => {
     it(`writes ACK/NACK headers per STOMP ${v}`, () => {
       const e = connected(v);
       const m = { headers: [['destination', 'd'], ['message-id', 'm1'], ['subscription', 's'], ['ack', 'A1']] as const };
-      e.ack(m);
+      e.ack(m, {}, 0);
       expect(out(e)).to.equal(ack);
-      if (nack) { e.nack(m); expect(out(e)).to.equal(nack); } else expect(() => e.nack(m)).to.throw(StompStateError, /NACK does not exist in STOMP 1.0/);
+      if (nack) { e.nack(m, {}, 0); expect(out(e)).to.equal(nack); } else expect(() => e.nack(m, {}, 0)).to.throw(StompStateError, /NACK does not exist in STOMP 1.0/);
     });
   }
   it('sends transactional SEND/ACK and BEGIN/COMMIT/ABORT', () => {
     const e = connected();
-    const { transaction } = e.begin();
-    e.send('/queue/q', bytes('a'), { transaction, headers: { 'content-type': 'text/plain', destination: 'ignored' } });
-    e.ack({ headers: [['ack', 'X']] }, { transaction });
-    e.commit(transaction);
-    e.begin('t2');
-    e.abort('t2', { receipt: true });
+    const { transaction } = e.begin(undefined, {}, 0);
+    e.send('/queue/q', bytes('a'), { transaction, headers: { 'content-type': 'text/plain', destination: 'ignored' } }, 0);
+    e.ack({ headers: [['ack', 'X']] }, { transaction }, 0);
+    e.commit(transaction, {}, 0);
+    e.begin('t2', {}, 0);
+    e.abort('t2', { receipt: true }, 0);
     expect(out(e)).to.equal(`BEGIN\ntransaction:${transaction}\n\n^@SEND\ndestination:/queue/q\ntransaction:${transaction}\ncontent-type:text/plain\ncontent-length:1\n\na^@ACK\nid:X\ntransaction:${transaction}\n\n^@COMMIT\ntransaction:${transaction}\n\n^@BEGIN\ntransaction:t2\n\n^@ABORT\ntransaction:t2\nreceipt:rcpt-2\n\n^@`);
   });
   it('asks for receipts on SUBSCRIBE and BEGIN when told to, and only then', () => {
     const e = connected();
-    expect(e.subscribe('/queue/a', { id: 's1', receipt: true })).to.deep.equal({ id: 's1', receipt: 'rcpt-1' });
-    expect(e.subscribe('/queue/b', { id: 's2' })).to.deep.equal({ id: 's2', receipt: undefined });
-    expect(e.begin('t1', { receipt: true })).to.deep.equal({ transaction: 't1', receipt: 'rcpt-2' });
+    expect(e.subscribe('/queue/a', { id: 's1', receipt: true }, 0)).to.deep.equal({ id: 's1', receipt: 'rcpt-1' });
+    expect(e.subscribe('/queue/b', { id: 's2' }, 0)).to.deep.equal({ id: 's2', receipt: undefined });
+    expect(e.begin('t1', { receipt: true }, 0)).to.deep.equal({ transaction: 't1', receipt: 'rcpt-2' });
     expect(out(e)).to.equal('SUBSCRIBE\ndestination:/queue/a\nid:s1\nack:auto\nreceipt:rcpt-1\n\n^@SUBSCRIBE\ndestination:/queue/b\nid:s2\nack:auto\n\n^@BEGIN\ntransaction:t1\nreceipt:rcpt-2\n\n^@');
     expect(e.receive(bytes('RECEIPT\nreceipt-id:rcpt-1\n\n\0RECEIPT\nreceipt-id:rcpt-2\n\n\0'), 0)).to.deep.equal([{ type: 'receipt', receiptId: 'rcpt-1' }, { type: 'receipt', receiptId: 'rcpt-2' }]);
   });
   it('correlates receipts', () => {
     const e = connected();
-    const r = e.send('/q', bytes('x'), { receipt: true });
+    const r = e.send('/q', bytes('x'), { receipt: true }, 0);
     expect(r).to.be.a('string');
     expect(e.receive(bytes(`RECEIPT\nreceipt-id:${r}\n\n\0`), 0)).to.deep.equal([{ type: 'receipt', receiptId: r }]);
   });
   it('disconnects gracefully with a receipt', () => {
     const e = connected();
-    const r = e.disconnect();
+    const r = e.disconnect(0);
     expect(out(e)).to.equal(`DISCONNECT\nreceipt:${r}\n\n^@`);
-    expect(() => e.send('/q', bytes('x'))).to.throw(StompStateError);
+    expect(() => e.send('/q', bytes('x'), {}, 0)).to.throw(StompStateError);
     expect(e.receive(bytes(`RECEIPT\nreceipt-id:${r}\n\n\0`), 0)).to.deep.equal([{ type: 'disconnected' }]);
     expect(e.state.phase).to.equal('closed');
   });
   it('refuses frames before CONNECTED', () => {
     const e = new StompEngine({ host: 'h' });
-    expect(() => e.send('/q', bytes('x'))).to.throw(StompStateError, /idle/);
+    expect(() => e.send('/q', bytes('x'), {}, 0)).to.throw(StompStateError, /idle/);
     e.connect(0);
-    expect(() => e.subscribe('/q')).to.throw(StompStateError, /connecting/);
+    expect(() => e.subscribe('/q', {}, 0)).to.throw(StompStateError, /connecting/);
   });
   it('fails on protocol breaches: missing headers, client frames, second CONNECTED, garbage', () => {
     const cases = ['MESSAGE\ndestination:d\nmessage-id:1\n\n\0', 'SEND\ndestination:d\n\n\0', 'CONNECTED\nversion:1.2\n\n\0', 'RECEIPT\n\n\0'];

@@ -26,7 +26,7 @@ function connectedEngine(): StompEngine {
   e.connect(0);
   e.takeOutput();
   expect(e.receive(bytes('CONNECTED\nversion:1.2\n\n\0'), 0)[0].type).to.equal('connected');
-  e.subscribe('/queue/a', { id: 'sub-1' });
+  e.subscribe('/queue/a', { id: 'sub-1' }, 0);
   e.takeOutput();
   return e;
 }
@@ -58,7 +58,7 @@ describe('stomp limits above the codec', function () {
         expect((err as StompLimitError).limit).to.equal(limit);
         expect(e.state).to.deep.equal({ phase: 'closed', error: err });
         expect(e.receive(bytes(INSIDE), 2)).to.deep.equal([]);
-        expect(() => e.send('/queue/a', 'x')).to.throw(StompStateError, /closed/);
+        expect(() => e.send('/queue/a', 'x', {}, 0)).to.throw(StompStateError, /closed/);
       });
     }
 
@@ -106,9 +106,9 @@ describe('stomp limits above the codec', function () {
         e.connect(0);
         e.takeOutput();
         e.receive(bytes(`CONNECTED\nversion:${v}\n\n\0`), 0);
-        const { transaction } = e.begin('tx-9');
-        expect(e.nack(msg, { transaction, receipt: true })).to.equal('rcpt-1');
-        e.commit(transaction);
+        const { transaction } = e.begin('tx-9', {}, 0);
+        expect(e.nack(msg, { transaction, receipt: true }, 0)).to.equal('rcpt-1');
+        e.commit(transaction, {}, 0);
         expect(show(e.takeOutput())).to.equal(`BEGIN\ntransaction:tx-9\n\n^@${expected}COMMIT\ntransaction:tx-9\n\n^@`);
       });
     }
@@ -117,12 +117,12 @@ describe('stomp limits above the codec', function () {
       e.connect(0);
       e.takeOutput();
       e.receive(bytes('CONNECTED\nversion:1.2\n\n\0'), 0);
-      e.subscribe('/queue/a', { id: 's', ack: 'client' });
+      e.subscribe('/queue/a', { id: 's', ack: 'client' }, 0);
       e.takeOutput();
       const [m1, m2] = e.receive(bytes('MESSAGE\ndestination:/queue/a\nmessage-id:1\nsubscription:s\nack:A1\n\n\0MESSAGE\ndestination:/queue/a\nmessage-id:2\nsubscription:s\nack:A2\n\n\0'), 0);
       if (m1.type !== 'message' || m2.type !== 'message') throw new Error('expected two messages');
-      e.ack(m1.frame);
-      e.nack(m2.frame, { transaction: 't' });
+      e.ack(m1.frame, {}, 0);
+      e.nack(m2.frame, { transaction: 't' }, 0);
       expect(show(e.takeOutput())).to.equal('ACK\nid:A1\n\n^@NACK\nid:A2\ntransaction:t\n\n^@');
     });
   });

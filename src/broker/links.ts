@@ -9,7 +9,6 @@ import { AmqpError } from '../amqp/engine/errors.js';
 import type { IncomingDelivery, Link, OutgoingDelivery, ReceiverLink, SenderLink } from '../amqp/engine/link.js';
 import { addressText, formatAddress, resolveAddress } from './address.js';
 import { messageTo, type StoredMessage } from './message.js';
-import { attachNullSink, attachNullSource, isNullSink } from './null-sink.js';
 import type { Node, NodeRegistry } from './nodes.js';
 import type { Queue, QueueConsumer, QueueOutcome } from './queue.js';
 import { ACCEPTED } from '../amqp/frames/fast-performatives.js';
@@ -53,7 +52,6 @@ function attachProducer(link: ReceiverLink, ctx: LinkContext): BrokerLink {
     throw new AmqpError('amqp:not-implemented', 'transactions are not supported by the embedded broker', 'link', true);
   }
   const target = asTarget(raw);
-  if (isNullSink(addressText(target?.address))) return attachNullSink(link, target, ctx);
   let node: Node | undefined;
   let dynamic: Queue | undefined;
   let answer: Target | undefined = target;
@@ -74,7 +72,6 @@ function attachProducer(link: ReceiverLink, ctx: LinkContext): BrokerLink {
 function attachConsumer(link: SenderLink, ctx: LinkContext): BrokerLink {
   const source = asSource(link.remote?.source);
   if (source === undefined) throw new AmqpError('amqp:invalid-field', 'a receiving link needs a source', 'link', true);
-  if (isNullSink(addressText(source.address))) return attachNullSource(link, source, ctx);
   let queue: Queue;
   let onClose: () => void = () => {};
   let address: string;

@@ -4,7 +4,9 @@
  */
 import type { Open } from '../frames/definitions.generated.js';
 import type { AmqpError } from './errors.js';
-import type { IncomingDelivery, Link, OutgoingDelivery, ReceiverLink, SenderLink } from './link.js';
+import type { Link } from './link-base.js';
+import type { IncomingDelivery, ReceiverLink } from './receiver-link.js';
+import type { OutgoingDelivery, SenderLink } from './sender-link.js';
 import type { Session } from './session.js';
 
 export type EngineEvent =

@@ -14,7 +14,7 @@
 import { ByteWriter } from '../codec/writer.js';
 import type { Performative, SaslFrameBody } from '../frames/definitions.generated.js';
 import { writeFrame, writeFrameHead } from '../frames/frame.js';
-import { payloadLength, type Payload } from './link.js';
+import { payloadLength, type Payload } from './payload.js';
 
 /** Transfer payloads from this size on are written by reference, not copied. */
 export const PAYLOAD_BY_REFERENCE_MIN = 16 * 1024;

@@ -10,9 +10,10 @@ import type { AmqpFrame } from '../frames/frame.js';
 import type { AmqpMap } from '../codec/types.js';
 import { AmqpError, HandleMaxError, IllegalStateError } from './errors.js';
 import type { EngineEvent } from './events.js';
-import {
-  type Link, type LinkFlowFields, type LinkHost, type LinkOptions, type OutgoingDelivery, type Payload, payloadLength, ReceiverLink, SenderLink,
-} from './link.js';
+import type { Link, LinkFlowFields, LinkOptions } from './link-base.js';
+import { payloadLength, type Payload } from './payload.js';
+import { ReceiverLink } from './receiver-link.js';
+import { SenderLink, type OutgoingDelivery, type SenderLinkHost } from './sender-link.js';
 import { concatParts, PAYLOAD_BY_REFERENCE_MIN } from './output.js';
 import { DeliveryStore } from './delivery-store.js';
 import { add } from './serial.js';
@@ -57,7 +58,7 @@ interface HeldTransfer {
   readonly payload: Payload;
 }
 
-export class Session implements LinkHost {
+export class Session implements SenderLinkHost {
   state: SessionState = 'unmapped';
   remote: Begin | undefined;
   remoteChannel: number | undefined;

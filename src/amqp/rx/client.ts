@@ -11,9 +11,7 @@
  * do not see an outage; only `state$` does.
  */
 import { Observable, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
-import { string as amqpString } from '../codec/values.js';
-import { AmqpError, IllegalStateError, MessageSizeExceededError } from '../engine/errors.js';
-import type { OutgoingDelivery, SenderLink } from '../engine/link.js';
+import { AmqpError, IllegalStateError } from '../engine/errors.js';
 import { AuthenticationError } from '../engine/sasl.js';
 import { TimeoutError } from '../../errors.js';
 import type { ReconnectOptions } from '../../reconnect/backoff.js';
@@ -23,13 +21,11 @@ import { connect, type AmqpConnection, type AmqpConnectOptions } from './connect
 import type { SessionContext } from './context.js';
 import type { FetchOptions } from './fetch.js';
 import { consumeWith, type Consumed, type ConsumeReceiveOptions } from './consume.js';
-import { encodeMessageParts, type InboundMessage, type Message } from './message.js';
-import { linkName, type ReceivedMessage, type ReceiveOptions, type SourceSpec } from './receiver.js';
+import type { InboundMessage, Message } from './message.js';
+import type { ReceivedMessage, ReceiveOptions, SourceSpec } from './receiver.js';
 import type { RequestOptions } from './request.js';
-import {
-  addressed, linkTargetOf, outcomeOf, SendBufferOverflowError, sendOrRefuse, withDefaults, type Outcome, type SendOptions,
-} from './sender.js';
-import { Fifo } from './fifo.js';
+import type { Outcome, SendOptions } from './send-options.js';
+import { pumpLink, SendPump } from './send-pump.js';
 
 /**
  * Where an {@link AmqpClient} stands: the {@link ClientState} shared with `stompClient`
@@ -113,151 +109,56 @@ function closedOrAfter(conn: AmqpConnection, ms: number): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The client's send operator: it owns the queue and the messages awaiting an outcome.
+// The client's send operator: one send pump (send-pump.ts) for the operator's life, bound to a
+// new link on every connection.
 
 const uuid = (): string => globalThis.crypto.randomUUID();
 
-/** One upstream message, from arrival until its outcome. `seq` is its stable identity. */
-interface Entry {
-  readonly seq: number;
-  readonly message: Message;
-  readonly presettled: boolean;
-}
-
 function reconnectingSend(keeper: ConnectionKeeper, target: string | null, opts: SendOptions): OperatorFunction<Message, Outcome> {
-  const bufferSize = opts.bufferSize ?? 1000;
-  const mode = opts.delivery ?? 'at-least-once';
-  const sndSettleMode = typeof mode === 'function' ? 'mixed' : mode === 'at-most-once' ? 'settled' : 'unsettled';
   return (source) => new Observable<Outcome>((subscriber) => {
-    /** Upstream messages not yet transmitted. */
-    const queue = new Fifo<Entry>();
-    /** At-least-once messages transmitted on a lost connection: they go out again first. */
-    let resend: Entry[] = [];
-    /** At-least-once messages transmitted whose outcome has not arrived, by `seq`. */
-    const pending = new Map<number, Entry>();
-    let seq = 0;
-    let upstreamDone = false;
     let finished = false;
     // Per-connection state, replaced on every connection.
     let sessionSub: Subscription | undefined;
-    let context: SessionContext | undefined;
-    let link: SenderLink | undefined;
-    let offLink: (() => void) | undefined;
+    let linkSub: Subscription | undefined;
     /** Cancels a pending link or session end (see unlessConnectionEnds). */
     let cancelEnd = (): void => {};
 
     const finish = (err?: unknown): void => {
       if (finished) return;
       finished = true;
+      pump.stop();
       if (err !== undefined) subscriber.error(err);
       else subscriber.complete();
     };
-    const maybeComplete = (): void => {
-      if (upstreamDone && queue.length === 0 && resend.length === 0 && pending.size === 0) finish();
-    };
-    const pump = (): void => {
-      if (link === undefined || context === undefined || finished) return;
-      let wrote = false;
-      while (link.sendable && (resend.length > 0 || queue.length > 0)) {
-        const entry = (resend.length > 0 ? resend.shift() : queue.shift()) as Entry;
-        let bytes: Uint8Array | Uint8Array[];
-        try {
-          bytes = encodeMessageParts(entry.message);
-        } catch (e) {
-          return finish(e);
-        }
-        let d: OutgoingDelivery | MessageSizeExceededError;
-        try {
-          d = sendOrRefuse(link, bytes, entry.presettled, entry);
-        } catch (e) {
-          return finish(e);
-        }
-        if (d instanceof MessageSizeExceededError) {
-          subscriber.next({ state: 'rejected', message: entry.message, error: d });
-          if (finished) return;
-          continue;
-        }
-        wrote = true;
-        // The negotiated settle mode has the last word (a receiver may ask for pre-settled).
-        if (d.presettled) subscriber.next({ state: 'sent', message: entry.message });
-        else pending.set(entry.seq, entry);
-      }
-      if (link.drainRequested && resend.length === 0 && queue.length === 0) {
-        link.drained();
-        wrote = true;
-      }
-      if (wrote) context.driver.flushSoon();
-      maybeComplete();
-    };
+    const pump = new SendPump(target, opts, { next: (o) => subscriber.next(o), finish });
 
-    const attach = (conn: AmqpConnection, c: SessionContext): void => {
-      context = c;
-      const address = linkTargetOf(target, opts);
-      let l: SenderLink;
-      try {
-        l = c.session.attachSender({
-          name: opts.name ?? linkName('sender', address ?? 'anonymous'), source: { kind: 'source' },
-          target: { kind: 'target', address: address === undefined ? undefined : amqpString(address) },
-          sndSettleMode, rcvSettleMode: 'first',
-        });
-      } catch (e) {
-        return finish(e);
-      }
-      link = l;
-      offLink = c.driver.onLink(l, (e) => {
-        switch (e.type) {
-          case 'link-attach':
-            if (e.link.remote?.target === undefined) return; // refused: the detach follows
-            return pump();
-          case 'link-flow':
-            return pump();
-          case 'delivery-update': {
-            if (!e.delivery.settled) return;
-            const entry = e.delivery.context as Entry;
-            if (pending.get(entry.seq) !== entry) return;
-            pending.delete(entry.seq);
-            subscriber.next(outcomeOf(e.delivery, entry.message));
-            return maybeComplete();
-          }
-          case 'link-detach': {
-            // A detach that is part of losing the connection is not the application's business.
-            const err = e.error ?? new IllegalStateError(`link ${l.name} to ${target ?? 'anonymous relay'} was detached by the peer`);
-            if (isTransient(err)) keeper.recycle(conn, err);
-            else cancelEnd = unlessConnectionEnds(conn, () => finish(err));
-            return;
-          }
-          default:
-            return;
-        }
-      });
-      c.driver.flushSoon();
+    /** A link or session end: part of losing the connection, or, after a grace, the application's business. */
+    const ended = (conn: AmqpConnection, err: unknown): void => {
+      cancelEnd();
+      if (isTransient(err)) keeper.recycle(conn, err);
+      else cancelEnd = unlessConnectionEnds(conn, () => finish(err));
     };
-
     const dropConnection = (): void => {
       cancelEnd();
-      offLink?.();
-      offLink = undefined;
-      const l = link;
-      const c = context;
-      link = undefined;
-      context = undefined;
-      if (l !== undefined && c !== undefined && !c.closed() && l.state !== 'closed' && l.state !== 'detach-sent') {
-        l.detach();
-        c.driver.flushSoon();
-      }
+      linkSub?.unsubscribe();
+      linkSub = undefined;
       sessionSub?.unsubscribe();
       sessionSub = undefined;
     };
 
     const user: ConnectionUser = {
       open: (conn) => {
+        let started = false;
         sessionSub = conn.session().subscribe({
-          next: (s) => { if (context === undefined) attach(conn, s.context); },
-          error: (e: unknown) => {
-            cancelEnd();
-            if (isTransient(e)) keeper.recycle(conn, e);
-            else cancelEnd = unlessConnectionEnds(conn, () => finish(e));
+          next: (s) => {
+            if (started) return;
+            started = true;
+            let attaching = true;
+            // An attach that throws is the application's (a bad address, no handle left), not the connection's.
+            linkSub = pumpLink(s.context, pump).subscribe({ error: (e: unknown) => (attaching ? finish(e) : ended(conn, e)) });
+            attaching = false;
           },
+          error: (e: unknown) => ended(conn, e),
           complete: () => {
             cancelEnd();
             cancelEnd = unlessConnectionEnds(conn, () => finish(new IllegalStateError('the session ended before the sender finished')));
@@ -267,40 +168,22 @@ function reconnectingSend(keeper: ConnectionKeeper, target: string | null, opts:
       lost: () => {
         dropConnection();
         // Everything without an outcome goes out again, in the order it first went out.
-        if (pending.size > 0) {
-          resend = [...resend, ...pending.values()].sort((a, b) => a.seq - b.seq);
-          pending.clear();
-        }
+        pump.requeue();
       },
       fatal: (err) => finish(err),
       closing: () => {
-        const unconfirmed = pending.size + resend.length + queue.length;
+        const unconfirmed = pump.unconfirmedCount;
         if (unconfirmed > 0) finish(new ClientClosedError(`the client was closed with ${unconfirmed} messages without an outcome`));
         else finish();
       },
     };
 
-    const upstream = source.subscribe({
-      next: (m) => {
-        if (finished) return;
-        if (queue.length >= bufferSize) return finish(new SendBufferOverflowError(bufferSize));
-        let message: Message;
-        try {
-          message = withDefaults(addressed(m, target, opts), opts);
-        } catch (e) {
-          return finish(e);
-        }
-        const presettled = (typeof mode === 'function' ? mode(message) : mode) === 'at-most-once';
-        queue.push({ seq: seq++, message, presettled });
-        pump();
-      },
-      error: (e: unknown) => finish(e),
-      complete: () => { upstreamDone = true; maybeComplete(); },
-    });
+    const upstream = source.subscribe({ next: (m) => pump.push(m), error: finish, complete: () => pump.end() });
     const release = finished ? () => {} : keeper.acquire(user);
 
     return () => {
       finished = true;
+      pump.stop();
       upstream.unsubscribe();
       dropConnection();
       release();

@@ -12,7 +12,8 @@ import { Observable } from 'rxjs';
 import type { ReceiverLink } from '../engine/link.js';
 import { detachLink, type SessionContext } from './context.js';
 import { honoursDrain } from './peer-quirks.js';
-import { linkName, MessageDecodeError, receivedMessage, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
+import { linkName, linkObservable } from './link-observable.js';
+import { MessageDecodeError, receivedMessage, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
 
 /** Options of `fetch()`: how many messages, how long to wait, and how unused credit is taken back. */
 export interface FetchOptions {
@@ -35,21 +36,15 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
   if (!Number.isInteger(count) || count < 1) throw new RangeError('fetch count must be a positive integer');
   const timeout = opts.timeout ?? 1000;
   const drainTimeout = opts.drainTimeout ?? 1000;
-  return new Observable<ReceivedMessage>((subscriber) => {
-    const address = typeof source === 'string' ? source : source.address;
-    let link: ReceiverLink;
-    try {
-      link = ctx.session.attachReceiver({
-        name: linkName('fetch', address), source: sourceOf(source), target: { kind: 'target' },
-        sndSettleMode: 'unsettled', rcvSettleMode: 'first',
-      });
-    } catch (e) {
-      subscriber.error(e);
-      return undefined;
-    }
+  const manual = (opts.settle ?? 'auto') === 'manual';
+  const address = typeof source === 'string' ? source : source.address;
+  return linkObservable<ReceiverLink, ReceivedMessage>(ctx, (session) => session.attachReceiver({
+    name: linkName('fetch', address), source: sourceOf(source), target: { kind: 'target' },
+    sndSettleMode: 'unsettled', rcvSettleMode: 'first',
+  }), (run) => {
+    const { link, subscriber } = run;
     let received = 0;
     let phase: 'waiting' | 'draining' | 'detaching' | 'done' = 'waiting';
-    const manual = (opts.settle ?? 'auto') === 'manual';
     // Manual settlement: messages stay settleable after completion, so the link is detached only
     // once every one of them is settled.
     let awaitingSettle = 0;
@@ -63,23 +58,22 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
       if (detachWhenSettled && awaitingSettle === 0) { detachWhenSettled = false; finalDetach(); }
     };
     let timer: ReturnType<typeof setTimeout> | undefined;
-
     const setTimer = (ms: number, f: () => void): void => {
       if (timer !== undefined) clearTimeout(timer);
       timer = setTimeout(f, ms);
     };
-    const complete = (): void => {
-      if (phase === 'done') return;
+    /** The end, whichever way it comes: no timer left, the link detached (see finalDetach), downstream told. */
+    const done = (err?: unknown): void => {
       phase = 'done';
       if (timer !== undefined) clearTimeout(timer);
-      subscriber.complete();
+      run.end(err);
     };
     const detach = (): void => {
       phase = 'detaching';
       link.detach();
       ctx.driver.flushSoon();
       // The peer's detach answer completes us; do not wait forever for it either.
-      setTimer(drainTimeout, complete);
+      setTimer(drainTimeout, done);
     };
     const onTimeout = (): void => {
       if (phase !== 'waiting') return;
@@ -93,62 +87,30 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
         detach();
       }
     };
-
-    const off = ctx.driver.onLink(link, (e) => {
-      switch (e.type) {
-        case 'link-attach':
-          if (e.link.remote?.source === undefined) return;
-          link.flow(count);
-          setTimer(timeout, onTimeout);
-          return;
-        case 'delivery': {
-          // After we detached, arrivals are not ours: the peer releases them on the detach.
-          if (phase === 'detaching' || phase === 'done') return;
-          received++;
-          const m = receivedMessage(e.delivery, link, onSettled);
-          if (m instanceof MessageDecodeError) {
-            phase = 'done';
-            if (timer !== undefined) clearTimeout(timer);
-            finalDetach();
-            subscriber.error(m);
-            return;
-          }
-          awaitingSettle++;
-          subscriber.next(m);
-          if (!manual && !m.settled) m.accept();
-          if (received >= count) {
-            // All credit used: nothing is left on the link. Close it and complete.
-            phase = 'done';
-            if (timer !== undefined) clearTimeout(timer);
-            finalDetach();
-            subscriber.complete();
-          }
-          return;
-        }
-        case 'link-flow':
-          if (phase === 'draining' && link.credit.credit === 0) {
-            phase = 'done';
-            if (timer !== undefined) clearTimeout(timer);
-            finalDetach();
-            subscriber.complete();
-          }
-          return;
-        case 'link-detach':
-          if (phase === 'detaching' || phase === 'done') return complete();
-          phase = 'done';
-          if (timer !== undefined) clearTimeout(timer);
-          if (e.error !== undefined) subscriber.error(e.error);
-          else subscriber.complete();
-          return;
-        default:
-          return;
-      }
-    });
-    ctx.driver.flushSoon();
-    return () => {
-      if (timer !== undefined) clearTimeout(timer);
-      off();
-      if (phase !== 'detaching') finalDetach();
+    return {
+      attached: () => {
+        link.flow(count);
+        setTimer(timeout, onTimeout);
+      },
+      delivery: (d) => {
+        // After we detached, arrivals are not ours: the peer releases them on the detach.
+        if (phase === 'detaching' || phase === 'done') return;
+        received++;
+        const m = receivedMessage(d, link, onSettled);
+        if (m instanceof MessageDecodeError) return done(m);
+        awaitingSettle++;
+        subscriber.next(m);
+        if (!manual && !m.settled) m.accept();
+        // All credit used: nothing is left on the link. Close it and complete.
+        if (received >= count) done();
+      },
+      flow: () => {
+        if (phase === 'draining' && link.credit.credit === 0) done();
+      },
+      // Our own detach answered (or already done) completes; any other detach ends with its error.
+      detached: (error) => done(phase === 'detaching' || phase === 'done' ? undefined : error),
+      teardown: () => { if (timer !== undefined) clearTimeout(timer); },
+      detach: finalDetach,
     };
   });
 }

@@ -6,11 +6,11 @@ import { Observable, Subject } from 'rxjs';
 import { string as amqpString } from '../codec/values.js';
 import { IllegalStateError } from '../engine/errors.js';
 import type { LinkState, ReceiverLink, SenderLink } from '../engine/link.js';
-import { detachLink, type SessionContext } from './context.js';
+import type { SessionContext } from './context.js';
+import { linkName, linkObservable } from './link-observable.js';
 import { encodeMessage, type Message } from './message.js';
-import { linkName, receivedMessage, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
-import type { Outcome } from './sender.js';
-import { AmqpError } from '../engine/errors.js';
+import { receivedMessage, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
+import { outcomeOf, type Outcome } from './send-options.js';
 
 /** A receiver link you drive yourself (from `attachReceiver()`): grant credit, drain, settle. */
 export interface ReceiverHandle {
@@ -52,11 +52,11 @@ export interface SenderHandle {
 
 /** The Observable behind `AmqpSession.attachReceiver`: emits the handle once attached. */
 export function attachReceiver(ctx: SessionContext, source: SourceSpec, opts: { readonly name?: string } = {}): Observable<ReceiverHandle> {
-  return new Observable<ReceiverHandle>((subscriber) => {
-    const address = typeof source === 'string' ? source : source.address;
-    const link: ReceiverLink = ctx.session.attachReceiver({
-      name: opts.name ?? linkName('receiver', address), source: sourceOf(source), target: { kind: 'target' },
-    });
+  const address = typeof source === 'string' ? source : source.address;
+  return linkObservable<ReceiverLink, ReceiverHandle>(ctx, (session) => session.attachReceiver({
+    name: opts.name ?? linkName('receiver', address), source: sourceOf(source), target: { kind: 'target' },
+  }), (run) => {
+    const { link } = run;
     const messages = new Subject<ReceivedMessage>();
     let drainWaiters: (() => void)[] = [];
     const handle: ReceiverHandle = {
@@ -73,49 +73,35 @@ export function attachReceiver(ctx: SessionContext, source: SourceSpec, opts: { 
         ctx.driver.flushSoon();
       }),
     };
-    const off = ctx.driver.onLink(link, (e) => {
-      switch (e.type) {
-        case 'link-attach':
-          if (e.link.remote?.source !== undefined) subscriber.next(handle);
-          return;
-        case 'delivery': {
-          const m = receivedMessage(e.delivery, link, () => {});
-          if (m instanceof ReceivedMessage) messages.next(m);
-          else messages.error(m);
-          return;
-        }
-        case 'link-flow':
-          if (link.credit.credit === 0 && drainWaiters.length > 0) {
-            const w = drainWaiters;
-            drainWaiters = [];
-            w.forEach((f) => f());
-          }
-          return;
-        case 'link-detach':
-          messages.complete();
-          if (e.error !== undefined) subscriber.error(e.error);
-          else subscriber.complete();
-          return;
-        default:
-          return;
-      }
-    });
-    ctx.driver.flushSoon();
-    return () => {
-      off();
-      messages.complete();
-      detachLink(ctx, link);
+    return {
+      attached: () => run.subscriber.next(handle),
+      delivery: (d) => {
+        const m = receivedMessage(d, link, () => {});
+        if (m instanceof ReceivedMessage) messages.next(m);
+        else messages.error(m);
+      },
+      flow: () => {
+        if (link.credit.credit !== 0 || drainWaiters.length === 0) return;
+        const w = drainWaiters;
+        drainWaiters = [];
+        w.forEach((f) => f());
+      },
+      detached: (error) => {
+        messages.complete();
+        run.end(error);
+      },
+      teardown: () => messages.complete(),
     };
   });
 }
 
 /** The Observable behind `AmqpSession.attachSender`: emits the handle once attached. */
 export function attachSender(ctx: SessionContext, target: string | null, opts: { readonly name?: string } = {}): Observable<SenderHandle> {
-  return new Observable<SenderHandle>((subscriber) => {
-    const link: SenderLink = ctx.session.attachSender({
-      name: opts.name ?? linkName('sender', target ?? 'anonymous'), source: { kind: 'source' },
-      target: { kind: 'target', address: target === null ? undefined : amqpString(target) },
-    });
+  return linkObservable<SenderLink, SenderHandle>(ctx, (session) => session.attachSender({
+    name: opts.name ?? linkName('sender', target ?? 'anonymous'), source: { kind: 'source' },
+    target: { kind: 'target', address: target === null ? undefined : amqpString(target) },
+  }), (run) => {
+    const { link } = run;
     const credit$ = new Subject<number>();
     const pending = new Map<number, { resolve: (o: Outcome) => void; reject: (e: Error) => void; message: Message }>();
     const handle: SenderHandle = {
@@ -132,42 +118,23 @@ export function attachSender(ctx: SessionContext, target: string | null, opts: {
         ctx.driver.flushSoon();
       }),
     };
-    const off = ctx.driver.onLink(link, (e) => {
-      switch (e.type) {
-        case 'link-attach':
-          if (e.link.remote?.target !== undefined) subscriber.next(handle);
-          return;
-        case 'link-flow':
-          credit$.next(link.credit.credit);
-          return;
-        case 'delivery-update': {
-          const p = pending.get(e.delivery.id);
-          if (p === undefined || !e.delivery.settled) return;
-          pending.delete(e.delivery.id);
-          const s = e.delivery.remoteState;
-          p.resolve(s?.kind === 'rejected'
-            ? { state: 'rejected', message: p.message, error: s.error === undefined ? undefined : AmqpError.fromRemote(s.error, 'delivery') }
-            : { state: s?.kind === 'accepted' ? 'accepted' : s?.kind === 'modified' ? 'modified' : 'released', message: p.message });
-          return;
-        }
-        case 'link-detach': {
-          const err = e.error ?? new IllegalStateError(`link ${link.name} detached before the outcome arrived`);
-          for (const p of pending.values()) p.reject(err);
-          pending.clear();
-          credit$.complete();
-          if (e.error !== undefined) subscriber.error(e.error);
-          else subscriber.complete();
-          return;
-        }
-        default:
-          return;
-      }
-    });
-    ctx.driver.flushSoon();
-    return () => {
-      off();
-      credit$.complete();
-      detachLink(ctx, link);
+    return {
+      attached: () => run.subscriber.next(handle),
+      flow: () => credit$.next(link.credit.credit),
+      update: (d) => {
+        const p = pending.get(d.id);
+        if (p === undefined || !d.settled) return;
+        pending.delete(d.id);
+        p.resolve(outcomeOf(d, p.message));
+      },
+      detached: (error) => {
+        const err = error ?? new IllegalStateError(`link ${link.name} detached before the outcome arrived`);
+        for (const p of pending.values()) p.reject(err);
+        pending.clear();
+        credit$.complete();
+        run.end(error);
+      },
+      teardown: () => credit$.complete(),
     };
   });
 }

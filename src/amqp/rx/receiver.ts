@@ -12,12 +12,13 @@ import { fromNative } from '../codec/native.js';
 import type { AmqpMap } from '../codec/types.js';
 import { string as amqpString, symbol } from '../codec/values.js';
 import { DecodeError } from '../../errors.js';
-import { AmqpError, IllegalStateError, SettleError } from '../engine/errors.js';
+import { AmqpError, SettleError } from '../engine/errors.js';
 import type { IncomingDelivery, ReceiverLink } from '../engine/link.js';
 import type { DeliveryState, Source } from '../frames/definitions.generated.js';
 import { ACCEPTED, RELEASED } from '../frames/fast-performatives.js';
 import { InboundMessageView, type PropertyMap } from './message.js';
-import { detachLink, type SessionContext } from './context.js';
+import type { SessionContext } from './context.js';
+import { linkName, linkObservable } from './link-observable.js';
 import { honoursOverlappingFlows } from './peer-quirks.js';
 
 /**
@@ -196,12 +197,6 @@ export function sourceOf(spec: SourceSpec): Source {
   };
 }
 
-let linkCounter = 0;
-const INSTANCE = Math.random().toString(36).slice(2, 8);
-/** Link names unique across processes: brokers key links (and durable state) by name. */
-export const linkName = (role: string, address: string | undefined): string =>
-  `rx-mq-${role}-${address ?? 'dynamic'}-${INSTANCE}-${++linkCounter}`;
-
 /**
  * The receive Observable. Attaches on subscribe, detaches on unsubscribe; a remote detach with an
  * error becomes an error notification, a clean one completes.
@@ -210,22 +205,16 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
   const credit = opts.credit ?? 100;
   const threshold = opts.creditThreshold ?? Math.floor(credit / 2);
   const settleMode = opts.settle ?? 'auto';
+  const demand$ = opts.demand$;
   if (!Number.isInteger(credit) || credit < 1) throw new RangeError('credit must be a positive integer');
-  return new Observable<ReceivedMessage>((subscriber) => {
-    const address = typeof source === 'string' ? source : source.address;
-    let link: ReceiverLink;
-    try {
-      link = ctx.session.attachReceiver({
-        name: opts.name ?? linkName('receiver', address), source: sourceOf(source), target: { kind: 'target' },
-        sndSettleMode: 'unsettled', rcvSettleMode: 'first', maxMessageSize: opts.maxMessageSize,
-      });
-    } catch (e) {
-      subscriber.error(e);
-      return undefined;
-    }
+  const address = typeof source === 'string' ? source : source.address;
+  return linkObservable<ReceiverLink, ReceivedMessage>(ctx, (session) => session.attachReceiver({
+    name: opts.name ?? linkName('receiver', address), source: sourceOf(source), target: { kind: 'target' },
+    sndSettleMode: 'unsettled', rcvSettleMode: 'first', maxMessageSize: opts.maxMessageSize,
+  }), (run) => {
+    const { link, subscriber } = run;
     let unsettled = 0;
     let demandSub: Subscription | undefined;
-    let done = false;
     // The message whose `next` is running: `take(n)` downstream tears us down from inside it.
     let inHand: ReceivedMessage | undefined;
 
@@ -235,7 +224,7 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
     const exactOnlyAtZero = settleMode === 'manual' && !honoursOverlappingFlows(ctx);
     if (exactOnlyAtZero) link.credit.adoptsSenderCount = false;
     const refill = (): void => {
-      if (done || opts.demand$ !== undefined || link.state !== 'attached') return;
+      if (run.ended || demand$ !== undefined || link.state !== 'attached') return;
       const window = credit - unsettled;
       const current = link.credit.credit;
       if (settleMode === 'auto') {
@@ -264,56 +253,33 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
       unsettled--;
       refillSoon();
     };
-
-    const off = ctx.driver.onLink(link, (e) => {
-      switch (e.type) {
-        case 'link-attach':
-          if (e.link.remote?.source === undefined) return; // refused: the detach with the reason follows
-          if (opts.demand$ !== undefined) {
-            demandSub = opts.demand$.subscribe({
-              next: (n) => { if (link.state === 'attached' && n > 0) { link.addCredit(n); ctx.driver.flushSoon(); } },
-              error: (err) => subscriber.error(err),
-            });
-          } else {
-            link.flow(credit);
-          }
-          return;
-        case 'delivery': {
-          const m = receivedMessage(e.delivery, link, onSettled);
-          if (m instanceof MessageDecodeError) {
-            done = true;
-            subscriber.error(m);
-            return;
-          }
-          // Counted until the application settles it, pre-settled or not: that is the bound.
-          unsettled++;
-          inHand = m;
-          subscriber.next(m);
-          inHand = undefined;
-          if (settleMode === 'auto' && !m.settled && link.state !== 'closed') m.accept();
-          else if (exactOnlyAtZero && link.credit.credit === 0) refillSoon();
-          return;
+    return {
+      attached: () => {
+        if (demand$ === undefined) return link.flow(credit);
+        demandSub = demand$.subscribe({
+          next: (n) => { if (link.state === 'attached' && n > 0) { link.addCredit(n); ctx.driver.flushSoon(); } },
+          error: (err) => run.end(err),
+        });
+      },
+      delivery: (d) => {
+        const m = receivedMessage(d, link, onSettled);
+        if (m instanceof MessageDecodeError) return run.end(m);
+        // Counted until the application settles it, pre-settled or not: that is the bound.
+        unsettled++;
+        inHand = m;
+        subscriber.next(m);
+        inHand = undefined;
+        if (settleMode === 'auto' && !m.settled && link.state !== 'closed') m.accept();
+        else if (exactOnlyAtZero && link.credit.credit === 0) refillSoon();
+      },
+      teardown: () => {
+        demandSub?.unsubscribe();
+        // Auto mode promises to accept what it delivered: the message that ended the stream too,
+        // before the detach (the session flushes dispositions ahead of it).
+        if (settleMode === 'auto' && inHand !== undefined && !inHand.settled && link.state === 'attached' && !ctx.closed()) {
+          inHand.accept();
         }
-        case 'link-detach':
-          done = true;
-          if (e.error !== undefined) subscriber.error(e.error);
-          else subscriber.complete();
-          return;
-        default:
-          return;
-      }
-    });
-    ctx.driver.flushSoon();
-    return () => {
-      done = true;
-      off();
-      demandSub?.unsubscribe();
-      // Auto mode promises to accept what it delivered: the message that ended the stream too,
-      // before the detach (the session flushes dispositions ahead of it).
-      if (settleMode === 'auto' && inHand !== undefined && !inHand.settled && link.state === 'attached' && !ctx.closed()) {
-        inHand.accept();
-      }
-      detachLink(ctx, link);
+      },
     };
   });
 }

@@ -8,8 +8,9 @@ import type { ReceiverLink, SenderLink } from '../engine/link.js';
 import { TimeoutError } from '../../errors.js';
 import { IllegalStateError } from '../engine/errors.js';
 import type { SessionContext } from './context.js';
+import { linkName, linkObservable } from './link-observable.js';
 import { encodeMessage, type InboundMessage, type Message } from './message.js';
-import { linkName, receivedMessage, ReceivedMessage } from './receiver.js';
+import { receivedMessage, ReceivedMessage } from './receiver.js';
 
 /** Options of `request()`. */
 export interface RequestOptions {
@@ -21,11 +22,16 @@ interface Pending {
   readonly resolve: (m: InboundMessage) => void;
 }
 
-/** The reply-to link and request senders of one session. */
+/** A request sender's link and the requests waiting for its credit. */
+interface RequestSender {
+  link: SenderLink | undefined;
+  readonly queue: Uint8Array[];
+}
+
+/** The reply-to link and request senders of one session; they live as long as the session. */
 class Requester {
-  private replyLink: ReceiverLink | undefined;
   private replyAddress: Promise<string> | undefined;
-  private readonly senders = new Map<string, { link: SenderLink; queue: Uint8Array[] }>();
+  private readonly senders = new Map<string, RequestSender>();
   readonly pending = new Map<string, Pending>();
 
   constructor(private readonly ctx: SessionContext) {}
@@ -33,80 +39,86 @@ class Requester {
   /** The dynamic node's address, attaching the reply receiver on first use. */
   address(): Promise<string> {
     if (this.replyAddress !== undefined) return this.replyAddress;
-    this.replyAddress = new Promise<string>((resolve, reject) => {
-      const link = this.ctx.session.attachReceiver({
-        name: linkName('replies', undefined), source: { kind: 'source', dynamic: true, expiryPolicy: 'link-detach' },
-        target: { kind: 'target' },
+    const address = new Promise<string>((resolve, reject) => {
+      // The reply link only ends with an error; the next request then attaches a new one.
+      this.replies(resolve).subscribe({
+        error: (e: unknown) => {
+          if (this.replyAddress === address) this.replyAddress = undefined;
+          reject(e);
+        },
       });
-      this.replyLink = link;
-      this.ctx.driver.onLink(link, (e) => {
-        switch (e.type) {
-          case 'link-attach': {
-            const src = e.link.remote?.source as { kind?: string; address?: { type: string; value: unknown } } | undefined;
-            const addr = src?.kind === 'source' && src.address !== undefined ? String(src.address.value) : undefined;
-            if (e.link.remote?.source === undefined) return; // refused: the detach carries the reason
-            if (addr === undefined) {
-              // The peer accepted the link but ignored `dynamic` (Qpid Proton's example broker
-              // does): there is no reply address, so fail now rather than at the timeout.
-              link.detach();
-              this.ctx.driver.flushSoon();
-              this.replyAddress = undefined;
-              reject(new IllegalStateError('the peer did not create a dynamic reply-to node: request/reply needs dynamic node support'));
-              return;
-            }
-            link.flow(100);
-            this.ctx.driver.flushSoon();
-            resolve(addr);
-            return;
-          }
-          case 'delivery': {
-            // A reply that does not decode is rejected to its sender; no request can be matched to it.
-            const m = receivedMessage(e.delivery, link, () => {});
-            if (!(m instanceof ReceivedMessage)) return;
-            const key = m.correlationId ?? m.messageId;
-            if (!m.settled) m.accept();
-            if (link.credit.credit < 50) link.flow(100);
-            this.ctx.driver.flushSoon();
-            const p = key === undefined ? undefined : this.pending.get(String(key));
-            if (p !== undefined) {
-              this.pending.delete(String(key));
-              p.resolve(m);
-            }
-            return;
-          }
-          case 'link-detach':
-            this.replyAddress = undefined;
-            reject(e.error ?? new Error('reply link detached'));
-            return;
-          default:
-            return;
-        }
-      });
-      this.ctx.driver.flushSoon();
     });
-    return this.replyAddress;
+    this.replyAddress = address;
+    return address;
+  }
+
+  /** The reply receiver: a dynamic node; `found` gets its address; replies go to their requests. */
+  private replies(found: (address: string) => void): Observable<never> {
+    const ctx = this.ctx;
+    return linkObservable<ReceiverLink, never>(ctx, (session) => session.attachReceiver({
+      name: linkName('replies', undefined), source: { kind: 'source', dynamic: true, expiryPolicy: 'link-detach' },
+      target: { kind: 'target' },
+    }), ({ link, end }) => ({
+      attached: () => {
+        const src = link.remote?.source as { kind?: string; address?: { type: string; value: unknown } } | undefined;
+        const addr = src?.kind === 'source' && src.address !== undefined ? String(src.address.value) : undefined;
+        // The peer accepted the link but ignored `dynamic` (Qpid Proton's example broker does):
+        // there is no reply address, so fail now rather than at the timeout.
+        if (addr === undefined) return end(new IllegalStateError('the peer did not create a dynamic reply-to node: request/reply needs dynamic node support'));
+        link.flow(100);
+        ctx.driver.flushSoon();
+        found(addr);
+      },
+      delivery: (d) => {
+        // A reply that does not decode is rejected to its sender; no request can be matched to it.
+        const m = receivedMessage(d, link, () => {});
+        if (!(m instanceof ReceivedMessage)) return;
+        const key = m.correlationId ?? m.messageId;
+        if (!m.settled) m.accept();
+        if (link.credit.credit < 50) link.flow(100);
+        ctx.driver.flushSoon();
+        const p = key === undefined ? undefined : this.pending.get(String(key));
+        if (p !== undefined) {
+          this.pending.delete(String(key));
+          p.resolve(m);
+        }
+      },
+      detached: (error) => end(error ?? new Error('reply link detached')),
+    }));
   }
 
   send(target: string, bytes: Uint8Array): void {
     let s = this.senders.get(target);
     if (s === undefined) {
-      const link = this.ctx.session.attachSender({
-        name: linkName('requests', target), source: { kind: 'source' }, target: { kind: 'target', address: amqpString(target) },
-      });
-      const entry = { link, queue: [] as Uint8Array[] };
+      const entry: RequestSender = { link: undefined, queue: [] };
       s = entry;
       this.senders.set(target, entry);
-      this.ctx.driver.onLink(link, (e) => {
-        if (e.type === 'link-flow' || e.type === 'link-attach') this.pump(entry);
-        if (e.type === 'link-detach') this.senders.delete(target);
+      let attaching = true;
+      let refused: { error: unknown } | undefined;
+      linkObservable<SenderLink, never>(this.ctx, (session) => session.attachSender({
+        name: linkName('requests', target), source: { kind: 'source' }, target: { kind: 'target', address: amqpString(target) },
+      }), ({ link }) => {
+        // Written to once it has credit, whatever terminus the peer's attach names (see pumpLink).
+        entry.link = link;
+        return { attached: () => this.pump(entry), flow: () => this.pump(entry) };
+      }).subscribe({
+        // Gone: the next request to `target` attaches a new link. An attach that throws fails this request.
+        error: (error: unknown) => {
+          if (this.senders.get(target) === entry) this.senders.delete(target);
+          if (attaching) refused = { error };
+        },
       });
+      attaching = false;
+      if (refused !== undefined) throw refused.error;
     }
     s.queue.push(bytes);
     this.pump(s);
   }
 
-  private pump(s: { link: SenderLink; queue: Uint8Array[] }): void {
-    while (s.queue.length > 0 && s.link.sendable) s.link.send(s.queue.shift() as Uint8Array);
+  private pump(s: RequestSender): void {
+    const link = s.link;
+    if (link === undefined) return;
+    while (s.queue.length > 0 && link.sendable) link.send(s.queue.shift() as Uint8Array);
     this.ctx.driver.flushSoon();
   }
 }

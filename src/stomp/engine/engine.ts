@@ -234,7 +234,7 @@ export class StompEngine {
   get pendingOutput(): number { return this.out.length + this.deferredAcks.size; }
 
   /** SUBSCRIBE; returns the subscription id (given or generated). */
-  subscribe(destination: string, opts: { id?: string; ack?: AckMode; headers?: Readonly<Record<string, string>>; receipt?: boolean } = {}, now = this.lastSent): { id: string; receipt: string | undefined } {
+  subscribe(destination: string, opts: { id?: string; ack?: AckMode; headers?: Readonly<Record<string, string>>; receipt?: boolean }, now: number): { id: string; receipt: string | undefined } {
     const version = this.ready('SUBSCRIBE');
     const id = opts.id ?? `sub-${this.nextId++}`;
     if (this.subs.has(id)) throw new StompStateError(`subscription id ${id} is already in use`);
@@ -245,7 +245,7 @@ export class StompEngine {
   }
 
   /** UNSUBSCRIBE; returns the receipt id when one was asked for. */
-  unsubscribe(id: string, opts: ReceiptOption = {}, now = this.lastSent): string | undefined {
+  unsubscribe(id: string, opts: ReceiptOption, now: number): string | undefined {
     const version = this.ready('UNSUBSCRIBE');
     if (!this.subs.delete(id)) throw new StompStateError(`no subscription ${id}`);
     const receipt = opts.receipt ? this.receiptId() : undefined;
@@ -257,7 +257,7 @@ export class StompEngine {
    * SEND; returns the receipt id when one was asked for. A text body is sent as UTF-8;
    * `lastBodySize` gives its size in bytes afterwards.
    */
-  send(destination: string, body: Uint8Array | string, opts: { headers?: StompHeaderList | Readonly<Record<string, string>>; transaction?: string; receipt?: boolean } = {}, now = this.lastSent): string | undefined {
+  send(destination: string, body: Uint8Array | string, opts: { headers?: StompHeaderList | Readonly<Record<string, string>>; transaction?: string; receipt?: boolean }, now: number): string | undefined {
     const version = this.ready('SEND');
     const extra: StompHeaderList = Array.isArray(opts.headers) ? (opts.headers as StompHeaderList) : Object.entries(opts.headers ?? {});
     const receipt = opts.receipt ? this.receiptId() : undefined;
@@ -300,7 +300,7 @@ export class StompEngine {
    * SEND with headers from `prepareSend` (the same frame as `send` with those options); returns
    * the receipt id when one was asked for. `lastBodySize` gives the body's size in bytes.
    */
-  sendPrepared(prepared: PreparedSend, body: Uint8Array | string, receipt?: boolean, now = this.lastSent): string | undefined {
+  sendPrepared(prepared: PreparedSend, body: Uint8Array | string, receipt: boolean | undefined, now: number): string | undefined {
     const version = this.ready('SEND');
     const p = prepared as Prepared;
     if (!(p instanceof Prepared) || p.owner !== this || p.version !== version) throw new StompStateError('sendPrepared() needs headers prepared by this connection');
@@ -327,7 +327,7 @@ export class StompEngine {
    * taken, and the ACKs of one subscription deferred together are written as one: the ACK of the
    * latest delivered of them, which covers the others.
    */
-  ack(message: AckTarget, opts: { transaction?: string; receipt?: boolean } = {}, now = this.lastSent): string | undefined {
+  ack(message: AckTarget, opts: { transaction?: string; receipt?: boolean }, now: number): string | undefined {
     if (opts.transaction === undefined && !opts.receipt) {
       const seq = this.delivered.get(message);
       if (seq !== undefined && this.phase.phase === 'connected') {
@@ -347,12 +347,12 @@ export class StompEngine {
   }
 
   /** NACK a MESSAGE (STOMP 1.1+). */
-  nack(message: AckTarget, opts: { transaction?: string; receipt?: boolean } = {}, now = this.lastSent): string | undefined {
+  nack(message: AckTarget, opts: { transaction?: string; receipt?: boolean }, now: number): string | undefined {
     return this.ackOrNack('NACK', message, opts, now);
   }
 
   /** BEGIN a transaction; returns its id. */
-  begin(id?: string, opts: ReceiptOption = {}, now = this.lastSent): { transaction: string; receipt: string | undefined } {
+  begin(id: string | undefined, opts: ReceiptOption, now: number): { transaction: string; receipt: string | undefined } {
     const version = this.ready('BEGIN');
     const transaction = id ?? `tx-${this.nextId++}`;
     const receipt = opts.receipt ? this.receiptId() : undefined;
@@ -361,17 +361,17 @@ export class StompEngine {
   }
 
   /** COMMIT a transaction. */
-  commit(transaction: string, opts: ReceiptOption = {}, now = this.lastSent): string | undefined {
+  commit(transaction: string, opts: ReceiptOption, now: number): string | undefined {
     return this.endTx('COMMIT', transaction, opts, now);
   }
 
   /** ABORT a transaction. */
-  abort(transaction: string, opts: ReceiptOption = {}, now = this.lastSent): string | undefined {
+  abort(transaction: string, opts: ReceiptOption, now: number): string | undefined {
     return this.endTx('ABORT', transaction, opts, now);
   }
 
   /** DISCONNECT with a receipt; a `disconnected` event follows when the broker confirms. */
-  disconnect(now = this.lastSent): string {
+  disconnect(now: number): string {
     const version = this.ready('DISCONNECT');
     const receipt = this.receiptId();
     this.write(frame('DISCONNECT', { receipt }), version, now);

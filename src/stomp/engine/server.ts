@@ -80,7 +80,7 @@ export class StompServerEngine {
   /** Set after DISCONNECT: later frames are ignored (the client sends nothing more). */
   private disconnected = false;
 
-  constructor(private readonly options: StompServerOptions = {}, now = 0) {
+  constructor(private readonly options: StompServerOptions, now: number) {
     this.decoder = new StompDecoder({ limits: options.limits });
     this.session = options.session ?? `session-${++sessionCounter}-${Math.random().toString(36).slice(2, 10)}`;
     this.offer = options.heartbeat ?? [10_000, 10_000];

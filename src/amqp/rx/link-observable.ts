@@ -1,0 +1,117 @@
+/**
+ * The one skeleton of every link-backed Observable (receive, fetch, the link handles, a send
+ * pump's link, request's links): attach on subscribe, route the link's engine events to the few
+ * callbacks a user describes, map the peer's detach to error or completion, and detach on
+ * teardown. What differs between users is only their {@link LinkScript}; the order of things that
+ * must not differ (listen before the attach goes out, detach before telling downstream that the
+ * stream ended, stop listening on teardown) lives here once.
+ */
+import { Observable, type Subscriber } from 'rxjs';
+import type { AmqpError } from '../engine/errors.js';
+import type { Link } from '../engine/link-base.js';
+import type { IncomingDelivery } from '../engine/receiver-link.js';
+import type { OutgoingDelivery } from '../engine/sender-link.js';
+import type { Session } from '../engine/session.js';
+import { detachLink, type SessionContext } from './context.js';
+
+let linkCounter = 0;
+const INSTANCE = Math.random().toString(36).slice(2, 8);
+/** Link names unique across processes: brokers key links (and durable state) by name. */
+export const linkName = (role: string, address: string | undefined): string =>
+  `rx-mq-${role}-${address ?? 'dynamic'}-${INSTANCE}-${++linkCounter}`;
+
+/** What a link-backed Observable does at each event of its link; every callback is optional. */
+export interface LinkScript {
+  /** The peer answered the attach with a terminus (a refusal is not reported: its detach follows). */
+  attached?(): void;
+  /** Flow state changed: credit or a drain request arrived (sender), the sender's state (receiver). */
+  flow?(): void;
+  /** A message arrived (receivers). */
+  delivery?(d: IncomingDelivery): void;
+  /** The peer's state or settlement of one of our deliveries changed (senders). */
+  update?(d: OutgoingDelivery): void;
+  /** The link detached under us. Default: `end(error)`, i.e. error with its error, else complete. */
+  detached?(error: AmqpError | undefined): void;
+  /** Cleanup of the script's own (timers, inner subscriptions), on teardown before the detach. */
+  teardown?(): void;
+  /** How the link is detached at the end. Default: `detachLink` (unless already going or gone). */
+  detach?(): void;
+}
+
+/** What a script can use: the link, its session, downstream, and the one way to end. */
+export interface LinkRun<L extends Link, T> {
+  readonly link: L;
+  readonly ctx: SessionContext;
+  readonly subscriber: Subscriber<T>;
+  /** True once the stream ended or was unsubscribed: nothing more may be granted or emitted. */
+  readonly ended: boolean;
+  /**
+   * End the stream once: detach first (downstream may close the session or the connection as soon
+   * as it hears of the end), then error with `error`, or complete without one.
+   */
+  end(error?: unknown): void;
+}
+
+/**
+ * A cold Observable over one link: `attach` makes it (on subscribe, in the context's session) and
+ * `script` describes what to do with it.
+ */
+export function linkObservable<L extends Link, T>(
+  ctx: SessionContext,
+  attach: (session: Session) => L,
+  script: (run: LinkRun<L, T>) => LinkScript,
+): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    let link: L;
+    try {
+      link = attach(ctx.session);
+    } catch (e) {
+      subscriber.error(e);
+      return undefined;
+    }
+    let ended = false;
+    let s: LinkScript = {};
+    const detach = (): void => {
+      if (s.detach !== undefined) s.detach();
+      else detachLink(ctx, link);
+    };
+    const run: LinkRun<L, T> = {
+      link, ctx, subscriber,
+      get ended() { return ended; },
+      end(error?: unknown): void {
+        if (ended) return;
+        ended = true;
+        detach();
+        if (error !== undefined) subscriber.error(error);
+        else subscriber.complete();
+      },
+    };
+    s = script(run);
+    const off = ctx.driver.onLink(link, (e) => {
+      switch (e.type) {
+        case 'link-attach':
+          // A refusal comes as an attach with a null terminus, then the detach with the reason.
+          if ((link.role === 'receiver' ? e.link.remote?.source : e.link.remote?.target) === undefined) return;
+          return s.attached?.();
+        case 'link-flow':
+          return s.flow?.();
+        case 'delivery':
+          return s.delivery?.(e.delivery);
+        case 'delivery-update':
+          return s.update?.(e.delivery);
+        case 'link-detach':
+          if (s.detached !== undefined) return s.detached(e.error);
+          return run.end(e.error);
+        default:
+          return;
+      }
+    });
+    ctx.driver.flushSoon();
+    return () => {
+      ended = true;
+      s.teardown?.();
+      off();
+      detach();
+    };
+  });
+}
