@@ -74,7 +74,7 @@ export interface AmqpConnectOptions {
    * outcomes per read with many unsettled), reads are held this long so that one read takes what
    * arrived meanwhile. It cuts the CPU per message by half or more on a busy stream, at the price
    * of at most this much extra latency while the stream lasts; a lone message or a request/reply
-   * exchange is read at once. See docs/ARCHITECTURE.md.
+   * exchange is read at once. See docs/DECISIONS.md.
    */
   readonly readCoalescing?: number;
 }

@@ -44,7 +44,7 @@ export interface StompConnectOptions {
   /**
    * Read coalescing over TCP (ms, default 2; 0 turns it off): when one small read carries several
    * MESSAGE frames (a subscription in full flow), the next read waits this long so that it takes
-   * what arrived meanwhile; a lone MESSAGE or RECEIPT never waits. See docs/ARCHITECTURE.md.
+   * what arrived meanwhile; a lone MESSAGE or RECEIPT never waits. See docs/DECISIONS.md.
    */
   readonly readCoalescing?: number;
 }
