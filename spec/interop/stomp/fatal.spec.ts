@@ -36,6 +36,23 @@ describe('stompClient fatal errors against RabbitMQ (issue 22, item 3)', functio
     console.log(`      wrong password: AuthenticationError after ${ms} ms, ${proxy.accepted} connection(s)`);
   });
 
+  it('no virtual host in the URL: the refusal says to name one (URL path %2F or the host option), one connection', async () => {
+    proxy = await cutProxy(PEERS.rabbitStomp.port, PEERS.rabbitStomp.host);
+    const url = RABBITMQ.stompUrl({ port: proxy.port }).replace(/\/%2F$/, '');
+    const client = stompClient({ url, heartbeat: [0, 0] });
+    const err = await firstValueFrom(client.subscribe(fresh('fatal-vhost'))).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(AuthenticationError);
+    expect((err as Error).message).to.match(/Virtual host '127\.0\.0\.1' access denied\. The STOMP host header names the virtual host/);
+    expect((err as Error).message).to.include('/%2F').and.include('`host` option');
+    await sleep(300);
+    expect(proxy.accepted).to.equal(1);
+    // Following the advice works.
+    const ok = stompClient({ url, host: '/', heartbeat: [0, 0] });
+    const sent = await lastValueFrom(of('v').pipe(ok.send(fresh('fatal-vhost-ok')), toArray()));
+    expect(sent.map((r) => r.state)).to.deep.equal(['receipted']);
+    await ok.close();
+  });
+
   it('/exchange/missing beside a good subscription: only it errors, the other keeps receiving, 2 connections in 5 s', async () => {
     proxy = await cutProxy(PEERS.rabbitStomp.port, PEERS.rabbitStomp.host);
     const q = fresh('fatal-good');
