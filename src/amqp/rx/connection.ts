@@ -291,6 +291,11 @@ function plan(arg: string | AmqpConnectOptions): { target: TransportTarget; opti
   };
 }
 
+/** How long a failed handshake's socket may wait for the peer to close it (see `endSocket`). */
+const FAILED_HANDSHAKE_GRACE_MS = 100;
+/** How long a closed connection's socket may wait for the peer to close it. */
+const CLOSED_GRACE_MS = 1000;
+
 /** Connect to an AMQP 1.0 peer. See the module comment for the lifecycle. */
 export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnection> {
   return new Observable<AmqpConnection>((subscriber) => {
@@ -334,6 +339,19 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       if (handshakeTimer !== undefined) clearTimeout(handshakeTimer);
       handshakeTimer = undefined;
     };
+    /**
+     * The connection is over: send what is queued, half-close, and destroy the socket after a
+     * short grace. A half-closed socket stays open (and keeps Node's process alive) until the
+     * peer closes its side, and RabbitMQ 3.10 waits 3 s to close after refusing a login: the
+     * process lingered 3 s after the AuthenticationError. A handshake that failed has nothing
+     * more to hear, so its grace is shorter than that of a connection that was open. The timer
+     * is unref'd: it only bounds the socket, which itself holds the process while it is open.
+     */
+    const endSocket = (): void => {
+      driver.end();
+      const t = setTimeout(() => driver.destroy(), connection === undefined ? FAILED_HANDSHAKE_GRACE_MS : CLOSED_GRACE_MS);
+      (t as { unref?: () => void }).unref?.();
+    };
 
     driver.onConnection((e) => {
       if (e.type === 'connection-open' || e.type === 'connection-close' || e.type === 'connection-error') handshakeDone();
@@ -346,7 +364,7 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
           finished = true;
           connection?.state$.next('closed');
           if (closeTimer !== undefined) clearTimeout(closeTimer);
-          driver.end();
+          endSocket();
           if (e.error !== undefined) subscriber.error(e.error);
           else subscriber.complete();
           return;
@@ -354,7 +372,7 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
           finished = true;
           connection?.state$.next('closed');
           if (closeTimer !== undefined) clearTimeout(closeTimer);
-          driver.end();
+          endSocket();
           if (!unsubscribed) subscriber.error(e.error);
           return;
         default:
