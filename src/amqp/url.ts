@@ -2,6 +2,8 @@
  * AMQP URLs:
  * - `amqp://user:pass@host:5672/vhost` (TCP) and `amqps://...:5671/vhost` (TLS): the URL-decoded
  *   path is the virtual host (open.hostname and SASL hostname); without a path the host name is sent.
+ *   RabbitMQ 3.x reads open.hostname as a virtual host only in the form `vhost:NAME`, so there
+ *   the URL is `amqp://host/vhost:NAME` (connect() warns about other paths on RabbitMQ).
  * - `amqp+ws://host:port/path` and `amqp+wss://...` (also plain `ws://` / `wss://`): AMQP over
  *   WebSocket with subprotocol "amqp"; the path is the WebSocket endpoint, so the virtual host
  *   comes from the `vhost` query parameter (or the connection options).
@@ -20,6 +22,8 @@ export interface AmqpEndpoint {
   readonly username: string | undefined;
   /** The URL's password, URL-decoded. */
   readonly password: string | undefined;
+  /** Whether `hostname` came from the URL's path (or `?vhost=`), not from its host name. */
+  readonly virtualHostInUrl: boolean;
 }
 
 const DEFAULT_PORT: Readonly<Record<string, number>> = { amqp: 5672, amqps: 5671 };
@@ -39,7 +43,7 @@ export function parseAmqpUrl(url: string, tls?: TlsOptions): AmqpEndpoint {
     const target: TransportTarget = u.scheme === 'amqp'
       ? { kind: 'tcp', host: u.host, port }
       : tls === undefined ? { kind: 'tls', host: u.host, port } : { kind: 'tls', host: u.host, port, tls };
-    return { target, hostname: u.path ?? u.host, ...creds };
+    return { target, hostname: u.path ?? u.host, virtualHostInUrl: u.path !== undefined, ...creds };
   }
   const secure = u.scheme.endsWith('wss');
   const hostPart = u.host.includes(':') ? `[${u.host}]` : u.host;
@@ -49,6 +53,7 @@ export function parseAmqpUrl(url: string, tls?: TlsOptions): AmqpEndpoint {
       ? { kind: 'websocket', url: wsUrl, protocols: ['amqp'] }
       : { kind: 'websocket', url: wsUrl, protocols: ['amqp'], tls },
     hostname: u.query.get('vhost') ?? u.host,
+    virtualHostInUrl: u.query.get('vhost') !== null,
     ...creds,
   };
 }

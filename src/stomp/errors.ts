@@ -39,6 +39,42 @@ export class StompError extends RxMqError {
 export class StompAuthenticationError extends StompError {}
 
 /**
+ * The common name of a refused login in both protocols: `AuthenticationError` from `rx-mq/stomp`
+ * is {@link StompAuthenticationError} (an ERROR frame, so it keeps the frame's headers and body),
+ * as `AuthenticationError` from `rx-mq/amqp` is the SASL refusal. Code that serves both protocols
+ * can test `err.name.endsWith('AuthenticationError')`.
+ */
+export { StompAuthenticationError as AuthenticationError };
+
+/** What a {@link StompDestinationError} was the answer to. */
+export interface StompDestinationInfo {
+  /** SUBSCRIBE or SEND. */
+  readonly command: string;
+  readonly destination: string;
+  /** The subscription id, for a SUBSCRIBE. */
+  readonly subscription?: string | undefined;
+}
+
+/**
+ * An ERROR that answers one SUBSCRIBE or SEND (a destination the broker refuses: RabbitMQ's
+ * `/exchange/missing`, an unknown prefix, a forbidden queue). Only that subscription or sender
+ * ends with it; `stompClient` does not subscribe or send there again. How an ERROR is attributed
+ * to a frame: see src/stomp/rx/attribution.ts and docs/STOMP.md.
+ */
+export class StompDestinationError extends StompError {
+  readonly command: string;
+  readonly destination: string;
+  readonly subscription: string | undefined;
+  constructor(headers: StompHeaderList, body: Uint8Array, info: StompDestinationInfo) {
+    super(headers, body);
+    this.command = info.command;
+    this.destination = info.destination;
+    this.subscription = info.subscription;
+    this.message = `${this.message} (answering ${info.command} to ${info.destination})`;
+  }
+}
+
+/**
  * Words that mark an ERROR answering CONNECT as a refused login (or virtual host), as brokers
  * word it: RabbitMQ "Access refused for user ..." and "... access denied", ActiveMQ "User name
  * [x] or password is invalid", the embedded broker "access refused: wrong login or passcode".

@@ -25,6 +25,7 @@ import { request, type RequestOptions } from './request.js';
 import { send, type Outcome, type SendOptions } from './sender.js';
 import { attachReceiver, attachSender, type ReceiverHandle, type SenderHandle } from './handles.js';
 import type { InboundMessage } from './message.js';
+import { virtualHostWarning, warnOnce, type AmqpWarningHandler } from './warnings.js';
 
 /** Options of {@link connect}: where to connect (a URL or a transport target) and how to open. */
 export interface AmqpConnectOptions {
@@ -43,8 +44,17 @@ export interface AmqpConnectOptions {
   readonly password?: string;
   /** SASL settings; `false` skips SASL. Default: PLAIN with username/password, else ANONYMOUS. */
   readonly sasl?: SaslCredentials | false;
-  /** The virtual host (open.hostname). Default: the URL path, else the host name. */
+  /**
+   * The virtual host (open.hostname). Default: the URL path, else the host name. RabbitMQ 3.x
+   * reads only `vhost:NAME` here (a URL path `/vhost:NAME`); see `onWarning`.
+   */
   readonly hostname?: string;
+  /**
+   * Where warnings go: things that work, but most likely not as meant, such as a URL path that
+   * RabbitMQ will not read as a virtual host. Default: console.warn, once per message; pass
+   * `() => {}` to silence them.
+   */
+  readonly onWarning?: AmqpWarningHandler;
   /** Our container-id in the open frame (default: a random `rx-mq-<uuid>`). */
   readonly containerId?: string;
   /** TLS settings for amqps:// and amqp+wss:// (CA, client certificate, verification). */
@@ -288,7 +298,7 @@ function inSession<T>(session$: Observable<AmqpSession>, f: (s: AmqpSession) => 
 }
 
 /** Resolve URL and options into the transport target and engine options. */
-function plan(arg: string | AmqpConnectOptions): { target: TransportTarget; options: AmqpConnectOptions; hostname: string; sasl: SaslCredentials | false } {
+function plan(arg: string | AmqpConnectOptions): { target: TransportTarget; options: AmqpConnectOptions; hostname: string; sasl: SaslCredentials | false; hostnameFromUrl: boolean } {
   const o: AmqpConnectOptions = typeof arg === 'string' ? { url: arg } : arg;
   if (o.url !== undefined) {
     const ep = parseAmqpUrl(o.url, o.tls);
@@ -299,15 +309,21 @@ function plan(arg: string | AmqpConnectOptions): { target: TransportTarget; opti
       options: o,
       hostname: o.hostname ?? ep.hostname,
       sasl: o.sasl ?? (username !== undefined ? { username, password } : {}),
+      hostnameFromUrl: o.hostname === undefined && ep.virtualHostInUrl,
     };
   }
   if (o.target === undefined) throw new TypeError('connect() needs a url or a target');
   const host = o.target.kind === 'websocket' ? new URL(o.target.url).hostname : o.target.host;
   return {
-    target: o.target, options: o, hostname: o.hostname ?? host,
+    target: o.target, options: o, hostname: o.hostname ?? host, hostnameFromUrl: false,
     sasl: o.sasl ?? (o.username !== undefined ? { username: o.username, password: o.password } : {}),
   };
 }
+
+/** How long a failed handshake's socket may wait for the peer to close it (see `endSocket`). */
+const FAILED_HANDSHAKE_GRACE_MS = 100;
+/** How long a closed connection's socket may wait for the peer to close it. */
+const CLOSED_GRACE_MS = 1000;
 
 /** Connect to an AMQP 1.0 peer. See the module comment for the lifecycle. */
 export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnection> {
@@ -352,19 +368,36 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       if (handshakeTimer !== undefined) clearTimeout(handshakeTimer);
       handshakeTimer = undefined;
     };
+    /**
+     * The connection is over: send what is queued, half-close, and destroy the socket after a
+     * short grace. A half-closed socket stays open (and keeps Node's process alive) until the
+     * peer closes its side, and RabbitMQ 3.10 waits 3 s to close after refusing a login: the
+     * process lingered 3 s after the AuthenticationError. A handshake that failed has nothing
+     * more to hear, so its grace is shorter than that of a connection that was open. The timer
+     * is unref'd: it only bounds the socket, which itself holds the process while it is open.
+     */
+    const endSocket = (): void => {
+      driver.end();
+      const t = setTimeout(() => driver.destroy(), connection === undefined ? FAILED_HANDSHAKE_GRACE_MS : CLOSED_GRACE_MS);
+      (t as { unref?: () => void }).unref?.();
+    };
 
     driver.onConnection((e) => {
       if (e.type === 'connection-open' || e.type === 'connection-close' || e.type === 'connection-error') handshakeDone();
       switch (e.type) {
-        case 'connection-open':
+        case 'connection-open': {
+          // A virtual host in the URL that the peer will not read as one: say so (once), not fail.
+          const warning = p.hostnameFromUrl ? virtualHostWarning(p.hostname, e.remote.properties) : undefined;
+          if (warning !== undefined) (o.onWarning ?? warnOnce)(warning);
           connection = new AmqpConnection(driver, e.remote);
           subscriber.next(connection);
           return;
+        }
         case 'connection-close':
           finished = true;
           connection?.state$.next('closed');
           if (closeTimer !== undefined) clearTimeout(closeTimer);
-          driver.end();
+          endSocket();
           if (e.error !== undefined) subscriber.error(e.error);
           else subscriber.complete();
           return;
@@ -372,7 +405,7 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
           finished = true;
           connection?.state$.next('closed');
           if (closeTimer !== undefined) clearTimeout(closeTimer);
-          driver.end();
+          endSocket();
           if (!unsubscribed) subscriber.error(e.error);
           return;
         default:

@@ -8,9 +8,8 @@
  * - `demand$`: pull mode; each number emitted grants that much credit, nothing else does.
  */
 import { Observable, type Subscription } from 'rxjs';
-import { fromNative } from '../codec/native.js';
 import type { AmqpMap } from '../codec/types.js';
-import { string as amqpString, symbol } from '../codec/values.js';
+import { string as amqpString } from '../codec/values.js';
 import { DecodeError } from '../../errors.js';
 import { AmqpError, SettleError } from '../engine/errors.js';
 import type { IncomingDelivery, ReceiverLink } from '../engine/link.js';
@@ -20,6 +19,7 @@ import { InboundMessageView, type PropertyMap } from './message.js';
 import type { SessionContext } from './context.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { honoursOverlappingFlows } from './peer-quirks.js';
+import { modifiedState, offeredOutcomes } from './modify.js';
 
 /**
  * How received messages are settled: 'auto' accepts each one after the subscriber's `next`
@@ -123,13 +123,16 @@ export class ReceivedMessage extends InboundMessageView {
   }
   /** Release: not processed; the broker may redeliver it, to us or another consumer. */
   release(): void { this.settle(RELEASED); }
-  /** Modify: not processed, with hints for redelivery; see {@link ModifyOptions}. */
+  /**
+   * Modify: not processed, with hints for redelivery; see {@link ModifyOptions}. Where the peer's
+   * source does not offer `modified` (RabbitMQ 3.x, which ends the session on it), it is sent as
+   * `released` when that means the same, else refused with UnsupportedOutcomeError and the
+   * message left unsettled (see modify.ts).
+   */
   modify(o: ModifyOptions = {}): void {
-    this.settle({
-      kind: 'modified', deliveryFailed: o.deliveryFailed, undeliverableHere: o.undeliverableHere,
-      messageAnnotations: o.messageAnnotations === undefined ? undefined
-        : { type: 'map', value: Object.entries(o.messageAnnotations).map(([k, v]) => [symbol(k), fromNative(v)] as const) },
-    });
+    // An already settled or pre-settled message sends nothing: only the settle checks apply.
+    const offered = this.done || this.delivery.remoteSettled ? undefined : offeredOutcomes(this.link);
+    this.settle(modifiedState(o, offered));
   }
 
   private settle(state: DeliveryState): void {

@@ -10,7 +10,7 @@ import type { ReconnectOptions } from '../../reconnect/backoff.js';
 import { ReconnectKeeper, type Connector, type KeeperUser } from '../../reconnect/keeper.js';
 import { ClientClosedError, type ClientState } from '../../reconnect/state.js';
 import type { TransportTarget } from '../../transport/types.js';
-import { StompAuthenticationError, StompBufferOverflowError } from '../errors.js';
+import { StompAuthenticationError, StompBufferOverflowError, StompDestinationError } from '../errors.js';
 import { connectSession, type SessionOnWire } from './connect.js';
 import type { StompMessage } from './message.js';
 import type { StompConnectOptions } from './options.js';
@@ -95,11 +95,21 @@ export function stompClient(urlOrOptions: string | StompClientOptions): StompCli
       return new Observable<StompMessage>((sub) => {
         let inner: Subscription | undefined;
         const drop = (): void => { inner?.unsubscribe(); inner = undefined; };
+        // Always with a receipt: an ERROR that arrives before it is this SUBSCRIBE's (see
+        // src/stomp/rx/attribution.ts), so it ends this subscription and no other.
+        const options: SubscribeOptions = { ...subOptions, receipt: true };
         const release = keeper.acquire({
           open: (c) => {
-            // A subscription fails only with its connection (an ERROR ends a STOMP connection),
-            // which the keeper reports as `lost`; the next connection subscribes again.
-            inner = c.session.subscribe(destination, subOptions).subscribe({ next: (m) => sub.next(m), error: () => undefined });
+            inner = c.session.subscribe(destination, options).subscribe({
+              next: (m) => sub.next(m),
+              error: (e: unknown) => {
+                // The broker refused this destination: subscribing again would fail again (and
+                // cost every other subscription its connection each time), so this one ends.
+                if (e instanceof StompDestinationError) { inner = undefined; release(); sub.error(e); }
+                // Anything else ends the connection, which the keeper reports as `lost`; the
+                // next connection subscribes again.
+              },
+            });
           },
           lost: drop,
           fatal: (e) => sub.error(e),
@@ -135,7 +145,12 @@ function reconnectingSend(
     item.sentOn = s;
     of(item.input).pipe(s.send(destination, { ...sendOptions, receipt: true })).subscribe({
       next: (r) => { if (item.result === undefined) { item.result = r; flushResults(); } },
-      error: () => undefined, // the connection failed; the item is re-sent on the next session
+      error: (e: unknown) => {
+        // The broker refused the destination: every message would be refused, so the operator
+        // ends (re-sending would cost the client's other streams their connection each time).
+        if (e instanceof StompDestinationError) sub.error(e);
+        // Otherwise the connection failed; the item is re-sent on the next session.
+      },
     });
   };
   const user: KeeperUser<SessionOnWire> = {

@@ -5,12 +5,13 @@ import { UrlError } from '../../transport/url.js';
 import type { TransportTarget } from '../../transport/types.js';
 import type { StompEngineOptions } from '../engine/engine.js';
 import type { StompConnectOptions } from './options.js';
+import { withVirtualHostHint } from './hints.js';
 import { createSession, type StompSession } from './session.js';
 import { parseStompUrl } from './url.js';
 import { StompWire } from './wire.js';
 
 /** Resolve URL and options into a transport target and engine options. */
-export function resolveOptions(o: string | StompConnectOptions): { target: TransportTarget; engine: StompEngineOptions; options: StompConnectOptions } {
+export function resolveOptions(o: string | StompConnectOptions): { target: TransportTarget; engine: StompEngineOptions; options: StompConnectOptions; hostDefaulted: boolean } {
   const options: StompConnectOptions = typeof o === 'string' ? { url: o } : o;
   const ep = options.url !== undefined ? parseStompUrl(options.url, options.tls) : undefined;
   const target = options.target ?? ep?.target;
@@ -19,6 +20,8 @@ export function resolveOptions(o: string | StompConnectOptions): { target: Trans
   return {
     target,
     options,
+    // Nobody named a virtual host: the host header is the host name (see withVirtualHostHint).
+    hostDefaulted: options.host === undefined && (ep === undefined || ep.hostFromUrlHost),
     engine: {
       host,
       login: options.login ?? ep?.login,
@@ -62,7 +65,7 @@ export function connectSession(urlOrOptions: string | StompConnectOptions): Obse
       sub.error(e);
       return undefined;
     }
-    const { target, engine, options } = resolved;
+    const { target, engine, options, hostDefaulted } = resolved;
     const wire = new StompWire(engine, Date.now, options.maxWriteBuffer, readCoalescing);
     let unend: (() => void) | undefined;
     wire.open(target, options.connectTimeoutMs ?? 15_000, options.transport).then(() => {
@@ -70,7 +73,7 @@ export function connectSession(urlOrOptions: string | StompConnectOptions): Obse
       unend = wire.onEnd((end) => (end.clean ? sub.complete() : sub.error(end.error)));
       const ended = new Promise<void>((resolve) => { wire.onEnd(() => resolve()); });
       sub.next({ session: createSession(wire), ended });
-    }, (e: unknown) => sub.error(e));
+    }, (e: unknown) => sub.error(withVirtualHostHint(e, engine.host, hostDefaulted)));
     return () => {
       unend?.();
       void wire.close(options.disconnectTimeoutMs ?? 3000);

@@ -8,6 +8,7 @@ import type { StompFrame, StompHeaderList } from '../codec/frame.js';
 import type { AckMode, PreparedSend } from '../engine/engine.js';
 import type { HeartbeatIntervals } from '../engine/heartbeat.js';
 import { StompConnectionClosedError, StompStateError } from '../errors.js';
+import { ReceiptOrder } from './attribution.js';
 import { toMessage, type AckOptions, type StompMessage } from './message.js';
 import type { ReceiptWaiter, StompWire } from './wire.js';
 
@@ -108,12 +109,14 @@ export function prefetchHeaders(server: string | undefined, prefetch: number): R
 export function createSession(wire: StompWire): StompSession {
   const c = wire.connected;
   if (!c) throw new StompStateError('session before CONNECTED');
+  // Every receipt goes through here, so that an ERROR can be attributed to the frame it answers.
+  const receipts = new ReceiptOrder(wire);
 
   const settle = (kind: 'ACK' | 'NACK', f: StompFrame, o: AckOptions | undefined): Promise<void> => {
     try {
       const opts = { transaction: txId(o?.transaction), receipt: o?.receipt };
       const id = wire.act((e, now) => (kind === 'ACK' ? e.ack(f, opts, now) : e.nack(f, opts, now)));
-      return wire.receipt(id);
+      return receipts.receipt(id, { command: kind });
     } catch (e) {
       return Promise.reject(e);
     }
@@ -150,7 +153,7 @@ export function createSession(wire: StompWire): StompSession {
         });
         const unend = ended(sub);
         if (receiptId !== undefined) {
-          wire.watchReceipt(receiptId, {
+          receipts.watch(receiptId, { command: 'SUBSCRIBE', destination, subscription: id }, {
             resolve: () => {
               const frames = held ?? [];
               held = undefined;
@@ -173,7 +176,7 @@ export function createSession(wire: StompWire): StompSession {
     },
 
     send(destination, options = {}) {
-      return (source) => new Observable<StompSendResult>((sub) => new SendOperator(wire, destination, options, sub).run(source));
+      return (source) => new Observable<StompSendResult>((sub) => new SendOperator(wire, receipts, destination, options, sub).run(source));
     },
 
     transaction(txOptions = {}) {
@@ -192,7 +195,7 @@ export function createSession(wire: StompWire): StompSession {
           state = 'ending';
           try {
             const r = wire.act((e, now) => (kind === 'COMMIT' ? e.commit(id, { receipt: true }, now) : e.abort(id, { receipt: true }, now)));
-            return wire.receipt(r).then(() => sub.complete());
+            return receipts.receipt(r, { command: kind }).then(() => sub.complete());
           } catch (e) {
             return Promise.reject(e);
           }
@@ -200,7 +203,7 @@ export function createSession(wire: StompWire): StompSession {
         const unend = ended(sub);
         const tx: StompTransaction = { id, commit: () => end('COMMIT'), abort: () => end('ABORT') };
         if (receiptId === undefined) sub.next(tx);
-        else wire.watchReceipt(receiptId, { resolve: () => { if (!sub.closed) sub.next(tx); }, reject: (e) => sub.error(e) });
+        else receipts.watch(receiptId, { command: 'BEGIN' }, { resolve: () => { if (!sub.closed) sub.next(tx); }, reject: (e) => sub.error(e) });
         return () => {
           unend();
           if (state === 'open' && !wire.isEnded && wire.engine.state.phase === 'connected') {
@@ -238,6 +241,7 @@ class SendOperator {
 
   constructor(
     private readonly wire: StompWire,
+    private readonly receipts: ReceiptOrder,
     private readonly destination: string,
     private readonly options: SendOptions,
     private readonly sub: Subscriber<StompSendResult>,
@@ -290,7 +294,7 @@ class SendOperator {
     }
     const p = new PendingReceipt(this, receipt, size);
     this.waiting.push(p);
-    wire.watchReceipt(receipt, p);
+    this.receipts.watch(receipt, { command: 'SEND', destination: this.destination }, p);
   }
 
   /** Emit the results whose receipts have arrived, in input order. */

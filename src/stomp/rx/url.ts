@@ -18,6 +18,8 @@ export interface StompEndpoint {
   readonly host: string;
   readonly login: string | undefined;
   readonly passcode: string | undefined;
+  /** Whether `host` is just the URL's host name: the URL named no virtual host. */
+  readonly hostFromUrlHost: boolean;
 }
 
 const SCHEMES = ['stomp', 'stomp+ssl', 'stomps', 'stomp+tls', 'ws', 'wss'];
@@ -35,12 +37,13 @@ export function parseStompUrl(url: string, tls?: TlsOptions): StompEndpoint {
     const target: TransportTarget = tls === undefined
       ? { kind: 'websocket', url: wsUrl, protocols: STOMP_WS_PROTOCOLS }
       : { kind: 'websocket', url: wsUrl, protocols: STOMP_WS_PROTOCOLS, tls };
-    return { target, host: u.query.get('vhost') ?? u.host, ...creds };
+    const vhost = u.query.get('vhost');
+    return { target, host: vhost ?? u.host, hostFromUrlHost: vhost === null, ...creds };
   }
   const secure = u.scheme !== 'stomp';
   const port = u.port ?? (secure ? 61614 : 61613);
   const target: TransportTarget = !secure
     ? { kind: 'tcp', host: u.host, port }
     : tls === undefined ? { kind: 'tls', host: u.host, port } : { kind: 'tls', host: u.host, port, tls };
-  return { target, host: u.path ?? u.host, ...creds };
+  return { target, host: u.path ?? u.host, hostFromUrlHost: u.path === undefined, ...creds };
 }
