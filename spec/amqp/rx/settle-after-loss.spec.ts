@@ -5,7 +5,7 @@
  * all returned quietly. Same for connect() and for amqpClient, whose messages outlive a reconnect.
  */
 import { expect } from 'chai';
-import { firstValueFrom, lastValueFrom, map, range, take, toArray, ReplaySubject, type Subscription } from 'rxjs';
+import { firstValueFrom, lastValueFrom, map, range, take, toArray, ReplaySubject, type Observable, type Subscription } from 'rxjs';
 import { amqpClient, connect, SettleError, IllegalStateError, type AmqpConnection, type AmqpClient, type ReceivedMessage } from '../../../src/amqp/index.js';
 import { startBroker, type EmbeddedBroker } from '../../../src/broker/index.js';
 import { cutProxy, type CutProxy } from '../../support/cut-proxy.js';
@@ -39,6 +39,14 @@ describe('amqp/rx settling after the connection is lost', function () {
     const c = await open(broker.amqpUrl);
     await lastValueFrom(range(0, n).pipe(map((i) => ({ body: `m${i}` })), c.send(q), toArray()));
   };
+  /**
+   * The first `n` messages of `obs`, its subscription kept open (a stream that ends releases what
+   * it holds: these tests settle messages whose stream is still running).
+   */
+  const firstOpen = <T>(obs: Observable<T>, n: number): Promise<T[]> => new Promise((resolve) => {
+    const got: T[] = [];
+    subs.push(obs.subscribe((m) => { got.push(m); if (got.length === n) resolve(got); }));
+  });
   const settleAll = (ms: readonly ReceivedMessage[]): unknown[] => [
     (() => { try { ms[0].accept(); return 'ok'; } catch (e) { return e; } })(),
     (() => { try { ms[1].reject(); return 'ok'; } catch (e) { return e; } })(),
@@ -49,7 +57,7 @@ describe('amqp/rx settling after the connection is lost', function () {
   it('connect(): accept, reject, release and modify throw SettleError(link-closed); the broker redelivers all four', async () => {
     await fill('q', 4);
     const conn = await open(`amqp://127.0.0.1:${proxy.port}`);
-    const ms = await firstValueFrom(conn.receive('q', { settle: 'manual', credit: 10 }).pipe(take(4), toArray()));
+    const ms = await firstOpen(conn.receive('q', { settle: 'manual', credit: 10 }), 4);
     proxy.cut();
     await sleep(200);
     const errors = settleAll(ms);
@@ -62,7 +70,7 @@ describe('amqp/rx settling after the connection is lost', function () {
     expect(ms.map((m) => m.settled)).to.deep.equal([false, false, false, false]);
     // Nothing reached the broker, so nothing is lost: a new consumer gets all four again.
     const again = await open(broker.amqpUrl);
-    const redelivered = await firstValueFrom(again.receive('q', { settle: 'manual' }).pipe(take(4), toArray()));
+    const redelivered = await firstOpen(again.receive('q', { settle: 'manual' }), 4);
     expect(redelivered.map((m) => m.body).sort()).to.deep.equal(['m0', 'm1', 'm2', 'm3']);
     for (const m of redelivered) m.accept();
   });
@@ -71,7 +79,7 @@ describe('amqp/rx settling after the connection is lost', function () {
     await fill('cq', 4);
     const c = amqpClient({ urls: `amqp://127.0.0.1:${proxy.port}`, reconnect: { initialDelayMs: 10, maxDelayMs: 20 } });
     clients.push(c);
-    const ms = await firstValueFrom(c.receive('cq', { settle: 'manual', credit: 10 }).pipe(take(4), toArray()));
+    const ms = await firstOpen(c.receive('cq', { settle: 'manual', credit: 10 }), 4);
     proxy.cut();
     await sleep(200);
     for (const e of settleAll(ms)) {
@@ -83,7 +91,7 @@ describe('amqp/rx settling after the connection is lost', function () {
   it('settling twice is a SettleError(already-settled)', async () => {
     await fill('twice', 1);
     const conn = await open(broker.amqpUrl);
-    const [m] = await firstValueFrom(conn.receive('twice', { settle: 'manual' }).pipe(take(1), toArray()));
+    const [m] = await firstOpen(conn.receive('twice', { settle: 'manual' }), 1);
     m.accept();
     const e = (() => { try { m.release(); return undefined; } catch (x) { return x; } })();
     expect(e).to.be.instanceOf(SettleError);

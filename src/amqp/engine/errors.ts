@@ -55,19 +55,41 @@ export class IdleTimeoutError extends AmqpError {
   }
 }
 
+/**
+ * The session ended with an error while this link was attached and working: the error is about
+ * the session (most often about another link: RabbitMQ ends the whole session when one attach
+ * names an unknown address), not about this link. `condition`, `description` and `info` are the
+ * session's; `cause` is the session's own error. `amqpClient` attaches such a link again on a new
+ * session instead of ending the stream; on a plain connection the stream ends with it.
+ */
+export class SessionEndedError extends AmqpError {
+  /** The error the session ended with. */
+  readonly sessionError: AmqpError;
+
+  /** @param sessionError the error the session ended with */
+  constructor(sessionError: AmqpError) {
+    super(sessionError.condition, sessionError.description, 'session', sessionError.local, sessionError.info);
+    this.sessionError = sessionError;
+    this.message = `the link's session ended: ${sessionError.message}`;
+  }
+}
+
 /** Misuse of the API: sending without credit, settling twice, using a closed link... */
 export class IllegalStateError extends RxMqError {}
 
 /**
- * Why a received delivery could not be settled: the application settled it before, or its link
- * is gone (detached by either end, its session ended, or its connection closed or was lost).
+ * Why a received delivery could not be settled: the application settled it before
+ * ('already-settled'), or its link is gone ('link-closed': detached by either end, its session
+ * ended, its connection closed or was lost, or the stream that delivered it ended and released
+ * it before detaching).
  */
 export type SettleFailure = 'already-settled' | 'link-closed';
 
 /**
  * `accept()`, `reject()`, `release()` or `modify()` could not do what it says. For
- * `link-closed` no outcome reached the broker: it still holds the message and redelivers it (to
- * this application after a reconnect, or to another consumer), so the work may be seen twice.
+ * `link-closed` the caller's outcome did not reach the broker: it holds the message (still, or
+ * again after the stream's release) and redelivers it (to this application after a reconnect or
+ * a retry, or to another consumer), so the work may be seen twice.
  */
 export class SettleError extends IllegalStateError {
   constructor(

@@ -3,7 +3,7 @@
  * several, or one streamed in pieces), the over-credit bound, and settlement.
  */
 import type { Attach, DeliveryState, Flow, Transfer } from '../frames/definitions.generated.js';
-import { transferHasDeliveryTag } from '../frames/fast-performatives.js';
+import { RELEASED, transferHasDeliveryTag } from '../frames/fast-performatives.js';
 import type { AmqpFrame } from '../frames/frame.js';
 import { DeliveryAssembly } from './assembly.js';
 import { ReceiverCredit } from './credit.js';
@@ -123,6 +123,18 @@ export class ReceiverLink extends Link {
     return this.unsettled.size;
   }
 
+  /**
+   * Settle every delivery still unsettled with `state` (a receiver giving back, before its detach,
+   * what it took and did not process: some peers, RabbitMQ 3.10 among them, hold a detached
+   * link's unsettled deliveries for as long as the session lives). Returns how many.
+   */
+  settleAllUnsettled(state: DeliveryState): number {
+    if (this.state === 'closed') return 0;
+    const all = [...this.unsettled.values()];
+    for (const d of all) this.settle(d, state);
+    return all.length;
+  }
+
   protected override onRemoteAttach(a: Attach): void {
     if (a.initialDeliveryCount !== undefined) this.credit.deliveryCount = a.initialDeliveryCount >>> 0;
   }
@@ -173,9 +185,14 @@ export class ReceiverLink extends Link {
    * payload bytes follow as pieces: onTransferPiece)
    */
   onTransfer(t: Transfer, f: AmqpFrame): void {
-    // After our detach the peer may still have transfers in flight: they are not ours any more
-    // (unsettled ones stay with the peer), and must not fail the link a second time.
-    if (this.state === 'detach-sent' || this.state === 'closed') return;
+    // After our detach the peer may still have transfers in flight: they are not ours any more,
+    // and must not fail the link a second time. Each unsettled one is released (dispositions are
+    // the session's, so this still reaches the peer): RabbitMQ 3.10 keeps a delivery it sent
+    // before our detach reached it unacknowledged for as long as the session lives otherwise.
+    if (this.state === 'detach-sent' || this.state === 'closed') {
+      if (this.state === 'detach-sent' && t.deliveryId !== undefined && t.settled !== true) this.host.settle('receiver', t.deliveryId, true, RELEASED);
+      return;
+    }
     const rest = f.payloadRest ?? 0;
     let p = this.partial;
     if (p === undefined && rest === 0 && !t.more && !t.aborted && t.deliveryId !== undefined && transferHasDeliveryTag(t)) {

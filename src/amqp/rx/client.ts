@@ -10,8 +10,8 @@
  * per-connection Observables, and re-creates its links on every new connection. Users' Observables
  * do not see an outage; only `state$` does.
  */
-import { Observable, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
-import { AmqpError, IllegalStateError } from '../engine/errors.js';
+import { Observable, Subscription, type OperatorFunction, type Subscriber } from 'rxjs';
+import { AmqpError, IllegalStateError, SessionEndedError } from '../engine/errors.js';
 import { AuthenticationError } from '../engine/sasl.js';
 import { TimeoutError } from '../../errors.js';
 import type { ReconnectOptions } from '../../reconnect/backoff.js';
@@ -274,8 +274,9 @@ export class AmqpClient {
         user: {
           open: (conn) => {
             if (expired) return subscriber.complete();
-            const rest = { ...opts, count: count - received, timeout: Math.max(1, deadline - Date.now()) };
-            inner = guarded(this.keeper, subscriber, conn, () => conn.fetch(source, rest), (m) => { received++; subscriber.next(m); });
+            // Each (re)start fetches only what is still missing, within the original deadline.
+            const rest = (): FetchOptions => ({ ...opts, count: count - received, timeout: Math.max(1, deadline - Date.now()) });
+            inner = guarded(this.keeper, subscriber, conn, () => conn.fetch(source, rest()), (m) => { received++; subscriber.next(m); });
           },
           lost: () => {
             inner?.unsubscribe();
@@ -320,8 +321,8 @@ export class AmqpClient {
         user: {
           open: (conn) => {
             // The inner timeout is a backstop: the outer timer decides.
-            const rest = { ...opts, timeout: Math.max(1, deadline - Date.now()) + 1000 };
-            inner = guarded(this.keeper, subscriber, conn, () => conn.request(target, m, rest), (r) => subscriber.next(r));
+            const rest = (): RequestOptions => ({ ...opts, timeout: Math.max(1, deadline - Date.now()) + 1000 });
+            inner = guarded(this.keeper, subscriber, conn, () => conn.request(target, m, rest()), (r) => subscriber.next(r));
           },
           lost: () => { inner?.unsubscribe(); inner = undefined; },
           fatal: (e) => subscriber.error(e),
@@ -356,32 +357,74 @@ export class AmqpClient {
 }
 
 /**
- * Subscribe to one connection's Observable, forwarding values; its error or completion reaches the
- * user only while the connection is alive (otherwise it is part of the connection's loss, which the
- * keeper reports separately).
+ * Run one connection's Observable for a user, forwarding values, and decide where its end goes
+ * (see "Per-stream versus connection-wide errors" in docs/ARCHITECTURE.md):
+ * - a transient condition (TRANSIENT_CONDITIONS) is the connection's loss: the client recycles it;
+ * - {@link SessionEndedError}: the session ended for another link's sake while this one was
+ *   attached: `make` runs again (the connection's default session is begun anew), the subscriber
+ *   sees nothing;
+ * - any other error (the peer refused this stream's address, a decode error...) is this stream's:
+ *   it reaches the subscriber, after a grace in which the connection's own end takes precedence.
+ * `make` is called for each start, so that it can ask for what is still missing.
  */
 function guarded<T>(
   keeper: ConnectionKeeper, subscriber: Subscriber<unknown>, conn: AmqpConnection, make: () => Observable<T>, next: (v: T) => void,
-): Subscription | undefined {
-  let obs: Observable<T>;
-  try {
-    obs = make();
-  } catch (e) {
-    subscriber.error(e);
-    return undefined;
-  }
+): Subscription {
+  // The handle the user keeps: unsubscribing it (the stream's teardown, the connection's loss)
+  // stops the running Observable and cancels an end still waiting for its grace. The inner
+  // subscription closes itself when it errors, so the pending end must not hang off it.
+  const handle = new Subscription();
   let cancel = (): void => {};
-  const sub = obs.subscribe({
-    next,
-    error: (e: unknown) => {
-      if (isTransient(e)) keeper.recycle(conn, e);
-      else cancel = unlessConnectionEnds(conn, () => subscriber.error(e));
-    },
-    // A clean end during a connection's loss cannot be seen while the connection is alive.
-    complete: () => { if (alive(conn)) subscriber.complete(); },
-  });
-  sub.add(() => cancel());
-  return sub;
+  handle.add(() => cancel());
+  // Restarts back off: a link the peer keeps ending its session for (RabbitMQ ends it for some
+  // things a working link does) must not re-attach in a tight loop. A stream that ran
+  // RESTART_RESET_MS since its last restart starts over at no delay.
+  let restarts = 0;
+  let lastRestart = 0;
+  const restartDelay = (): number => {
+    const now = Date.now();
+    if (now - lastRestart > RESTART_RESET_MS) restarts = 0;
+    lastRestart = now;
+    return restarts++ === 0 ? 0 : Math.min(RESTART_MAX_DELAY_MS, 100 * 2 ** (restarts - 2));
+  };
+  const start = (): void => {
+    if (handle.closed) return;
+    let obs: Observable<T>;
+    try {
+      obs = make();
+    } catch (e) {
+      subscriber.error(e);
+      return;
+    }
+    handle.add(obs.subscribe({
+      next,
+      error: (e: unknown) => {
+        cancel();
+        if (isTransient(e)) keeper.recycle(conn, e);
+        else if (e instanceof SessionEndedError) cancel = afterDispatch(restartDelay(), () => { if (alive(conn)) start(); });
+        else cancel = unlessConnectionEnds(conn, () => subscriber.error(e));
+      },
+      // A clean end during a connection's loss cannot be seen while the connection is alive.
+      complete: () => { if (alive(conn)) subscriber.complete(); },
+    }));
+  };
+  start();
+  return handle;
+}
+
+/** The longest delay between restarts of one stream for {@link SessionEndedError}. */
+const RESTART_MAX_DELAY_MS = 5000;
+/** A stream that ran this long without a restart starts its delays over. */
+const RESTART_RESET_MS = 5000;
+
+/**
+ * Run `f` after `ms`, and in any case once the engine events being dispatched now have all been
+ * delivered (the session's own end comes after its links' detaches, and only then is the default
+ * session begun anew). Returns a canceller.
+ */
+function afterDispatch(ms: number, f: () => void): () => void {
+  const timer = setTimeout(f, ms);
+  return () => clearTimeout(timer);
 }
 
 /**

@@ -13,7 +13,7 @@ import type { ReceiverLink } from '../engine/link.js';
 import { detachLink, type SessionContext } from './context.js';
 import { honoursDrain } from './peer-quirks.js';
 import { linkName, linkObservable } from './link-observable.js';
-import { MessageDecodeError, receivedMessage, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
+import { MessageDecodeError, receivedMessage, ReceivedMessage, releaseHeld, sourceOf, type SourceSpec } from './receiver.js';
 
 /** Options of `fetch()`: how many messages, how long to wait, and how unused credit is taken back. */
 export interface FetchOptions {
@@ -49,11 +49,17 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
     // once every one of them is settled.
     let awaitingSettle = 0;
     let detachWhenSettled = false;
+    /** Messages handed out and not settled: released if the fetch ends before completing. */
+    const held = new Set<ReceivedMessage>();
+    let completed = false;
+    /** The message whose `next` is running (auto mode accepts it even when `next` ends the fetch). */
+    let inHand: ReceivedMessage | undefined;
     const finalDetach = (): void => {
       if (manual && awaitingSettle > 0) { detachWhenSettled = true; return; }
       detachLink(ctx, link);
     };
-    const onSettled = (): void => {
+    const onSettled = (m: ReceivedMessage): void => {
+      held.delete(m);
       awaitingSettle--;
       if (detachWhenSettled && awaitingSettle === 0) { detachWhenSettled = false; finalDetach(); }
     };
@@ -65,6 +71,7 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
     /** The end, whichever way it comes: no timer left, the link detached (see finalDetach), downstream told. */
     const done = (err?: unknown): void => {
       phase = 'done';
+      completed = err === undefined;
       if (timer !== undefined) clearTimeout(timer);
       run.end(err);
     };
@@ -99,8 +106,11 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
         const m = receivedMessage(d, link, onSettled);
         if (m instanceof MessageDecodeError) return done(m);
         awaitingSettle++;
+        held.add(m);
+        inHand = m;
         subscriber.next(m);
-        if (!manual && !m.settled) m.accept();
+        inHand = undefined;
+        if (!manual && !m.settled && !run.ended) m.accept();
         // All credit used: nothing is left on the link. Close it and complete.
         if (received >= count) done();
       },
@@ -109,8 +119,19 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
       },
       // Our own detach answered (or already done) completes; any other detach ends with its error.
       detached: (error) => done(phase === 'detaching' || phase === 'done' ? undefined : error),
-      teardown: () => { if (timer !== undefined) clearTimeout(timer); },
-      detach: finalDetach,
+      teardown: () => {
+        if (timer !== undefined) clearTimeout(timer);
+        // Auto mode accepts what it delivered, the message that ended the fetch too.
+        if (!manual && inHand !== undefined && !inHand.settled && link.state !== 'closed' && !ctx.closed()) inHand.accept();
+      },
+      // A completed fetch leaves its messages settleable (the link waits for them, finalDetach);
+      // one that errored or was unsubscribed first releases what is unsettled, then detaches.
+      detach: () => {
+        if (completed) return finalDetach();
+        detachWhenSettled = false;
+        releaseHeld(ctx, link, held);
+        detachLink(ctx, link);
+      },
     };
   });
 }

@@ -6,10 +6,10 @@ import { Observable, Subject } from 'rxjs';
 import { string as amqpString } from '../codec/values.js';
 import { IllegalStateError } from '../engine/errors.js';
 import type { LinkState, ReceiverLink, SenderLink } from '../engine/link.js';
-import type { SessionContext } from './context.js';
+import { detachLink, type SessionContext } from './context.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { encodeMessage, type Message } from './message.js';
-import { receivedMessage, ReceivedMessage, sourceOf, type SourceSpec } from './receiver.js';
+import { receivedMessage, ReceivedMessage, releaseHeld, sourceOf, type SourceSpec } from './receiver.js';
 import { outcomeOf, type Outcome } from './send-options.js';
 
 /** A receiver link you drive yourself (from `attachReceiver()`): grant credit, drain, settle. */
@@ -58,6 +58,8 @@ export function attachReceiver(ctx: SessionContext, source: SourceSpec, opts: { 
   }), (run) => {
     const { link } = run;
     const messages = new Subject<ReceivedMessage>();
+    /** Messages handed out and not settled: released when the handle's subscription ends. */
+    const held = new Set<ReceivedMessage>();
     let drainWaiters: (() => void)[] = [];
     const handle: ReceiverHandle = {
       name: link.name,
@@ -76,9 +78,11 @@ export function attachReceiver(ctx: SessionContext, source: SourceSpec, opts: { 
     return {
       attached: () => run.subscriber.next(handle),
       delivery: (d) => {
-        const m = receivedMessage(d, link, () => {});
-        if (m instanceof ReceivedMessage) messages.next(m);
-        else messages.error(m);
+        const m = receivedMessage(d, link, (settled) => held.delete(settled));
+        if (m instanceof ReceivedMessage) {
+          held.add(m);
+          messages.next(m);
+        } else messages.error(m);
       },
       flow: () => {
         if (link.credit.credit !== 0 || drainWaiters.length === 0) return;
@@ -91,6 +95,10 @@ export function attachReceiver(ctx: SessionContext, source: SourceSpec, opts: { 
         run.end(error);
       },
       teardown: () => messages.complete(),
+      detach: () => {
+        releaseHeld(ctx, link, held);
+        detachLink(ctx, link);
+      },
     };
   });
 }

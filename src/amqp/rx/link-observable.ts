@@ -7,7 +7,7 @@
  * stream ended, stop listening on teardown) lives here once.
  */
 import { Observable, type Subscriber } from 'rxjs';
-import type { AmqpError } from '../engine/errors.js';
+import { SessionEndedError, type AmqpError } from '../engine/errors.js';
 import type { Link } from '../engine/link-base.js';
 import type { IncomingDelivery } from '../engine/receiver-link.js';
 import type { OutgoingDelivery } from '../engine/sender-link.js';
@@ -53,6 +53,16 @@ export interface LinkRun<L extends Link, T> {
 }
 
 /**
+ * The error a link ends with when it detaches with `error`: a session's error reaching a link that
+ * was attached and working is about the session (or another of its links), which
+ * {@link SessionEndedError} says; a link whose attach was still unanswered is the likely cause of
+ * the session's end (RabbitMQ ends the session to refuse an attach) and gets the error as it is.
+ */
+function bystander(attached: boolean, error: AmqpError | undefined): AmqpError | undefined {
+  return attached && error !== undefined && error.scope === 'session' && !(error instanceof SessionEndedError) ? new SessionEndedError(error) : error;
+}
+
+/**
  * A cold Observable over one link: `attach` makes it (on subscribe, in the context's session) and
  * `script` describes what to do with it.
  */
@@ -70,6 +80,8 @@ export function linkObservable<L extends Link, T>(
       return undefined;
     }
     let ended = false;
+    /** The peer answered our attach with a terminus: from then on the link works. */
+    let attached = false;
     let s: LinkScript = {};
     const detach = (): void => {
       if (s.detach !== undefined) s.detach();
@@ -92,6 +104,7 @@ export function linkObservable<L extends Link, T>(
         case 'link-attach':
           // A refusal comes as an attach with a null terminus, then the detach with the reason.
           if ((link.role === 'receiver' ? e.link.remote?.source : e.link.remote?.target) === undefined) return;
+          attached = true;
           return s.attached?.();
         case 'link-flow':
           return s.flow?.();
@@ -99,9 +112,11 @@ export function linkObservable<L extends Link, T>(
           return s.delivery?.(e.delivery);
         case 'delivery-update':
           return s.update?.(e.delivery);
-        case 'link-detach':
-          if (s.detached !== undefined) return s.detached(e.error);
-          return run.end(e.error);
+        case 'link-detach': {
+          const error = bystander(attached, e.error);
+          if (s.detached !== undefined) return s.detached(error);
+          return run.end(error);
+        }
         default:
           return;
       }

@@ -16,7 +16,7 @@ import type { IncomingDelivery, ReceiverLink } from '../engine/link.js';
 import type { DeliveryState, Source } from '../frames/definitions.generated.js';
 import { ACCEPTED, RELEASED } from '../frames/fast-performatives.js';
 import { InboundMessageView, type PropertyMap } from './message.js';
-import type { SessionContext } from './context.js';
+import { detachLink, type SessionContext } from './context.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { honoursOverlappingFlows } from './peer-quirks.js';
 import { modifiedState, offeredOutcomes } from './modify.js';
@@ -94,6 +94,8 @@ export interface RejectError {
  */
 export class ReceivedMessage extends InboundMessageView {
   private done = false;
+  /** Set when the library gave the message back because its stream ended (see releaseOnEnd). */
+  private givenBack = false;
 
   /** Made by the library for each delivery; applications receive instances, they do not create them. */
   constructor(
@@ -135,8 +137,23 @@ export class ReceivedMessage extends InboundMessageView {
     this.settle(modifiedState(o, offered));
   }
 
+  /**
+   * @internal The stream that delivered this message ended (error, unsubscribe, take(n)...) with
+   * the message unsettled: release it now, before the link's detach, so that the broker delivers it
+   * again instead of holding it (RabbitMQ 3.10 keeps a detached link's unsettled messages for as
+   * long as the session lives). Settling it afterwards throws SettleError('link-closed').
+   */
+  releaseOnEnd(): void {
+    if (this.done || this.givenBack || this.delivery.remoteSettled) return;
+    this.givenBack = true;
+    if (!this.delivery.settled && this.link.state !== 'closed') this.link.settle(this.delivery, RELEASED);
+  }
+
   private settle(state: DeliveryState): void {
     if (this.done) throw new SettleError('already-settled', this.delivery.id, this.link.name, 'is already settled');
+    if (this.givenBack) {
+      throw new SettleError('link-closed', this.delivery.id, this.link.name, 'was released when the stream that delivered it ended; the broker delivers it again');
+    }
     // Throws SettleError('link-closed') when no outcome can reach the broker; the message then
     // stays unsettled, as it is.
     if (!this.delivery.settled) this.link.settle(this.delivery, state);
@@ -185,6 +202,22 @@ export function receivedMessage(
   }
 }
 
+/**
+ * A receiving stream ended: release every message of `held` (handed to the subscriber and still
+ * unsettled, see ReceivedMessage.releaseOnEnd) and every delivery the link took that never reached
+ * the subscriber (those arriving in the same read as the message that ended the stream), so that
+ * nothing stays with the link when it detaches. Each receiving stream does this just before
+ * detaching.
+ */
+export function releaseHeld(ctx: SessionContext, link: ReceiverLink, held: Set<ReceivedMessage>): void {
+  if (!ctx.closed()) {
+    for (const m of held) m.releaseOnEnd();
+    link.settleAllUnsettled(RELEASED);
+    ctx.driver.flushSoon();
+  }
+  held.clear();
+}
+
 /** The source terminus a {@link SourceSpec} describes. */
 export function sourceOf(spec: SourceSpec): Source {
   const o: SourceOptions = typeof spec === 'string' ? { address: spec } : spec;
@@ -217,6 +250,8 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
   }), (run) => {
     const { link, subscriber } = run;
     let unsettled = 0;
+    /** Messages handed to the subscriber and not settled yet: released when the stream ends. */
+    const held = new Set<ReceivedMessage>();
     let demandSub: Subscription | undefined;
     // The message whose `next` is running: `take(n)` downstream tears us down from inside it.
     let inHand: ReceivedMessage | undefined;
@@ -252,7 +287,8 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
         refill();
       });
     };
-    const onSettled = (): void => {
+    const onSettled = (m: ReceivedMessage): void => {
+      held.delete(m);
       unsettled--;
       refillSoon();
     };
@@ -269,10 +305,12 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
         if (m instanceof MessageDecodeError) return run.end(m);
         // Counted until the application settles it, pre-settled or not: that is the bound.
         unsettled++;
+        held.add(m);
         inHand = m;
         subscriber.next(m);
         inHand = undefined;
-        if (settleMode === 'auto' && !m.settled && link.state !== 'closed') m.accept();
+        // A stream torn down inside `next` has settled it in its teardown (accepted, see below).
+        if (settleMode === 'auto' && !m.settled && !run.ended && link.state !== 'closed') m.accept();
         else if (exactOnlyAtZero && link.credit.credit === 0) refillSoon();
       },
       teardown: () => {
@@ -282,6 +320,11 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
         if (settleMode === 'auto' && inHand !== undefined && !inHand.settled && link.state === 'attached' && !ctx.closed()) {
           inHand.accept();
         }
+      },
+      // Whatever ended the stream, nothing it took stays with it: the rest is released first.
+      detach: () => {
+        releaseHeld(ctx, link, held);
+        detachLink(ctx, link);
       },
     };
   });

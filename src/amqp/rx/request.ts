@@ -6,7 +6,7 @@ import { Observable } from 'rxjs';
 import { string as amqpString } from '../codec/values.js';
 import type { ReceiverLink, SenderLink } from '../engine/link.js';
 import { TimeoutError } from '../../errors.js';
-import { IllegalStateError } from '../engine/errors.js';
+import { IllegalStateError, SessionEndedError } from '../engine/errors.js';
 import type { SessionContext } from './context.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { encodeMessage, type InboundMessage, type Message } from './message.js';
@@ -19,7 +19,11 @@ export interface RequestOptions {
 }
 
 interface Pending {
+  /** Where the request went: a failure of that target's link fails it. */
+  readonly target: string;
   readonly resolve: (m: InboundMessage) => void;
+  /** The request cannot get its reply: a link it needs ended. */
+  readonly reject: (e: unknown) => void;
 }
 
 /** A request sender's link and the requests waiting for its credit. */
@@ -45,6 +49,11 @@ class Requester {
         error: (e: unknown) => {
           if (this.replyAddress === address) this.replyAddress = undefined;
           reject(e);
+          // No reply can arrive any more: every request waiting for one fails now, not at its
+          // timeout. When the session ended for the sake of a request link's attach, that link's
+          // detach comes after this one in the same dispatch: its requests get its own error first.
+          if (e instanceof SessionEndedError) queueMicrotask(() => this.fail(() => true, e));
+          else this.fail(() => true, e);
         },
       });
     });
@@ -83,7 +92,7 @@ class Requester {
           p.resolve(m);
         }
       },
-      detached: (error) => end(error ?? new Error('reply link detached')),
+      detached: (error) => end(error ?? new IllegalStateError('the peer detached the reply link')),
     }));
   }
 
@@ -106,6 +115,9 @@ class Requester {
         error: (error: unknown) => {
           if (this.senders.get(target) === entry) this.senders.delete(target);
           if (attaching) refused = { error };
+          // Requests queued on it, or sent and waiting for their reply, fail with the link's error
+          // (the peer refused the target, or the session ended under it).
+          else this.fail((p) => p.target === target, error);
         },
       });
       attaching = false;
@@ -113,6 +125,15 @@ class Requester {
     }
     s.queue.push(bytes);
     this.pump(s);
+  }
+
+  /** Fail (and forget) every pending request `which` selects. */
+  private fail(which: (p: Pending) => boolean, error: unknown): void {
+    for (const [id, p] of [...this.pending]) {
+      if (!which(p)) continue;
+      this.pending.delete(id);
+      p.reject(error);
+    }
   }
 
   private pump(s: RequestSender): void {
@@ -140,11 +161,13 @@ export function request(ctx: SessionContext, target: string, message: Message, o
       subscriber.error(new TimeoutError(`no reply from ${target} within ${opts.timeout ?? 10_000} ms`));
     }, opts.timeout ?? 10_000);
     requester.pending.set(id, {
+      target,
       resolve: (m) => {
         clearTimeout(timer);
         subscriber.next(m);
         subscriber.complete();
       },
+      reject: (e) => subscriber.error(e),
     });
     requester.address().then(
       (replyTo) => {
