@@ -65,10 +65,21 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
   /** When the armed timer fires (ms, absolute). */
   private timerAt = 0;
   private done = false;
+  // The owner's hooks, read once: they are called for every read and every flush.
+  private readonly onEvents: (events: E) => void;
+  private readonly onEnd: ((error: TransportError | undefined) => void) | undefined;
+  private readonly afterFlush: (() => void) | undefined;
+  private readonly holdMs: number;
+  private readonly inFullFlow: ((events: E, bytes: number) => boolean) | undefined;
   private readonly now: () => number;
   private readonly timers: DriverTimers;
 
-  constructor(readonly engine: G, private readonly owner: DriverOwner<E>) {
+  constructor(readonly engine: G, owner: DriverOwner<E>) {
+    this.onEvents = owner.onEvents;
+    this.onEnd = owner.onEnd;
+    this.afterFlush = owner.afterFlush;
+    this.holdMs = owner.readHold?.ms ?? 0;
+    this.inFullFlow = this.holdMs > 0 ? owner.readHold?.inFullFlow : undefined;
     this.now = owner.now ?? Date.now;
     this.timers = owner.timers ?? SYSTEM_TIMERS;
   }
@@ -99,8 +110,7 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
     if (this.done) return;
     const events = this.engine.receive(chunk, this.now());
     this.dispatch(events);
-    const hold = this.owner.readHold;
-    if (hold !== undefined && hold.ms > 0 && hold.inFullFlow(events, chunk.length)) this.transport?.holdReads?.(hold.ms);
+    if (this.inFullFlow !== undefined && this.inFullFlow(events, chunk.length)) this.transport?.holdReads?.(this.holdMs);
   }
 
   /** Where the transport had best read to next (TransportHandlers.nextRead). */
@@ -113,14 +123,14 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
     if (this.done) return;
     this.done = true;
     this.clearTimer();
-    this.owner.onEnd?.(error);
+    this.onEnd?.(error);
   }
 
   /** Hand events the owner got from the engine itself to the owner's handler, then flush. */
   dispatch(events: E): void {
     this.dispatching = true;
     try {
-      this.owner.onEvents(events);
+      this.onEvents(events);
     } finally {
       this.dispatching = false;
     }
@@ -158,7 +168,7 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
       else for (const p of out) t.write(p);
     }
     this.armTimer();
-    this.owner.afterFlush?.();
+    this.afterFlush?.();
   }
 
   /** Flush, then end the transport after what was written. */

@@ -228,8 +228,12 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
     return parts;
   }
 
-  /** Output for the driver (DrivenEngine): one array, or over WebSocket one per frame. */
-  takeWrites(_now: number, messages: boolean): Uint8Array | Uint8Array[] {
+  /**
+   * Output for the driver (DrivenEngine): one array, or over WebSocket one per frame. Undefined
+   * when nothing is queued, without touching the frame list (the driver asks after every read).
+   */
+  takeWrites(_now: number, messages: boolean): Uint8Array | Uint8Array[] | undefined {
+    if (this.pendingOutput === 0) return undefined;
     return messages ? this.takeOutputFrames() : this.takeOutput();
   }
 
