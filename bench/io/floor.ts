@@ -19,8 +19,8 @@ import { decodeFrame, encodeFrame, protocolHeaderBytes } from '../../src/amqp/fr
 import type { Performative, SaslFrameBody } from '../../src/amqp/frames/index.js';
 import { string as amqpString } from '../../src/amqp/codec/values.js';
 import { openTransport } from '../../src/transport/node.js';
-import { COALESCE_BELOW_BYTES, DEFAULT_READ_COALESCING_MS, STREAM_MIN_EVENTS } from '../../src/transport/read-hold.js';
-import { STREAM_MIN_CREDIT, STREAM_MIN_UNSETTLED } from '../../src/amqp/rx/read-coalescing.js';
+import { COALESCE_BELOW_BYTES, DEFAULT_READ_COALESCING_MS } from '../../src/transport/read-hold.js';
+import { STREAM_MIN_CREDIT, STREAM_MIN_EVENTS, STREAM_MIN_UNSETTLED } from '../../src/amqp/rx/read-coalescing.js';
 import type { Transport } from '../../src/transport/types.js';
 import { SMALL_BODY, deferred, type Peer } from './common.js';
 

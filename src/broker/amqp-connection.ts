@@ -1,20 +1,18 @@
 /**
- * One client connection of the embedded broker: a ServerConnection engine over a byte pipe.
- * Feeds bytes in, writes output once per turn of the event loop, drives heartbeats with one
- * timer, and routes engine events to the broker's link ends.
+ * One client connection of the embedded broker: a ServerConnection engine run over the accepted
+ * Transport by the shared driver (src/transport/driver.ts: output once per turn, the heart-beat
+ * timer), its events routed to the broker's link ends.
  */
 import { ServerConnection, type ServerConnectionOptions } from '../amqp/engine/server-connection.js';
 import type { EngineEvent } from '../amqp/engine/events.js';
 import type { Link } from '../amqp/engine/link.js';
+import { EngineDriver } from '../transport/driver.js';
+import type { Transport, TransportError } from '../transport/types.js';
 import { answerAttach, Consumer, Producer, type BrokerLink, type LinkContext } from './links.js';
+import type { AcceptedConnection } from './listener.js';
 import type { NodeRegistry } from './nodes.js';
 
-/** The socket side, as the listener provides it. */
-export interface BytePipe {
-  write(bytes: Uint8Array): void;
-  /** Close after what was written. */
-  end(): void;
-}
+type Events = readonly EngineEvent[];
 
 export interface AmqpConnectionSettings {
   readonly engine: ServerConnectionOptions;
@@ -24,60 +22,48 @@ export interface AmqpConnectionSettings {
   readonly onError?: (error: Error) => void;
 }
 
-export class BrokerAmqpConnection implements LinkContext {
+export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
   readonly engine: ServerConnection;
   readonly registry: NodeRegistry;
   readonly producerCredit: number;
   private readonly links = new Map<Link, BrokerLink>();
-  private flushScheduled = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private finished = false;
+  private readonly io: EngineDriver<Events, ServerConnection>;
 
-  constructor(private readonly pipe: BytePipe, private readonly settings: AmqpConnectionSettings) {
+  constructor(transport: Transport, private readonly settings: AmqpConnectionSettings) {
     this.engine = new ServerConnection(settings.engine);
     this.registry = settings.registry;
     this.producerCredit = settings.producerCredit;
+    this.io = new EngineDriver<Events, ServerConnection>(this.engine, {
+      onEvents: (events) => this.handle(events),
+      // The socket closed (cleanly or not): every link of this connection goes.
+      onEnd: () => this.closeLinks(),
+    });
+    this.io.attach(transport);
     this.engine.start(Date.now());
-    this.armTimer();
+    this.io.flush();
   }
 
   onData(chunk: Uint8Array): void {
-    if (this.finished) return;
-    this.handle(this.engine.receive(chunk, Date.now()));
+    this.io.onData(chunk);
   }
 
-  /** The socket closed (cleanly or not): every link of this connection goes. */
-  onClose(): void {
-    this.finished = true;
-    this.clearTimer();
-    this.closeLinks();
+  onClose(error?: TransportError): void {
+    this.io.onTransportClose(error);
   }
 
   /** Close the connection from the broker side (broker shutdown). */
   shutdown(): void {
-    if (this.finished) return;
+    if (this.io.ended) return;
     this.engine.close();
-    this.flush();
-    this.finished = true;
-    this.closeLinks();
-    this.pipe.end();
+    this.finish();
   }
 
   flushSoon(): void {
-    if (this.flushScheduled || this.finished) return;
-    this.flushScheduled = true;
-    queueMicrotask(() => this.flush());
+    this.io.flushSoon();
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.finished) return;
-    const out = this.engine.takeOutput(Date.now());
-    if (out.length > 0) this.pipe.write(out);
-    this.armTimer();
-  }
-
-  private handle(events: readonly EngineEvent[]): void {
+  /** Route the engine's events to the link ends (the driver writes what they produce). */
+  private handle(events: Events): void {
     for (const e of events) {
       switch (e.type) {
         case 'link-attach':
@@ -118,37 +104,17 @@ export class BrokerAmqpConnection implements LinkContext {
           break;
       }
     }
-    this.flush();
   }
 
   /** The engine is done: write its last frames, end the socket, drop the links. */
   private finish(): void {
-    this.flush();
-    this.finished = true;
-    this.clearTimer();
+    this.io.end();
     this.closeLinks();
-    this.pipe.end();
   }
 
   private closeLinks(): void {
     const all = [...this.links.values()];
     this.links.clear();
     for (const l of all) l.close();
-  }
-
-  private armTimer(): void {
-    this.clearTimer();
-    const at = this.engine.nextDeadline();
-    if (at === undefined || this.finished) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.handle(this.engine.tick(Date.now()));
-    }, Math.max(0, at - Date.now()));
-    this.timer.unref?.();
-  }
-
-  private clearTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
   }
 }

@@ -14,8 +14,9 @@
 import { symbol, string, map } from '../amqp/codec/values.js';
 import type { SaslLogin } from '../amqp/engine/server-connection.js';
 import { BrokerAmqpConnection } from './amqp-connection.js';
-import { listen, type AcceptedConnection, type Listener, type SocketPipe } from './listener.js';
+import { listen, type AcceptedConnection, type Listener } from './listener.js';
 import { uninitializedBytes } from '../transport/node.js';
+import type { Transport } from '../transport/types.js';
 import { BrokerStompConnection } from './stomp-connection.js';
 import { NodeRegistry, type BrokerStats } from './nodes.js';
 import { listenWebSocket } from './ws-listener.js';
@@ -122,7 +123,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
     ? () => true
     : (l: SaslLogin) => l.mechanism === 'PLAIN' && l.username !== undefined &&
       Object.prototype.hasOwnProperty.call(users, l.username) && users[l.username] === l.password;
-  const acceptAmqp = (pipe: SocketPipe): AcceptedConnection => new BrokerAmqpConnection(pipe, {
+  const acceptAmqp = (transport: Transport): AcceptedConnection => new BrokerAmqpConnection(transport, {
     registry,
     producerCredit: options.producerCredit ?? 100,
     onError: options.onError,
@@ -141,7 +142,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
     ? undefined
     : (login: string | undefined, passcode: string | undefined) => login !== undefined &&
       Object.prototype.hasOwnProperty.call(users, login) && users[login] === passcode;
-  const acceptStomp = (pipe: SocketPipe): AcceptedConnection => new BrokerStompConnection(pipe, {
+  const acceptStomp = (transport: Transport): AcceptedConnection => new BrokerStompConnection(transport, {
     registry,
     onError: options.onError,
     engine: {
@@ -167,7 +168,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
   const stomp = options.stompPort === false ? undefined : await opened(listen(host, options.stompPort ?? 0, acceptStomp));
   const ws = options.wsPort === undefined || options.wsPort === false
     ? undefined
-    : await opened(listenWebSocket(host, options.wsPort, (protocol, pipe) => (protocol === 'amqp' ? acceptAmqp(pipe) : acceptStomp(pipe))));
+    : await opened(listenWebSocket(host, options.wsPort, (protocol, transport) => (protocol === 'amqp' ? acceptAmqp(transport) : acceptStomp(transport))));
   const hostPart = host.includes(':') ? `[${host}]` : host;
   return {
     amqpUrl: `amqp://${hostPart}:${listener.port}`,

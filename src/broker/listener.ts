@@ -1,27 +1,18 @@
 /**
- * The broker's TCP listener (Node): accepts sockets and hands each one, as a byte pipe, to a
- * protocol connection made by `accept`. Knows nothing about AMQP.
+ * The broker's TCP listener (Node): accepts sockets and hands each one, as the same Transport the
+ * clients use, to a protocol connection made by `accept`. Knows nothing about AMQP.
  */
 import net from 'node:net';
+import { socketTransport } from '../transport/node.js';
+import { TransportError, type Transport, type TransportHandlers } from '../transport/types.js';
 
-/** What a protocol connection needs from the socket listener. */
-export interface AcceptedConnection {
-  onData(chunk: Uint8Array): void;
-  onClose(): void;
+/**
+ * What a protocol connection is to a listener: the handlers of its transport (data, close,
+ * drain), and a way to end it from the server side.
+ */
+export interface AcceptedConnection extends TransportHandlers {
   /** Close from the server side (shutdown). */
   shutdown(): void;
-  /** The socket's write buffer emptied after a write that exceeded it (backpressure). */
-  onDrain?(): void;
-}
-
-export interface SocketPipe {
-  write(bytes: Uint8Array): void;
-  end(): void;
-  /** Stop reading from the socket (the peer is then held back by TCP flow control). */
-  pause?(): void;
-  resume?(): void;
-  /** Bytes written but not yet handed to the operating system. */
-  buffered?(): number;
 }
 
 export interface Listener {
@@ -31,27 +22,25 @@ export interface Listener {
 }
 
 /** Listen on host:port (0 = a free port) and serve each socket with `accept`. */
-export async function listen(host: string, port: number, accept: (pipe: SocketPipe) => AcceptedConnection): Promise<Listener> {
+export async function listen(host: string, port: number, accept: (transport: Transport) => AcceptedConnection): Promise<Listener> {
   const sockets = new Set<net.Socket>();
   const connections = new Set<AcceptedConnection>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
-    const conn = accept({
-      write: (b) => { if (!socket.destroyed) socket.write(b); },
-      end: () => { if (!socket.destroyed) socket.end(); },
-      pause: () => { socket.pause(); },
-      resume: () => { if (!socket.destroyed) socket.resume(); },
-      buffered: () => socket.writableLength,
-    });
+    const conn = accept(socketTransport(socket, { kind: 'tcp' }, {
+      pauseReads: () => { socket.pause(); },
+      resumeReads: () => { if (!socket.destroyed) socket.resume(); },
+    }));
     connections.add(conn);
+    let lastError: TransportError | undefined;
     socket.on('data', (c: Buffer) => conn.onData(new Uint8Array(c.buffer, c.byteOffset, c.length)));
-    socket.on('error', () => { /* reported through close */ });
+    socket.on('error', (e: NodeJS.ErrnoException) => { lastError = new TransportError(e.message, e.code, { cause: e }); });
     socket.on('drain', () => conn.onDrain?.());
     socket.on('close', () => {
       sockets.delete(socket);
       connections.delete(conn);
-      conn.onClose();
+      conn.onClose(lastError);
     });
   });
   await new Promise<void>((resolve, reject) => {

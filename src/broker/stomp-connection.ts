@@ -1,7 +1,7 @@
 /**
- * One STOMP client connection of the embedded broker: the sans-IO StompServerEngine over a byte
- * pipe, its events applied to the broker's nodes. Output is written once per turn of the event
- * loop; one timer drives heart-beats.
+ * One STOMP client connection of the embedded broker: the sans-IO StompServerEngine run over the
+ * accepted Transport by the shared driver (src/transport/driver.ts: output once per turn, one
+ * timer for heart-beats), its events applied to the broker's nodes.
  *
  * Full queues. A SEND to a node without room (maxQueueDepth) is never dropped: it is parked, with
  * every later frame, until the node has room, and the RECEIPT (if asked for) only comes once it is
@@ -13,7 +13,7 @@
  * stored all the same once there is room: the broker read them, so they are not lost.
  */
 import { resolveAddress } from './address.js';
-import type { SocketPipe, AcceptedConnection } from './listener.js';
+import type { AcceptedConnection } from './listener.js';
 import type { StoredMessage } from './message.js';
 import type { Node, NodeRegistry } from './nodes.js';
 import { amqpToStomp, stompToAmqp } from './stomp-mapping.js';
@@ -21,6 +21,8 @@ import { prefetchOf, StompSubscriber, type SubscriberHost } from './stomp-subscr
 import { StompServerEngine, type StompServerOptions } from '../stomp/engine/server.js';
 import type { ServerSendEvent, ServerSubscribeEvent, StompServerEvent } from '../stomp/engine/server-events.js';
 import { StompProtocolError } from '../stomp/errors.js';
+import { EngineDriver } from '../transport/driver.js';
+import type { Transport, TransportError } from '../transport/types.js';
 
 export interface StompConnectionSettings {
   readonly engine: StompServerOptions;
@@ -50,24 +52,34 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
   private stopWaiting: (() => void) | undefined;
   private paused = false;
   private starved = false;
-  private flushScheduled = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private finished = false;
+  private readonly io: EngineDriver<StompServerEvent[], StompServerEngine>;
   private readonly maxWriteBuffer: number;
   private readonly maxParkedBytes: number;
 
-  constructor(private readonly pipe: SocketPipe, private readonly settings: StompConnectionSettings) {
+  constructor(private readonly transport: Transport, private readonly settings: StompConnectionSettings) {
     this.engine = new StompServerEngine(settings.engine, Date.now());
     this.registry = settings.registry;
     this.maxWriteBuffer = settings.maxWriteBuffer ?? 1024 * 1024;
     this.maxParkedBytes = settings.maxParkedBytes ?? 1024 * 1024;
-    this.armTimer();
+    this.io = new EngineDriver<StompServerEvent[], StompServerEngine>(this.engine, {
+      onEvents: (events) => this.handle(events),
+      // The socket closed: subscriptions end; only parked SENDs still matter.
+      onEnd: () => { this.releaseAll(); this.keepParkedSends(); },
+      // Output moved into the socket; if that made room, subscriptions held back may go on.
+      afterFlush: () => { if (this.starved && this.canWrite()) setImmediate(() => this.repump()); },
+    });
+    this.io.attach(transport);
+    this.io.flush(); // nothing to write yet: arms the timer for the CONNECT deadline
+  }
+
+  /** The connection ended, from either side. */
+  private get finished(): boolean {
+    return this.io.ended;
   }
 
   onData(chunk: Uint8Array): void {
-    if (this.finished) return;
     try {
-      this.handle(this.engine.receive(chunk, Date.now()));
+      this.io.onData(chunk);
     } catch (err) {
       // A bug must cost this connection, not the process that embeds the broker.
       this.settings.onError?.(err instanceof Error ? err : new Error(String(err)));
@@ -75,11 +87,8 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
     }
   }
 
-  onClose(): void {
-    this.finished = true;
-    this.clearTimer();
-    this.releaseAll();
-    this.keepParkedSends();
+  onClose(error?: TransportError): void {
+    this.io.onTransportClose(error);
   }
 
   onDrain(): void {
@@ -97,7 +106,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
 
   canWrite(): boolean {
     if (this.finished) return false;
-    const ok = this.engine.pendingOutput + (this.pipe.buffered?.() ?? 0) < this.maxWriteBuffer;
+    const ok = this.engine.pendingOutput + this.transport.bufferedAmount < this.maxWriteBuffer;
     if (!ok) this.starved = true;
     return ok;
   }
@@ -110,7 +119,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
       this.held.set(id, { sub, m });
       sub.unacked++;
     }
-    this.flushSoon();
+    this.io.flushSoon();
     return true;
   }
 
@@ -122,7 +131,6 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
       if (this.parked.length > 0 && !this.mayOvertake(e)) this.park(e);
       else if (!this.apply(e)) this.park(e);
     }
-    this.flush();
   }
 
   /**
@@ -226,7 +234,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
     this.parkedBytes += e.type === 'send' ? e.body.length + 256 : 64;
     if (this.parkedBytes > this.maxParkedBytes && !this.paused) {
       this.paused = true;
-      this.pipe.pause?.();
+      this.transport.pauseReads?.();
     }
     this.waitForRoom();
   }
@@ -253,9 +261,9 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
     if (this.parked.length > 0) this.waitForRoom();
     else if (this.paused && !this.finished) {
       this.paused = false;
-      this.pipe.resume?.();
+      this.transport.resumeReads?.();
     }
-    this.flush();
+    this.io.flush();
   }
 
   /** The connection ended: only the parked SENDs still matter (stored when there is room). */
@@ -274,22 +282,6 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
   }
 
   // output and teardown ---------------------------------------------------------------------------
-
-  private flushSoon(): void {
-    if (this.flushScheduled || this.finished) return;
-    this.flushScheduled = true;
-    queueMicrotask(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.finished) return;
-    const out = this.engine.takeOutput();
-    if (out.length > 0) this.pipe.write(out);
-    this.armTimer();
-    // Output moved into the socket; if that made room, subscriptions held back may go on.
-    if (this.starved && this.canWrite()) setImmediate(() => this.repump());
-  }
 
   private repump(): void {
     if (this.finished || !this.starved) return;
@@ -318,28 +310,8 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
 
   private finish(): void {
     if (this.finished) return;
-    this.flush();
-    this.finished = true;
-    this.clearTimer();
+    this.io.end();
     this.releaseAll();
     this.keepParkedSends();
-    this.pipe.end();
-  }
-
-  private armTimer(): void {
-    this.clearTimer();
-    const at = this.engine.nextDeadline();
-    if (at === undefined || this.finished) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.finished) return;
-      this.handle(this.engine.tick(Date.now()));
-    }, Math.max(0, at - Date.now()));
-    this.timer.unref?.();
-  }
-
-  private clearTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
   }
 }

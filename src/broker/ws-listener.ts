@@ -1,12 +1,13 @@
 /**
  * The broker's WebSocket listener (Node, the `ws` package): one port for both protocols, the
  * subprotocol the client offers picks which (`amqp` for AMQP 1.0, `v12.stomp`, `v11.stomp` or
- * `v10.stomp` for STOMP), as browsers reach brokers. Each WebSocket becomes the same byte pipe a
+ * `v10.stomp` for STOMP), as browsers reach brokers. Each WebSocket becomes the same Transport a
  * TCP socket is (listener.ts); the protocol connections do not know the difference.
  */
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { AcceptedConnection, Listener, SocketPipe } from './listener.js';
+import type { Transport } from '../transport/types.js';
+import type { AcceptedConnection, Listener } from './listener.js';
 
 /** The protocols a WebSocket can carry here. */
 export type WsProtocol = 'amqp' | 'stomp';
@@ -23,29 +24,32 @@ function bytesOf(data: RawData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** A WebSocket as the byte pipe of listener.ts: each write one binary message. */
-function pipeOf(ws: WebSocket, drained: () => void): SocketPipe {
+/** A WebSocket as a Transport: each write one binary message. */
+function transportOf(ws: WebSocket, drained: () => void): Transport {
   let waiting = false;
   return {
     write: (b) => {
-      if (ws.readyState !== ws.OPEN) return;
+      if (ws.readyState !== ws.OPEN) return false;
       // The callback runs once `ws` has handed the message to the socket: the moment to tell a
       // connection that held output back that it may go on.
       ws.send(b, { binary: true }, () => {
         if (waiting && ws.bufferedAmount === 0) { waiting = false; drained(); }
       });
       if (ws.bufferedAmount > 0) waiting = true;
+      return !waiting;
     },
     end: () => { if (ws.readyState === ws.OPEN) ws.close(1000); },
-    pause: () => { ws.pause(); },
-    resume: () => { ws.resume(); },
-    buffered: () => ws.bufferedAmount,
+    destroy: () => { ws.terminate(); },
+    pauseReads: () => { ws.pause(); },
+    resumeReads: () => { ws.resume(); },
+    get bufferedAmount() { return ws.bufferedAmount; },
+    info: { kind: 'websocket', protocol: ws.protocol },
   };
 }
 
 /** Listen for WebSockets on host:port (0 = a free port) and serve each with `accept`. */
 export async function listenWebSocket(
-  host: string, port: number, accept: (protocol: WsProtocol, pipe: SocketPipe) => AcceptedConnection,
+  host: string, port: number, accept: (protocol: WsProtocol, transport: Transport) => AcceptedConnection,
 ): Promise<Listener> {
   const server = new WebSocketServer({
     host, port,
@@ -60,7 +64,7 @@ export async function listenWebSocket(
       return;
     }
     let conn: AcceptedConnection | undefined;
-    conn = accept(protocol, pipeOf(ws, () => conn?.onDrain?.()));
+    conn = accept(protocol, transportOf(ws, () => conn?.onDrain?.()));
     connections.add(conn);
     ws.on('message', (data) => conn?.onData(bytesOf(data)));
     ws.on('error', () => { /* reported through close */ });

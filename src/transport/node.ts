@@ -89,22 +89,7 @@ function openSocket(
       const info: TransportInfo = readyEvent === 'secureConnect'
         ? { ...baseInfo, authorized: t.authorized, peerCertificateSubject: subjectOf(t) }
         : baseInfo;
-      resolve({
-        write: (b) => socket.write(b),
-        writev: (parts) => {
-          // Corked writes leave as one writev when uncorked.
-          socket.cork();
-          let ok = true;
-          for (const p of parts) ok = socket.write(p);
-          socket.uncork();
-          return ok;
-        },
-        end: () => socket.end(),
-        destroy: () => socket.destroy(),
-        get bufferedAmount() { return socket.writableLength; },
-        info,
-        ...(reader === undefined ? {} : { holdReads: (ms: number) => reader.hold(ms) }),
-      });
+      resolve(socketTransport(socket, info, reader === undefined ? {} : { holdReads: (ms: number) => reader.hold(ms) }));
     });
     if (reader === undefined) socket.on('data', (chunk: Buffer) => handlers.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
     socket.on('drain', () => handlers.onDrain?.());
@@ -118,6 +103,34 @@ function openSocket(
       else handlers.onClose(lastError);
     });
   });
+}
+
+/** What a socket transport can do to its reads, beyond what every transport does. */
+type ReadControl = Pick<Transport, 'holdReads' | 'pauseReads' | 'resumeReads'>;
+
+/**
+ * A connected Node socket (TCP or TLS) as a Transport, for the clients' connections and the
+ * embedded broker's accepted ones alike. Writes to a socket already destroyed are dropped (the
+ * close is reported separately).
+ */
+export function socketTransport(socket: net.Socket, info: TransportInfo, reads: ReadControl = {}): Transport {
+  return {
+    write: (b) => !socket.destroyed && socket.write(b),
+    writev: (parts) => {
+      if (socket.destroyed) return false;
+      // Corked writes leave as one writev when uncorked.
+      socket.cork();
+      let ok = true;
+      for (const p of parts) ok = socket.write(p);
+      socket.uncork();
+      return ok;
+    },
+    end: () => { if (!socket.destroyed) socket.end(); },
+    destroy: () => socket.destroy(),
+    get bufferedAmount() { return socket.writableLength; },
+    info,
+    ...reads,
+  };
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * Shared settings of read coalescing (Transport.holdReads): the protocol layers decide when a
- * stream is in full flow, from their own frames; these numbers bound what a hold may cost.
+ * stream is in full flow, from their own frames (src/amqp/rx/read-coalescing.ts,
+ * src/stomp/rx/read-coalescing.ts), and hand that test to the driver (ReadHold in driver.ts);
+ * these numbers are the transport's: how long a hold lasts, and which reads filled its buffer.
  */
 
 /**
@@ -20,9 +22,6 @@ export const DEFAULT_READ_COALESCING_MS = 2;
  * 1.5-1.6, at-least-once sends to Proton C 5.9-6.2 instead of 5.0-5.5.
  */
 export const COALESCE_BELOW_BYTES = 64 * 1024;
-
-/** Frames of the stream (deliveries, outcomes, MESSAGEs) on one chunk that show it in full flow. */
-export const STREAM_MIN_EVENTS = 2;
 
 /** Check a user's `readCoalescing` option (milliseconds; 0 turns coalescing off). */
 export function readCoalescingOf(ms: number | undefined): number {

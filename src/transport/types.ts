@@ -53,7 +53,10 @@ export interface TransportHandlers {
   nextRead?(): Uint8Array | number | undefined;
 }
 
-/** One open byte pipe (TCP, TLS or WebSocket). */
+/**
+ * One open byte pipe (TCP, TLS or WebSocket), on either side: the clients open them, the embedded
+ * broker's listeners accept them; the driver (driver.ts) runs an engine over one.
+ */
 export interface Transport {
   /** Queue bytes; false when the pipe's buffer is over its high-water mark (wait for onDrain). */
   write(bytes: Uint8Array): boolean;
@@ -78,6 +81,13 @@ export interface Transport {
    * Optional: transports that cannot hold reads (TLS, WebSocket) leave it out.
    */
   holdReads?(ms: number): void;
+  /**
+   * Flow control: deliver no data until `resumeReads`, so that the peer is held back by the
+   * pipe's own flow control (TCP's window). Optional: the embedded broker's pipes have it, for a
+   * client whose frames it cannot take yet.
+   */
+  pauseReads?(): void;
+  resumeReads?(): void;
   /** The negotiated WebSocket subprotocol, or TLS peer details, when there are any. */
   readonly info: TransportInfo;
 }

@@ -11,6 +11,7 @@ import { FrameParser, type ParserEvent } from '../frames/parser.js';
 import type { ProtocolId } from '../frames/protocol-header.js';
 import { formatFrame } from '../frames/trace.js';
 import { DecodeError } from '../../errors.js';
+import type { DrivenEngine } from '../../driven-engine.js';
 import { AmqpError, IdleTimeoutError } from './errors.js';
 import type { EngineEvent } from './events.js';
 import type { Payload } from './link.js';
@@ -43,7 +44,7 @@ export interface ConnectionCoreOptions {
 /** The states every role passes through, whatever it calls the ones before. */
 type SharedState = 'opened' | 'close-sent' | 'closed';
 
-export abstract class ConnectionCore<S extends string> implements SessionHost {
+export abstract class ConnectionCore<S extends string> implements SessionHost, DrivenEngine<readonly EngineEvent[]> {
   abstract state: S;
   /** The peer's open, once received. */
   remote: Open | undefined;
@@ -168,6 +169,15 @@ export abstract class ConnectionCore<S extends string> implements SessionHost {
     if (this.output.empty) return [];
     this.lastSent = now;
     return this.output.takeParts();
+  }
+
+  /**
+   * Output for the driver (DrivenEngine): on a stream, the pieces of `takeOutputParts` (one
+   * gathered write, large bodies by reference); on a message transport (WebSocket), one array
+   * per call, so that everything written together is one message.
+   */
+  takeWrites(now: number, messages: boolean): Uint8Array | Uint8Array[] {
+    return messages ? this.takeOutput(now) : this.takeOutputParts(now);
   }
 
   /** True once the connection is closed or failed: no more input is processed. */

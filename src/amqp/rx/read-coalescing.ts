@@ -17,7 +17,10 @@
  * itself: the next read carries fewer than two deliveries.
  */
 import type { EngineEvent } from '../engine/events.js';
-import { COALESCE_BELOW_BYTES, STREAM_MIN_EVENTS } from '../../transport/read-hold.js';
+import { COALESCE_BELOW_BYTES } from '../../transport/read-hold.js';
+
+/** Deliveries (or outcomes) of the stream on one chunk that show it in full flow. */
+export const STREAM_MIN_EVENTS = 2;
 
 /** A receiver link with at least this much credit left can be sent more at once. */
 export const STREAM_MIN_CREDIT = 16;

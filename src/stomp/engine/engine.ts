@@ -11,6 +11,7 @@ import { frame, headerOf, type StompFrame, type StompHeaderList } from '../codec
 import type { StompLimits } from '../codec/limits.js';
 import { FrameWriter } from '../codec/writer.js';
 import { connectError, StompError, StompHeartbeatTimeoutError, StompProtocolError, StompStateError } from '../errors.js';
+import type { DrivenEngine } from '../../driven-engine.js';
 import type { StompEvent } from './events.js';
 import { negotiateHeartbeat, parseHeartbeat, type HeartbeatIntervals } from './heartbeat.js';
 
@@ -94,7 +95,7 @@ export function sendEvery(interval: number): number {
 }
 
 /** A client-side STOMP connection as a state machine (see the file comment). */
-export class StompEngine {
+export class StompEngine implements DrivenEngine<StompEvent[]> {
   private phase: StompEngineState = { phase: 'idle' };
   private readonly decoder: StompDecoder;
   /** Encoded frames not yet taken by `takeOutput`. */
@@ -225,6 +226,15 @@ export class StompEngine {
     let at = 0;
     for (let i = 0; i < ends.length; i++) { parts[i] = all.subarray(at, ends[i]); at = ends[i]; }
     return parts;
+  }
+
+  /**
+   * Output for the driver (DrivenEngine): one array, or over WebSocket one per frame. Undefined
+   * when nothing is queued, without touching the frame list (the driver asks after every read).
+   */
+  takeWrites(_now: number, messages: boolean): Uint8Array | Uint8Array[] | undefined {
+    if (this.pendingOutput === 0) return undefined;
+    return messages ? this.takeOutputFrames() : this.takeOutput();
   }
 
   /**

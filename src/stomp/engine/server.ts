@@ -17,6 +17,7 @@ import { HEARTBEAT, encodeFrame } from '../codec/encoder.js';
 import { StompDecodeError, StompLimitError } from '../codec/errors.js';
 import { frame, headerOf, type StompFrame, type StompHeaderList } from '../codec/frame.js';
 import type { StompLimits } from '../codec/limits.js';
+import type { DrivenEngine } from '../../driven-engine.js';
 import type { AckMode } from './engine.js';
 import { negotiateHeartbeat, parseHeartbeat, type HeartbeatIntervals } from './heartbeat.js';
 import type { ServerSendEvent, ServerSettleEvent, StompServerEvent } from './server-events.js';
@@ -61,7 +62,7 @@ const MESSAGE_OWN = new Set(['destination', 'message-id', 'subscription', 'ack',
 let sessionCounter = 0;
 
 /** One client connection, server side (see the file comment). */
-export class StompServerEngine {
+export class StompServerEngine implements DrivenEngine<StompServerEvent[]> {
   private phase: StompServerState = { phase: 'awaiting-connect' };
   private readonly decoder: StompDecoder;
   private readonly out: Uint8Array[] = [];
@@ -162,6 +163,14 @@ export class StompServerEngine {
     if (p.heartbeat.send > 0) times.push(this.lastSent + p.heartbeat.send);
     if (p.heartbeat.receive > 0) times.push(this.lastReceived + p.heartbeat.receive * this.tolerance + this.grace + 1);
     return times.length ? Math.min(...times) : undefined;
+  }
+
+  /**
+   * Output for the driver (DrivenEngine): everything queued as one array, over WebSocket too (one
+   * message per flush, as the broker has always written).
+   */
+  takeWrites(): Uint8Array {
+    return this.takeOutput();
   }
 
   /** Bytes to write, in order; empty when there are none. */

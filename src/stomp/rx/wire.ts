@@ -1,16 +1,19 @@
 /**
- * The glue between one transport and one engine: writes the engine's output, runs its heart-beat
- * timer, correlates receipts with promises and routes MESSAGE frames to subscription handlers.
+ * The glue between one transport and one engine: runs the engine through the shared driver
+ * (src/transport/driver.ts: output once per turn, the heart-beat timer, read coalescing),
+ * correlates receipts with promises and routes MESSAGE frames to subscription handlers.
  * Everything above (sessions, subscriptions, senders) talks to this class.
  */
 import { TimeoutError } from '../../errors.js';
 import { openTransportWith } from '../../transport/platform.js';
-import { COALESCE_BELOW_BYTES, DEFAULT_READ_COALESCING_MS, STREAM_MIN_EVENTS } from '../../transport/read-hold.js';
-import type { Transport, TransportError, TransportFactory, TransportTarget } from '../../transport/types.js';
+import { EngineDriver } from '../../transport/driver.js';
+import { DEFAULT_READ_COALESCING_MS } from '../../transport/read-hold.js';
+import type { TransportError, TransportFactory, TransportTarget } from '../../transport/types.js';
 import type { StompFrame } from '../codec/frame.js';
 import { StompEngine, type StompEngineOptions } from '../engine/engine.js';
 import type { ConnectedEvent, StompEvent } from '../engine/events.js';
 import { StompBufferOverflowError, StompConnectionClosedError } from '../errors.js';
+import { inFullFlow } from './read-coalescing.js';
 
 /** How a wire ended: cleanly, or with an error. */
 export type WireEnd = { readonly clean: true } | { readonly clean: false; readonly error: Error };
@@ -21,13 +24,7 @@ export interface ReceiptWaiter { resolve(): void; reject(e: Error): void }
 /** One transport joined to one engine (see the file comment). */
 export class StompWire {
   readonly engine: StompEngine;
-  private transport: Transport | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  /** When the heart-beat timer fires (ms, absolute). */
-  private timerAt = 0;
-  /** A flush of the engine's output is queued for the end of the current task. */
-  private flushQueued = false;
-  private readonly flushTask = (): void => { this.flushQueued = false; this.flush(); };
+  private readonly io: EngineDriver<StompEvent[], StompEngine>;
   private readonly receipts = new Map<string, ReceiptWaiter>();
   private readonly handlers = new Map<string, (f: StompFrame) => void>();
   private readonly endListeners = new Set<(end: WireEnd) => void>();
@@ -45,24 +42,16 @@ export class StompWire {
     engineOptions: StompEngineOptions,
     private readonly now: () => number = Date.now,
     private readonly maxWriteBuffer = 64 * 1024 * 1024,
-    /** Read coalescing (ms, 0 = off): see `onData` and src/transport/read-hold.ts. */
-    private readonly readCoalescingMs = DEFAULT_READ_COALESCING_MS,
+    /** Read coalescing (ms, 0 = off): see read-coalescing.ts and src/transport/read-hold.ts. */
+    readCoalescingMs = DEFAULT_READ_COALESCING_MS,
   ) {
     this.engine = new StompEngine(engineOptions);
-  }
-
-  /**
-   * Bytes from the transport. A broker streaming a subscription writes MESSAGE frames as it has
-   * them (RabbitMQ one frame per write), so a client that keeps up reads a few hundred bytes per
-   * wake-up; several MESSAGEs in one small chunk show a stream in full flow, and then reads are
-   * held a moment so that the next one takes what arrived meanwhile. A lone MESSAGE or RECEIPT
-   * (request/response traffic) never causes a hold.
-   */
-  private onData(chunk: Uint8Array): void {
-    const messages = this.handle(this.engine.receive(chunk, this.now()));
-    if (this.readCoalescingMs > 0 && messages >= STREAM_MIN_EVENTS && chunk.length < COALESCE_BELOW_BYTES) {
-      this.transport?.holdReads?.(this.readCoalescingMs);
-    }
+    this.io = new EngineDriver<StompEvent[], StompEngine>(this.engine, {
+      onEvents: (events) => this.handle(events),
+      onEnd: (error) => this.transportEnded(error),
+      readHold: { ms: readCoalescingMs, inFullFlow },
+      now,
+    });
   }
 
   /**
@@ -79,20 +68,23 @@ export class StompWire {
       this.onConnected = (e) => { clearTimeout(timer); resolve(e); };
       this.onEnd((end) => { clearTimeout(timer); reject(end.clean ? new StompConnectionClosedError('connection closed before CONNECTED') : end.error); });
       openTransportWith(factory, target, {
-        onData: (chunk) => this.onData(chunk),
-        onClose: (error?: TransportError) => {
-          this.engine.close(error);
-          this.finish(error ? { clean: false, error } : this.engine.state.phase === 'closed' && this.connected && !this.disconnecting
-            ? { clean: false, error: new StompConnectionClosedError('the broker closed the connection') }
-            : { clean: true });
-        },
+        onData: (chunk) => this.io.onData(chunk),
+        onClose: (error?: TransportError) => this.io.onTransportClose(error),
       }, { connectTimeoutMs: timeoutMs }).then((t) => {
         if (this.ended) { t.destroy(); return; }
-        this.transport = t;
+        this.io.attach(t);
         this.engine.connect(this.now());
-        this.flush();
+        this.io.flush();
       }, (e: Error) => this.finish({ clean: false, error: e }));
     });
+  }
+
+  /** The transport closed under us: cleanly only where nothing was lost. */
+  private transportEnded(error: TransportError | undefined): void {
+    this.engine.close(error);
+    this.finish(error ? { clean: false, error } : this.engine.state.phase === 'closed' && this.connected && !this.disconnecting
+      ? { clean: false, error: new StompConnectionClosedError('the broker closed the connection') }
+      : { clean: true });
   }
 
   private disconnecting = false;
@@ -141,7 +133,7 @@ export class StompWire {
    */
   beginWrite(): void {
     if (this.ended) throw this.endError();
-    const queued = (this.transport?.bufferedAmount ?? 0) + this.engine.pendingOutput;
+    const queued = (this.io.pipe?.bufferedAmount ?? 0) + this.engine.pendingOutput;
     if (queued > this.maxWriteBuffer) {
       throw new StompBufferOverflowError(`${queued} bytes are waiting to be written (limit ${this.maxWriteBuffer}); slow down the producer`);
     }
@@ -152,37 +144,33 @@ export class StompWire {
    * produced in one go leave in one socket write.
    */
   endWrite(): void {
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      queueMicrotask(this.flushTask);
-    }
+    this.io.flushSoon();
   }
 
   /** The current time, as the wire passes it to the engine. */
-  time(): number { return this.now(); }
+  time(): number { return this.io.time(); }
 
   /** DISCONNECT with receipt, wait at most `timeoutMs`, then close the socket. */
   async close(timeoutMs: number): Promise<void> {
     if (this.ended) return;
-    if (this.engine.state.phase === 'connected' && this.transport) {
+    if (this.engine.state.phase === 'connected' && this.io.pipe) {
       this.disconnecting = true;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, timeoutMs);
         this.onDisconnected = () => { clearTimeout(t); resolve(); };
         this.onEnd(() => { clearTimeout(t); resolve(); });
         this.engine.disconnect(this.now());
-        this.flush();
+        this.io.flush();
       });
     }
-    this.transport?.end();
-    const t = this.transport;
-    setTimeout(() => t?.destroy(), 1000).unref?.();
+    this.io.end();
+    setTimeout(() => this.io.destroy(), 1000).unref?.();
     this.finish({ clean: true });
   }
 
   /** Drop the connection at once (no DISCONNECT). */
   destroy(error?: Error): void {
-    this.transport?.destroy();
+    this.io.destroy();
     this.finish(error ? { clean: false, error } : { clean: true });
   }
 
@@ -190,9 +178,8 @@ export class StompWire {
     return this.ended && !this.ended.clean ? this.ended.error : new StompConnectionClosedError('the STOMP connection is closed');
   }
 
-  /** Act on the engine's events; returns how many were MESSAGE frames (for read coalescing). */
-  private handle(events: StompEvent[]): number {
-    let messages = 0;
+  /** Act on the engine's events (the driver flushes what they produce). */
+  private handle(events: StompEvent[]): void {
     for (const ev of events) {
       switch (ev.type) {
         case 'connected':
@@ -200,7 +187,6 @@ export class StompWire {
           this.onConnected?.(ev);
           break;
         case 'message':
-          messages++;
           this.handlers.get(ev.subscription)?.(ev.frame);
           break;
         case 'receipt': {
@@ -215,59 +201,23 @@ export class StompWire {
         case 'failed': {
           const rid = 'receiptId' in ev.error ? ev.error.receiptId : undefined;
           if (rid !== undefined) { this.receipts.get(rid)?.reject(ev.error); this.receipts.delete(rid); }
-          this.transport?.destroy();
+          this.io.destroy();
           this.finish({ clean: false, error: ev.error });
           break;
         }
       }
     }
-    this.flush();
-    return messages;
-  }
-
-  private flush(): void {
-    if (this.engine.pendingOutput > 0) {
-      const t = this.transport;
-      if (t === undefined || this.ended) {
-        this.engine.takeOutput();
-      } else if (t.info.kind === 'websocket') {
-        // One STOMP frame per WebSocket message, as WebSocket STOMP servers expect.
-        for (const frame of this.engine.takeOutputFrames()) t.write(frame);
-      } else {
-        // Everything queued since the last flush in one write.
-        t.write(this.engine.takeOutput());
-      }
-    }
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.ended) return;
-    const at = this.engine.nextDeadline();
-    if (at === undefined) {
-      if (this.timer !== undefined) { clearTimeout(this.timer); this.timer = undefined; }
-      return;
-    }
-    // A timer due no later than needed stays: `tick` checks the real deadlines when it fires.
-    if (this.timer !== undefined && this.timerAt <= at) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.handle(this.engine.tick(this.now()));
-    }, Math.max(0, at - this.now()));
   }
 
   private finish(end: WireEnd): void {
     if (this.ended) return;
     this.ended = end;
-    if (this.timer !== undefined) clearTimeout(this.timer);
     this.engine.close(end.clean ? undefined : end.error);
     const err = this.endError();
     for (const p of this.receipts.values()) p.reject(err);
     this.receipts.clear();
     for (const fn of [...this.endListeners]) fn(end);
     this.endListeners.clear();
-    if (!end.clean) this.transport?.destroy();
+    if (!end.clean) this.io.destroy();
   }
 }
