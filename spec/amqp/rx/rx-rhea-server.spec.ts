@@ -272,6 +272,34 @@ describe('amqp/rx against a rhea server', function () {
       }
     });
 
+    it('manual mode on a RabbitMQ-like peer: a released message gets a grant of the window less what is outstanding', async () => {
+      const rabbit = await startRheaServer('rhea-as-rabbitmq-release', { container_id: 'fake-rabbit-2', properties: { product: 'RabbitMQ' }, autoaccept: false });
+      try {
+        const flows: number[] = [];
+        rabbit.container.on('sender_open', (ctx: rhea.EventContext) => {
+          const s = ctx.sender as rhea.Sender;
+          s.set_source({ address: addressOf(s, 'source') ?? '' });
+          let sent = false;
+          s.on('sender_flow', () => {
+            flows.push(linkCredit(s).credit);
+            if (!sent) { sent = true; s.send({ body: 'once' }); } // one message, 9 credits left out
+          });
+        });
+        const sub = connect({ url: rabbit.url, sasl: false }).pipe(
+          switchMap((c) => c.receive('q', { credit: 10, settle: 'manual' })),
+        ).subscribe((m) => m.release());
+        try {
+          await until(() => flows.length >= 2, 'a flow after the release');
+          // The first grant, then window (10 - 0 unsettled) less the 9 outstanding: 1.
+          expect(flows).to.deep.equal([10, 1]);
+        } finally {
+          sub.unsubscribe();
+        }
+      } finally {
+        await rabbit.close();
+      }
+    });
+
     it('receive() without creditThreshold tops up at half the credit window', async () => {
       const q = unique('threshold-default');
       const src = pacedSource(q, 18);

@@ -143,6 +143,9 @@ export class ReceivedMessage extends InboundMessageView {
    * again instead of holding it (RabbitMQ 3.10 keeps a detached link's unsettled messages for as
    * long as the session lives). Settling it afterwards throws SettleError('link-closed').
    */
+  /** @internal settled with an outcome that returns it to the broker for redelivery */
+  givenBackToBroker = false;
+
   releaseOnEnd(): void {
     if (this.done || this.givenBack || this.delivery.remoteSettled) return;
     this.givenBack = true;
@@ -158,6 +161,7 @@ export class ReceivedMessage extends InboundMessageView {
     // stays unsettled, as it is.
     if (!this.delivery.settled) this.link.settle(this.delivery, state);
     this.done = true;
+    this.givenBackToBroker = state.kind === 'released' || state.kind === 'modified';
     this.onSettled(this);
   }
 }
@@ -261,6 +265,8 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
     // last delivery of a grant calls refill too.
     const exactOnlyAtZero = settleMode === 'manual' && !honoursOverlappingFlows(ctx);
     if (exactOnlyAtZero) link.credit.adoptsSenderCount = false;
+    // A message was given back to the broker since the last grant (see below).
+    let givenBack = false;
     const refill = (): void => {
       if (run.ended || demand$ !== undefined || link.state !== 'attached') return;
       const window = credit - unsettled;
@@ -268,8 +274,15 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
       if (settleMode === 'auto') {
         if (current <= threshold) link.flow(credit);
       } else if (exactOnlyAtZero && current > 0) {
-        return;
+        // RabbitMQ does not redeliver a message given back (released, modified) on credit that is
+        // already out (measured: one attempt, never a second), so that needs a grant now. Granting
+        // the window less what is outstanding keeps the bound: the peer takes the figure as its
+        // new credit, and at most what is outstanding can still be on its way.
+        if (!givenBack || window - current < 1) return;
+        givenBack = false;
+        link.flow(window - current);
       } else if (window - current >= Math.max(1, credit - threshold) || (window > 0 && current === 0 && unsettled === 0)) {
+        givenBack = false;
         link.flow(window);
       }
       ctx.driver.flushSoon();
@@ -290,6 +303,7 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
     const onSettled = (m: ReceivedMessage): void => {
       held.delete(m);
       unsettled--;
+      if (m.givenBackToBroker) givenBack = true;
       refillSoon();
     };
     return {
