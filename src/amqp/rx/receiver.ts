@@ -8,7 +8,7 @@
  * - `demand$`: pull mode; each number emitted grants that much credit, nothing else does.
  */
 import { Observable, type Subscription } from 'rxjs';
-import { fromNative } from '../codec/native.js';
+import { fromNative, type NativeValue } from '../codec/native.js';
 import type { AmqpMap } from '../codec/types.js';
 import { string as amqpString, symbol } from '../codec/values.js';
 import { DecodeError } from '../../errors.js';
@@ -92,7 +92,7 @@ export interface RejectError {
  * for a message the sender pre-settled (at-most-once) nothing goes on the wire, but the call still
  * marks it processed, which is what returns its credit in manual mode.
  */
-export class ReceivedMessage extends InboundMessageView {
+export class ReceivedMessage<B = NativeValue> extends InboundMessageView<B> {
   private done = false;
 
   /** Made by the library for each delivery; applications receive instances, they do not create them. */
@@ -138,7 +138,7 @@ export class ReceivedMessage extends InboundMessageView {
     // stays unsettled, as it is.
     if (!this.delivery.settled) this.link.settle(this.delivery, state);
     this.done = true;
-    this.onSettled(this);
+    this.onSettled(this as ReceivedMessage<unknown> as ReceivedMessage);
   }
 }
 
