@@ -10,13 +10,13 @@
 import type { Observable } from 'rxjs';
 import { string as amqpString } from '../codec/values.js';
 import { IllegalStateError, MessageSizeExceededError } from '../engine/errors.js';
+import { PAYLOAD_BY_REFERENCE_MIN } from '../engine/output.js';
 import { payloadLength, type Payload } from '../engine/payload.js';
 import type { OutgoingDelivery, SenderLink } from '../engine/sender-link.js';
 import type { SessionContext } from './context.js';
 import { Fifo } from './fifo.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { encodeMessageParts, type BodyInput, type Message } from './message.js';
-import { PayloadArena } from './payload-arena.js';
 import {
   addressed, linkTargetOf, outcomeOf, SendBufferOverflowError, withDefaults, type Delivery, type Outcome, type SendOptions,
 } from './send-options.js';
@@ -41,11 +41,11 @@ interface Entry<B> {
   readonly message: Message<B>;
   readonly presettled: boolean;
   /**
-   * Its encoding while it waits in the queue (made on arrival, so the buffer is measured in what
-   * it really holds); dropped once written. A message sent again after a loss is encoded again.
+   * A large message's encoding while it waits in the queue (the encoder's own arrays, the body by
+   * reference), dropped once written. A small one is encoded again when written (see push).
    */
-  bytes: Payload | undefined;
-  /** Bytes it counts in the queue. */
+  parts: Payload | undefined;
+  /** Encoded bytes it counts in the queue (0 when written at once). */
   size: number;
 }
 
@@ -59,8 +59,6 @@ export class SendPump<B = BodyInput> {
   private readonly queue = new Fifo<Entry<B>>();
   /** Encoded bytes in `queue`. */
   private queuedBytes = 0;
-  /** Where small queued encodings are copied (the encoder hands out views of a reused buffer). */
-  private readonly arena = new PayloadArena();
   /** Messages written on a lost link without an outcome: they go out again before the queue. */
   private resend: Entry<B>[] = [];
   /** Messages written and awaiting their outcome, by `seq`. */
@@ -108,7 +106,7 @@ export class SendPump<B = BodyInput> {
     }
     const mode = this.mode;
     const presettled = (typeof mode === 'function' ? mode(message) : mode) === 'at-most-once';
-    const entry: Entry<B> = { seq: this.seq++, message, presettled, bytes: undefined, size: 0 };
+    const entry: Entry<B> = { seq: this.seq++, message, presettled, parts: undefined, size: 0 };
     if (this.queue.length === 0 && this.resend.length === 0 && this.link?.sendable === true) {
       // The common case once attached: no copy of the encoding, no accounting.
       this.queue.push(entry);
@@ -117,14 +115,18 @@ export class SendPump<B = BodyInput> {
     if (this.queue.length >= this.bufferSize) return this.overflow('messages');
     let bytes: Payload;
     try {
-      bytes = this.arena.keep(encodeMessageParts(message));
+      bytes = encodeMessageParts(message);
     } catch (e) {
       return this.owner.finish(e);
     }
     const size = payloadLength(bytes);
     // One message always fits an empty buffer: its size alone must not decide whether it is sent.
     if (this.queue.length > 0 && this.queuedBytes + size > this.bufferBytes) return this.overflow('bytes');
-    entry.bytes = bytes;
+    // A small encoding is a view of the encoder's reused buffer: it is measured and let go, and
+    // encoded again when written, which measured no slower than keeping a copy of each waiting
+    // message in shared chunks. A large one is the encoder's own (fresh arrays, the body by
+    // reference) and is kept.
+    if (!(bytes instanceof Uint8Array) || bytes.length >= PAYLOAD_BY_REFERENCE_MIN) entry.parts = bytes;
     entry.size = size;
     this.queuedBytes += size;
     this.queue.push(entry);
@@ -221,8 +223,8 @@ export class SendPump<B = BodyInput> {
    * the rest go on. Anything else throws.
    */
   private write(link: SenderLink, entry: Entry<B>): OutgoingDelivery | MessageSizeExceededError {
-    const bytes = entry.bytes ?? encodeMessageParts(entry.message);
-    entry.bytes = undefined; // the entry may wait for its outcome a while: it keeps no bytes alive
+    const bytes = entry.parts ?? encodeMessageParts(entry.message);
+    entry.parts = undefined; // the entry may wait for its outcome a while: it keeps no bytes alive
     const o = this.linkSend;
     o.settled = entry.presettled;
     o.context = entry;
