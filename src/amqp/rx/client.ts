@@ -299,8 +299,10 @@ export class AmqpClient {
    * at-least-once message whose outcome had not arrived when a connection was lost is sent again
    * on the next connection (with the same message-id), before any newer message: nothing is lost,
    * duplicates are possible. At-most-once messages are reported `'sent'` when written and may be
-   * lost with the connection. `bufferSize` bounds the messages not yet transmitted, which grow
-   * during an outage; overflow errors with `SendBufferOverflowError`.
+   * lost with the connection. `bufferBytes` (64 MiB of encoded messages by default, and
+   * `bufferSize` if given) bounds the messages not yet transmitted, which grow during an outage;
+   * overflow errors with `SendBufferOverflowError`. Like `AmqpConnection.send`, it takes every
+   * message from the moment it is subscribed. `B` is the body's type (`client.send<Order>(q)`).
    */
   send<B extends BodyInput = BodyInput>(target: string | null, opts: SendOptions<B> = {}): SendOperator<B> {
     return reconnectingSend(this.keeper, target, opts);
