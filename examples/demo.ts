@@ -63,17 +63,22 @@ const stats = {
  * The "business logic": a little asynchronous work per order (0-2 ms). It does not settle:
  * consume() accepts the order when this finishes, which is what gives the broker its credit back.
  */
-function work(m: ReceivedMessage) {
+function work(m: ReceivedMessage<Order>) {
   stats.delivered++;
   stats.maxUnsettled = Math.max(stats.maxUnsettled, stats.delivered - stats.settled);
-  return timer(Math.random() * 2).pipe(map(() => m.body as unknown as Order));
+  const order = m.body;
+  // A message without a body is not an order: failing releases it (rejected after a few tries).
+  if (order === undefined) throw new Error(`message ${String(m.messageId)} has no body`);
+  return timer(Math.random() * 2).pipe(map(() => order));
 }
 
 /**
  * Orders go out over AMQP, paced by their outcomes: the producer keeps at most WINDOW orders
  * between itself and the broker's answers, and makes a new one per outcome. The send operator
- * transmits only with link credit and bounds its buffer (1000 by default, a typed error beyond),
- * so a producer faster than the broker must be paced like this rather than given a bigger buffer.
+ * transmits only with link credit and cannot slow its upstream; it buffers what waits (64 MiB of
+ * encoded messages by default, a typed error beyond). `from(orders).pipe(conn.send(QUEUE))` would
+ * do for orders already in memory; a producer without end, or faster than the broker for good,
+ * is paced like this instead.
  */
 function producer(conn: AmqpConnection) {
   const answered = new Subject<void>();
@@ -85,7 +90,7 @@ function producer(conn: AmqpConnection) {
       stats.sent++;
       return { body: { id, amount: (id % 97) + 1 }, applicationProperties: { region: id % 2 ? 'eu' : 'us' } };
     }),
-    conn.send(QUEUE),
+    conn.send<Order>(QUEUE),
     tap((outcome) => {
       if (outcome.state !== 'accepted') throw new Error(`order not accepted by the broker: ${outcome.state}`);
       stats.accepted++;

@@ -20,11 +20,14 @@ import { ClientClosedError, type ClientState } from '../../reconnect/state.js';
 import { connect, type AmqpConnection, type AmqpConnectOptions } from './connection.js';
 import type { SessionContext } from './context.js';
 import type { FetchOptions } from './fetch.js';
-import { consumeWith, type Consumed, type ConsumeReceiveOptions } from './consume.js';
-import type { InboundMessage, Message } from './message.js';
+import { consumeWith, type Consumed, type ConsumeHandler, type ConsumeReceiveOptions } from './consume.js';
+import type { NativeValue } from '../codec/native.js';
+import { bodyAs } from './body-type.js';
+import type { BodyInput, InboundMessage, Message } from './message.js';
 import type { ReceivedMessage, ReceiveOptions, SourceSpec } from './receiver.js';
 import type { RequestOptions } from './request.js';
 import type { Outcome, SendOptions } from './send-options.js';
+import type { SendOperator } from './sender.js';
 import { pumpLink, SendPump } from './send-pump.js';
 
 /**
@@ -114,8 +117,8 @@ function closedOrAfter(conn: AmqpConnection, ms: number): Promise<void> {
 
 const uuid = (): string => globalThis.crypto.randomUUID();
 
-function reconnectingSend(keeper: ConnectionKeeper, target: string | null, opts: SendOptions): OperatorFunction<Message, Outcome> {
-  return (source) => new Observable<Outcome>((subscriber) => {
+function reconnectingSend<B extends BodyInput>(keeper: ConnectionKeeper, target: string | null, opts: SendOptions<B>): SendOperator<B> {
+  return (source) => new Observable<Outcome<B>>((subscriber) => {
     let finished = false;
     // Per-connection state, replaced on every connection.
     let sessionSub: Subscription | undefined;
@@ -130,7 +133,7 @@ function reconnectingSend(keeper: ConnectionKeeper, target: string | null, opts:
       if (err !== undefined) subscriber.error(err);
       else subscriber.complete();
     };
-    const pump = new SendPump(target, opts, { next: (o) => subscriber.next(o), finish });
+    const pump = new SendPump<B>(target, opts, { next: (o) => subscriber.next(o), finish });
 
     /** A link or session end: part of losing the connection, or, after a grace, the application's business. */
     const ended = (conn: AmqpConnection, err: unknown): void => {
@@ -226,8 +229,8 @@ export class AmqpClient {
    * `IllegalStateError`); the broker delivers them again. With `demand$`, each new link
    * subscribes `demand$` again, and credit granted on the lost link is gone.
    */
-  receive(source: SourceSpec, opts?: ReceiveOptions): Observable<ReceivedMessage> {
-    return this.run<ReceivedMessage>((subscriber) => {
+  receive<B = NativeValue>(source: SourceSpec, opts?: ReceiveOptions): Observable<ReceivedMessage<B>> {
+    return bodyAs<B>(this.run<ReceivedMessage>((subscriber) => {
       let inner: Subscription | undefined;
       return {
         user: {
@@ -240,7 +243,7 @@ export class AmqpClient {
         },
         teardown: () => inner?.unsubscribe(),
       };
-    });
+    }));
   }
 
   /**
@@ -248,19 +251,19 @@ export class AmqpClient {
    * A handler still running when its connection is lost ends as `unsettled`: the broker delivers
    * that message again on the new connection.
    */
-  consume<R>(source: SourceSpec, handler: (m: ReceivedMessage) => Promise<R> | Observable<R> | R, opts?: ConsumeReceiveOptions): Observable<Consumed<R>> {
-    return consumeWith((o) => this.receive(source, o), handler, opts);
+  consume<B = NativeValue, R = unknown>(source: SourceSpec, handler: ConsumeHandler<B, R>, opts?: ConsumeReceiveOptions): Observable<Consumed<R, B>> {
+    return consumeWith((o) => this.receive<B>(source, o), handler, opts);
   }
 
   /**
    * Fetch `count` messages (see `AmqpConnection.fetch`). After a reconnect it fetches only the
    * messages still missing; `timeout` bounds the whole fetch, outages included.
    */
-  fetch(source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage> {
+  fetch<B = NativeValue>(source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage<B>> {
     const { count } = opts;
     if (!Number.isInteger(count) || count < 1) throw new RangeError('fetch count must be a positive integer');
     const timeout = opts.timeout ?? 1000;
-    return this.run<ReceivedMessage>((subscriber) => {
+    return bodyAs<B>(this.run<ReceivedMessage>((subscriber) => {
       let inner: Subscription | undefined;
       let received = 0;
       let expired = false;
@@ -288,7 +291,7 @@ export class AmqpClient {
         },
         teardown: () => { clearTimeout(timer); inner?.unsubscribe(); },
       };
-    });
+    }));
   }
 
   /**
@@ -297,10 +300,12 @@ export class AmqpClient {
    * at-least-once message whose outcome had not arrived when a connection was lost is sent again
    * on the next connection (with the same message-id), before any newer message: nothing is lost,
    * duplicates are possible. At-most-once messages are reported `'sent'` when written and may be
-   * lost with the connection. `bufferSize` bounds the messages not yet transmitted, which grow
-   * during an outage; overflow errors with `SendBufferOverflowError`.
+   * lost with the connection. `bufferBytes` (64 MiB of encoded messages by default, and
+   * `bufferSize` if given) bounds the messages not yet transmitted, which grow during an outage;
+   * overflow errors with `SendBufferOverflowError`. Like `AmqpConnection.send`, it takes every
+   * message from the moment it is subscribed. `B` is the body's type (`client.send<Order>(q)`).
    */
-  send(target: string | null, opts: SendOptions = {}): OperatorFunction<Message, Outcome> {
+  send<B extends BodyInput = BodyInput>(target: string | null, opts: SendOptions<B> = {}): SendOperator<B> {
     return reconnectingSend(this.keeper, target, opts);
   }
 
@@ -309,11 +314,11 @@ export class AmqpClient {
    * arrives, the request is sent again (same message-id) on the next connection; `timeout` bounds
    * the whole exchange.
    */
-  request(target: string, message: Message, opts: RequestOptions = {}): Observable<InboundMessage> {
+  request<Req extends BodyInput = BodyInput, Res = NativeValue>(target: string, message: Message<Req>, opts: RequestOptions = {}): Observable<InboundMessage<Res>> {
     const timeout = opts.timeout ?? 10_000;
-    return this.run<InboundMessage>((subscriber) => {
+    return bodyAs<Res>(this.run<InboundMessage>((subscriber) => {
       const id = message.messageId ?? uuid();
-      const m: Message = { ...message, messageId: typeof id === 'string' ? id : uuid() };
+      const m: Message<Req> = { ...message, messageId: typeof id === 'string' ? id : uuid() };
       const deadline = Date.now() + timeout;
       let inner: Subscription | undefined;
       const timer = setTimeout(() => subscriber.error(new TimeoutError(`no reply from ${target} within ${timeout} ms`)), timeout);
@@ -330,7 +335,7 @@ export class AmqpClient {
         },
         teardown: () => { clearTimeout(timer); inner?.unsubscribe(); },
       };
-    });
+    }));
   }
 
   /**

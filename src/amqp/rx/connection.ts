@@ -18,11 +18,12 @@ import { parseAmqpUrl } from '../url.js';
 import type { SessionContext } from './context.js';
 import { ConnectionDriver } from './driver.js';
 import { fetch, type FetchOptions } from './fetch.js';
-import { consumeWith, type Consumed, type ConsumeReceiveOptions } from './consume.js';
-import type { Message } from './message.js';
+import { bodyAs } from './body-type.js';
+import { consumeWith, type Consumed, type ConsumeHandler, type ConsumeReceiveOptions } from './consume.js';
+import type { BodyInput, Message } from './message.js';
 import { receive, type ReceivedMessage, type ReceiveOptions, type SourceSpec } from './receiver.js';
 import { request, type RequestOptions } from './request.js';
-import { send, type Outcome, type SendOptions } from './sender.js';
+import { send, type SendOperator, type SendOptions } from './sender.js';
 import { attachReceiver, attachSender, type ReceiverHandle, type SenderHandle } from './handles.js';
 import type { InboundMessage } from './message.js';
 import { virtualHostWarning, warnOnce, type AmqpWarningHandler } from './warnings.js';
@@ -105,22 +106,22 @@ export class AmqpSession {
   get channel(): number { return this.context.session.channel; }
 
   /** Receive from `source` on this session; see {@link AmqpConnection.receive}. */
-  receive(source: SourceSpec, opts?: ReceiveOptions): Observable<ReceivedMessage> {
-    return receive(this.context, source, opts);
+  receive<B = NativeValue>(source: SourceSpec, opts?: ReceiveOptions): Observable<ReceivedMessage<B>> {
+    return bodyAs<B>(receive(this.context, source, opts));
   }
 
   /** Consume from `source` on this session; see {@link AmqpConnection.consume}. */
-  consume<R>(source: SourceSpec, handler: (m: ReceivedMessage) => Promise<R> | Observable<R> | R, opts?: ConsumeReceiveOptions): Observable<Consumed<R>> {
-    return consumeWith((o) => this.receive(source, o), handler, opts);
+  consume<B = NativeValue, R = unknown>(source: SourceSpec, handler: ConsumeHandler<B, R>, opts?: ConsumeReceiveOptions): Observable<Consumed<R, B>> {
+    return consumeWith((o) => this.receive<B>(source, o), handler, opts);
   }
 
   /** Fetch up to `opts.count` messages on this session; see {@link AmqpConnection.fetch}. */
-  fetch(source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage> {
-    return fetch(this.context, source, opts);
+  fetch<B = NativeValue>(source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage<B>> {
+    return bodyAs<B>(fetch(this.context, source, opts));
   }
 
   /** The send operator on this session; see {@link AmqpConnection.send}. */
-  send(target: string | null, opts?: SendOptions): OperatorFunction<Message, Outcome> {
+  send<B extends BodyInput = BodyInput>(target: string | null, opts?: SendOptions<B>): SendOperator<B> {
     return send(() => of(this.context), target, opts);
   }
 
@@ -135,8 +136,8 @@ export class AmqpSession {
   }
 
   /** Request/reply on this session; see {@link AmqpConnection.request}. */
-  request(target: string, message: Message, opts?: RequestOptions): Observable<InboundMessage> {
-    return request(this.context, target, message, opts);
+  request<Req extends BodyInput = BodyInput, Res = NativeValue>(target: string, message: Message<Req>, opts?: RequestOptions): Observable<InboundMessage<Res>> {
+    return bodyAs<Res>(request(this.context, target, message, opts));
   }
 }
 
@@ -217,8 +218,8 @@ export class AmqpConnection {
    * attaches a receiver link, unsubscribing detaches it. Link credit is the backpressure: see
    * {@link ReceiveOptions} for `credit`, `settle` ('auto' | 'manual') and `demand$`.
    */
-  receive(source: SourceSpec, opts?: ReceiveOptions): Observable<ReceivedMessage> {
-    return inSession(this.defaultSession$, (s) => s.receive(source, opts));
+  receive<B = NativeValue>(source: SourceSpec, opts?: ReceiveOptions): Observable<ReceivedMessage<B>> {
+    return inSession(this.defaultSession$, (s) => s.receive<B>(source, opts));
   }
 
   /**
@@ -229,24 +230,33 @@ export class AmqpConnection {
    * the handlers are working on. Emits what became of each message ({@link Consumed}); a handler
    * error is such a value, not an error of the stream. See settleOnCompletion.
    */
-  consume<R>(source: SourceSpec, handler: (m: ReceivedMessage) => Promise<R> | Observable<R> | R, opts?: ConsumeReceiveOptions): Observable<Consumed<R>> {
-    return consumeWith((o) => this.receive(source, o), handler, opts);
+  consume<B = NativeValue, R = unknown>(source: SourceSpec, handler: ConsumeHandler<B, R>, opts?: ConsumeReceiveOptions): Observable<Consumed<R, B>> {
+    return consumeWith((o) => this.receive<B>(source, o), handler, opts);
   }
 
   /**
    * Pull exactly `opts.count` messages: emits what arrives and completes after `count` messages,
    * or after `opts.timeout` ms with what came; no credit is left on the link. See {@link FetchOptions}.
    */
-  fetch(source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage> {
-    return inSession(this.defaultSession$, (s) => s.fetch(source, opts));
+  fetch<B = NativeValue>(source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage<B>> {
+    return inSession(this.defaultSession$, (s) => s.fetch<B>(source, opts));
   }
 
   /**
    * An operator sending each upstream message to `target` (null: the peer's anonymous relay,
    * addressed by each message's `to`) and emitting its {@link Outcome}. Transmits only with link
-   * credit, buffers at most `bufferSize` messages, completes once every outcome is in.
+   * credit, buffers what waits for credit up to `bufferBytes` of encoded messages (64 MiB by
+   * default), completes once every outcome is in. It takes whatever its upstream emits from the
+   * moment it is subscribed, before the link is attached too.
+   *
+   * The operator cannot slow its upstream. `from(array).pipe(conn.send(q))` is right for any
+   * array that fits in memory (raise `bufferBytes` past 64 MiB). A source without end or faster
+   * than the broker for good must be paced by the outcomes: emit a message per outcome received,
+   * keeping a fixed number without one (examples/demo.ts, `producer`).
+   *
+   * `B` is the body's type: `conn.send<Order>(q)` takes `Message<Order>` and emits `Outcome<Order>`.
    */
-  send(target: string | null, opts?: SendOptions): OperatorFunction<Message, Outcome> {
+  send<B extends BodyInput = BodyInput>(target: string | null, opts?: SendOptions<B>): SendOperator<B> {
     return send(() => this.defaultSession$.pipe(map((s) => s.context)), target, opts);
   }
 
@@ -265,8 +275,8 @@ export class AmqpConnection {
    * correlation-id or message-id), then complete; errors with `TimeoutError` after `opts.timeout`.
    * Needs a peer that creates dynamic nodes (RabbitMQ 3.x does not).
    */
-  request(target: string, message: Message, opts?: RequestOptions): Observable<InboundMessage> {
-    return inSession(this.defaultSession$, (s) => s.request(target, message, opts));
+  request<Req extends BodyInput = BodyInput, Res = NativeValue>(target: string, message: Message<Req>, opts?: RequestOptions): Observable<InboundMessage<Res>> {
+    return inSession(this.defaultSession$, (s) => s.request<Req, Res>(target, message, opts));
   }
 }
 

@@ -13,6 +13,7 @@
  * redelivered forever.
  */
 import { defer, from, isObservable, mergeMap, Observable, of, type OperatorFunction } from 'rxjs';
+import type { NativeValue } from '../codec/native.js';
 import type { ReceivedMessage, ReceiveOptions } from './receiver.js';
 import { SettleError } from '../engine/errors.js';
 
@@ -35,22 +36,26 @@ export type ConsumeReceiveOptions = ConsumeOptions & Omit<ReceiveOptions, 'settl
  * What became of one message, in the order the handlers finished. `unsettled`: the handler
  * finished but its link or connection had gone, so no outcome reached the broker (`error` is the
  * SettleError); the broker keeps the message and delivers it again, so the work may run twice.
+ * `R` is the handler's result, `B` the message body's type.
  */
-export type Consumed<R> =
-  | { readonly outcome: 'accepted'; readonly message: ReceivedMessage; readonly result: R; readonly attempt: number }
-  | { readonly outcome: 'released'; readonly message: ReceivedMessage; readonly error: unknown; readonly attempt: number }
-  | { readonly outcome: 'rejected'; readonly message: ReceivedMessage; readonly error: unknown; readonly attempt: number }
-  | { readonly outcome: 'unsettled'; readonly message: ReceivedMessage; readonly error: SettleError; readonly attempt: number };
+export type Consumed<R, B = NativeValue> =
+  | { readonly outcome: 'accepted'; readonly message: ReceivedMessage<B>; readonly result: R; readonly attempt: number }
+  | { readonly outcome: 'released'; readonly message: ReceivedMessage<B>; readonly error: unknown; readonly attempt: number }
+  | { readonly outcome: 'rejected'; readonly message: ReceivedMessage<B>; readonly error: unknown; readonly attempt: number }
+  | { readonly outcome: 'unsettled'; readonly message: ReceivedMessage<B>; readonly error: SettleError; readonly attempt: number };
+
+/** What a consume handler may return: a value, a promise of one, or an Observable (its last value is the result). */
+export type ConsumeHandler<B, R> = (m: ReceivedMessage<B>) => Promise<R> | Observable<R> | R;
 
 /**
  * `receive` with manual settlement and credit = concurrency, piped through settleOnCompletion:
  * what every `consume()` method is.
  */
-export function consumeWith<R>(
-  receive: (opts: ReceiveOptions) => Observable<ReceivedMessage>,
-  handler: (m: ReceivedMessage) => Promise<R> | Observable<R> | R,
+export function consumeWith<R, B = NativeValue>(
+  receive: (opts: ReceiveOptions) => Observable<ReceivedMessage<B>>,
+  handler: ConsumeHandler<B, R>,
   opts: ConsumeReceiveOptions = {},
-): Observable<Consumed<R>> {
+): Observable<Consumed<R, B>> {
   const { concurrency, maxDeliveries, rejectCondition, rememberKeys, ...rest } = opts;
   const consume: ConsumeOptions = { concurrency, maxDeliveries, rejectCondition, rememberKeys };
   return defer(() => receive(consumeReceiveOptions(consume, rest)).pipe(settleOnCompletion(handler, consume)));
@@ -90,7 +95,7 @@ class AttemptCounts {
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 /** What identifies a message across redeliveries: its message-id, else its body. */
-function keyOf(m: ReceivedMessage): string {
+function keyOf(m: ReceivedMessage<unknown>): string {
   const id = m.messageId;
   if (typeof id === 'string') return `s:${id}`;
   if (typeof id === 'number' || typeof id === 'bigint') return `n:${id}`;
@@ -106,17 +111,17 @@ function keyOf(m: ReceivedMessage): string {
  * the handler's promise or Observable finishes. Emits one {@link Consumed} per message. A handler
  * error is a value here (the message is released or rejected), never an error of the stream.
  */
-export function settleOnCompletion<R>(
-  handler: (m: ReceivedMessage) => Promise<R> | Observable<R> | R,
+export function settleOnCompletion<R, B = NativeValue>(
+  handler: ConsumeHandler<B, R>,
   o: ConsumeOptions = {},
-): OperatorFunction<ReceivedMessage, Consumed<R>> {
+): OperatorFunction<ReceivedMessage<B>, Consumed<R, B>> {
   const concurrency = concurrencyOf(o);
   const maxDeliveries = o.maxDeliveries ?? 5;
   if (!Number.isInteger(maxDeliveries) || maxDeliveries < 1) throw new RangeError(`maxDeliveries must be a positive integer, got ${maxDeliveries}`);
   const condition = o.rejectCondition ?? 'rx-mq:max-deliveries-exceeded';
   return (source) => defer(() => {
     const attempts = new AttemptCounts(o.rememberKeys ?? 10_000);
-    return source.pipe(mergeMap((m) => new Observable<Consumed<R>>((sub) => {
+    return source.pipe(mergeMap((m) => new Observable<Consumed<R, B>>((sub) => {
       let last: R | undefined;
       const inner = defer(() => {
         const r = handler(m);

@@ -7,15 +7,18 @@ export type { AmqpWarning, AmqpWarningHandler } from './warnings.js';
 export type { ReceiveOptions, SettleMode, SourceSpec, SourceOptions, ModifyOptions, RejectError } from './receiver.js';
 export type { FetchOptions } from './fetch.js';
 export { SendBufferOverflowError } from './sender.js';
-export type { SendOptions, Outcome, OutcomeState, Delivery } from './sender.js';
+export type {
+  SendOptions, SendOperator, SendBufferUnit, Outcome, OutcomeState, Delivery,
+  AcceptedOutcome, RejectedOutcome, ReleasedOutcome, ModifiedOutcome, SentOutcome,
+} from './sender.js';
 export type { RequestOptions } from './request.js';
 export type { ReceiverHandle, SenderHandle } from './handles.js';
 export { encodeMessage, decodeMessage, MESSAGE_FIELDS } from './message.js';
-export type { Message, InboundMessage, MessageId, BodyType, PropertyMap } from './message.js';
+export type { Message, InboundMessage, BodyInput, MessageId, BodyType, PropertyMap } from './message.js';
 export { amqpClient, AmqpClient } from './client.js';
 export type { AmqpClientOptions, AmqpClientState } from './client.js';
 // The reconnect keeper's public names, the same in rx-mq/stomp.
 export { backoffDelay, type ReconnectOptions } from '../../reconnect/backoff.js';
 export { ClientClosedError, ConnectionClosedByPeerError, type ClientState, type ClientStateName } from '../../reconnect/state.js';
 export { settleOnCompletion, consumeReceiveOptions } from './consume.js';
-export type { ConsumeOptions, ConsumeReceiveOptions, Consumed } from './consume.js';
+export type { ConsumeOptions, ConsumeReceiveOptions, Consumed, ConsumeHandler } from './consume.js';

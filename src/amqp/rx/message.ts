@@ -20,14 +20,25 @@ export type BodyType = 'value' | 'data' | 'sequence';
 /** A map of annotations or properties in the native view (keys are strings). */
 export type PropertyMap = { readonly [key: string]: NativeInput };
 
-/** A message to send. Every field is optional; `body` is the payload. */
-export interface Message {
+/**
+ * What a message body may be: a value of the native view, or an object of any declared type. An
+ * object typed by an interface has no index signature, so the compiler would not take it as a
+ * NativeInput map although it encodes as one; its fields are checked when the message is encoded
+ * (a function, a symbol or a cycle anywhere fails that send with a TypeError).
+ */
+export type BodyInput = NativeInput | object;
+
+/**
+ * A message to send. Every field is optional; `body` is the payload, of type `B`
+ * (`Message<Order>`: a body that is an `Order`).
+ */
+export interface Message<B = BodyInput> {
   /**
    * The payload. A Uint8Array is sent as a data section, anything else as an amqp-value (strings,
    * numbers, objects, arrays, typed values). `bodyType` overrides: 'sequence' takes an array of
    * arrays, 'data' a Uint8Array or an array of them.
    */
-  readonly body?: NativeInput;
+  readonly body?: B;
   /** How the body travels; inferred from `body` when absent (see {@link BodyType}). */
   readonly bodyType?: BodyType;
   // properties section
@@ -79,15 +90,19 @@ export interface Message {
   readonly footer?: PropertyMap;
 }
 
-/** A message as received: the same fields, with values in their native view. */
+/**
+ * A message as received: the same fields, with values in their native view. `B` is what the body
+ * is taken to be (`receive<Order>()`): a claim about the producer that nothing checks, like the
+ * type given to `JSON.parse`'s result; by default the native view's `NativeValue`.
+ */
 // Optional fields say `| undefined` too: the view class reads them through getters that may
 // answer undefined, and declarations must agree under exactOptionalPropertyTypes.
-export interface InboundMessage {
+export interface InboundMessage<B = NativeValue> {
   /**
    * The payload in the native view: a data section as Uint8Array (several joined), an amqp-value
    * as its native value, amqp-sequence sections as an array of arrays; undefined without a body.
    */
-  readonly body: NativeValue | undefined;
+  readonly body: B | undefined;
   /** Which body section the message carried; undefined when it had none. */
   readonly bodyType: BodyType | undefined;
   /** string, number/bigint (ulong), Uint8Array (binary), or the typed uuid (so a reply can echo it exactly). */
@@ -169,8 +184,9 @@ function stringKeyed(m: PropertyMap): AmqpMap {
   return { type: 'map', value: Object.entries(m).map(([k, v]) => [amqpString(k), fromNative(v)] as const) };
 }
 
-function bodyOf(m: Message): MessageBody | undefined {
-  const b = m.body;
+function bodyOf(m: Message<unknown>): MessageBody | undefined {
+  // The compiler takes any object as a body (see BodyInput); fromNative checks it as it converts.
+  const b = m.body as NativeInput;
   const type = m.bodyType ?? (b instanceof Uint8Array ? 'data' : 'value');
   if (b === undefined && m.bodyType === undefined) return undefined;
   switch (type) {
@@ -189,7 +205,7 @@ function bodyOf(m: Message): MessageBody | undefined {
 }
 
 /** The sections a Message becomes. */
-export function toSections(m: Message): MessageSections {
+export function toSections(m: Message<unknown>): MessageSections {
   const header: Omit<Header, 'kind'> | undefined =
     m.durable === undefined && m.priority === undefined && m.ttl === undefined && m.firstAcquirer === undefined && m.deliveryCount === undefined
       ? undefined
@@ -225,7 +241,7 @@ export function toSections(m: Message): MessageSections {
 }
 
 /** Encode a Message to the bytes of a transfer. */
-export function encodeMessage(m: Message): Uint8Array {
+export function encodeMessage(m: Message<unknown>): Uint8Array {
   return encodeSections(toSections(m));
 }
 
@@ -235,7 +251,7 @@ export function encodeMessage(m: Message): Uint8Array {
  * socket as they are, and a small message is a view of the encoder's reused buffer, which
  * `send` copies.
  */
-export function encodeMessageParts(m: Message): Uint8Array | Uint8Array[] {
+export function encodeMessageParts(m: Message<unknown>): Uint8Array | Uint8Array[] {
   if (typeof m.body === 'string' && onlyBody(m)) return encodeStringValueSection(m.body, PAYLOAD_BY_REFERENCE_MIN);
   return encodeSectionParts(toSections(m), PAYLOAD_BY_REFERENCE_MIN);
 }
@@ -259,7 +275,7 @@ export const NOT_BODY_FIELDS = Object.keys(NOT_BODY) as readonly (keyof Message)
  * Written out field by field: a loop reading `m[key]` over the list makes every read a
  * megamorphic lookup, which cost more (about 1 us a message) than the encoding it saves.
  */
-export function onlyBody(m: Message): boolean {
+export function onlyBody(m: Message<unknown>): boolean {
   return m.bodyType === undefined && m.messageId === undefined && m.userId === undefined && m.to === undefined &&
     m.subject === undefined && m.replyTo === undefined && m.correlationId === undefined && m.contentType === undefined &&
     m.contentEncoding === undefined && m.absoluteExpiryTime === undefined && m.creationTime === undefined &&
@@ -309,15 +325,15 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /** Decode transfer bytes to an InboundMessage (sections decode only as fields are read). */
-export function decodeMessage(payload: Uint8Array): InboundMessage {
-  return new InboundMessageView(payload);
+export function decodeMessage<B = NativeValue>(payload: Uint8Array): InboundMessage<B> {
+  return new InboundMessageView<B>(payload);
 }
 
 /**
  * Reads sections on first access: a consumer that only looks at the body never pays for the
  * properties and annotations, and vice versa.
  */
-export class InboundMessageView implements InboundMessage {
+export class InboundMessageView<B = NativeValue> implements InboundMessage<B> {
   private readonly s;
   /** The body in native form, converted at the first read of `body`. */
   private bodyRead = false;
@@ -326,14 +342,15 @@ export class InboundMessageView implements InboundMessage {
   constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
     this.s = decodeSections(bytes, start, end);
   }
-  get body(): NativeValue | undefined {
+  get body(): B | undefined {
     if (!this.bodyRead) {
       // A string or bytes body straight from the payload; anything else through its AMQP value.
       const direct = this.s.directBody();
       this.nativeBody = direct === NOT_DIRECT ? nativeBodyOf(this.s.body) : direct;
       this.bodyRead = true;
     }
-    return this.nativeBody;
+    // B is the caller's claim about the body (see InboundMessage): not checked.
+    return this.nativeBody as B | undefined;
   }
   /** Known from the scan: the body need not be converted to tell its kind. */
   get bodyType(): BodyType | undefined { return this.s.bodyKind; }

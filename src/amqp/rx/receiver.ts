@@ -8,6 +8,7 @@
  * - `demand$`: pull mode; each number emitted grants that much credit, nothing else does.
  */
 import { Observable, type Subscription } from 'rxjs';
+import { fromNative, type NativeValue } from '../codec/native.js';
 import type { AmqpMap } from '../codec/types.js';
 import { string as amqpString } from '../codec/values.js';
 import { DecodeError } from '../../errors.js';
@@ -92,7 +93,7 @@ export interface RejectError {
  * for a message the sender pre-settled (at-most-once) nothing goes on the wire, but the call still
  * marks it processed, which is what returns its credit in manual mode.
  */
-export class ReceivedMessage extends InboundMessageView {
+export class ReceivedMessage<B = NativeValue> extends InboundMessageView<B> {
   private done = false;
   /** Set when the library gave the message back because its stream ended (see releaseOnEnd). */
   private givenBack = false;
@@ -162,7 +163,7 @@ export class ReceivedMessage extends InboundMessageView {
     if (!this.delivery.settled) this.link.settle(this.delivery, state);
     this.done = true;
     this.givenBackToBroker = state.kind === 'released' || state.kind === 'modified';
-    this.onSettled(this);
+    this.onSettled(this as ReceivedMessage<unknown> as ReceivedMessage);
   }
 }
 

@@ -8,16 +8,23 @@ import { toNative, type NativeValue } from '../codec/native.js';
 import { AmqpError, IllegalStateError } from '../engine/errors.js';
 import type { OutgoingDelivery } from '../engine/sender-link.js';
 import { RxMqError } from '../../errors.js';
-import type { Message } from './message.js';
+import type { BodyInput, Message } from './message.js';
 
 /** at-least-once: unsettled, the outcome comes from the receiver; at-most-once: pre-settled. */
 export type Delivery = 'at-least-once' | 'at-most-once';
 
 /** Options of the `send()` operator: settlement mode, buffer bound, message defaults, link name. */
-export interface SendOptions {
+export interface SendOptions<B = BodyInput> {
   /** A fixed mode, or a choice per message (the link then negotiates 'mixed'). Default at-least-once. */
-  readonly delivery?: Delivery | ((m: Message) => Delivery);
-  /** Most messages waiting for credit before the operator errors (default 1000). */
+  readonly delivery?: Delivery | ((m: Message<B>) => Delivery);
+  /**
+   * Most bytes of encoded messages waiting for link credit before the operator errors with
+   * {@link SendBufferOverflowError} (default 64 MiB). The operator cannot slow its upstream: a
+   * synchronous source (an array, `range`) hands it everything at once, so everything that fits in
+   * memory should fit here. One message is always taken into an empty buffer, whatever its size.
+   */
+  readonly bufferBytes?: number;
+  /** Most messages waiting for link credit before the operator errors (default: no count bound). */
   readonly bufferSize?: number;
   /** Give messages without a messageId a random uuid string (default true). */
   readonly messageIds?: boolean;
@@ -40,44 +47,85 @@ export interface SendOptions {
 }
 
 /** The `state` of an {@link Outcome}: a receiver's outcome, or 'sent' for an at-most-once message. */
-export type OutcomeState = 'accepted' | 'rejected' | 'released' | 'modified' | 'sent';
+export type OutcomeState = Outcome['state'];
 
-/** What became of a message. */
-export interface Outcome {
-  /** accepted, rejected, released, modified, or sent (pre-settled: no outcome comes back). */
-  readonly state: OutcomeState;
+/**
+ * What became of a message: a union discriminated by `state`, so that a `switch` on it (or an
+ * `if`) gives each case exactly its fields. `B` is the message body's type, as sent.
+ */
+export type Outcome<B = BodyInput> =
+  | AcceptedOutcome<B> | RejectedOutcome<B> | ReleasedOutcome<B> | ModifiedOutcome<B> | SentOutcome<B>;
+
+interface OutcomeOf<S extends string, B> {
+  readonly state: S;
   /** The message this outcome is for, as sent (with any defaults and generated messageId). */
-  readonly message: Message;
-  /**
-   * rejected: the receiver's error. A message larger than the receiver's max-message-size is
-   * never sent: it gets a 'rejected' outcome whose error is a `MessageSizeExceededError`
-   * (`local` true), and the messages around it are sent as usual.
-   */
-  readonly error?: AmqpError;
-  /** modified: the receiver counts this as a failed delivery attempt. */
-  readonly deliveryFailed?: boolean;
-  /** modified: the receiver asks not to get this message again. */
-  readonly undeliverableHere?: boolean;
-  /** modified: annotations the receiver wants merged into the message. */
-  readonly messageAnnotations?: { readonly [key: string]: NativeValue };
+  readonly message: Message<B>;
 }
 
-/** More messages arrived than the send buffer holds while waiting for credit. */
-export class SendBufferOverflowError extends RxMqError {
-  /** The `bufferSize` option that was exceeded. */
-  readonly bufferSize: number;
+/** The receiver took the message. */
+export type AcceptedOutcome<B = BodyInput> = OutcomeOf<'accepted', B>;
+/** The receiver gave the message back unprocessed (also a receiver settling without an outcome). */
+export type ReleasedOutcome<B = BodyInput> = OutcomeOf<'released', B>;
+/** At-most-once (pre-settled): written to the link; no outcome comes back. */
+export type SentOutcome<B = BodyInput> = OutcomeOf<'sent', B>;
 
-  /** @param bufferSize the `bufferSize` option that was exceeded. */
-  constructor(bufferSize: number) {
-    super(`send buffer full: ${bufferSize} messages are waiting for link credit; slow the producer (e.g. concatMap) or raise bufferSize`);
-    this.bufferSize = bufferSize;
+/** The receiver refused the message as invalid. */
+export interface RejectedOutcome<B = BodyInput> extends OutcomeOf<'rejected', B> {
+  /**
+   * The receiver's error; undefined when it rejected without one. A message larger than the
+   * receiver's max-message-size is never sent: it gets a 'rejected' outcome whose error is a
+   * `MessageSizeExceededError` (`local` true), and the messages around it are sent as usual.
+   */
+  readonly error: AmqpError | undefined;
+}
+
+/** The receiver gave the message back, changed (see the `modified` outcome of AMQP 1.0). */
+export interface ModifiedOutcome<B = BodyInput> extends OutcomeOf<'modified', B> {
+  /** The receiver counts this as a failed delivery attempt. */
+  readonly deliveryFailed: boolean;
+  /** The receiver asks not to get this message again. */
+  readonly undeliverableHere: boolean;
+  /** Annotations the receiver wants merged into the message, if any. */
+  readonly messageAnnotations: { readonly [key: string]: NativeValue } | undefined;
+}
+
+/** Which bound a {@link SendBufferOverflowError} is about. */
+export type SendBufferUnit = 'bytes' | 'messages';
+
+/**
+ * More arrived than the send buffer holds while waiting for link credit: `limit` is the option
+ * that was exceeded (`bufferBytes` for unit 'bytes', `bufferSize` for 'messages').
+ */
+export class SendBufferOverflowError extends RxMqError {
+  /** The bound that was exceeded. */
+  readonly unit: SendBufferUnit;
+  /** Its value: `bufferBytes` or `bufferSize`. */
+  readonly limit: number;
+  /** Encoded bytes waiting for credit when the message that did not fit arrived. */
+  readonly bufferedBytes: number;
+  /** Messages waiting for credit then. */
+  readonly bufferedMessages: number;
+
+  constructor(unit: SendBufferUnit, limit: number, bufferedBytes: number, bufferedMessages: number) {
+    const what = unit === 'bytes'
+      ? `${bufferedBytes} bytes of encoded messages (${bufferedMessages} messages) are waiting for link credit and the next does not fit in bufferBytes (${limit})`
+      : `${bufferedMessages} messages (${bufferedBytes} bytes encoded) are waiting for link credit, the bufferSize`;
+    // The operator cannot slow its upstream (operators in between, concatMap included, do not
+    // either): the producer must wait for outcomes itself, or the buffer must hold everything.
+    super(`send buffer full: ${what}. A source faster than the peer's credit must be paced by its outcomes ` +
+      `(emit the next message when an earlier one's outcome arrives, keeping a bounded number without one), ` +
+      `or, if everything fits in memory, raise ${unit === 'bytes' ? 'bufferBytes' : 'bufferSize'}`);
+    this.unit = unit;
+    this.limit = limit;
+    this.bufferedBytes = bufferedBytes;
+    this.bufferedMessages = bufferedMessages;
   }
 }
 
 const uuid = (): string => globalThis.crypto.randomUUID();
 
 /** The message with the operator's defaults applied (generated id, durable, ttl, priority). */
-export function withDefaults(m: Message, o: SendOptions): Message {
+export function withDefaults<B>(m: Message<B>, o: SendOptions<B>): Message<B> {
   const needsId = (o.messageIds ?? true) && m.messageId === undefined;
   if (!needsId && o.durable === undefined && o.ttl === undefined && o.priority === undefined) return m;
   return {
@@ -93,7 +141,7 @@ export function withDefaults(m: Message, o: SendOptions): Message {
  * The address the send link attaches to: `target`, or undefined (the anonymous relay) when
  * `target` is null or the operator routes by `to`.
  */
-export function linkTargetOf(target: string | null, o: SendOptions): string | undefined {
+export function linkTargetOf(target: string | null, o: { readonly routeByTo?: boolean }): string | undefined {
   return target === null || o.routeByTo === true ? undefined : target;
 }
 
@@ -102,14 +150,14 @@ export function linkTargetOf(target: string | null, o: SendOptions): string | un
  * is addressed to `target`; with no `target` either, it cannot be routed and this throws
  * IllegalStateError (a relay would reject it, or worse, drop it).
  */
-export function addressed(m: Message, target: string | null, o: SendOptions): Message {
+export function addressed<B>(m: Message<B>, target: string | null, o: SendOptions<B>): Message<B> {
   if (m.to !== undefined || linkTargetOf(target, o) !== undefined) return m;
   if (target === null) throw new IllegalStateError('a message sent through the anonymous relay needs `to`');
   return { ...m, to: target };
 }
 
 /** The Outcome value for a settled delivery of `message`. */
-export function outcomeOf(d: OutgoingDelivery, message: Message): Outcome {
+export function outcomeOf<B>(d: OutgoingDelivery, message: Message<B>): Outcome<B> {
   const s = d.remoteState;
   switch (s?.kind) {
     case 'accepted': return { state: 'accepted', message };
@@ -120,7 +168,8 @@ export function outcomeOf(d: OutgoingDelivery, message: Message): Outcome {
       };
     case 'modified':
       return {
-        state: 'modified', message, deliveryFailed: s.deliveryFailed, undeliverableHere: s.undeliverableHere,
+        // Absent flags are false (the modified outcome's defaults, AMQP 1.0 section 3.4.5).
+        state: 'modified', message, deliveryFailed: s.deliveryFailed ?? false, undeliverableHere: s.undeliverableHere ?? false,
         messageAnnotations: s.messageAnnotations === undefined ? undefined : toNative(s.messageAnnotations) as { [key: string]: NativeValue },
       };
     // A receiver that settles without a state leaves the outcome to the default: released.

@@ -1,27 +1,33 @@
 /**
  * The send pump: what a send operator keeps from the first message to the last outcome, whatever
- * link it writes on. It takes upstream messages into a buffer of at most `bufferSize` (overflow is
- * a typed error), writes them while its link has credit, answers drain, turns each settlement
- * into an Outcome, and says when everything is done. `send()` binds it to one link for its whole
+ * link it writes on. It takes every upstream message, from the operator's subscription on (before
+ * any link exists), into a buffer bounded by the encoded bytes it holds, `bufferBytes`, and
+ * optionally by a count, `bufferSize` (overflow is a typed error), writes them while its link has
+ * credit, answers drain, turns each settlement into an Outcome, and says when everything is done. `send()` binds it to one link for its whole
  * life; the reconnecting client binds it to a new link on each connection and, with `requeue()`,
  * sends again first what a lost link left without an outcome.
  */
 import type { Observable } from 'rxjs';
 import { string as amqpString } from '../codec/values.js';
 import { IllegalStateError, MessageSizeExceededError } from '../engine/errors.js';
+import { PAYLOAD_BY_REFERENCE_MIN } from '../engine/output.js';
+import { payloadLength, type Payload } from '../engine/payload.js';
 import type { OutgoingDelivery, SenderLink } from '../engine/sender-link.js';
 import type { SessionContext } from './context.js';
 import { Fifo } from './fifo.js';
 import { linkName, linkObservable } from './link-observable.js';
-import { encodeMessageParts, type Message } from './message.js';
+import { encodeMessageParts, type BodyInput, type Message } from './message.js';
 import {
   addressed, linkTargetOf, outcomeOf, SendBufferOverflowError, withDefaults, type Delivery, type Outcome, type SendOptions,
 } from './send-options.js';
 
+/** Default of SendOptions.bufferBytes: generous, since a synchronous source cannot be paced. */
+export const DEFAULT_BUFFER_BYTES = 64 * 1024 * 1024;
+
 /** Whom a pump reports to: the operator that owns it. */
-export interface PumpOwner {
+export interface PumpOwner<B> {
   /** One message's outcome, for downstream. */
-  next(outcome: Outcome): void;
+  next(outcome: Outcome<B>): void;
   /**
    * The pump is done: every message has its outcome and upstream completed (no error), or it
    * cannot go on (buffer overflow, a message that cannot be addressed or encoded, a failed write).
@@ -30,21 +36,33 @@ export interface PumpOwner {
 }
 
 /** One upstream message, from its arrival until its outcome. `seq` is its identity and its order. */
-interface Entry {
+interface Entry<B> {
   readonly seq: number;
-  readonly message: Message;
+  readonly message: Message<B>;
   readonly presettled: boolean;
+  /**
+   * A large message's encoding while it waits in the queue (the encoder's own arrays, the body by
+   * reference), dropped once written. A small one is encoded again when written (see push).
+   */
+  parts: Payload | undefined;
+  /** Encoded bytes it counts in the queue (0 when written at once). */
+  size: number;
 }
 
-export class SendPump {
+export class SendPump<B = BodyInput> {
+  /** Bound on the queue's encoded bytes. */
+  readonly bufferBytes: number;
+  /** Bound on the queue's messages (Infinity: none). */
   readonly bufferSize: number;
-  private readonly mode: Delivery | ((m: Message) => Delivery);
+  private readonly mode: Delivery | ((m: Message<B>) => Delivery);
   /** Upstream messages not yet written. */
-  private readonly queue = new Fifo<Entry>();
+  private readonly queue = new Fifo<Entry<B>>();
+  /** Encoded bytes in `queue`. */
+  private queuedBytes = 0;
   /** Messages written on a lost link without an outcome: they go out again before the queue. */
-  private resend: Entry[] = [];
+  private resend: Entry<B>[] = [];
   /** Messages written and awaiting their outcome, by `seq`. */
-  private readonly unconfirmed = new Map<number, Entry>();
+  private readonly unconfirmed = new Map<number, Entry<B>>();
   private seq = 0;
   private upstreamDone = false;
   private stopped = false;
@@ -56,8 +74,9 @@ export class SendPump {
   /**
    * @param target the address, or null for the peer's anonymous relay (see SendOptions.routeByTo).
    */
-  constructor(readonly target: string | null, readonly options: SendOptions, private readonly owner: PumpOwner) {
-    this.bufferSize = options.bufferSize ?? 1000;
+  constructor(readonly target: string | null, readonly options: SendOptions<B>, private readonly owner: PumpOwner<B>) {
+    this.bufferBytes = bound(options.bufferBytes, 'bufferBytes') ?? DEFAULT_BUFFER_BYTES;
+    this.bufferSize = bound(options.bufferSize, 'bufferSize') ?? Infinity;
     this.mode = options.delivery ?? 'at-least-once';
   }
 
@@ -72,11 +91,14 @@ export class SendPump {
     return this.unconfirmed.size + this.resend.length + this.queue.length;
   }
 
-  /** One upstream message: defaults applied, buffered, written if there is credit. */
-  push(m: Message): void {
+  /**
+   * One upstream message: defaults applied, then written at once if nothing waits and the link
+   * has credit, else encoded and queued (past a bound, the operator fails with
+   * SendBufferOverflowError).
+   */
+  push(m: Message<B>): void {
     if (this.stopped) return;
-    if (this.queue.length >= this.bufferSize) return this.owner.finish(new SendBufferOverflowError(this.bufferSize));
-    let message: Message;
+    let message: Message<B>;
     try {
       message = withDefaults(addressed(m, this.target, this.options), this.options);
     } catch (e) {
@@ -84,8 +106,36 @@ export class SendPump {
     }
     const mode = this.mode;
     const presettled = (typeof mode === 'function' ? mode(message) : mode) === 'at-most-once';
-    this.queue.push({ seq: this.seq++, message, presettled });
+    const entry: Entry<B> = { seq: this.seq++, message, presettled, parts: undefined, size: 0 };
+    if (this.queue.length === 0 && this.resend.length === 0 && this.link?.sendable === true) {
+      // The common case once attached: no copy of the encoding, no accounting.
+      this.queue.push(entry);
+      return this.pump();
+    }
+    if (this.queue.length >= this.bufferSize) return this.overflow('messages');
+    let bytes: Payload;
+    try {
+      bytes = encodeMessageParts(message);
+    } catch (e) {
+      return this.owner.finish(e);
+    }
+    const size = payloadLength(bytes);
+    // One message always fits an empty buffer: its size alone must not decide whether it is sent.
+    if (this.queue.length > 0 && this.queuedBytes + size > this.bufferBytes) return this.overflow('bytes');
+    // A small encoding is a view of the encoder's reused buffer: it is measured and let go, and
+    // encoded again when written, which measured no slower than keeping a copy of each waiting
+    // message in shared chunks. A large one is the encoder's own (fresh arrays, the body by
+    // reference) and is kept.
+    if (!(bytes instanceof Uint8Array) || bytes.length >= PAYLOAD_BY_REFERENCE_MIN) entry.parts = bytes;
+    entry.size = size;
+    this.queuedBytes += size;
+    this.queue.push(entry);
     this.pump();
+  }
+
+  private overflow(unit: 'bytes' | 'messages'): void {
+    const limit = unit === 'bytes' ? this.bufferBytes : this.bufferSize;
+    this.owner.finish(new SendBufferOverflowError(unit, limit, this.queuedBytes, this.queue.length));
   }
 
   /** Upstream completed: finish once every outcome is in. */
@@ -122,7 +172,7 @@ export class SendPump {
   /** A delivery of the bound link changed: a settled one has its outcome. */
   settled(d: OutgoingDelivery): void {
     if (!d.settled) return;
-    const entry = d.context as Entry;
+    const entry = d.context as Entry<B>;
     if (this.unconfirmed.get(entry.seq) !== entry) return;
     this.unconfirmed.delete(entry.seq);
     this.owner.next(outcomeOf(d, entry.message));
@@ -136,7 +186,12 @@ export class SendPump {
     if (link === undefined || ctx === undefined || this.stopped) return;
     let wrote = false;
     while (!this.stopped && link.sendable && (this.resend.length > 0 || this.queue.length > 0)) {
-      const entry = (this.resend.length > 0 ? this.resend.shift() : this.queue.shift()) as Entry; // O(1): see Fifo
+      let entry: Entry<B>;
+      if (this.resend.length > 0) entry = this.resend.shift() as Entry<B>;
+      else {
+        entry = this.queue.shift() as Entry<B>; // O(1): see Fifo
+        this.queuedBytes -= entry.size;
+      }
       let d: OutgoingDelivery | MessageSizeExceededError;
       try {
         d = this.write(link, entry);
@@ -167,8 +222,9 @@ export class SendPump {
    * written, no credit or delivery-id used), to be reported as a local 'rejected' outcome while
    * the rest go on. Anything else throws.
    */
-  private write(link: SenderLink, entry: Entry): OutgoingDelivery | MessageSizeExceededError {
-    const bytes = encodeMessageParts(entry.message);
+  private write(link: SenderLink, entry: Entry<B>): OutgoingDelivery | MessageSizeExceededError {
+    const bytes = entry.parts ?? encodeMessageParts(entry.message);
+    entry.parts = undefined; // the entry may wait for its outcome a while: it keeps no bytes alive
     const o = this.linkSend;
     o.settled = entry.presettled;
     o.context = entry;
@@ -194,7 +250,7 @@ export class SendPump {
  * to the pump), detached on unsubscribe. It never emits; it errors when the
  * link ends under it (a sender has no clean end of its own: messages could be left unsent).
  */
-export function pumpLink(ctx: SessionContext, pump: SendPump): Observable<never> {
+export function pumpLink<B>(ctx: SessionContext, pump: SendPump<B>): Observable<never> {
   const address = linkTargetOf(pump.target, pump.options);
   return linkObservable<SenderLink, never>(ctx, (session) => session.attachSender({
     name: pump.options.name ?? linkName('sender', address ?? 'anonymous'), source: { kind: 'source' },
@@ -213,3 +269,11 @@ export function pumpLink(ctx: SessionContext, pump: SendPump): Observable<never>
     };
   });
 }
+
+/** A bound option: undefined, or a positive number (Infinity allowed); anything else is a RangeError. */
+function bound(n: number | undefined, name: string): number | undefined {
+  if (n === undefined) return undefined;
+  if (!(n > 0)) throw new RangeError(`${name} must be a positive number, got ${n}`);
+  return n;
+}
+

@@ -53,7 +53,8 @@ export function toAmqpMessage(m: OutgoingMessage): Message {
 }
 
 function describeOutcome(o: Outcome): SendOutcome {
-  const detail = o.error === undefined ? undefined : `${o.error.condition}${o.error.description ? `: ${o.error.description}` : ''}`;
+  const error = o.state === 'rejected' ? o.error : undefined;
+  const detail = error === undefined ? undefined : `${error.condition}${error.description ? `: ${error.description}` : ''}`;
   return detail === undefined ? { state: o.state } : { state: o.state, detail };
 }
 
