@@ -11,12 +11,13 @@ import type { AmqpClient } from '../amqp/rx/client.js';
 import type { StompClient } from '../stomp/rx/client.js';
 import { defaultAddress, type RxMqPattern } from './address.js';
 import { openTransport, type RxMqClientOptions } from './options.js';
-import type { RxMqEvents, RxMqStatus } from './server.js';
+import type { RxMqEvents } from './server.js';
 import type { Delivery, RxMqTransport } from './transport.js';
 
 type ReplyCallback = (packet: WritePacket) => void;
 
-export class RxMqClient extends ClientProxy<RxMqEvents, RxMqStatus> {
+// Status is typed `string` (it carries RxMqStatus values): ClientsModule's customClass needs a ClientProxy<..., string>.
+export class RxMqClient extends ClientProxy<RxMqEvents, string> {
   private transport: RxMqTransport | undefined;
   private subscriptions = new Subscription();
   private replyAddress: string | undefined;

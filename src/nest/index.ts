@@ -1,7 +1,9 @@
 /**
  * `rx-mq/nest`: a NestJS microservice transport (RxMqServer) and client (RxMqClient) for
- * AMQP 1.0 and STOMP brokers. See docs/NEST.md.
+ * AMQP 1.0 and STOMP brokers. See docs/NEST.md. Node only: it registers Node's transports.
  */
+import '../transport/node-platform.js';
+
 export { RxMqServer, type RxMqEvents, type RxMqStatus } from './server.js';
 export { RxMqClient } from './client.js';
 export { RxMqContext } from './context.js';
