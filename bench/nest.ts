@@ -15,7 +15,7 @@ let seen = 0;
 @Controller()
 class BenchController {
   @MessagePattern('echo') echo(@Payload() n: number): number { return n; }
-  @EventPattern('tick') tick(): void { seen++; }
+  @EventPattern('tick') tick(@Payload() _n: number): void { seen++; }
 }
 @Module({ controllers: [BenchController] })
 class BenchModule {}
