@@ -111,7 +111,7 @@ async function oursLarge(c: AmqpConnection, address: string, n: number): Promise
     c.receive(address, { credit: LARGE_CREDIT, settle: 'auto' }).pipe(
       take(n), tap((m) => { bytes += m.body instanceof Uint8Array ? m.body.length : 0; }), ignoreElements()),
     from(messages).pipe(
-      c.send(address, { delivery: 'at-least-once', bufferSize: Math.max(1000, n), messageIds: false }),
+      c.send(address, { delivery: 'at-least-once', bufferBytes: (n + 1) * (MIB + 4096), messageIds: false }),
       tap((o) => { if (o.state !== 'accepted') throw new Error(`unexpected outcome ${o.state}`); }),
       ignoreElements()),
   ), { defaultValue: null });
