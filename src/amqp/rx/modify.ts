@@ -24,10 +24,20 @@ import { RxMqError } from '../../errors.js';
 import type { ReceiverLink } from '../engine/link.js';
 import type { DeliveryState } from '../frames/definitions.generated.js';
 import { RELEASED } from '../frames/fast-performatives.js';
-import type { ModifyOptions } from './receiver.js';
+import type { PropertyMap } from './message.js';
 
 const MODIFIED = 'amqp:modified:list';
 const RELEASED_OUTCOME = 'amqp:released:list';
+
+/** Options of `modify()`: the `modified` outcome (section 3.4.5). */
+export interface ModifyOptions {
+  /** Count this as a failed delivery attempt (the broker increments delivery-count). */
+  readonly deliveryFailed?: boolean;
+  /** Do not deliver this message to this link again. */
+  readonly undeliverableHere?: boolean;
+  /** Annotations for the broker to merge into the message's message-annotations. */
+  readonly messageAnnotations?: PropertyMap;
+}
 
 /**
  * `modify()` asked for what the sending peer cannot do (see the module comment). Nothing was sent;

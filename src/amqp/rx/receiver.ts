@@ -16,11 +16,11 @@ import { AmqpError, SettleError } from '../engine/errors.js';
 import type { IncomingDelivery, ReceiverLink } from '../engine/link.js';
 import type { DeliveryState, Source } from '../frames/definitions.generated.js';
 import { ACCEPTED, RELEASED } from '../frames/fast-performatives.js';
-import { InboundMessageView, type PropertyMap } from './message.js';
+import { InboundMessageView } from './message.js';
 import { detachLink, type SessionContext } from './context.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { honoursOverlappingFlows } from './peer-quirks.js';
-import { modifiedState, offeredOutcomes } from './modify.js';
+import { modifiedState, offeredOutcomes, type ModifyOptions } from './modify.js';
 
 /**
  * How received messages are settled: 'auto' accepts each one after the subscriber's `next`
@@ -70,15 +70,7 @@ export interface ReceiveOptions {
   readonly maxMessageSize?: number;
 }
 
-/** Options of `modify()`: the `modified` outcome (section 3.4.5). */
-export interface ModifyOptions {
-  /** Count this as a failed delivery attempt (the broker increments delivery-count). */
-  readonly deliveryFailed?: boolean;
-  /** Do not deliver this message to this link again. */
-  readonly undeliverableHere?: boolean;
-  /** Annotations for the broker to merge into the message's message-annotations. */
-  readonly messageAnnotations?: PropertyMap;
-}
+export type { ModifyOptions } from './modify.js';
 
 /** Error details for `reject()`. */
 export interface RejectError {
