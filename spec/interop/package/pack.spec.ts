@@ -101,6 +101,42 @@ const rxjs = require('rxjs');`));
     expect(JSON.parse(await inProject(p, process.execPath, ['app.cjs']))).to.deep.equal(EXPECTED);
   });
 
+  it('rx-mq/nest works from CommonJS: a Nest microservice on RxMqServer answers RxMqClient over AMQP and STOMP', async () => {
+    // Plain JavaScript, as a CommonJS Nest app compiles to: the handlers are registered the way
+    // Nest's scanner registers @MessagePattern and @EventPattern methods.
+    writeFileSync(join(p.dir, 'nest.cjs'), `require('reflect-metadata');
+const { RxMqServer, RxMqClient } = require('rx-mq/nest');
+const { startBroker } = require('rx-mq/broker');
+const { firstValueFrom, lastValueFrom } = require('rxjs');
+(async () => {
+  const broker = await startBroker({ amqpPort: 0, stompPort: 0 });
+  const result = {};
+  try {
+    for (const url of [broker.amqpUrl, broker.stompUrl]) {
+      const events = [];
+      const server = new RxMqServer({ url, concurrency: 2 });
+      server.addHandler('sum', async (xs) => xs.reduce((a, b) => a + b, 0), false);
+      server.addHandler('seen', async (e) => { events.push(e.id); }, true);
+      await new Promise((resolve, reject) => server.listen((err) => (err ? reject(err) : resolve())));
+      const client = new RxMqClient({ url, timeout: 5000 });
+      const sum = await firstValueFrom(client.send('sum', [1, 2, 3]));
+      await lastValueFrom(client.emit('seen', { id: 'e1' }), { defaultValue: undefined });
+      for (let i = 0; i < 100 && events.length < 1; i++) await new Promise((r) => setTimeout(r, 20));
+      result[url.split(':')[0]] = { sum, events };
+      await client.close();
+      await server.close();
+    }
+  } finally {
+    await broker.close();
+  }
+  console.log(JSON.stringify(result));
+})().catch((e) => { console.error(e); process.exit(1); });
+`);
+    expect(JSON.parse(await inProject(p, process.execPath, ['nest.cjs']))).to.deep.equal({
+      amqp: { sum: 6, events: ['e1'] }, stomp: { sum: 6, events: ['e1'] },
+    });
+  });
+
   for (const module of ['nodenext', 'commonjs'] as const) {
     it(`type-checks a TypeScript app with module ${module}, strict and exactOptionalPropertyTypes, without skipLibCheck`, async () => {
       const file = module === 'nodenext' ? 'typed.mts' : 'typed.ts';

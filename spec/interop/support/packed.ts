@@ -41,7 +41,9 @@ async function make(): Promise<PackedProject> {
   // The same rxjs and Node types this checkout uses, so that npm can take them from its cache; and
   // TypeScript 5 under another name, the compiler many apps (Nest's default setup) still use.
   await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', tarball,
-    `rxjs@${installedVersion('rxjs')}`, `@types/node@${installedVersion('@types/node')}`, 'typescript5@npm:typescript@5'],
+    `rxjs@${installedVersion('rxjs')}`, `@types/node@${installedVersion('@types/node')}`, 'typescript5@npm:typescript@5',
+    // Nest, for rx-mq/nest from a CommonJS app (Nest's default setup).
+    ...['@nestjs/common', '@nestjs/core', '@nestjs/microservices', 'reflect-metadata'].map((n) => `${n}@${installedVersion(n)}`)],
   { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
   return { dir, tarball, files: info.files.map((f) => f.path) };
 }
