@@ -4,8 +4,10 @@
  * with esbuild (examples/angular/build.ts) and served with the embedded broker's WebSocket URLs.
  * Node publishes over AMQP and STOMP; the test reads the rendered messages from the page's DOM,
  * submits the send form and reads each message's outcome, in the zoneless build (Angular's
- * default) and in the zone.js build. Screenshots and the bundle sizes (with and without rx-mq)
- * are kept in spec/interop/angular/artifacts/ (not committed).
+ * default) and in the zone.js build; then the broker goes away and comes back, and the page shows
+ * `reconnecting` with its cause, keeps a message sent meanwhile and resumes both feeds.
+ * Screenshots and the bundle sizes (with and without rx-mq) are kept in
+ * spec/interop/angular/artifacts/ (not committed).
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
@@ -153,4 +155,49 @@ describe('angular: the example app in headless Chromium (packed package, embedde
       });
     });
   }
+
+  describe('reconnect: the broker goes away and comes back on the same ports', () => {
+    let page: Page;
+    let site: ExampleServer;
+    const errors: string[] = [];
+    const queue = `ng-orders-rc-${Date.now()}`;
+    const topic = `ng-prices-rc-${Date.now()}`;
+    const states = (): Promise<string[]> => page.$$eval('app-connection-state [data-state]', (els) => els.map((e) => e.getAttribute('data-state') ?? ''));
+
+    before(async () => {
+      site = await serveExample(join(appDir, 'dist'), { amqpUrl: broker.amqpWsUrl as string, stompUrl: broker.stompWsUrl as string, queue, topic });
+      page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(site.url);
+      await page.waitForFunction(() => document.querySelectorAll('app-connection-state [data-state="open"]').length === 2, undefined, { timeout: 15_000 });
+    });
+    after(async () => {
+      await page?.close();
+      await site?.close();
+    });
+
+    it('shows reconnecting with its cause, keeps a message sent meanwhile, and resumes both feeds', async () => {
+      const ports = { amqpPort: broker.amqpPort, stompPort: broker.stompPort as number, wsPort: broker.wsPort as number };
+      await broker.close();
+      await page.waitForFunction(() => [...document.querySelectorAll('app-connection-state [data-state]')].every((e) => e.getAttribute('data-state') === 'reconnecting'),
+        undefined, { timeout: 10_000 });
+      expect(await texts(page, 'app-connection-state')).to.satisfy((t: string[]) => t.every((x) => /: reconnecting in \d+ ms \(attempt \d+\): ./.test(x)));
+      // Sent during the outage: no outcome yet, and not lost.
+      await page.fill('#send-form input[name=text]', 'rc-during-outage');
+      await page.click('#send-form button');
+      await expectList(page, '#sent li', ['rc-during-outage via amqp: sending']);
+      await page.screenshot({ path: join(ARTIFACTS, 'example-app-reconnecting.png'), fullPage: true });
+
+      broker = await startBroker(ports);
+      await page.waitForFunction(() => document.querySelectorAll('app-connection-state [data-state="open"]').length === 2, undefined, { timeout: 15_000 });
+      await expectList(page, '#sent li', ['rc-during-outage via amqp: accepted']);
+      // The receiver re-attached and the subscription was made again: Node's messages arrive.
+      await lastValueFrom(of({ body: 'rc-n1' }).pipe(amqp.send(queue)));
+      await lastValueFrom(of('rc-t1').pipe(stomp.send(`/topic/${topic}`)));
+      await expectList(page, '#queue-feed li .body', ['rc-during-outage', 'rc-n1']);
+      await expectList(page, '#topic-feed li .body', ['rc-t1']);
+      await page.screenshot({ path: join(ARTIFACTS, 'example-app-after-reconnect.png'), fullPage: true });
+      expect(errors).to.deep.equal([]);
+    });
+  });
 });
