@@ -26,6 +26,29 @@ import { PEERS, requirePeers } from '../../support/peers.js';
 import { installedVersion, packedProject, ROOT } from '../support/packed.js';
 
 const run = promisify(execFile);
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/** What an Angular app's TypeScript writes against rx-mq/angular (no decorators: this is about the types). */
+const TYPED = `import { createEnvironmentInjector, inject, Injector, type EnvironmentInjector } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { AMQP_CLIENT, provideRxMq, STOMP_CLIENT, type AmqpClient, type ClientState, type StompClient } from 'rx-mq/angular';
+
+const providers = provideRxMq({
+  amqp: { urls: ['amqp+wss://broker.example/amqp'], reconnect: { maxAttempts: 3 } },
+  stomp: () => ({ url: 'wss://broker.example/ws', heartbeat: [0, 0] as const }),
+});
+const injector = createEnvironmentInjector([providers], Injector.NULL as EnvironmentInjector);
+const amqp: AmqpClient = injector.get(AMQP_CLIENT);
+const stomp: StompClient | null = injector.get(STOMP_CLIENT, null, { optional: true });
+injector.runInContext(() => {
+  const state = toSignal(inject(STOMP_CLIENT).state$, { requireSync: true });
+  const now: ClientState = state();
+  void now;
+});
+// @ts-expect-error a number is no client configuration
+provideRxMq({ amqp: 42 });
+void [amqp, stomp];
+`;
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const EXAMPLE = join(ROOT, 'examples', 'angular');
 const ANGULAR = ['@angular/core', '@angular/common', '@angular/compiler', '@angular/platform-browser', 'zone.js'];
@@ -94,6 +117,20 @@ describe('angular: the example app in headless Chromium (packed package, embedde
     expect(sizes.added.bytes).to.be.greaterThan(0);
     // What the app gains is rx-mq's own code (and the rxjs operators only it uses), nothing more.
     expect(sizes.added.bytes).to.be.within(withRxMq.rxmqBytes * 0.8, withRxMq.rxmqBytes * 1.5);
+  });
+
+  it('type-checks an Angular app\'s use of the types (bundler resolution, browser condition, strict, exactOptionalPropertyTypes, no skipLibCheck)', async () => {
+    writeFileSync(join(appDir, 'typed.ts'), TYPED);
+    writeFileSync(join(appDir, 'tsconfig.typed.json'), JSON.stringify({
+      compilerOptions: {
+        module: 'preserve', moduleResolution: 'bundler', customConditions: ['browser'], target: 'ES2022', lib: ['ES2022', 'DOM'],
+        strict: true, exactOptionalPropertyTypes: true, skipLibCheck: false, noEmit: true, types: [],
+      },
+      files: ['typed.ts'],
+    }));
+    await run(process.execPath, [TSC, '-p', 'tsconfig.typed.json'], { cwd: appDir }).catch((e: { stdout?: string }) => {
+      throw new Error(`tsc failed:\n${e.stdout ?? ''}`);
+    });
   });
 
   for (const mode of ['zoneless', 'zone.js'] as const) {
