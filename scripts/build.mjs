@@ -3,7 +3,7 @@
 // that tells Node the files under dist/cjs/ are CommonJS. dist/ is emptied first, so nothing of an
 // earlier layout is packed.
 //
-// Also one folder per subpath entry at the package root (amqp/, stomp/, broker/, nest/, not committed)
+// Also one folder per subpath entry at the package root (amqp/, stomp/, broker/, nest/, angular/, not committed)
 // with a package.json that points at the CommonJS build: for tools that do not read the exports
 // map, above all TypeScript with moduleResolution node10 (a common setup of CommonJS apps), which
 // otherwise cannot find `rx-mq/amqp`. Everything that reads the exports map ignores them.
@@ -22,7 +22,7 @@ for (const config of ['tsconfig.build.json', 'tsconfig.build.cjs.json']) {
 }
 mkdirSync(join(root, 'dist', 'cjs'), { recursive: true });
 writeFileSync(join(root, 'dist', 'cjs', 'package.json'), '{ "type": "commonjs" }\n');
-for (const entry of ['amqp', 'stomp', 'broker', 'nest']) {
+for (const entry of ['amqp', 'stomp', 'broker', 'nest', 'angular']) {
   mkdirSync(join(root, entry), { recursive: true });
   writeFileSync(join(root, entry, 'package.json'), `${JSON.stringify({
     main: `../dist/cjs/${entry}/index.js`, types: `../dist/cjs/${entry}/index.d.ts`,

@@ -77,7 +77,8 @@ describe('package: the packed tarball in a scratch project', function () {
   it('ships the ESM and CommonJS builds and their types, and no sources or tests', () => {
     for (const f of ['dist/amqp/index.js', 'dist/amqp/index.browser.js', 'dist/amqp/index.d.ts', 'dist/cjs/amqp/index.js',
       'dist/cjs/amqp/index.d.ts', 'dist/cjs/package.json', 'dist/index.js', 'dist/cjs/index.js', 'dist/cli/main.js', 'package.json',
-      'amqp/package.json', 'stomp/package.json', 'broker/package.json']) {
+      'amqp/package.json', 'stomp/package.json', 'broker/package.json', 'angular/package.json', 'dist/angular/index.js',
+      'dist/angular/index.browser.js', 'dist/angular/index.d.ts', 'dist/cjs/angular/index.js']) {
       expect(p.files, f).to.include(f);
     }
     expect(p.files.filter((f) => f.startsWith('src/') || f.startsWith('spec/'))).to.deep.equal([]);

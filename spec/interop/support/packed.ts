@@ -24,7 +24,7 @@ export interface PackedProject {
 }
 
 /** The version of a dev dependency this checkout has installed. */
-const installedVersion = (name: string): string =>
+export const installedVersion = (name: string): string =>
   (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
 let made: Promise<PackedProject> | undefined;
