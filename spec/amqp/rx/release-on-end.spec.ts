@@ -5,11 +5,12 @@
  * the session lives: without the release they are stranded and a retried pipeline stalls.
  */
 import { expect } from 'chai';
-import { bufferCount, concatMap, firstValueFrom, lastValueFrom, of, retry, switchMap, take, toArray, type Observable } from 'rxjs';
+import { firstValueFrom, lastValueFrom, switchMap, take, toArray, type Observable } from 'rxjs';
 import {
   amqpClient, connect, SettleError, type AmqpConnection, type ReceivedMessage, type ReceiveOptions,
 } from '../../../src/amqp/index.js';
 import { startRheaQueue, type RheaQueue } from './rhea-queue.js';
+import { batchesFailingOnce } from '../../support/amqp-stranded-pipeline.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,24 +24,8 @@ describe('amqp/rx receivers release what they hold when their stream ends', func
   const onConnection = <T>(f: (c: AmqpConnection) => Promise<T>): Promise<T> =>
     firstValueFrom(connect({ url: peer.url, sasl: false }).pipe(switchMap((c) => f(c))));
 
-  /**
-   * The measured pipeline: batches of 10, the third batch throws once, retry(2). Every message is
-   * processed (accepted) exactly once; 5 batches of 10 complete it.
-   */
-  const pipeline = (receive: (o: ReceiveOptions) => Observable<ReceivedMessage>): Promise<number[]> => {
-    let batches = 0;
-    return lastValueFrom(receive({ settle: 'manual', credit: 20 }).pipe(
-      bufferCount(10),
-      concatMap((batch) => {
-        if (++batches === 3) throw new Error('batch 3 fails');
-        for (const m of batch) m.accept();
-        return of(batch.map((m) => m.body as number));
-      }),
-      retry(2),
-      take(5),
-      toArray(),
-    ).pipe(concatMap((bs) => of(bs.flat()))));
-  };
+  /** The measured pipeline (spec/support/amqp-stranded-pipeline.ts). */
+  const pipeline = (receive: (o: ReceiveOptions) => Observable<ReceivedMessage>): Promise<number[]> => lastValueFrom(batchesFailingOnce(receive));
 
   const settledAll = async (q: string): Promise<void> => {
     for (let i = 0; i < 50 && peer.info(q).accepted < 50; i++) await sleep(10);

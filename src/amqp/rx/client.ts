@@ -10,7 +10,7 @@
  * per-connection Observables, and re-creates its links on every new connection. Users' Observables
  * do not see an outage; only `state$` does.
  */
-import { Observable, Subscription, type OperatorFunction, type Subscriber } from 'rxjs';
+import { Observable, Subscription, type Subscriber } from 'rxjs';
 import { AmqpError, IllegalStateError, SessionEndedError } from '../engine/errors.js';
 import { AuthenticationError } from '../engine/sasl.js';
 import { TimeoutError } from '../../errors.js';
@@ -18,7 +18,6 @@ import type { ReconnectOptions } from '../../reconnect/backoff.js';
 import { ReconnectKeeper, type Connector, type KeeperUser } from '../../reconnect/keeper.js';
 import { ClientClosedError, type ClientState } from '../../reconnect/state.js';
 import { connect, type AmqpConnection, type AmqpConnectOptions } from './connection.js';
-import type { SessionContext } from './context.js';
 import type { FetchOptions } from './fetch.js';
 import { consumeWith, type Consumed, type ConsumeHandler, type ConsumeReceiveOptions } from './consume.js';
 import type { NativeValue } from '../codec/native.js';

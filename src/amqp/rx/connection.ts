@@ -5,7 +5,7 @@
  * error notification, a clean one completes. Sessions and links follow the same rules one level
  * down.
  */
-import { BehaviorSubject, map, Observable, of, shareReplay, Subscription, type OperatorFunction } from 'rxjs';
+import { BehaviorSubject, map, Observable, of, shareReplay, Subscription } from 'rxjs';
 import { toNative, type NativeValue } from '../codec/native.js';
 import type { SaslCredentials } from '../engine/sasl.js';
 import type { Session, SessionOptions } from '../engine/session.js';

@@ -8,7 +8,7 @@
  * - `demand$`: pull mode; each number emitted grants that much credit, nothing else does.
  */
 import { Observable, type Subscription } from 'rxjs';
-import { fromNative, type NativeValue } from '../codec/native.js';
+import type { NativeValue } from '../codec/native.js';
 import type { AmqpMap } from '../codec/types.js';
 import { string as amqpString } from '../codec/values.js';
 import { DecodeError } from '../../errors.js';

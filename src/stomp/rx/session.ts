@@ -4,7 +4,7 @@
  */
 import { Observable, type OperatorFunction, type Subscriber, type TeardownLogic } from 'rxjs';
 import type { StompVersion } from '../codec/commands.js';
-import type { StompFrame, StompHeaderList } from '../codec/frame.js';
+import type { StompFrame } from '../codec/frame.js';
 import type { AckMode, PreparedSend } from '../engine/engine.js';
 import type { HeartbeatIntervals } from '../engine/heartbeat.js';
 import { StompConnectionClosedError, StompStateError } from '../errors.js';
@@ -94,7 +94,6 @@ export interface StompSession {
   transaction(options?: TransactionOptions): Observable<StompTransaction>;
 }
 
-const utf8 = new TextEncoder();
 const txId = (t: string | { readonly id: string } | undefined): string | undefined => (typeof t === 'object' ? t.id : t);
 
 /** The header naming the prefetch window for the broker product in `server`. */

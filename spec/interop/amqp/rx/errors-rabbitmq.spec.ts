@@ -12,11 +12,12 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import {
-  bufferCount, concatMap, filter, firstValueFrom, from, lastValueFrom, map, of, range, retry, take, timeout, toArray, type Observable,
+  filter, firstValueFrom, from, lastValueFrom, map, range, timeout, toArray, type Observable,
 } from 'rxjs';
 import { AmqpError, amqpClient, type AmqpClient, type ClientState } from '../../../../src/amqp/index.js';
 import { unique } from '../../../support/amqp-connection.js';
 import { PEERS, RABBITMQ, requirePeers } from '../../../support/peers.js';
+import { batchesFailingOnce } from '../../../support/amqp-stranded-pipeline.js';
 
 const RABBIT = { urls: RABBITMQ.amqpUrl(), hostname: 'localhost' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -84,25 +85,13 @@ describe('amqpClient errors and releases against RabbitMQ 3.10', function () {
     await lastValueFrom(range(0, 50).pipe(map((i) => ({ body: i })), client.send(q), toArray()));
     // Another stream keeps the connection open while the queue is counted.
     const keep = client.receive(`/queue/${unique('errors-keep')}`).subscribe();
-    let batches = 0;
     const t0 = Date.now();
-    const processed = await lastValueFrom(client.receive(q, { settle: 'manual', credit: 20 }).pipe(
-      bufferCount(10),
-      concatMap((batch) => {
-        if (++batches === 3) throw new Error('batch 3 fails');
-        for (const m of batch) m.accept();
-        return of(batch.map((m) => m.body as number));
-      }),
-      retry(2),
-      take(5),
-      toArray(),
-      timeout(15_000),
-    ));
+    const processed = await lastValueFrom(batchesFailingOnce((o) => client.receive(q, o)).pipe(timeout(15_000)));
     const ms = Date.now() - t0;
     await sleep(300); // the last accepts reach the broker
     const counts = queueCounts(name);
     keep.unsubscribe();
-    expect(processed.flat().sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 50 }, (_, i) => i));
+    expect([...processed].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 50 }, (_, i) => i));
     expect(counts).to.deep.equal({ ready: 0, unacked: 0 });
     expect(ms, 'ms for the pipeline').to.be.below(5000);
   });
