@@ -83,10 +83,9 @@ export interface SenderHandle extends LinkDetails {
 
 /** The Observable behind `AmqpSession.attachReceiver`: emits the handle once attached. */
 export function attachReceiver(ctx: SessionContext, source: SourceSpec, opts: AttachReceiverOptions = {}): Observable<ReceiverHandle> {
-  const name = receiverName(source, opts.name);
   const closeOnDetach = !isDurable(source);
   return linkObservable<ReceiverLink, ReceiverHandle>(ctx, (session) => session.attachReceiver({
-    name, source: sourceOf(source), target: { kind: 'target' },
+    name: receiverName(source, opts.name), source: sourceOf(source), target: { kind: 'target' },
     sndSettleMode: opts.sndSettleMode, rcvSettleMode: opts.rcvSettleMode, maxMessageSize: opts.maxMessageSize,
     ...linkOptionsOf(opts),
   }), (run) => {

@@ -278,11 +278,10 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
   const settleMode = opts.settle ?? 'auto';
   const demand$ = opts.demand$;
   if (!Number.isInteger(credit) || credit < 1) throw new RangeError('credit must be a positive integer');
-  const name = receiverName(source, opts.name);
   // A durable subscription detaches with closed=false: the peer keeps it for the next attach.
   const closeOnDetach = !isDurable(source);
   return linkObservable<ReceiverLink, ReceivedMessage>(ctx, (session) => session.attachReceiver({
-    name, source: sourceOf(source), target: { kind: 'target' },
+    name: receiverName(source, opts.name), source: sourceOf(source), target: { kind: 'target' },
     sndSettleMode: opts.sndSettleMode ?? 'unsettled', rcvSettleMode: opts.rcvSettleMode ?? 'first', maxMessageSize: opts.maxMessageSize,
     ...linkOptionsOf(opts),
   }), (run) => {
