@@ -195,7 +195,8 @@ class Producer implements BrokerLink {
       const e = err instanceof AmqpError ? err : new AmqpError('amqp:decode-error', String(err), 'delivery', true);
       outcome = { kind: 'rejected', error: e.toErrorInfo() };
     }
-    if (!d.settled) this.link.settle(d, outcome);
+    // The client may have detached in the same read: nothing can carry the outcome then.
+    if (!d.settled && this.link.state !== 'closed') this.link.settle(d, outcome);
     this.refill();
     this.ctx.flushSoon();
   }
