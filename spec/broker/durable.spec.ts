@@ -10,6 +10,7 @@ import { firstValueFrom, from, lastValueFrom, take, tap, toArray } from 'rxjs';
 import { amqpClient, connect, type AmqpConnection, type SourceOptions } from '../../src/amqp/index.js';
 import { startBroker, type EmbeddedBroker } from '../../src/broker/index.js';
 import { cutProxy } from '../support/cut-proxy.js';
+import { fetch as fetchOn } from '../../src/amqp/rx/fetch.js';
 
 const unique = (p: string): string => `${p}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -67,6 +68,20 @@ describe('broker: durable topic subscriptions', function () {
     });
     expect(fresh).to.equal('new');
     await on('subscriber-app', (c) => firstValueFrom(c.unsubscribeDurable(source, { name: 'news-sub' })));
+  });
+
+  it('fetch from a durable subscription takes what was kept and keeps the subscription', async () => {
+    const topic = `topic/${unique('fetch')}`;
+    const source: SourceOptions = { address: topic, durable: 'configuration' };
+    // Make the subscription (an attach), then leave it.
+    await on('fetch-app', (c) => firstValueFrom(c.attachReceiver(source, { name: 'f' })));
+    await publish(topic, ['k1', 'k2', 'k3']);
+    const first = await on('fetch-app', (c) => firstValueFrom(c.fetch<string>(source, { count: 2, name: 'f' }).pipe(toArray())));
+    const rest = await on('fetch-app', (c) => firstValueFrom(c.fetch<string>(source, { count: 5, timeout: 300, name: 'f' }).pipe(toArray())));
+    expect(first.map((m) => m.body)).to.deep.equal(['k1', 'k2']);
+    expect(rest.map((m) => m.body)).to.deep.equal(['k3']);
+    expect(() => connectionless().fetch(source, { count: 1 })).to.throw(RangeError, /name/);
+    await on('fetch-app', (c) => firstValueFrom(c.unsubscribeDurable(source, { name: 'f' })));
   });
 
   it('answers the terminus as what it keeps: configuration for unsettled-state, connection-close for session-end', async () => {
@@ -146,3 +161,8 @@ describe('broker: durable topic subscriptions', function () {
     }
   });
 });
+
+/** fetch's argument checks run before anything is attached: a session that is never used. */
+function connectionless(): { fetch(source: SourceOptions, o: { count: number }): unknown } {
+  return { fetch: (source, o) => fetchOn({} as never, source, o) };
+}
