@@ -1,8 +1,9 @@
 /**
  * Settle modes and link details against RabbitMQ 3.10 (AMQP 1.0 plugin), as it really behaves:
  * receive-and-delete works (pre-settled deliveries, the queue forgets them); rcv-settle-mode
- * 'second' is refused by ending the session with amqp:not-implemented, which reaches the caller
- * as that typed error; link properties and target capabilities are accepted.
+ * 'second' and dynamic targets are refused by ending the session with amqp:not-implemented, which
+ * reaches the caller as that typed error; link properties, target capabilities, connection
+ * properties and desired capabilities are accepted; a message-format is accepted and not kept.
  */
 import { expect } from 'chai';
 import { firstValueFrom, from, lastValueFrom, take, toArray } from 'rxjs';
@@ -35,5 +36,25 @@ describe('amqp/rx settle modes and link details (RabbitMQ)', function () {
     const err = await withConnection({ url }, (c) => firstValueFrom(c.receive(q, { rcvSettleMode: 'second' })).catch((e: unknown) => e));
     expect(err).to.be.instanceOf(AmqpError);
     expect(err).to.include({ condition: 'amqp:not-implemented' });
+  });
+
+  it('a dynamic target is refused by RabbitMQ 3.10 (session ended, amqp:not-implemented), a typed error', async () => {
+    const err = await withConnection({ url }, (c) => firstValueFrom(c.attachSender({ dynamic: true })).catch((e: unknown) => e));
+    expect(err).to.be.instanceOf(AmqpError);
+    expect(err).to.include({ condition: 'amqp:not-implemented' });
+  });
+
+  it('connection properties and desired capabilities are accepted, the peer\'s are readable; a message-format is accepted but not kept', async () => {
+    const q = `/queue/${unique('fmt')}`;
+    const trace: string[] = [];
+    const r = await withConnection({ url, properties: { 'x-client': 'rx-mq-interop' }, desiredCapabilities: ['x-nothing'], trace: (l) => trace.push(l) }, async (c) => {
+      const outcomes = await lastValueFrom(from([{ body: 'batch' }]).pipe(c.send(q, { messageFormat: 0x80013700 }), toArray()));
+      const m = await firstValueFrom(c.receive<string>(q).pipe(take(1)));
+      return { product: c.remoteProperties.product, desired: c.remoteDesiredCapabilities, outcome: outcomes[0].state, body: m.body, format: m.messageFormat };
+    });
+    // Measured on RabbitMQ 3.10.8: the transfer's format is accepted, the message comes back as format 0.
+    expect(r).to.deep.equal({ product: 'RabbitMQ', desired: [], outcome: 'accepted', body: 'batch', format: 0 });
+    expect(trace.find((l) => l.includes('-> @transfer'))).to.match(/message-format=2147563264|message-format=0x80013700/);
+    expect(trace.find((l) => l.includes('-> @open'))).to.match(/x-client/);
   });
 });
