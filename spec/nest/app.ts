@@ -48,7 +48,7 @@ export function nestKit(): Promise<NestKit> {
 async function load(): Promise<NestKit> {
   const { Controller, Inject, Injectable, Module } = await import('@nestjs/common');
   const { NestFactory } = await import('@nestjs/core');
-  const { ClientsModule, EventPattern, MessagePattern, Payload, RpcException } = await import('@nestjs/microservices');
+  const { ClientsModule, Ctx, EventPattern, MessagePattern, Payload, RpcException } = await import('@nestjs/microservices');
   const { range } = await import('rxjs');
   const nest = await import('../../src/nest/index.js');
 
@@ -70,6 +70,20 @@ async function load(): Promise<NestKit> {
     @MessagePattern('count')
     count(@Payload() n: number): Observable<number> {
       return range(1, n);
+    }
+
+    /** The reply-to address the request came with (AMQP property / STOMP header). */
+    @MessagePattern('reply-to')
+    replyTo(@Ctx() ctx: NestIndex.RxMqContext): string | undefined {
+      const m = ctx.getMessage();
+      return 'replyTo' in m ? m.replyTo : m.headers['reply-to'];
+    }
+
+    /** Answers after `ms`: a request still waiting while the test cuts the connection. */
+    @MessagePattern('late')
+    async late(@Payload() ms: number): Promise<string> {
+      await delay(ms);
+      return 'late';
     }
 
     @MessagePattern('fail')

@@ -17,6 +17,8 @@ export interface NestTarget {
   readonly unsettled?: (queue: string) => number | undefined;
   /** Messages in a queue (by name without /queue/), where the broker can tell. */
   readonly depth?: (queue: string) => number | undefined;
+  /** Whether replies can come to a dynamic node (AMQP to a broker that makes them). */
+  readonly dynamicReplies: boolean;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -72,6 +74,26 @@ export function nestCases(target: () => NestTarget): void {
       expect(answers).to.deep.equal(Array.from({ length: 1000 }, (_, i) => i + 1));
     } finally {
       await ctx.close();
+      await app.close();
+    }
+  });
+
+  it('takes replies at a dynamic node where the broker makes them, else at a queue of its own', async () => {
+    const t = target();
+    const address = prefixed(unique());
+    const { app } = await startApp({ url: t.url, ...t.connection, address });
+    const byDefault = new RxMqClient({ url: t.url, ...t.connection, address });
+    const queued = new RxMqClient({ url: t.url, ...t.connection, address, replies: 'queue' });
+    try {
+      const replyTo = await firstValueFrom(byDefault.send<string>('reply-to', {}));
+      if (t.dynamicReplies) expect(replyTo).to.be.a('string').and.not.match(/^\/queue\/rxmq-reply-/);
+      else expect(replyTo).to.match(/^\/queue\/rxmq-reply-/);
+      expect(await firstValueFrom(queued.send<string>('reply-to', {}))).to.match(/^\/queue\/rxmq-reply-/);
+      // Both go on answering after the first request.
+      expect(await firstValueFrom(byDefault.send<number>('sum', [1, 1]))).to.equal(2);
+    } finally {
+      await byDefault.close();
+      await queued.close();
       await app.close();
     }
   });
@@ -191,6 +213,8 @@ export function nestCases(target: () => NestTarget): void {
     const client = new RxMqClient({ url: t.url, ...t.connection, address });
     try {
       expect(await lastValueFrom(client.send<number>('count', 3).pipe(toArray()))).to.deep.equal([1, 2, 3]);
+      // The end hook runs once the broker has taken the last reply, which may be after the client read it.
+      for (let i = 0; i < 200 && seen.length < 2; i++) await sleep(10);
       expect(seen).to.deep.equal(['start count', 'end count']);
       await lastValueFrom(client.emit('slow', { i: 1 }), { defaultValue: undefined });
       for (let i = 0; i < 200 && seen.length < 4; i++) await sleep(10);

@@ -1,8 +1,10 @@
 /** The Nest layer's broker over AMQP 1.0: `amqpClient`, its `consume` and one send link per address. */
-import { map, type Observable } from 'rxjs';
+import { catchError, defer, map, throwError, type Observable } from 'rxjs';
+import { DynamicNodesUnsupportedError } from '../amqp/rx/dynamic-node.js';
 import { amqpClient, type AmqpClient } from '../amqp/rx/client.js';
 import type { Message } from '../amqp/rx/message.js';
-import type { ReceivedMessage } from '../amqp/rx/receiver.js';
+import type { ReceivedMessage, SourceSpec } from '../amqp/rx/receiver.js';
+import type { ConsumeReceiveOptions } from '../amqp/rx/consume.js';
 import type { Outcome } from '../amqp/rx/send-options.js';
 import { PublishError } from './errors.js';
 import { SenderCache } from './senders.js';
@@ -53,13 +55,29 @@ export function amqpTransport(urls: readonly string[], options: RxMqConnectionOp
       ? undefined
       : new PublishError(`the broker answered ${o.state}${o.state === 'rejected' && o.error !== undefined ? `: ${o.error.condition}${o.error.description !== undefined ? ` ${o.error.description}` : ''}` : ''}`)),
   });
+  const consume = (address: SourceSpec, handler: (d: Delivery) => Observable<unknown>, settings: ConsumeReceiveOptions): Observable<DeliveryOutcome> =>
+    client.consume(address, (m) => handler(delivery(m)), settings).pipe(map((c) => c.outcome));
   return {
     protocol: 'amqp',
     client,
     state$: client.state$,
     publish: (address, message) => senders.publish(address, toAmqp(message)),
-    consume: (address, handler, settings: ConsumeSettings): Observable<DeliveryOutcome> =>
-      client.consume(address, (m) => handler(delivery(m)), settings).pipe(map((c) => c.outcome)),
+    consume,
+    consumeReplies: (fallback, handler, settings, onAddress) => consume({ dynamic: true, expiryPolicy: 'link-detach' }, handler, {
+      ...settings,
+      onAttach: (link) => {
+        const address = link.remoteSource?.address;
+        // A peer that accepts the link but ignores `dynamic` (Qpid Proton's example broker) names no node.
+        if (address === undefined) throw new DynamicNodesUnsupportedError('the peer attached the reply link without creating a dynamic node');
+        onAddress(address);
+      },
+    }).pipe(catchError((e: unknown) => {
+      if (!(e instanceof DynamicNodesUnsupportedError)) return throwError(() => e);
+      return defer(() => {
+        onAddress(fallback);
+        return consume(fallback, handler, settings);
+      });
+    })),
     close: async () => {
       senders.stop();
       await client.close();

@@ -5,8 +5,9 @@
  * connection, made on first use and shared by every call; `close()` ends it.
  */
 import { ClientProxy, type IncomingResponse, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { defer, Subscription } from 'rxjs';
+import { defer, Subscription, type Observable } from 'rxjs';
 import { TimeoutError } from '../errors.js';
+import { ReplyAddressLostError } from './errors.js';
 import type { AmqpClient } from '../amqp/rx/client.js';
 import type { StompClient } from '../stomp/rx/client.js';
 import { defaultAddress, type RxMqPattern } from './address.js';
@@ -20,8 +21,9 @@ type ReplyCallback = (packet: WritePacket) => void;
 export class RxMqClient extends ClientProxy<RxMqEvents, string> {
   private transport: RxMqTransport | undefined;
   private subscriptions = new Subscription();
-  private replyAddress: string | undefined;
-  private readonly pending = new Map<string, ReplyCallback>();
+  private replyAddress: Promise<string> | undefined;
+  /** Requests waiting for replies, by id, with the address their replies come to. */
+  private readonly pending = new Map<string, { readonly callback: ReplyCallback; replyTo: string | undefined }>();
   private readonly listeners: { [K in keyof RxMqEvents]: RxMqEvents[K][] } = { state: [], error: [] };
 
   constructor(private readonly options: RxMqClientOptions) {
@@ -51,20 +53,58 @@ export class RxMqClient extends ClientProxy<RxMqEvents, string> {
     return Promise.resolve(t);
   }
 
-  /** The reply address, consuming it on first use. */
-  private replies(t: RxMqTransport): string {
+  /**
+   * The address replies come to, consuming it on first use: a dynamic node where the broker makes
+   * them (`replies: 'dynamic'`, the default), else this client's named queue. A dynamic node ends
+   * with its connection: requests waiting on the old address then fail with ReplyAddressLostError
+   * at once (the server may have handled them) instead of at their timeout.
+   */
+  private replies(t: RxMqTransport): Promise<string> {
     if (this.replyAddress !== undefined) return this.replyAddress;
-    const address = this.options.replyTo ?? `/queue/rxmq-reply-${globalThis.crypto.randomUUID()}`;
-    this.replyAddress = address;
-    this.subscriptions.add(t.consume(address, (d) => defer(() => this.onReply(d)), { concurrency: 100, maxDeliveries: 1 }).subscribe({
+    const named = this.options.replyTo ?? `/queue/rxmq-reply-${globalThis.crypto.randomUUID()}`;
+    const dynamic = this.options.replyTo === undefined && (this.options.replies ?? 'dynamic') === 'dynamic';
+    // The address requests are sent with; while a dynamic node is being (re)made, a promise of the next one.
+    let next: { resolve(a: string): void; reject(e: unknown): void } | undefined;
+    const waitForNext = (): Promise<string> => {
+      const p = new Promise<string>((resolve, reject) => { next = { resolve, reject }; });
+      // Requests fail on their own; an unhandled rejection of this promise must not surface.
+      p.catch(() => {});
+      return p;
+    };
+    this.replyAddress = waitForNext();
+    let current: string | undefined;
+    const onAddress = (a: string): void => {
+      if (current !== undefined && a !== current) {
+        const lost = new ReplyAddressLostError(`the reply address ${current} ended with its connection; the request may have been handled`);
+        for (const [id, p] of this.pending) if (p.replyTo === current) { this.pending.delete(id); p.callback({ err: lost, isDisposed: true }); }
+      }
+      current = a;
+      this.replyAddress = Promise.resolve(a);
+      next?.resolve(a);
+      next = undefined;
+    };
+    if (dynamic) {
+      // The dynamic node goes with the connection: requests made until the next one is attached wait for it.
+      this.subscriptions.add(t.state$.subscribe((s) => {
+        if (s.state !== 'open' && current !== undefined && current !== named && next === undefined) this.replyAddress = waitForNext();
+      }));
+    }
+    const handler = (d: Delivery): Observable<void> => defer(() => this.onReply(d));
+    const settings = { concurrency: 100, maxDeliveries: 1 };
+    const consumer = dynamic
+      ? t.consumeReplies(named, handler, settings, onAddress)
+      : defer(() => { onAddress(named); return t.consume(named, handler, settings); });
+    this.subscriptions.add(consumer.subscribe({
       error: (e: unknown) => {
         // The reply consumer is gone (refused address, fatal error): every waiting request fails now, not at its timeout.
         this.replyAddress = undefined;
-        for (const [id, cb] of this.pending) { this.pending.delete(id); cb({ err: e, isDisposed: true }); }
+        next?.reject(e);
+        next = undefined;
+        for (const [id, p] of this.pending) { this.pending.delete(id); p.callback({ err: e, isDisposed: true }); }
         for (const l of this.listeners.error) l(e);
       },
     }));
-    return address;
+    return this.replyAddress;
   }
 
   /** A reply: to its request by the id in the packet, else the message's correlation id. Accepted either way. */
@@ -72,10 +112,10 @@ export class RxMqClient extends ClientProxy<RxMqEvents, string> {
     return (async () => {
       const packet = (await this.deserializer.deserialize(d.body)) as IncomingResponse;
       const id = packet.id ?? d.correlationId;
-      const cb = id === undefined ? undefined : this.pending.get(id);
-      if (cb === undefined || id === undefined) return; // a late reply to a request that timed out or was unsubscribed
+      const p = id === undefined ? undefined : this.pending.get(id);
+      if (p === undefined || id === undefined) return; // a late reply to a request that timed out or was unsubscribed
       if (packet.isDisposed === true || packet.err !== undefined) this.pending.delete(id);
-      cb({ err: packet.err, response: packet.response, isDisposed: packet.isDisposed });
+      p.callback({ err: packet.err, response: packet.response, isDisposed: packet.isDisposed });
     })();
   }
 
@@ -101,14 +141,20 @@ export class RxMqClient extends ClientProxy<RxMqEvents, string> {
           callback({ err: new TimeoutError(`no reply to ${route} from ${address} within ${timeout} ms`), isDisposed: true });
         }, timeout);
       };
-      this.pending.set(packet.id, (p) => {
-        if (p.isDisposed === true || p.err !== undefined) done(); else arm();
-        callback(p);
-      });
+      const entry = {
+        callback: (p: WritePacket): void => {
+          if (p.isDisposed === true || p.err !== undefined) done(); else arm();
+          callback(p);
+        },
+        replyTo: undefined as string | undefined,
+      };
+      this.pending.set(packet.id, entry);
       arm();
       void (async () => {
         const body = JSON.stringify(await this.serializer.serialize(packet));
-        await t.publish(address, { body, messageId: packet.id, pattern: route, replyTo, correlationId: packet.id });
+        entry.replyTo = await replyTo;
+        if (!this.pending.has(packet.id)) return;
+        await t.publish(address, { body, messageId: packet.id, pattern: route, replyTo: entry.replyTo, correlationId: packet.id });
       })().catch((err: unknown) => {
         if (!this.pending.has(packet.id)) return;
         done();
@@ -135,7 +181,7 @@ export class RxMqClient extends ClientProxy<RxMqEvents, string> {
     this.transport = undefined;
     this.replyAddress = undefined;
     this.subscriptions.unsubscribe();
-    for (const [id, cb] of this.pending) { this.pending.delete(id); cb({ err: new Error('the client was closed before the reply arrived'), isDisposed: true }); }
+    for (const [id, p] of this.pending) { this.pending.delete(id); p.callback({ err: new Error('the client was closed before the reply arrived'), isDisposed: true }); }
     await t.close();
     this._status$.next('closed');
   }

@@ -10,4 +10,4 @@ export { RxMqContext } from './context.js';
 export { defaultAddress, patternName, sortedJson, type AddressMapper, type RxMqPattern } from './address.js';
 export type { RxMqClientOptions, RxMqCommonOptions, RxMqServerOptions } from './options.js';
 export { protocolOf, type RxMqConnectionOptions, type RxMqProtocol } from './transport.js';
-export { PublishError } from './errors.js';
+export { PublishError, ReplyAddressLostError } from './errors.js';

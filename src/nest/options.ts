@@ -46,9 +46,15 @@ export interface RxMqClientOptions extends RxMqCommonOptions {
   /** How long `send()` waits for the (first) reply, in ms. Default 10,000. */
   readonly timeout?: number;
   /**
-   * The address replies come to. Default a queue of this client's own, `/queue/rxmq-reply-UUID`
-   * (RabbitMQ keeps such a queue after the client closes: name a shared one here to avoid that).
+   * Where replies come to. 'dynamic' (the default): a node the broker creates for this client's
+   * reply link and deletes with it (an AMQP dynamic node), where the broker has them; elsewhere
+   * (RabbitMQ 3.x AMQP 1.0, and always over STOMP) a queue of this client's own,
+   * `/queue/rxmq-reply-UUID`. A dynamic node ends with its connection, so requests waiting when
+   * the connection is lost fail with ReplyAddressLostError. 'queue': always the named queue, whose
+   * replies survive a reconnect (RabbitMQ keeps it after the client closes).
    */
+  readonly replies?: 'dynamic' | 'queue';
+  /** A reply queue of your choosing (implies `replies: 'queue'`); e.g. one shared, so none is left behind. */
   readonly replyTo?: string;
   /** Nest's hook for the packets the client writes (default: identity). */
   readonly serializer?: ProducerSerializer;

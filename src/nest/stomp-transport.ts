@@ -92,6 +92,12 @@ export function stompTransport(urls: readonly string[], options: RxMqConnectionO
     state$: client.state$,
     publish: (address, message) => senders.publish(address, toStomp(message)),
     consume: (address, handler, settings) => consume(client, address, handler, settings),
+    // STOMP has no portable temporary queue (RabbitMQ's /temp-queue/ delivers without a SUBSCRIBE,
+    // ActiveMQ's needs one): replies always come to the named queue.
+    consumeReplies: (fallback, handler, settings, onAddress) => defer(() => {
+      onAddress(fallback);
+      return consume(client, fallback, handler, settings);
+    }),
     close: async () => {
       senders.stop();
       await client.close();

@@ -76,6 +76,12 @@ export interface RxMqTransport {
    * `maxDeliveries`). Emits one outcome per message. Runs until unsubscribed.
    */
   consume(address: string, handler: (d: Delivery) => Observable<unknown>, settings: ConsumeSettings): Observable<DeliveryOutcome>;
+  /**
+   * Consume this client's replies: at a node the broker makes for the link where it can (an AMQP
+   * dynamic node; a new one, with a new address, after every reconnect), else at `fallback` (a
+   * named queue). `onAddress` gets the address replies must be sent to, each time it is (re)made.
+   */
+  consumeReplies(fallback: string, handler: (d: Delivery) => Observable<unknown>, settings: ConsumeSettings, onAddress: (address: string) => void): Observable<DeliveryOutcome>;
   /** Stop every sender and close the connection. */
   close(): Promise<void>;
 }

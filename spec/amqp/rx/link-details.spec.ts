@@ -8,9 +8,10 @@
 import { expect } from 'chai';
 import { filter, firstValueFrom, from, lastValueFrom, switchMap, take, toArray, type Observable } from 'rxjs';
 import type rhea from 'rhea';
-import { connect, described, map, string, symbol, type AmqpConnection } from '../../../src/amqp/index.js';
+import { amqpClient, connect, described, map, string, symbol, type AmqpConnection } from '../../../src/amqp/index.js';
 import { startBroker } from '../../../src/broker/index.js';
 import { startRheaServer, type RheaServer } from './rhea-server.js';
+import { cutProxy } from '../../support/cut-proxy.js';
 
 const BATCH_FORMAT = 0x80013700;
 
@@ -128,6 +129,46 @@ describe('link and connection details', function () {
       }))), take(1)));
       expect(got.address).to.match(/^tmp\//);
       expect(got).to.include({ body: 'to-the-dynamic-node', dynamic: true });
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it("receive's onAttach: the dynamic node's address, before any message, from a new node after a reconnect", async () => {
+    const broker = await startBroker({ stompPort: false });
+    const proxy = await cutProxy(Number(new URL(broker.amqpUrl).port));
+    const client = amqpClient({ urls: `amqp://127.0.0.1:${proxy.port}`, reconnect: { initialDelayMs: 20 } });
+    try {
+      const addresses: string[] = [];
+      const bodies: string[] = [];
+      const sub = client.receive<string>({ dynamic: true }, { onAttach: (l) => addresses.push(l.remoteSource?.address as string) })
+        .subscribe((m) => bodies.push(`${addresses.length}:${m.body}`));
+      const until = async (done: () => boolean): Promise<void> => { for (let i = 0; i < 300 && !done(); i++) await new Promise((r) => setTimeout(r, 10)); };
+      await until(() => addresses.length === 1);
+      await lastValueFrom(from([{ body: 'one' }]).pipe(client.send(addresses[0])));
+      await until(() => bodies.length === 1);
+      proxy.cut();
+      await until(() => addresses.length === 2);
+      await lastValueFrom(from([{ body: 'two' }]).pipe(client.send(addresses[1])));
+      await until(() => bodies.length === 2);
+      sub.unsubscribe();
+      expect(addresses).to.have.length(2);
+      expect(addresses[0]).to.match(/^tmp\//);
+      expect(addresses[1]).to.match(/^tmp\//).and.not.equal(addresses[0]);
+      expect(bodies).to.deep.equal(['1:one', '2:two']);
+    } finally {
+      await client.close();
+      await proxy.close();
+      await broker.close();
+    }
+  });
+
+  it('receive: an exception thrown by onAttach ends that stream with it', async () => {
+    const broker = await startBroker({ stompPort: false });
+    try {
+      const err = await firstValueFrom(connect(broker.amqpUrl).pipe(switchMap((c) => c.receive('q-on-attach', { onAttach: () => { throw new Error('no thanks'); } }))))
+        .then(() => undefined, (e: unknown) => e);
+      expect((err as Error).message).to.equal('no thanks');
     } finally {
       await broker.close();
     }

@@ -11,8 +11,8 @@ import { cutProxy, type CutProxy } from '../../support/cut-proxy.js';
 import { PEERS, RABBITMQ, requirePeers } from '../../support/peers.js';
 
 const targets = {
-  amqp: (port?: number): NestTarget => ({ url: RABBITMQ.amqpUrl({ port }), connection: { amqp: { hostname: 'localhost' } } }),
-  stomp: (port?: number): NestTarget => ({ url: RABBITMQ.stompUrl({ port }) }),
+  amqp: (port?: number): NestTarget => ({ url: RABBITMQ.amqpUrl({ port }), connection: { amqp: { hostname: 'localhost' } }, dynamicReplies: false }),
+  stomp: (port?: number): NestTarget => ({ url: RABBITMQ.stompUrl({ port }), dynamicReplies: false }),
 };
 
 for (const protocol of ['amqp', 'stomp'] as const) {

@@ -3,6 +3,7 @@ export { connect, AmqpConnection, AmqpSession } from './connection.js';
 export type { AmqpConnectOptions, ConnectionState } from './connection.js';
 export { MessageDecodeError, ReceivedMessage } from './receiver.js';
 export { UnsupportedOutcomeError } from './modify.js';
+export { DynamicNodesUnsupportedError } from './dynamic-node.js';
 export type { AmqpWarning, AmqpWarningHandler } from './warnings.js';
 export type { ReceiveOptions, SettleMode, SourceSpec, SourceOptions, ModifyOptions, RejectError } from './receiver.js';
 export type { FetchOptions } from './fetch.js';

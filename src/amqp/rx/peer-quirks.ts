@@ -40,3 +40,22 @@ export function honoursOverlappingFlows(ctx: SessionContext): boolean {
   const product = peerProduct(ctx);
   return product === undefined || !CREDIT_OVERLAP_PRODUCTS.includes(product);
 }
+
+/**
+ * RabbitMQ 3.x has no dynamic nodes: an attach asking for a dynamic source ends the whole session
+ * (`amqp:not-implemented`, "Dynamic sources not supported"; measured on 3.10), and with it every
+ * other link of that session. A receiver asking for one fails at once there, without attaching.
+ * Returns why, or undefined where the peer is to be asked.
+ */
+export function knownWithoutDynamicNodes(ctx: SessionContext): string | undefined {
+  const version = rabbitMq3(ctx);
+  return version === undefined ? undefined : `RabbitMQ ${version} has no dynamic nodes (it ends the whole session when asked for one); nothing was attached`;
+}
+
+/** The peer's version when it is RabbitMQ 3.x (whose AMQP 1.0 plugin lacks what 4.x added), else undefined. */
+function rabbitMq3(ctx: SessionContext): string | undefined {
+  if (peerProduct(ctx) !== 'RabbitMQ') return undefined;
+  const props = ctx.driver.engine.remote?.properties;
+  const version = props === undefined ? undefined : (toNative(props) as Record<string, unknown>).version;
+  return typeof version === 'string' && version.startsWith('3.') ? version : undefined;
+}

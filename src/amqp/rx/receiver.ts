@@ -7,7 +7,7 @@
  *   delivered-but-unsettled messages never exceed `credit`: a slow subscriber stops the broker.
  * - `demand$`: pull mode; each number emitted grants that much credit, nothing else does.
  */
-import { Observable, type Subscription } from 'rxjs';
+import { Observable, throwError, type Subscription } from 'rxjs';
 import type { NativeValue } from '../codec/native.js';
 import type { AmqpMap } from '../codec/types.js';
 import { string as amqpString } from '../codec/values.js';
@@ -21,7 +21,8 @@ import { detachLink, type SessionContext } from './context.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { honoursOverlappingFlows } from './peer-quirks.js';
 import { modifiedState, offeredOutcomes, type ModifyOptions } from './modify.js';
-import { linkOptionsOf, type LinkDetailOptions, type LinkSettleOptions, type TerminusDurability, type TerminusExpiryPolicy } from './link-details.js';
+import { dynamicRefusal } from './dynamic-node.js';
+import { linkDetails, linkOptionsOf, type LinkDetails, type LinkDetailOptions, type LinkSettleOptions, type TerminusDurability, type TerminusExpiryPolicy } from './link-details.js';
 
 /**
  * How received messages are settled: 'auto' accepts each one after the subscriber's `next`
@@ -84,6 +85,12 @@ export interface ReceiveOptions extends LinkSettleOptions, LinkDetailOptions {
   readonly name?: string;
   /** Refuse messages larger than this many bytes (the link detaches with message-size-exceeded). */
   readonly maxMessageSize?: number;
+  /**
+   * Called each time the link is attached (with `amqpClient`, again after every reconnect) with
+   * the peer's answer: e.g. the address of the dynamic node it created (`remoteSource.address`),
+   * the filters it applied. Called before any message of that link; an exception ends the stream.
+   */
+  readonly onAttach?: (link: LinkDetails) => void;
 }
 
 export type { ModifyOptions } from './modify.js';
@@ -280,6 +287,8 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
   if (!Number.isInteger(credit) || credit < 1) throw new RangeError('credit must be a positive integer');
   // A durable subscription detaches with closed=false: the peer keeps it for the next attach.
   const closeOnDetach = !isDurable(source);
+  const refusal = dynamicRefusal(ctx, typeof source === 'string' ? undefined : source.dynamic);
+  if (refusal !== undefined) return throwError(() => refusal);
   return linkObservable<ReceiverLink, ReceivedMessage>(ctx, (session) => session.attachReceiver({
     name: receiverName(source, opts.name), source: sourceOf(source), target: { kind: 'target' },
     sndSettleMode: opts.sndSettleMode ?? 'unsettled', rcvSettleMode: opts.rcvSettleMode ?? 'first', maxMessageSize: opts.maxMessageSize,
@@ -341,6 +350,13 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
     };
     return {
       attached: () => {
+        if (opts.onAttach !== undefined) {
+          try {
+            opts.onAttach(linkDetails(link));
+          } catch (e) {
+            return run.end(e);
+          }
+        }
         if (demand$ === undefined) return link.flow(credit);
         demandSub = demand$.subscribe({
           next: (n) => { if (link.state === 'attached' && n > 0) { link.addCredit(n); ctx.driver.flushSoon(); } },

@@ -59,6 +59,8 @@ describe('amqpClient errors and releases against RabbitMQ 3.10', function () {
     ['fetch', () => client.fetch('/exchange/missing', { count: 1, timeout: 5000 }), 'amqp:not-found'],
     ['send', () => from([{ body: 'x' }]).pipe(client.send('/exchange/missing/key')), 'amqp:not-found'],
     ['request', () => client.request('/exchange/missing', { body: 'x' }), 'amqp:not-implemented'],
+    // Refused before attaching (DynamicNodesUnsupportedError): RabbitMQ would end the whole session.
+    ['receive (dynamic source)', () => client.receive({ dynamic: true }), 'amqp:not-implemented'],
   ];
   for (const [name, op, condition] of cases) {
     it(`${name} on /exchange/missing errors with AmqpError ${condition} within 1 s; the client stays open and its other streams work`, async () => {
