@@ -25,6 +25,7 @@ import { receive, type ReceivedMessage, type ReceiveOptions, type SourceSpec } f
 import { request, type RequestOptions } from './request.js';
 import { send, type SendOperator, type SendOptions } from './sender.js';
 import { attachReceiver, attachSender, type ReceiverHandle, type SenderHandle } from './handles.js';
+import { transaction, type AmqpTransaction, type TransactionOptions } from './transaction.js';
 import type { InboundMessage } from './message.js';
 import { virtualHostWarning, warnOnce, type AmqpWarningHandler } from './warnings.js';
 
@@ -133,6 +134,11 @@ export class AmqpSession {
   /** Attach a sender link and hand over its handle; see {@link AmqpConnection.attachSender}. */
   attachSender(target: string | null, opts?: { readonly name?: string }): Observable<SenderHandle> {
     return attachSender(this.context, target, opts);
+  }
+
+  /** A transaction declared through this session's coordinator link; see {@link AmqpConnection.transaction}. */
+  transaction(opts?: TransactionOptions): Observable<AmqpTransaction> {
+    return transaction(this.context, opts);
   }
 
   /** Request/reply on this session; see {@link AmqpConnection.request}. */
@@ -268,6 +274,19 @@ export class AmqpConnection {
   /** Attach a sender link and emit its {@link SenderHandle} for sending with explicit credit. */
   attachSender(target: string | null, opts?: { readonly name?: string }): Observable<SenderHandle> {
     return inSession(this.defaultSession$, (s) => s.attachSender(target, opts));
+  }
+
+  /**
+   * A transaction (AMQP 1.0 part 4), declared on subscribe through the default session's
+   * coordinator link (attached on first use, reused). Emits the {@link AmqpTransaction} once
+   * declared; `commit()` / `rollback()` discharge it and complete the Observable; unsubscribing
+   * first rolls it back. Work joins it with `send(target, { transaction })` and
+   * `m.accept({ transaction })` (also reject, release, modify). A peer without a coordinator
+   * errors at once with `TransactionsUnsupportedError`; a connection lost first with
+   * `TransactionLostError`.
+   */
+  transaction(opts?: TransactionOptions): Observable<AmqpTransaction> {
+    return inSession(this.defaultSession$, (s) => s.transaction(opts));
   }
 
   /**

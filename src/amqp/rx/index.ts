@@ -4,7 +4,7 @@ export type { AmqpConnectOptions, ConnectionState } from './connection.js';
 export { MessageDecodeError, ReceivedMessage } from './receiver.js';
 export { UnsupportedOutcomeError } from './modify.js';
 export type { AmqpWarning, AmqpWarningHandler } from './warnings.js';
-export type { ReceiveOptions, SettleMode, SourceSpec, SourceOptions, ModifyOptions, RejectError } from './receiver.js';
+export type { ReceiveOptions, SettleMode, SourceSpec, SourceOptions, ModifyOptions, RejectError, SettleOptions } from './receiver.js';
 export type { FetchOptions } from './fetch.js';
 export { SendBufferOverflowError } from './sender.js';
 export type {
@@ -12,6 +12,8 @@ export type {
   AcceptedOutcome, RejectedOutcome, ReleasedOutcome, ModifiedOutcome, SentOutcome,
 } from './sender.js';
 export type { RequestOptions } from './request.js';
+export { AmqpTransaction, TransactionEndedError, TransactionError, TransactionLostError, TransactionsUnsupportedError } from './transaction.js';
+export type { TransactionOperation, TransactionOptions, TransactionState } from './transaction.js';
 export type { ReceiverHandle, SenderHandle } from './handles.js';
 export { encodeMessage, decodeMessage, MESSAGE_FIELDS } from './message.js';
 export type { Message, InboundMessage, BodyInput, MessageId, BodyType, PropertyMap } from './message.js';
