@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import {
-  bufferCount, defer, tap, filter, firstValueFrom, from, lastValueFrom, map, range, Subject, switchMap, take, toArray, type Observable,
+  bufferCount, defer, firstValueFrom, from, lastValueFrom, map, range, Subject, switchMap, take, toArray,
 } from 'rxjs';
 import {
   amqpClient, connect, TransactionEndedError, TransactionError, TransactionLostError,
@@ -148,7 +148,6 @@ describe('amqp rx: transactions against the embedded broker', function () {
       await fill(c, 'tx-in-q', 4);
       const moved = await lastValueFrom(c.transaction().pipe(switchMap((tx) => c.receive('tx-in-q', { credit: 4, settle: 'manual' }).pipe(
         bufferCount(4),
-        tap((ms) => console.log('batch', ms.map((m) => [m.body, m.deliveryId]))),
         switchMap((ms) => from(ms.map((m) => ({ body: `out-${String(m.body)}` }))).pipe(
           c.send('tx-out-q', { transaction: tx }),
           toArray(),
@@ -177,10 +176,18 @@ describe('amqp rx: transactions against the embedded broker', function () {
       const [m] = await holdMessages(c, 'tx-ended-q', 1);
       expect(() => m.accept({ transaction: tx })).to.throw(TransactionEndedError);
       expect(m.settled).to.equal(false);
-      // A transaction of another connection is unknown here.
-      const other = await firstValueFrom(connect(broker.amqpUrl).pipe(switchMap((c2) => c2.transaction()), take(1)).pipe(toArray()));
-      expect(other).to.have.length(1);
+      // A transaction of another connection is unknown on this one: refused before anything is written.
+      const c2 = await new Promise<AmqpConnection>((resolve, reject) => {
+        const sub = connect(broker.amqpUrl).subscribe({ next: resolve, error: reject });
+        after.push(() => sub.unsubscribe());
+      });
+      const foreign = await openTransaction(c2);
+      expect(() => m.accept({ transaction: foreign })).to.throw(TransactionEndedError, /another connection/);
+      const refused = await lastValueFrom(from([{ body: 2 }]).pipe(c.send('tx-ended-q', { transaction: foreign }))).then(() => undefined, (e: unknown) => e);
+      expect(refused).to.be.instanceOf(TransactionEndedError);
+      expect(foreign.state).to.equal('active');
       m.accept();
+      await until('the plain accept', () => depth('tx-ended-q') === 0);
     });
   });
 
@@ -369,5 +376,3 @@ function frameLength(b: Uint8Array, at: number): number {
   return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
 }
 
-export type { Observable };
-void filter;
