@@ -92,6 +92,8 @@ export interface CoordinatorContext {
   readonly registry: NodeRegistry;
   /** Credit window kept open on a control link. */
   readonly producerCredit: number;
+  /** The connection's engine: its queued dispositions are written before what follows. */
+  readonly engine: { flushDispositions(): void };
   flushSoon(): void;
 }
 
@@ -179,43 +181,48 @@ export class TransactionCoordinator {
     }
   }
 
-  /** @internal one control message; returns the state to settle it with */
-  control(link: ReceiverLink, d: IncomingDelivery): DeliveryState {
+  /**
+   * @internal one control message: settles it, and only then applies what a discharge decided,
+   * so that the answer goes out ahead of the deliveries a rollback or commit sets off.
+   */
+  control(link: ReceiverLink, d: IncomingDelivery): void {
+    const decided = this.decide(link, d);
+    if (!d.settled) link.settle(d, decided.state);
+    this.ctx.engine.flushDispositions();
+    decided.then?.();
+    this.ctx.flushSoon();
+  }
+
+  private decide(link: ReceiverLink, d: IncomingDelivery): { state: DeliveryState; then?: () => void } {
+    const done = (state: DeliveryState, then?: () => void): { state: DeliveryState; then?: () => void } => ({ state, then });
     let body: AmqpValue | undefined;
     try {
       const b = decodeSections(d.payload).body;
       body = b?.kind === 'value' ? b.value : undefined;
     } catch (e) {
-      return rejected('amqp:decode-error', `the control message does not decode: ${(e as Error).message}`);
+      return done(rejected('amqp:decode-error', `the control message does not decode: ${(e as Error).message}`));
     }
     const c = body === undefined ? undefined : safeComposite(body);
     if (c?.kind === 'declare') {
-      if (c.globalId !== undefined) return rejected('amqp:not-implemented', 'global transactions (declare with a global-id) are not supported');
+      if (c.globalId !== undefined) return done(rejected('amqp:not-implemented', 'global transactions (declare with a global-id) are not supported'));
       if (this.open.size >= this.maxTransactions) {
-        return rejected('amqp:resource-limit-exceeded', `this connection has ${this.open.size} open transactions, the most it may hold (maxTransactions)`);
+        return done(rejected('amqp:resource-limit-exceeded', `this connection has ${this.open.size} open transactions, the most it may hold (maxTransactions)`));
       }
       const id = this.newId();
       const t = new BrokerTransaction(id, keyOf(id), link);
       this.open.set(t.key, t);
-      return { kind: 'declared', txnId: binary(id) };
+      return done({ kind: 'declared', txnId: binary(id) });
     }
     if (c?.kind === 'discharge') {
       const found = c.txnId.type === 'binary' ? this.open.get(keyOf(c.txnId.value)) : undefined;
-      if (found === undefined) return rejected('amqp:transaction:unknown-id', 'no open transaction with this id on this connection');
+      if (found === undefined) return done(rejected('amqp:transaction:unknown-id', 'no open transaction with this id on this connection'));
       this.open.delete(found.key);
-      if (c.fail === true) {
-        this.undo(found);
-        return ACCEPTED;
-      }
+      if (c.fail === true) return done(ACCEPTED, () => this.undo(found));
       const refusal = found.rollbackOnly ?? this.lackOfRoom(found);
-      if (refusal !== undefined) {
-        this.undo(found);
-        return rejected('amqp:transaction:rollback', `rolled back instead: ${refusal}`);
-      }
-      this.apply(found);
-      return ACCEPTED;
+      if (refusal !== undefined) return done(rejected('amqp:transaction:rollback', `rolled back instead: ${refusal}`), () => this.undo(found));
+      return done(ACCEPTED, () => this.apply(found));
     }
-    return rejected('amqp:not-implemented', 'a control message must be an amqp-value holding declare or discharge');
+    return done(rejected('amqp:not-implemented', 'a control message must be an amqp-value holding declare or discharge'));
   }
 
   private admit(t: BrokerTransaction): boolean {
@@ -291,10 +298,8 @@ export class ControlLink {
   }
 
   onDelivery(d: IncomingDelivery): void {
-    const state = this.coordinator.control(this.link, d);
-    if (!d.settled) this.link.settle(d, state);
+    this.coordinator.control(this.link, d);
     this.refill();
-    this.coordinator.flushSoon();
   }
 
   close(): void {
