@@ -40,3 +40,18 @@ export function honoursOverlappingFlows(ctx: SessionContext): boolean {
   const product = peerProduct(ctx);
   return product === undefined || !CREDIT_OVERLAP_PRODUCTS.includes(product);
 }
+
+/**
+ * RabbitMQ 3.x has no transaction coordinator, and refuses an attach to one by ending the whole
+ * session (`amqp:not-implemented`, "Transactions not supported"; measured on 3.10), which would take
+ * every other link of the session with it (on the default session: the application's receivers
+ * and senders). `transaction()` therefore refuses at once on such a peer, without attaching.
+ * Returns why, or undefined where the peer is to be asked.
+ */
+export function knownWithoutCoordinator(ctx: SessionContext): string | undefined {
+  if (peerProduct(ctx) !== 'RabbitMQ') return undefined;
+  const props = ctx.driver.engine.remote?.properties;
+  const version = props === undefined ? undefined : (toNative(props) as Record<string, unknown>).version;
+  if (typeof version !== 'string' || !version.startsWith('3.')) return undefined;
+  return `RabbitMQ ${version} has no transaction coordinator (it ends the whole session when asked for one); nothing was attached`;
+}

@@ -21,6 +21,7 @@ import { encodeSections } from '../frames/sections.js';
 import type { SessionContext } from './context.js';
 import type { ConnectionDriver } from './driver.js';
 import { linkName } from './link-observable.js';
+import { knownWithoutCoordinator } from './peer-quirks.js';
 import {
   TransactionEndedError, TransactionError, TransactionLostError, TransactionsUnsupportedError, txnIdText,
   type TransactionOperation, type TransactionState,
@@ -334,6 +335,8 @@ export function transaction(ctx: SessionContext, opts: TransactionOptions = {}):
     let coordinator: Coordinator;
     try {
       if (ctx.closed()) throw new TransactionLostError(undefined, false, 'the session is closed');
+      const refusal = knownWithoutCoordinator(ctx);
+      if (refusal !== undefined) throw new TransactionsUnsupportedError('amqp:not-implemented', refusal, 'link');
       coordinator = coordinatorOf(ctx, opts.capabilities ?? ['amqp:local-transactions']);
     } catch (e) {
       subscriber.error(e);
