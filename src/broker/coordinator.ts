@@ -298,6 +298,10 @@ export class ControlLink {
   }
 
   onDelivery(d: IncomingDelivery): void {
+    // A control message read together with the end of its link or connection (a client that
+    // rolls back as it disconnects) can no longer be answered: it is not applied, and the end
+    // rolls the transactions back.
+    if (this.closed || this.link.state === 'closed' || this.link.state === 'detach-sent') return;
     this.coordinator.control(this.link, d);
     this.refill();
   }
