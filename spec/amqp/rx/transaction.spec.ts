@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import {
-  bufferCount, defer, firstValueFrom, from, lastValueFrom, map, range, Subject, switchMap, take, toArray,
+  bufferCount, concatMap, defer, firstValueFrom, from, lastValueFrom, map, range, Subject, switchMap, take, toArray,
 } from 'rxjs';
 import {
   amqpClient, connect, TransactionEndedError, TransactionError, TransactionLostError,
@@ -161,6 +161,32 @@ describe('amqp rx: transactions against the embedded broker', function () {
       ))));
       expect(moved).to.equal(4);
       await until('the move to complete', () => depth('tx-in-q') === 0 && depth('tx-out-q') === 4);
+    });
+  });
+
+  it('one transaction per batch, as the README composes it: consumed input and produced output commit together', async () => {
+    await withConn(async (c) => {
+      await fill(c, 'tx-batch-in-q', 6);
+      const committed = await lastValueFrom(c.receive('tx-batch-in-q', { settle: 'manual', credit: 3 }).pipe(
+        bufferCount(3),
+        concatMap((batch) => c.transaction().pipe(
+          switchMap((tx) => from(batch.map((m) => ({ body: `out-${String(m.body)}` }))).pipe(
+            c.send('tx-batch-out-q', { transaction: tx }),
+            toArray(),
+            switchMap(() => {
+              for (const m of batch) m.accept({ transaction: tx });
+              return tx.commit();
+            }),
+          )),
+          map(() => batch.length),
+        )),
+        take(2),
+        toArray(),
+      ));
+      expect(committed).to.deep.equal([3, 3]);
+      await until('both batches to be moved', () => depth('tx-batch-in-q') === 0 && depth('tx-batch-out-q') === 6);
+      const bodies = await lastValueFrom(c.fetch('tx-batch-out-q', { count: 6, timeout: 2000 }).pipe(map((m) => m.body), toArray()));
+      expect(bodies).to.deep.equal(['out-m0', 'out-m1', 'out-m2', 'out-m3', 'out-m4', 'out-m5']);
     });
   });
 
