@@ -103,6 +103,39 @@ describe('amqp rx: transactions against the embedded broker', function () {
     });
   });
 
+  it('unsubscribed while its declare is on the way, the transaction is rolled back as soon as it is declared', async () => {
+    await broker.close();
+    broker = await startBroker({ amqpPort: 0, stompPort: false, limits: { maxTransactions: 1 } });
+    await withConn(async (c) => {
+      // The default session and its coordinator link in place, so that the declare below is
+      // written at once on subscribe.
+      await (await openTransaction(c)).rollback();
+      c.transaction().subscribe().unsubscribe(); // the declare is written; nobody waits for it
+      // With room for one open transaction, the next declare succeeds only once that one is
+      // discharged: the coordinator answers in order, so the rollback precedes this declare's answer.
+      await new Promise((r) => setTimeout(r, 50));
+      const tx = await openTransaction(c);
+      expect(tx.state).to.equal('active');
+      await tx.rollback();
+    });
+  });
+
+  it('works on a session of its own, with work on another session of the connection', async () => {
+    await withConn(async (c) => {
+      const moved = await lastValueFrom(c.session().pipe(
+        switchMap((s) => s.transaction()),
+        switchMap((tx) => from([{ body: 's1' }, { body: 's2' }]).pipe(
+          c.send('tx-session-q', { transaction: tx }), // on the default session
+          toArray(),
+          switchMap(async (outcomes) => { await tx.commit(); return outcomes.length; }),
+        )),
+        take(1),
+      ));
+      expect(moved).to.equal(2);
+      await until('the commit', () => depth('tx-session-q') === 2);
+    });
+  });
+
   it('mixes transactional and plain sends: the plain ones are stored at once', async () => {
     await withConn(async (c) => {
       await lastValueFrom(c.transaction().pipe(switchMap((tx) => defer(async () => {
