@@ -176,6 +176,31 @@ describe('amqp rx: transactions against the embedded broker', function () {
     });
   });
 
+  it('reject, release and modify in a transaction take effect on commit, each as its outcome says', async () => {
+    await broker.close();
+    broker = await startBroker({ amqpPort: 0, stompPort: false, deadLetterAddress: 'tx-dlq' });
+    await withConn(async (c) => {
+      await fill(c, 'tx-outcomes-q', 3);
+      const [rejected, released, modified] = await holdMessages(c, 'tx-outcomes-q', 3);
+      const tx = await openTransaction(c);
+      rejected.reject({ condition: 'app:bad-order', description: 'no such product' }, { transaction: tx });
+      released.release({ transaction: tx });
+      modified.modify({ deliveryFailed: true, transaction: tx });
+      await new Promise((r) => setTimeout(r, 50));
+      // Nothing has happened yet: all three are still in flight, none dead-lettered.
+      expect(broker.queue('tx-outcomes-q')).to.deep.include({ depth: 3, ready: 0 });
+      expect(depth('tx-dlq')).to.equal(0);
+      stopHeld();
+      await tx.commit();
+      await until('the outcomes to apply', () => depth('tx-dlq') === 1 && broker.queue('tx-outcomes-q')?.ready === 2);
+      const back = await lastValueFrom(c.fetch('tx-outcomes-q', { count: 2, timeout: 2000 }).pipe(map((m) => [m.body, m.deliveryCount ?? 0]), toArray()));
+      // Released: as it was; modified with deliveryFailed: one failed delivery more.
+      expect(back).to.deep.equal([['m1', 0], ['m2', 1]]);
+      const dead = await lastValueFrom(c.fetch('tx-dlq', { count: 1, timeout: 2000 }).pipe(map((m) => m.body), toArray()));
+      expect(dead).to.deep.equal(['m0']);
+    });
+  });
+
   it('moves messages exactly once: consume from one queue and produce to another in one transaction', async () => {
     await withConn(async (c) => {
       await fill(c, 'tx-in-q', 4);
