@@ -325,6 +325,37 @@ describe('amqp rx: transactions against the embedded broker', function () {
     }
   });
 
+  it('a commit written and not answered when the connection is lost rejects with TransactionLostError, inDoubt', async () => {
+    const proxy = await cutProxy(broker.amqpPort);
+    try {
+      const c = await new Promise<AmqpConnection>((resolve, reject) => {
+        const sub = connect(`amqp://127.0.0.1:${proxy.port}`).subscribe({ next: resolve, error: () => {} });
+        after.push(() => sub.unsubscribe());
+        setTimeout(() => reject(new Error('no connection')), 5000);
+      });
+      const tx = await new Promise<AmqpTransaction>((resolve) => {
+        const sub = c.transaction().subscribe({ next: resolve, error: () => {} });
+        after.push(() => sub.unsubscribe());
+      });
+      await lastValueFrom(from([{ body: 'doubt' }]).pipe(c.send('tx-doubt-q', { transaction: tx }), toArray()));
+      proxy.freeze(); // the discharge is written, never answered
+      const commit = tx.commit().then(() => undefined, (e: unknown) => e);
+      expect(tx.state).to.equal('committing');
+      await new Promise((r) => setTimeout(r, 50));
+      proxy.cut();
+      const err = await commit;
+      expect(err).to.be.instanceOf(TransactionLostError);
+      expect((err as TransactionLostError).inDoubt).to.equal(true);
+      expect((err as TransactionLostError).txnId).to.deep.equal(tx.id);
+      expect(tx.state).to.equal('lost');
+      // Here the broker never saw the discharge: it rolled the transaction back with the connection.
+      await new Promise((r) => setTimeout(r, 50));
+      expect(depth('tx-doubt-q')).to.equal(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('amqpClient: a transaction does not survive a reconnect (TransactionLostError), the client goes on', async () => {
     const proxy = await cutProxy(broker.amqpPort);
     const client = amqpClient({ urls: `amqp://127.0.0.1:${proxy.port}`, reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });

@@ -125,10 +125,10 @@ export class AmqpTransaction {
     this.coordinator.discharge(this.id, true, () => {});
   }
 
-  /** @internal the coordinator's link, session or connection ended */
-  lose(why: string, cause: unknown): void {
+  /** @internal the coordinator's link, session or connection ended (`why`, or the error to report as it is) */
+  lose(why: string | TransactionLostError, cause?: unknown): void {
     if (this.current !== 'active' && this.current !== 'committing' && this.current !== 'rolling-back') return;
-    const error = new TransactionLostError(this.id, this.current === 'committing', why, cause);
+    const error = why instanceof TransactionLostError ? why : new TransactionLostError(this.id, this.current === 'committing', why, cause);
     this.current = 'lost';
     this.lostWith = error;
     this.pending?.(error);
@@ -149,7 +149,7 @@ export class AmqpTransaction {
       this.pending = (error?: Error) => (error === undefined ? resolve() : reject(error));
       this.coordinator.discharge(this.id, fail, (error) => {
         if (this.current !== 'committing' && this.current !== 'rolling-back') return; // lost meanwhile
-        if (error instanceof TransactionLostError) return this.lose(error.message, error);
+        if (error instanceof TransactionLostError) return this.lose(error);
         this.pending = undefined;
         this.coordinator.forget(this);
         if (error === undefined) {
@@ -259,7 +259,7 @@ class Coordinator {
   }
 
   private request(r: ControlRequest): void {
-    if (this.gone) return r.answer(new TransactionLostError(r.txnId, false, 'the coordinator link is gone'));
+    if (this.gone) return r.answer(new TransactionLostError(r.txnId, false, 'its coordinator link is gone (nothing was sent)'));
     this.waiting.push(r);
     this.pump();
   }
@@ -307,15 +307,20 @@ class Coordinator {
     if (coordinators.get(this.ctx.session) === this) coordinators.delete(this.ctx.session);
     const refused = !this.attached;
     const reason = error === undefined || why.includes(error.condition) ? why : `${why} (${error.condition})`;
-    const requests = [...this.waiting.splice(0), ...this.sent];
+    const unsent = new Set(this.waiting.splice(0));
+    const requests = [...unsent, ...this.sent];
     this.sent.clear();
     for (const r of requests) {
       if (refused) r.answer(new TransactionsUnsupportedError(error?.condition, error?.description, error?.scope));
       else if (error !== undefined && error.condition.startsWith('amqp:transaction:')) {
         // A coordinator that cannot answer with `rejected` detaches with the transaction error.
         r.answer(new TransactionError(r.op, r.txnId, error.condition, error.description, error.scope, error.info));
-      } else if (r.op === 'declare') r.answer(new TransactionLostError(undefined, false, reason, error));
-      // A discharge's transaction is still ours: losing it (below) settles its promise.
+      } else if (r.op === 'declare' || unsent.has(r)) {
+        // Never written (or a declare): nothing about it is in doubt.
+        r.answer(new TransactionLostError(r.txnId, false, reason, error));
+      }
+      // A discharge written and not answered: losing its transaction (below) rejects its promise,
+      // in doubt if it was a commit.
     }
     const txs = [...this.transactions];
     this.transactions.clear();
