@@ -136,6 +136,19 @@ describe('amqp rx: transactions against the embedded broker', function () {
     });
   });
 
+  it('reuses one coordinator link per session for every transaction', async () => {
+    const lines: string[] = [];
+    await firstValueFrom(connect({ url: broker.amqpUrl, trace: (l) => lines.push(l) }).pipe(switchMap((c) => from((async () => {
+      for (let i = 0; i < 3; i++) await (await openTransaction(c)).commit();
+      const concurrent = await Promise.all([openTransaction(c), openTransaction(c)]);
+      expect(concurrent[0].id).to.not.deep.equal(concurrent[1].id);
+      for (const t of concurrent) await t.rollback();
+    })())), take(1)));
+    const attaches = lines.filter((l) => l.includes('-> @attach') && l.includes('@coordinator'));
+    expect(attaches).to.have.length(1);
+    expect(lines.filter((l) => l.includes('-> @transfer')).length).to.equal(10); // 5 declares, 5 discharges
+  });
+
   it('mixes transactional and plain sends: the plain ones are stored at once', async () => {
     await withConn(async (c) => {
       await lastValueFrom(c.transaction().pipe(switchMap((tx) => defer(async () => {

@@ -36,7 +36,8 @@ export type { TransactionOperation, TransactionState } from './transaction-error
 export interface TransactionOptions {
   /**
    * Capabilities asked of the coordinator in its target (default `['amqp:local-transactions']`,
-   * what every coordinator offers).
+   * what every coordinator offers). Transactions of a session asking for the same capabilities
+   * share one coordinator link.
    */
   readonly capabilities?: readonly string[];
 }
@@ -179,14 +180,18 @@ interface ControlRequest {
   readonly txnId: Uint8Array | undefined;
 }
 
-const coordinators = new WeakMap<Session, Coordinator>();
+/** Each session's coordinator links, by the capabilities they were attached with (usually one). */
+const coordinators = new WeakMap<Session, Map<string, Coordinator>>();
 
-/** The session's coordinator link, attached on first use and reused while it lasts. */
+/** The session's coordinator link for these capabilities, attached on first use and reused while it lasts. */
 function coordinatorOf(ctx: SessionContext, capabilities: readonly string[]): Coordinator {
-  let c = coordinators.get(ctx.session);
+  let bySession = coordinators.get(ctx.session);
+  if (bySession === undefined) coordinators.set(ctx.session, (bySession = new Map()));
+  const key = capabilities.join(' ');
+  let c = bySession.get(key);
   if (c === undefined || c.gone) {
     c = new Coordinator(ctx, capabilities);
-    coordinators.set(ctx.session, c);
+    bySession.set(key, c);
   }
   return c;
 }
@@ -207,7 +212,7 @@ class Coordinator {
   private readonly offLink: () => void;
   private readonly offConnection: () => void;
 
-  constructor(readonly ctx: SessionContext, capabilities: readonly string[]) {
+  constructor(readonly ctx: SessionContext, readonly capabilities: readonly string[]) {
     const symbols = capabilities.map((c) => symbol(c).value);
     this.link = ctx.session.attachSender({
       name: linkName('coordinator', 'txn'),
@@ -304,7 +309,9 @@ class Coordinator {
     this.gone = true;
     this.offLink();
     this.offConnection();
-    if (coordinators.get(this.ctx.session) === this) coordinators.delete(this.ctx.session);
+    const bySession = coordinators.get(this.ctx.session);
+    const key = this.capabilities.join(' ');
+    if (bySession?.get(key) === this) bySession.delete(key);
     const refused = !this.attached;
     const reason = error === undefined || why.includes(error.condition) ? why : `${why} (${error.condition})`;
     const unsent = new Set(this.waiting.splice(0));
