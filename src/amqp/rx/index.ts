@@ -14,7 +14,12 @@ export type {
 export type { RequestOptions } from './request.js';
 export { AmqpTransaction, TransactionEndedError, TransactionError, TransactionLostError, TransactionsUnsupportedError } from './transaction.js';
 export type { TransactionOperation, TransactionOptions, TransactionState } from './transaction.js';
-export type { ReceiverHandle, SenderHandle } from './handles.js';
+export type { ReceiverHandle, SenderHandle, AttachReceiverOptions, AttachSenderOptions, HandleSendOptions } from './handles.js';
+export type { UnsubscribeDurableOptions } from './durable.js';
+export type {
+  LinkDetails, LinkDetailOptions, LinkSettleOptions, SettleModes, SourceView, TargetView, TerminusView, TargetOptions, TargetSpec,
+  SenderSettleMode, ReceiverSettleMode, TerminusDurability, TerminusExpiryPolicy,
+} from './link-details.js';
 export { encodeMessage, decodeMessage, MESSAGE_FIELDS } from './message.js';
 export type { Message, InboundMessage, BodyInput, MessageId, BodyType, PropertyMap } from './message.js';
 export { amqpClient, AmqpClient } from './client.js';
