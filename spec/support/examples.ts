@@ -80,6 +80,13 @@ export const AMQP_CHECKS: { readonly [file: string]: (r: Run) => void } = {
     expect(r.stdout).to.match(/^request "ping" -> reply "PING" \(correlationId [0-9a-f-]{36}\)$/m);
     expect(r.stdout).to.include('ok: 3 requests answered');
   },
+  'amqp-transactions.ts': (r) => {
+    expect(r.stdout).to.match(/^sent 2 drafts in transaction [0-9a-f]+: accepted, accepted$/m);
+    expect(r.stdout).to.match(/^rolled back: the drafts are discarded$/m);
+    expect(r.stdout).to.match(/^committed: moved 3 messages$/m);
+    expect(r.stdout).to.match(/^output queue: \["packed apple","packed pear","packed plum"\]$/m);
+    expect(r.stdout).to.match(/^input queue: 0 left$/m);
+  },
   'amqp-reconnect.ts': (r) => {
     const [received, total, reconnects] = reported(r, /^received (\d+) of (\d+) distinct messages across (\d+) reconnect/m);
     expect(received).to.equal(total);

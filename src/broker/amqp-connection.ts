@@ -9,6 +9,7 @@ import type { Link } from '../amqp/engine/link.js';
 import { EngineDriver } from '../transport/driver.js';
 import type { Transport, TransportError } from '../transport/types.js';
 import { answerAttach, Consumer, Producer, type BrokerLink, type LinkContext } from './links.js';
+import { ControlLink, TransactionCoordinator, type TransactionLimits } from './coordinator.js';
 import type { AcceptedConnection } from './listener.js';
 import type { NodeRegistry } from './nodes.js';
 import { durableSubscriptionsOf } from './durable.js';
@@ -19,6 +20,8 @@ export interface AmqpConnectionSettings {
   readonly engine: ServerConnectionOptions;
   readonly registry: NodeRegistry;
   readonly producerCredit: number;
+  /** Bounds of the connection's transaction coordinator. */
+  readonly transactionLimits: Required<TransactionLimits>;
   /** Connection-level problems (authentication failures, protocol errors), for logging. */
   readonly onError?: (error: Error) => void;
 }
@@ -27,6 +30,7 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
   readonly engine: ServerConnection;
   readonly registry: NodeRegistry;
   readonly producerCredit: number;
+  readonly transactions: TransactionCoordinator;
   private readonly links = new Map<Link, BrokerLink>();
   private readonly io: EngineDriver<Events, ServerConnection>;
 
@@ -34,6 +38,7 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
     this.engine = new ServerConnection(settings.engine);
     this.registry = settings.registry;
     this.producerCredit = settings.producerCredit;
+    this.transactions = new TransactionCoordinator(this, settings.transactionLimits);
     this.io = new EngineDriver<Events, ServerConnection>(this.engine, {
       onEvents: (events) => this.handle(events),
       // The socket closed (cleanly or not): every link of this connection goes.
@@ -89,7 +94,7 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
         }
         case 'delivery': {
           const l = this.links.get(e.link);
-          if (l instanceof Producer) l.onDelivery(e.delivery);
+          if (l instanceof Producer || l instanceof ControlLink) l.onDelivery(e.delivery);
           else if (!e.delivery.settled) e.link.settle(e.delivery, { kind: 'released' });
           break;
         }
@@ -122,5 +127,7 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
     this.links.clear();
     for (const l of all) l.close();
     durableSubscriptionsOf(this.registry).connectionClosed(this);
+    // Open transactions end with their connection, rolled back.
+    this.transactions.rollbackAll();
   }
 }

@@ -20,10 +20,12 @@ import type { Transport } from '../transport/types.js';
 import { BrokerStompConnection } from './stomp-connection.js';
 import { NodeRegistry, type BrokerStats } from './nodes.js';
 import { listenWebSocket } from './ws-listener.js';
+import { resolveTransactionLimits, type TransactionLimits } from './coordinator.js';
 
 export { resolveAddress, formatAddress } from './address.js';
 export type { NodeAddress, NodeKind } from './address.js';
 export type { BrokerStats } from './nodes.js';
+export type { TransactionLimits } from './coordinator.js';
 
 /**
  * Options of {@link startBroker}. Everything is optional: `startBroker()` alone listens for AMQP
@@ -73,7 +75,15 @@ export interface BrokerOptions {
   readonly containerId?: string;
   /** Connection-level errors (failed logins, protocol errors); never carries credentials. */
   readonly onError?: (error: Error) => void;
+  /** Bounds on what one client may hold; see {@link BrokerLimits}. */
+  readonly limits?: BrokerLimits;
 }
+
+/**
+ * Bounds on what one client may hold in the broker. Past one, the client gets a typed refusal
+ * (docs/BROKER.md, "Limits"), never silent growth.
+ */
+export interface BrokerLimits extends TransactionLimits {}
 
 /** What a queue holds right now. */
 export interface QueueInfo {
@@ -119,6 +129,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
   const host = options.host ?? '127.0.0.1';
   const registry = new NodeRegistry({ maxQueueDepth: options.maxQueueDepth, deadLetterAddress: options.deadLetterAddress });
   const users = options.users;
+  const transactionLimits = resolveTransactionLimits(options.limits);
   const authenticate = users === undefined
     ? () => true
     : (l: SaslLogin) => l.mechanism === 'PLAIN' && l.username !== undefined &&
@@ -126,6 +137,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
   const acceptAmqp = (transport: Transport): AcceptedConnection => new BrokerAmqpConnection(transport, {
     registry,
     producerCredit: options.producerCredit ?? 100,
+    transactionLimits,
     onError: options.onError,
     engine: {
       containerId: options.containerId ?? 'rx-mq-broker',

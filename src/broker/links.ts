@@ -4,7 +4,7 @@
  * Consumer (our sending end, taking messages from a queue within its credit and answering drain).
  */
 import { string } from '../amqp/codec/values.js';
-import type { DeliveryState, Source, Target } from '../amqp/frames/definitions.generated.js';
+import type { Coordinator, DeliveryState, Source, Target } from '../amqp/frames/definitions.generated.js';
 import { AmqpError } from '../amqp/engine/errors.js';
 import type { IncomingDelivery, Link, OutgoingDelivery, ReceiverLink, SenderLink } from '../amqp/engine/link.js';
 import { addressText, formatAddress, resolveAddress } from './address.js';
@@ -13,6 +13,7 @@ import { durableSubscriptionsOf } from './durable.js';
 import type { Node, NodeRegistry } from './nodes.js';
 import type { Queue, QueueConsumer, QueueOutcome } from './queue.js';
 import { ACCEPTED } from '../amqp/frames/fast-performatives.js';
+import type { TransactionCoordinator } from './coordinator.js';
 
 /** What links need from the connection they live on. */
 export interface LinkContext {
@@ -21,6 +22,8 @@ export interface LinkContext {
   flushSoon(): void;
   /** Credit window given to each producer link. */
   readonly producerCredit: number;
+  /** The connection's transaction coordinator (coordinator.ts). */
+  readonly transactions: TransactionCoordinator;
   /** The client's container-id (from its open): durable subscriptions are kept under it. */
   readonly containerId: string;
 }
@@ -56,7 +59,7 @@ export function answerAttach(link: Link, ctx: LinkContext): BrokerLink | undefin
 function attachProducer(link: ReceiverLink, ctx: LinkContext): BrokerLink {
   const raw = link.remote?.target;
   if (typeof raw === 'object' && raw !== null && (raw as { kind?: string }).kind === 'coordinator') {
-    throw new AmqpError('amqp:not-implemented', 'transactions are not supported by the embedded broker', 'link', true);
+    return ctx.transactions.attachControl(link, (raw as Coordinator).capabilities);
   }
   const target = asTarget(raw);
   let node: Node | undefined;
@@ -187,10 +190,18 @@ class Producer implements BrokerLink {
         if (to === undefined) throw new AmqpError('amqp:not-found', 'a message sent to the anonymous relay needs a `to` address', 'delivery', true);
         node = this.ctx.registry.node(to);
       }
-      if (this.ctx.registry.room(node) <= 0) {
-        throw new AmqpError('amqp:resource-limit-exceeded', 'the node is full (the message was sent without credit)', 'delivery', true);
+      const state = d.state;
+      if (state?.kind === 'transactional-state') {
+        // Posted in a transaction: held by it until the commit (coordinator.ts).
+        const t = this.ctx.transactions.find(state);
+        if (t instanceof AmqpError) throw t;
+        outcome = this.ctx.transactions.post(t, node, d.payload);
+      } else {
+        if (this.ctx.registry.room(node) <= 0) {
+          throw new AmqpError('amqp:resource-limit-exceeded', 'the node is full (the message was sent without credit)', 'delivery', true);
+        }
+        this.ctx.registry.publish(node, d.payload);
       }
-      this.ctx.registry.publish(node, d.payload);
     } catch (err) {
       const e = err instanceof AmqpError ? err : new AmqpError('amqp:decode-error', String(err), 'delivery', true);
       outcome = { kind: 'rejected', error: e.toErrorInfo() };
@@ -262,7 +273,20 @@ class Consumer implements QueueConsumer, BrokerLink {
   onUpdate(d: OutgoingDelivery): void {
     const m = this.inflight.get(d);
     if (m === undefined) return;
-    const outcome = toOutcome(d.remoteState);
+    const s = d.remoteState;
+    if (s?.kind === 'transactional-state') {
+      if (s.outcome === undefined && !d.remoteSettled) return; // names its transaction, no outcome yet
+      this.inflight.delete(d);
+      // Settled in a transaction: the outcome waits for the commit; an unknown transaction cannot
+      // be refused on a disposition, so the message is given back rather than lost.
+      const t = this.ctx.transactions.find(s);
+      const outcome = toOutcome(s.outcome as DeliveryState | undefined) ?? { kind: 'accepted' };
+      if (t instanceof AmqpError) this.queue.settle(m, { kind: 'released' }, this);
+      else this.ctx.transactions.retire(t, this.queue, m, outcome, this);
+      this.ctx.flushSoon();
+      return;
+    }
+    const outcome = toOutcome(s);
     if (outcome === undefined && !d.remoteSettled) return; // 'received' progress only
     this.inflight.delete(d);
     this.queue.settle(m, outcome ?? { kind: 'accepted' }, this);

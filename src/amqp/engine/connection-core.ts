@@ -152,6 +152,14 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
     return t;
   }
 
+  /**
+   * Write every session's queued dispositions now, ahead of what is written next: a discharge must
+   * follow the settlements made in its transaction on the wire, whichever session made them.
+   */
+  flushDispositions(): void {
+    for (const s of this.sessions.values()) s.flushDispositions();
+  }
+
   /** Bytes to write to the transport (empty when there are none). */
   takeOutput(now: number): Uint8Array {
     for (const s of this.sessions.values()) s.flushDispositions();

@@ -38,6 +38,11 @@ export interface SendOptions {
   readonly tag?: Uint8Array;
   readonly settled?: boolean;
   readonly messageFormat?: number;
+  /**
+   * The transfer's delivery state: a transactional-state naming the transaction a message is
+   * posted in (AMQP 1.0 section 4.4.1). Undefined for the usual transfer.
+   */
+  readonly state?: DeliveryState;
   readonly context?: unknown;
 }
 
@@ -115,7 +120,7 @@ export class SenderLink extends Link {
    * before writeFrame returns, or copies it when the window holds it back (see LinkHost).
    */
   private readonly oneFrame: { -readonly [K in keyof Transfer]: Transfer[K] } = {
-    kind: 'transfer', handle: 0, deliveryId: 0, deliveryTag: undefined, messageFormat: 0, settled: false, more: false,
+    kind: 'transfer', handle: 0, deliveryId: 0, deliveryTag: undefined, messageFormat: 0, settled: false, more: false, state: undefined,
   };
   /** Our deliveries waiting for an outcome; the session keeps them (one store per session). */
   private unsettled = 0;
@@ -180,8 +185,10 @@ export class SenderLink extends Link {
       t.deliveryTag = tag;
       t.messageFormat = messageFormat;
       t.settled = presettled;
+      t.state = opts.state;
       this.host.writeFrame(t, payload);
       t.deliveryTag = undefined; // holds no caller's bytes between sends
+      t.state = undefined;
       return delivery;
     }
     const pieces = payload instanceof Uint8Array ? [payload] : payload;
@@ -205,7 +212,7 @@ export class SenderLink extends Link {
       const more = sent < length;
       this.host.writeFrame(
         first
-          ? { kind: 'transfer', handle: this.handle, deliveryId: id, deliveryTag: tag, messageFormat, settled: presettled, more }
+          ? { kind: 'transfer', handle: this.handle, deliveryId: id, deliveryTag: tag, messageFormat, settled: presettled, more, state: opts.state }
           : { kind: 'transfer', handle: this.handle, more },
         chunk.length === 1 ? chunk[0] : chunk,
       );
@@ -234,7 +241,9 @@ export class SenderLink extends Link {
   onRemoteDisposition(d: OutgoingDelivery, settled: boolean, state: DeliveryState | undefined): void {
     if (state !== undefined) d.remoteState = state;
     if (settled) d.remoteSettled = true;
-    const terminal = state !== undefined && state.kind !== 'received';
+    // A transactional-state is terminal when it carries an outcome (section 4.4.1): without one it
+    // only says which transaction the delivery belongs to, as 'received' says how far it got.
+    const terminal = state !== undefined && state.kind !== 'received' && (state.kind !== 'transactional-state' || state.outcome !== undefined);
     if ((terminal || settled) && !d.settled) {
       if (!settled) this.host.settle('sender', d.id, true, undefined); // receiver settles second
       d.settled = true;

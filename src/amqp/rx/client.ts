@@ -29,6 +29,7 @@ import type { RequestOptions } from './request.js';
 import type { Outcome, SendOptions } from './send-options.js';
 import type { SendOperator } from './sender.js';
 import { pumpLink, SendPump } from './send-pump.js';
+import { TransactionLostError, type AmqpTransaction, type TransactionOptions } from './transaction.js';
 
 /**
  * Where an {@link AmqpClient} stands: the {@link ClientState} shared with `stompClient`
@@ -170,6 +171,11 @@ function reconnectingSend<B extends BodyInput>(keeper: ConnectionKeeper, target:
       },
       lost: () => {
         dropConnection();
+        const tx = opts.transaction;
+        if (tx !== undefined) {
+          // Transactional work cannot go again on a new connection: the transaction died with the old one.
+          return finish(tx.lostError ?? new TransactionLostError(tx.id, false, 'its connection was lost'));
+        }
         // Everything without an outcome goes out again, in the order it first went out.
         pump.requeue();
       },
@@ -368,6 +374,43 @@ export class AmqpClient {
         teardown: () => { clearTimeout(timer); inner?.unsubscribe(); },
       };
     }));
+  }
+
+  /**
+   * A transaction on the current connection (see `AmqpConnection.transaction`). Transactions do
+   * not survive a reconnect: if the connection is lost before the transaction is discharged, the
+   * Observable errors with {@link TransactionLostError} (`inDoubt` when a commit was on its way),
+   * as do sends in it, and the client goes on reconnecting for its other streams. A new
+   * transaction starts on the new connection.
+   */
+  transaction(opts?: TransactionOptions): Observable<AmqpTransaction> {
+    return this.run<AmqpTransaction>((subscriber) => {
+      let inner: Subscription | undefined;
+      let declared: AmqpTransaction | undefined;
+      return {
+        user: {
+          open: (conn) => {
+            if (inner !== undefined) return; // lost already (see lost)
+            inner = conn.transaction(opts).subscribe({
+              next: (t) => { declared = t; subscriber.next(t); },
+              error: (e: unknown) => subscriber.error(e),
+              complete: () => subscriber.complete(),
+            });
+          },
+          // The transaction reports its own loss (TransactionLostError) when its connection ends;
+          // this is for a loss the keeper saw first.
+          lost: () => {
+            if (inner === undefined) return;
+            subscriber.error(declared?.lostError ?? new TransactionLostError(declared?.id, declared?.state === 'committing', 'its connection was lost'));
+          },
+          fatal: (e) => subscriber.error(e),
+          closing: () => {
+            if (declared === undefined || declared.state === 'active') subscriber.error(new ClientClosedError('the client was closed before the transaction was discharged'));
+          },
+        },
+        teardown: () => inner?.unsubscribe(),
+      };
+    });
   }
 
   /**

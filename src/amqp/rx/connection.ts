@@ -24,6 +24,7 @@ import type { BodyInput, Message } from './message.js';
 import { receive, type ReceivedMessage, type ReceiveOptions, type SourceOptions, type SourceSpec } from './receiver.js';
 import { request, type RequestOptions } from './request.js';
 import { send, type SendOperator, type SendOptions } from './sender.js';
+import { transaction, type AmqpTransaction, type TransactionOptions } from './transaction.js';
 import { attachReceiver, attachSender, type AttachReceiverOptions, type AttachSenderOptions, type ReceiverHandle, type SenderHandle } from './handles.js';
 import { unsubscribeDurable, type UnsubscribeDurableOptions } from './durable.js';
 import type { TargetSpec } from './link-details.js';
@@ -141,6 +142,11 @@ export class AmqpSession {
   /** Attach a sender link and hand over its handle; see {@link AmqpConnection.attachSender}. */
   attachSender(target: TargetSpec, opts?: AttachSenderOptions): Observable<SenderHandle> {
     return attachSender(this.context, target, opts);
+  }
+
+  /** A transaction declared through this session's coordinator link; see {@link AmqpConnection.transaction}. */
+  transaction(opts?: TransactionOptions): Observable<AmqpTransaction> {
+    return transaction(this.context, opts);
   }
 
   /** End a durable subscription for good; see {@link AmqpConnection.unsubscribeDurable}. */
@@ -292,6 +298,19 @@ export class AmqpConnection {
    */
   attachSender(target: TargetSpec, opts?: AttachSenderOptions): Observable<SenderHandle> {
     return inSession(this.defaultSession$, (s) => s.attachSender(target, opts));
+  }
+
+  /**
+   * A transaction (AMQP 1.0 part 4), declared on subscribe through the default session's
+   * coordinator link (attached on first use, reused). Emits the {@link AmqpTransaction} once
+   * declared; `commit()` / `rollback()` discharge it and complete the Observable; unsubscribing
+   * first rolls it back. Work joins it with `send(target, { transaction })` and
+   * `m.accept({ transaction })` (also reject, release, modify). A peer without a coordinator
+   * errors at once with `TransactionsUnsupportedError`; a connection lost first with
+   * `TransactionLostError`.
+   */
+  transaction(opts?: TransactionOptions): Observable<AmqpTransaction> {
+    return inSession(this.defaultSession$, (s) => s.transaction(opts));
   }
 
   /**

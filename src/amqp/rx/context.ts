@@ -1,4 +1,5 @@
 /** What the Rx pieces of one session share: the driver, the engine session, and liveness. */
+import type { Link } from '../engine/link-base.js';
 import type { Session } from '../engine/session.js';
 import type { ConnectionDriver } from './driver.js';
 
@@ -8,6 +9,12 @@ export interface SessionContext {
   /** True once the session or its connection is gone (nothing may be written any more). */
   closed(): boolean;
 }
+
+/**
+ * The connection each link of the Rx layer lives on (set when it is attached): a received
+ * message settled in a transaction must be settled on the transaction's connection.
+ */
+export const linkConnections = new WeakMap<Link, ConnectionDriver>();
 
 /**
  * Detach `link` (closing it, unless `closed` is false: a durable subscription's detach, which the

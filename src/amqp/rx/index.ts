@@ -5,7 +5,7 @@ export { MessageDecodeError, ReceivedMessage } from './receiver.js';
 export { UnsupportedOutcomeError } from './modify.js';
 export { DynamicNodesUnsupportedError } from './dynamic-node.js';
 export type { AmqpWarning, AmqpWarningHandler } from './warnings.js';
-export type { ReceiveOptions, SettleMode, SourceSpec, SourceOptions, ModifyOptions, RejectError } from './receiver.js';
+export type { ReceiveOptions, SettleMode, SourceSpec, SourceOptions, ModifyOptions, RejectError, SettleOptions } from './receiver.js';
 export type { FetchOptions } from './fetch.js';
 export { SendBufferOverflowError } from './sender.js';
 export type {
@@ -13,6 +13,8 @@ export type {
   AcceptedOutcome, RejectedOutcome, ReleasedOutcome, ModifiedOutcome, SentOutcome,
 } from './sender.js';
 export type { RequestOptions } from './request.js';
+export { AmqpTransaction, TransactionEndedError, TransactionError, TransactionLostError, TransactionsUnsupportedError } from './transaction.js';
+export type { TransactionOperation, TransactionOptions, TransactionState } from './transaction.js';
 export type { ReceiverHandle, SenderHandle, AttachReceiverOptions, AttachSenderOptions, HandleSendOptions } from './handles.js';
 export type { UnsubscribeDurableOptions } from './durable.js';
 export type {

@@ -12,7 +12,7 @@ import type { Link } from '../engine/link-base.js';
 import type { IncomingDelivery } from '../engine/receiver-link.js';
 import type { OutgoingDelivery } from '../engine/sender-link.js';
 import type { Session } from '../engine/session.js';
-import { detachLink, type SessionContext } from './context.js';
+import { detachLink, linkConnections, type SessionContext } from './context.js';
 
 let linkCounter = 0;
 const INSTANCE = Math.random().toString(36).slice(2, 8);
@@ -75,6 +75,7 @@ export function linkObservable<L extends Link, T>(
     let link: L;
     try {
       link = attach(ctx.session);
+      linkConnections.set(link, ctx.driver);
     } catch (e) {
       subscriber.error(e);
       return undefined;

@@ -25,12 +25,23 @@ import type { ReceiverLink } from '../engine/link.js';
 import type { DeliveryState } from '../frames/definitions.generated.js';
 import { RELEASED } from '../frames/fast-performatives.js';
 import type { PropertyMap } from './message.js';
+import type { AmqpTransaction } from './transaction.js';
+
+/** Options of every settlement (`accept`, `reject`, `release`, `modify`). */
+export interface SettleOptions {
+  /**
+   * Settle inside this transaction (from `transaction()` on the message's connection): the
+   * disposition carries a transactional-state, and the outcome takes effect only when the
+   * transaction commits; on rollback it is undone (an accepted message becomes available again).
+   */
+  readonly transaction?: AmqpTransaction;
+}
 
 const MODIFIED = 'amqp:modified:list';
 const RELEASED_OUTCOME = 'amqp:released:list';
 
-/** Options of `modify()`: the `modified` outcome (section 3.4.5). */
-export interface ModifyOptions {
+/** Options of `modify()`: the `modified` outcome (section 3.4.5), optionally in a transaction. */
+export interface ModifyOptions extends SettleOptions {
   /** Count this as a failed delivery attempt (the broker increments delivery-count). */
   readonly deliveryFailed?: boolean;
   /** Do not deliver this message to this link again. */

@@ -59,3 +59,15 @@ function rabbitMq3(ctx: SessionContext): string | undefined {
   const version = props === undefined ? undefined : (toNative(props) as Record<string, unknown>).version;
   return typeof version === 'string' && version.startsWith('3.') ? version : undefined;
 }
+
+/**
+ * RabbitMQ 3.x has no transaction coordinator, and refuses an attach to one by ending the whole
+ * session (`amqp:not-implemented`, "Transactions not supported"; measured on 3.10), which would take
+ * every other link of the session with it (on the default session: the application's receivers
+ * and senders). `transaction()` therefore refuses at once on such a peer, without attaching.
+ * Returns why, or undefined where the peer is to be asked.
+ */
+export function knownWithoutCoordinator(ctx: SessionContext): string | undefined {
+  const version = rabbitMq3(ctx);
+  return version === undefined ? undefined : `RabbitMQ ${version} has no transaction coordinator (it ends the whole session when asked for one); nothing was attached`;
+}

@@ -17,10 +17,11 @@ import type { IncomingDelivery, ReceiverLink } from '../engine/link.js';
 import type { DeliveryState, Source } from '../frames/definitions.generated.js';
 import { ACCEPTED, RELEASED } from '../frames/fast-performatives.js';
 import { InboundMessageView } from './message.js';
-import { detachLink, type SessionContext } from './context.js';
+import { detachLink, linkConnections, type SessionContext } from './context.js';
+import type { AmqpTransaction } from './transaction.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { honoursOverlappingFlows } from './peer-quirks.js';
-import { modifiedState, offeredOutcomes, type ModifyOptions } from './modify.js';
+import { modifiedState, offeredOutcomes, type ModifyOptions, type SettleOptions } from './modify.js';
 import { dynamicRefusal } from './dynamic-node.js';
 import { linkDetails, linkOptionsOf, type LinkDetails, type LinkDetailOptions, type LinkSettleOptions, type TerminusDurability, type TerminusExpiryPolicy } from './link-details.js';
 
@@ -93,7 +94,7 @@ export interface ReceiveOptions extends LinkSettleOptions, LinkDetailOptions {
   readonly onAttach?: (link: LinkDetails) => void;
 }
 
-export type { ModifyOptions } from './modify.js';
+export type { ModifyOptions, SettleOptions } from './modify.js';
 
 /** Error details for `reject()`. */
 export interface RejectError {
@@ -139,14 +140,17 @@ export class ReceivedMessage<B = NativeValue> extends InboundMessageView<B> {
   /** The message-format of its transfer (0 for a standard AMQP message; e.g. 0x80013700 for a batch). */
   get messageFormat(): number { return this.delivery.messageFormat; }
 
-  /** Accept: processed; the broker forgets the message. */
-  accept(): void { this.settle(ACCEPTED); }
+  /**
+   * Accept: processed; the broker forgets the message. With `{ transaction }`, only once the
+   * transaction commits (see {@link SettleOptions}).
+   */
+  accept(opts?: SettleOptions): void { this.settle(ACCEPTED, opts?.transaction); }
   /** Reject: the message is invalid and must not be redelivered (dead-lettered by most brokers). */
-  reject(error?: RejectError): void {
-    this.settle({ kind: 'rejected', error: error === undefined ? undefined : { kind: 'error', condition: error.condition, description: error.description } });
+  reject(error?: RejectError, opts?: SettleOptions): void {
+    this.settle({ kind: 'rejected', error: error === undefined ? undefined : { kind: 'error', condition: error.condition, description: error.description } }, opts?.transaction);
   }
   /** Release: not processed; the broker may redeliver it, to us or another consumer. */
-  release(): void { this.settle(RELEASED); }
+  release(opts?: SettleOptions): void { this.settle(RELEASED, opts?.transaction); }
   /**
    * Modify: not processed, with hints for redelivery; see {@link ModifyOptions}. Where the peer's
    * source does not offer `modified` (RabbitMQ 3.x, which ends the session on it), it is sent as
@@ -156,7 +160,7 @@ export class ReceivedMessage<B = NativeValue> extends InboundMessageView<B> {
   modify(o: ModifyOptions = {}): void {
     // An already settled or pre-settled message sends nothing: only the settle checks apply.
     const offered = this.done || this.delivery.remoteSettled ? undefined : offeredOutcomes(this.link);
-    this.settle(modifiedState(o, offered));
+    this.settle(modifiedState(o, offered), o.transaction);
   }
 
   /**
@@ -174,14 +178,22 @@ export class ReceivedMessage<B = NativeValue> extends InboundMessageView<B> {
     if (!this.delivery.settled && this.link.state !== 'closed') this.link.settle(this.delivery, RELEASED);
   }
 
-  private settle(state: DeliveryState): void {
+  private settle(state: DeliveryState, transaction: AmqpTransaction | undefined): void {
     if (this.done) throw new SettleError('already-settled', this.delivery.id, this.link.name, 'is already settled');
     if (this.givenBack) {
       throw new SettleError('link-closed', this.delivery.id, this.link.name, 'was released when the stream that delivered it ended; the broker delivers it again');
     }
+    // In a transaction: one that is active and of this message's connection, or the message stays
+    // unsettled and the caller hears why (TransactionEndedError, TransactionLostError).
+    let wire = state;
+    if (transaction !== undefined) {
+      const driver = linkConnections.get(this.link);
+      if (driver !== undefined) transaction.checkUsable(driver, `cannot settle message ${this.delivery.id} in it`);
+      wire = transaction.settleState(state);
+    }
     // Throws SettleError('link-closed') when no outcome can reach the broker; the message then
     // stays unsettled, as it is.
-    if (!this.delivery.settled) this.link.settle(this.delivery, state);
+    if (!this.delivery.settled) this.link.settle(this.delivery, wire);
     this.done = true;
     this.givenBackToBroker = state.kind === 'released' || state.kind === 'modified';
     this.onSettled(this as ReceivedMessage<unknown> as ReceivedMessage);

@@ -7,8 +7,10 @@
 import { toNative, type NativeValue } from '../codec/native.js';
 import { AmqpError, IllegalStateError } from '../engine/errors.js';
 import type { OutgoingDelivery } from '../engine/sender-link.js';
+import type { DeliveryState } from '../frames/definitions.generated.js';
 import { RxMqError } from '../../errors.js';
 import type { BodyInput, Message } from './message.js';
+import type { AmqpTransaction } from './transaction.js';
 import type { LinkDetailOptions, ReceiverSettleMode } from './link-details.js';
 
 /** at-least-once: unsettled, the outcome comes from the receiver; at-most-once: pre-settled. */
@@ -60,6 +62,14 @@ export interface SendOptions<B = BodyInput> extends LinkDetailOptions {
    * With `target` null every message needs its own `to`.
    */
   readonly routeByTo?: boolean;
+  /**
+   * Send inside this transaction (from `transaction()` on the same connection): each transfer
+   * carries its transactional-state, the peer stores the messages only when the transaction is
+   * committed and discards them on rollback, and each outcome is the one the peer reports within
+   * the transaction. A message offered once the transaction is over fails the operator with
+   * `TransactionEndedError` (or `TransactionLostError` if its connection went away).
+   */
+  readonly transaction?: AmqpTransaction;
 }
 
 /** The `state` of an {@link Outcome}: a receiver's outcome, or 'sent' for an at-most-once message. */
@@ -174,7 +184,9 @@ export function addressed<B>(m: Message<B>, target: string | null, o: SendOption
 
 /** The Outcome value for a settled delivery of `message`. */
 export function outcomeOf<B>(d: OutgoingDelivery, message: Message<B>): Outcome<B> {
-  const s = d.remoteState;
+  const state = d.remoteState;
+  // A message posted in a transaction gets its outcome inside a transactional-state (section 4.4.1).
+  const s = state?.kind === 'transactional-state' ? state.outcome as DeliveryState | undefined : state;
   switch (s?.kind) {
     case 'accepted': return { state: 'accepted', message };
     case 'rejected':

@@ -12,7 +12,9 @@ import { IllegalStateError, MessageSizeExceededError } from '../engine/errors.js
 import { PAYLOAD_BY_REFERENCE_MIN } from '../engine/output.js';
 import { payloadLength, type Payload } from '../engine/payload.js';
 import type { OutgoingDelivery, SenderLink } from '../engine/sender-link.js';
+import type { TransactionalState } from '../frames/definitions.generated.js';
 import type { SessionContext } from './context.js';
+import type { AmqpTransaction } from './transaction.js';
 import { Fifo } from './fifo.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { linkOptionsOf, targetOf } from './link-details.js';
@@ -79,7 +81,7 @@ export class SendPump<B = BodyInput> {
   private link: SenderLink | undefined;
   private ctx: SessionContext | undefined;
   /** This pump's options for `link.send`, filled in for each message (read before send returns). */
-  private readonly linkSend: { settled: boolean; context: unknown; readonly messageFormat: number };
+  private readonly linkSend: { settled: boolean; context: unknown; readonly messageFormat: number; state: TransactionalState | undefined };
 
   /**
    * @param target the address, or null for the peer's anonymous relay (see SendOptions.routeByTo).
@@ -90,7 +92,7 @@ export class SendPump<B = BodyInput> {
     this.mode = options.delivery ?? 'at-least-once';
     const messageFormat = options.messageFormat ?? 0;
     if (!Number.isInteger(messageFormat) || messageFormat < 0 || messageFormat > 0xffffffff) throw new RangeError(`messageFormat must be a uint, got ${messageFormat}`);
-    this.linkSend = { settled: false, context: undefined, messageFormat };
+    this.linkSend = { settled: false, context: undefined, messageFormat, state: undefined };
   }
 
   /** The sender settle mode to attach with: a choice per message needs 'mixed'. */
@@ -166,6 +168,16 @@ export class SendPump<B = BodyInput> {
   bind(link: SenderLink, ctx: SessionContext): void {
     this.link = link;
     this.ctx = ctx;
+    const tx = this.options.transaction;
+    if (tx !== undefined) {
+      // Transactional work goes over the transaction's own connection, or nowhere.
+      try {
+        tx.checkUsable(ctx.driver, 'cannot send');
+      } catch (e) {
+        return this.owner.finish(e);
+      }
+      this.linkSend.state = tx.postState;
+    }
     this.pump();
   }
 
@@ -241,6 +253,8 @@ export class SendPump<B = BodyInput> {
     const bytes = entry.parts ?? encodeMessageParts(entry.message);
     entry.parts = undefined; // the entry may wait for its outcome a while: it keeps no bytes alive
     const o = this.linkSend;
+    // A transaction that ended (committed, rolled back, lost) takes no more work.
+    if (o.state !== undefined) (this.options.transaction as AmqpTransaction).checkUsable((this.ctx as SessionContext).driver, 'cannot send');
     o.settled = entry.presettled;
     o.context = entry;
     try {
