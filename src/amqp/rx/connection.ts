@@ -12,6 +12,7 @@ import type { Session, SessionOptions } from '../engine/session.js';
 import type { Open } from '../frames/definitions.generated.js';
 import { allocateBytes, openTransportWith } from '../../transport/platform.js';
 import { readCoalescingOf } from '../../transport/read-hold.js';
+import { parseProxy, type ProxyConfig } from '../../transport/proxy.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, type TlsOptions, type TransportFactory, type TransportTarget } from '../../transport/types.js';
 import { TimeoutError } from '../../errors.js';
 import { parseAmqpUrl } from '../url.js';
@@ -39,6 +40,14 @@ export interface AmqpConnectOptions {
    * browsers: the native WebSocket). Any runtime can pass its own.
    */
   readonly transport?: TransportFactory;
+  /**
+   * Reach the peer through a proxy: `socks5://user:pass@host:port` (SOCKS5, user/password
+   * optional; the proxy resolves the peer's host name) or `http://user:pass@host:port` (HTTP
+   * CONNECT, Basic auth optional), for TCP, TLS (inside the tunnel, checked against the peer's
+   * host) and WebSocket alike. Node only: browsers refuse it with a ProxyError. A refusal is a
+   * ProxyError with the proxy's reply code or HTTP status. `connectTimeout` covers the tunnel.
+   */
+  readonly proxy?: string | ProxyConfig;
   /** SASL PLAIN user name; overrides the URL's. */
   readonly username?: string;
   /** SASL PLAIN password; overrides the URL's. */
@@ -308,8 +317,13 @@ function inSession<T>(session$: Observable<AmqpSession>, f: (s: AmqpSession) => 
 }
 
 /** Resolve URL and options into the transport target and engine options. */
-function plan(arg: string | AmqpConnectOptions): { target: TransportTarget; options: AmqpConnectOptions; hostname: string; sasl: SaslCredentials | false; hostnameFromUrl: boolean } {
+function plan(arg: string | AmqpConnectOptions): { target: TransportTarget; options: AmqpConnectOptions; hostname: string; sasl: SaslCredentials | false; hostnameFromUrl: boolean; proxy?: ProxyConfig } {
   const o: AmqpConnectOptions = typeof arg === 'string' ? { url: arg } : arg;
+  const proxy = o.proxy === undefined ? undefined : parseProxy(o.proxy);
+  return proxy === undefined ? planTarget(o) : { ...planTarget(o), proxy };
+}
+
+function planTarget(o: AmqpConnectOptions): { target: TransportTarget; options: AmqpConnectOptions; hostname: string; sasl: SaslCredentials | false; hostnameFromUrl: boolean } {
   if (o.url !== undefined) {
     const ep = parseAmqpUrl(o.url, o.tls);
     const username = o.username ?? ep.username;
@@ -427,7 +441,7 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       onData: (c) => driver.onData(c),
       nextRead: () => driver.nextRead(),
       onClose: (err) => driver.onTransportClose(err),
-    }, { connectTimeoutMs: o.connectTimeout }).then(
+    }, { connectTimeoutMs: o.connectTimeout, proxy: p.proxy }).then(
       (t) => {
         if (unsubscribed) return t.destroy();
         driver.start(t);
