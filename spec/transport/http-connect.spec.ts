@@ -50,6 +50,7 @@ describe('transport: HTTP CONNECT handshake (sans-IO)', () => {
   const refusals: readonly { name: string; config: ProxyConfig; answer: string; failure: string; status?: number; text: RegExp }[] = [
     { name: '407 with credentials', config: AUTH, answer: 'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n', failure: 'authentication', status: 407, text: /refused the credentials of bob: 407 Proxy Authentication Required/ },
     { name: '407 without credentials', config: PLAIN, answer: 'HTTP/1.1 407 Proxy Authentication Required\r\n\r\n', failure: 'authentication', status: 407, text: /requires credentials/ },
+    { name: '401 to wrong credentials (tinyproxy 1.11)', config: AUTH, answer: 'HTTP/1.1 401 Unauthorized\r\n\r\n', failure: 'authentication', status: 401, text: /refused the credentials of bob: 401 Unauthorized/ },
     { name: '403 (a port the proxy does not allow)', config: AUTH, answer: 'HTTP/1.1 403 Access violation\r\n\r\n', failure: 'refused', status: 403, text: /would not connect to broker.example:5672: 403 Access violation/ },
     { name: '502 with a body', config: PLAIN, answer: 'HTTP/1.1 502 Bad Gateway\r\nContent-Length: 5\r\n\r\noops!', failure: 'refused', status: 502, text: /502 Bad Gateway/ },
     { name: 'a status line that is not HTTP', config: PLAIN, answer: 'SSH-2.0-OpenSSH\r\n\r\n', failure: 'protocol', text: /not an HTTP\/1.x status line/ },

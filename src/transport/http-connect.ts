@@ -2,7 +2,7 @@
  * The HTTP CONNECT handshake (RFC 9110 section 9.3.6) as a sans-IO state machine: one request
  * (with Basic `Proxy-Authorization` when the proxy URL has credentials), then the response head,
  * which may arrive in any split. A 2xx opens the tunnel, and bytes after the head are the target's;
- * any other status is a ProxyError with the status (407: the credentials).
+ * any other status is a ProxyError with the status (407, or 401 as tinyproxy sends: the credentials).
  */
 import { concatBytes, describeProxy, ProxyError, type HandshakeStep, type ProxyConfig, type ProxyFailure, type ProxyHandshake } from './proxy.js';
 
@@ -48,8 +48,10 @@ export class HttpConnectHandshake implements ProxyHandshake {
       this.head = new Uint8Array(0);
       return { kind: 'done', rest };
     }
-    const failure: ProxyFailure = status === 407 ? 'authentication' : 'refused';
-    const why = status === 407
+    // 407 is the status for proxy credentials; tinyproxy 1.11 answers wrong ones with 401.
+    const auth = status === 407 || status === 401;
+    const failure: ProxyFailure = auth ? 'authentication' : 'refused';
+    const why = auth
       ? (this.proxy.username !== undefined ? `refused the credentials of ${this.proxy.username}` : 'requires credentials (give the proxy URL a user and password)')
       : `would not connect to ${this.host}:${this.port}`;
     return this.fail(failure, `${why}: ${status} ${printable(reason)}`.trimEnd(), status, reason);
