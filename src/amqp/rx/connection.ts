@@ -280,9 +280,11 @@ export class AmqpConnection {
   }
 
   /**
-   * Send `message` to `target` with a dynamic reply-to address and emit the reply (matched by
-   * correlation-id or message-id), then complete; errors with `TimeoutError` after `opts.timeout`.
-   * Needs a peer that creates dynamic nodes (RabbitMQ 3.x does not).
+   * Send `message` to `target` with a reply-to address and emit the reply (matched by its
+   * correlation-id, else message-id, to the request's message-id), then complete; errors with
+   * `TimeoutError` after `opts.timeout`. The reply-to is a dynamic node the peer creates, or a
+   * fixed address with `opts.replyTo` (a reply queue, for peers without dynamic nodes such as
+   * RabbitMQ 3.x; `{ address, source }` for management nodes such as `$management`).
    */
   request<Req extends BodyInput = BodyInput, Res = NativeValue>(target: string, message: Message<Req>, opts?: RequestOptions): Observable<InboundMessage<Res>> {
     return inSession(this.defaultSession$, (s) => s.request<Req, Res>(target, message, opts));

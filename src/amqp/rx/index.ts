@@ -11,7 +11,7 @@ export type {
   SendOptions, SendOperator, SendBufferUnit, Outcome, OutcomeState, Delivery,
   AcceptedOutcome, RejectedOutcome, ReleasedOutcome, ModifiedOutcome, SentOutcome,
 } from './sender.js';
-export type { RequestOptions } from './request.js';
+export type { FixedReplyTo, RequestOptions } from './request.js';
 export type { ReceiverHandle, SenderHandle } from './handles.js';
 export { encodeMessage, decodeMessage, MESSAGE_FIELDS } from './message.js';
 export type { Message, InboundMessage, BodyInput, MessageId, BodyType, PropertyMap } from './message.js';
