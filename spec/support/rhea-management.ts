@@ -5,7 +5,8 @@
  * management pattern) or whose source address is the reply-to (a reply queue), with
  * correlation-id = the request's message-id. A `$cbs` node checks put-token requests with a
  * test's function and answers with status-code and status-description, and the peer refuses links
- * to other addresses until a token was accepted (as Azure does: links need a valid claim).
+ * to other addresses until a token was accepted (as Azure does: links need a valid claim). Other
+ * addresses are plain in-memory queues, so that the application's links can be seen to work.
  */
 import type { AddressInfo, Server } from 'node:net';
 import rhea from 'rhea';
@@ -61,6 +62,15 @@ export async function startManagementPeer(options: ManagementPeerOptions = {}): 
   const claimed = new WeakSet<rhea.Connection>();
   const requireClaims = options.requireClaims ?? options.cbs !== undefined;
   const connections: rhea.Connection[] = [];
+  /** Plain queues: messages waiting per address, and the consumers of each address. */
+  const queues = new Map<string, rhea.Message[]>();
+  const consumers = new Map<string, rhea.Sender[]>();
+  const pump = (address: string): void => {
+    const waiting = queues.get(address) ?? [];
+    for (const c of consumers.get(address) ?? []) {
+      while (waiting.length > 0 && c.sendable()) c.send(waiting.shift() as rhea.Message);
+    }
+  };
 
   if (options.cbs !== undefined) {
     const check = options.cbs;
@@ -102,6 +112,10 @@ export async function startManagementPeer(options: ManagementPeerOptions = {}): 
       return;
     }
     attached.push(source ?? '');
+    const address = source ?? '';
+    consumers.set(address, [...(consumers.get(address) ?? []), s]);
+    s.on('sendable', () => pump(address));
+    s.on('sender_close', () => consumers.set(address, (consumers.get(address) ?? []).filter((x) => x !== s)));
   });
   container.on('receiver_open', (ctx: rhea.EventContext) => {
     const r = ctx.receiver as rhea.Receiver;
@@ -131,7 +145,12 @@ export async function startManagementPeer(options: ManagementPeerOptions = {}): 
     const node = ctx.receiver === undefined ? undefined : addressOf(ctx.receiver, 'target');
     const message = ctx.message as rhea.Message;
     const handler = node === undefined ? undefined : handlers.get(node);
-    if (node === undefined || handler === undefined) return;
+    if (node === undefined) return;
+    if (handler === undefined) {
+      queues.set(node, [...(queues.get(node) ?? []), message]);
+      pump(node);
+      return;
+    }
     const req = { node, message, at: Date.now(), connection: ctx.connection } as NodeRequest;
     requests.push(req);
     void Promise.resolve(handler(req)).then((reply) => {

@@ -24,6 +24,7 @@ import { consumeWith, type Consumed, type ConsumeHandler, type ConsumeReceiveOpt
 import type { BodyInput, Message } from './message.js';
 import { receive, type ReceivedMessage, type ReceiveOptions, type SourceSpec } from './receiver.js';
 import { request, type RequestOptions } from './request.js';
+import { CbsClaims, type CbsError, type CbsOptions } from './cbs.js';
 import { send, type SendOperator, type SendOptions } from './sender.js';
 import { attachReceiver, attachSender, type ReceiverHandle, type SenderHandle } from './handles.js';
 import type { InboundMessage } from './message.js';
@@ -48,6 +49,14 @@ export interface AmqpConnectOptions {
    * ProxyError with the proxy's reply code or HTTP status. `connectTimeout` covers the tunnel.
    */
   readonly proxy?: string | ProxyConfig;
+  /**
+   * Claims-based security (Azure Service Bus, Event Hubs): a token from `tokenProvider` is put to
+   * the peer's `$cbs` node after the open, before the connection is emitted (so before any link of
+   * the application attaches), and put again before it expires. A refused token is a CbsError
+   * with `$cbs`'s status-code and status-description. Usually with `sasl: { mechanism:
+   * 'ANONYMOUS' }` (the default without a user name). See {@link CbsOptions} and the README.
+   */
+  readonly cbs?: CbsOptions;
   /** SASL PLAIN user name; overrides the URL's. */
   readonly username?: string;
   /** SASL PLAIN password; overrides the URL's. */
@@ -387,8 +396,13 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       handshakeTimer = undefined;
       if (connection !== undefined || finished) return;
       finished = true;
+      claims?.stop();
       driver.destroy();
-      if (!unsubscribed) subscriber.error(new TimeoutError(`no AMQP open from the peer within ${connectTimeout} ms`));
+      if (!unsubscribed) {
+        subscriber.error(new TimeoutError(claims !== undefined
+          ? `the CBS token was not accepted within the connect timeout (${connectTimeout} ms)`
+          : `no AMQP open from the peer within ${connectTimeout} ms`));
+      }
     }, connectTimeout);
     const handshakeDone = (): void => {
       if (handshakeTimer !== undefined) clearTimeout(handshakeTimer);
@@ -408,15 +422,39 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       (t as { unref?: () => void }).unref?.();
     };
 
+    /** Claims-based security, when asked for: the connection is emitted once its first token is accepted. */
+    let claims: CbsClaims | undefined;
+    const emit = (conn: AmqpConnection): void => {
+      handshakeDone();
+      connection = conn;
+      subscriber.next(conn);
+    };
     driver.onConnection((e) => {
-      if (e.type === 'connection-open' || e.type === 'connection-close' || e.type === 'connection-error') handshakeDone();
+      if (e.type === 'connection-close' || e.type === 'connection-error') {
+        handshakeDone();
+        claims?.stop();
+      }
       switch (e.type) {
         case 'connection-open': {
           // A virtual host in the URL that the peer will not read as one: say so (once), not fail.
           const warning = p.hostnameFromUrl ? virtualHostWarning(p.hostname, e.remote.properties) : undefined;
           if (warning !== undefined) (o.onWarning ?? warnOnce)(warning);
-          connection = new AmqpConnection(driver, e.remote);
-          subscriber.next(connection);
+          const conn = new AmqpConnection(driver, e.remote);
+          if (o.cbs === undefined) return emit(conn);
+          // The token goes to $cbs before the application can attach anything; the handshake's
+          // deadline covers it. A token that later cannot be renewed ends the connection.
+          const lost = (err: CbsError): void => { if (!unsubscribed && !finished) subscriber.error(err); };
+          try {
+            claims = new CbsClaims(conn, o.cbs, lost);
+          } catch (err) {
+            handshakeDone();
+            subscriber.error(err);
+            return;
+          }
+          claims.start().then(
+            () => { if (!unsubscribed && !finished) emit(conn); },
+            (err: CbsError) => { handshakeDone(); lost(err); },
+          );
           return;
         }
         case 'connection-close':
@@ -454,6 +492,7 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
     return () => {
       unsubscribed = true;
       handshakeDone();
+      claims?.stop();
       // One unsubscribe often tears down the connection together with what runs on it
       // (`connect(url).pipe(switchMap(c => c.receive(q)), take(n))`), and RxJS runs the
       // connection's teardown first, since it was subscribed first. Closing at once would cut off

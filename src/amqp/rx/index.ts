@@ -22,3 +22,4 @@ export { backoffDelay, type ReconnectOptions } from '../../reconnect/backoff.js'
 export { ClientClosedError, ConnectionClosedByPeerError, type ClientState, type ClientStateName } from '../../reconnect/state.js';
 export { settleOnCompletion, consumeReceiveOptions } from './consume.js';
 export type { ConsumeOptions, ConsumeReceiveOptions, Consumed, ConsumeHandler } from './consume.js';
+export { CbsError, type CbsOptions, type CbsToken } from './cbs.js';
