@@ -18,6 +18,8 @@ export interface ProxyScript {
   readonly coalesce?: boolean;
   /** Accept the connection and never answer. */
   readonly silent?: boolean;
+  /** Close the connection as soon as the client has said something. */
+  readonly hangup?: boolean;
 }
 
 export interface TestProxy {
@@ -185,6 +187,7 @@ export async function startTestProxy(kind: 'socks5' | 'http', script: ProxyScrip
     client.on('close', () => sockets.delete(client));
     client.on('error', () => {});
     if (script.silent) return;
+    if (script.hangup) return void client.once('data', () => client.destroy());
     (kind === 'socks5' ? serveSocks5 : serveHttp)(client, script, proxy).catch(() => client.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

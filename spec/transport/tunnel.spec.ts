@@ -197,6 +197,16 @@ describe('transport: proxies (SOCKS5, HTTP CONNECT) to the embedded broker', fun
     for (const e of errs) expect(e instanceof TimeoutError || (e instanceof ProxyError && e.failure === 'timeout'), String(e)).to.equal(true);
   });
 
+  it('a proxy that hangs up during the handshake is a ProxyError (protocol), for either kind', async () => {
+    for (const kind of ['socks5', 'http'] as const) {
+      const p = await proxy(kind, { hangup: true });
+      const err = await firstValueFrom(stompConnect({ url: endpoints.stomp.tcp().url, proxy: p.url() })).then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(ProxyError);
+      expect((err as ProxyError).failure).to.equal('protocol');
+      expect((err as Error).message).to.match(/closed the connection during the handshake/);
+    }
+  });
+
   it('a proxy that is not there is a ProxyError (unreachable)', async () => {
     const closed = net.createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));

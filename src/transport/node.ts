@@ -3,6 +3,7 @@
  * once the pipe is usable and then reports data and its end through TransportHandlers.
  */
 import type { ClientRequestArgs } from 'node:http';
+import type { WebSocket as WsClass } from 'ws';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ProxyError, type ProxyConfig } from './proxy.js';
@@ -335,7 +336,7 @@ async function openWebSocket(
   target: Extract<TransportTarget, { kind: 'websocket' }>,
   handlers: TransportHandlers,
   timeoutMs: number,
-  loaded?: typeof import('ws').default,
+  loaded?: typeof WsClass,
   overTunnel?: () => net.Socket,
 ): Promise<Transport> {
   // Loaded on demand so that code paths not using WebSocket never need the `ws` package.
