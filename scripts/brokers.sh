@@ -25,6 +25,10 @@ want gcc
 want libc6-dev
 # Headless Chromium for the browser tests (driven by playwright-core from npm).
 want chromium-headless-shell
+# Real proxies for the proxy tests: a SOCKS5 server (user/password per RFC 1929) and an HTTP
+# proxy whose CONNECT takes Basic auth.
+want microsocks
+want tinyproxy
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   apt-get update -qq
@@ -161,3 +165,32 @@ if ! port_open "$PROTON_PORT"; then
 fi
 wait_port "$PROTON_PORT" 30 "Qpid Proton C broker" "$(cat "$PROTON_PID_FILE" 2>/dev/null || true)" "$LOG_DIR/proton-c-broker.log"
 echo "brokers.sh: Qpid Proton C example broker listening (AMQP $PROTON_PORT)"
+
+# --- Proxies ------------------------------------------------------------------------------------
+# microsocks twice: without authentication on 11080, and requiring user/password on 11081.
+# tinyproxy on 13128 with Basic auth, its config written here (no ConnectPort line: CONNECT to any
+# port). Each is started once and recorded by process id, like the Proton broker above.
+PROXY_USER=rxmq-proxy
+PROXY_PASSWORD=rxmq-proxy-pw
+start_proxy() { # name port command...
+  local name=$1 port=$2
+  shift 2
+  if ! port_open "$port"; then
+    setsid nohup "$@" >"$LOG_DIR/$name.log" 2>&1 < /dev/null &
+    echo $! >"$LOG_DIR/$name.pid"
+  fi
+  wait_port "$port" 30 "$name" "$(cat "$LOG_DIR/$name.pid" 2>/dev/null || true)" "$LOG_DIR/$name.log"
+}
+start_proxy microsocks-open 11080 microsocks -i 127.0.0.1 -p 11080
+start_proxy microsocks-auth 11081 microsocks -i 127.0.0.1 -p 11081 -u "$PROXY_USER" -P "$PROXY_PASSWORD"
+cat >"$LOG_DIR/tinyproxy.conf" <<CONF
+Port 13128
+Listen 127.0.0.1
+Timeout 600
+MaxClients 200
+Allow 127.0.0.1
+BasicAuth $PROXY_USER $PROXY_PASSWORD
+LogLevel Info
+CONF
+start_proxy tinyproxy 13128 tinyproxy -d -c "$LOG_DIR/tinyproxy.conf"
+echo "brokers.sh: proxies listening (SOCKS5 11080 open, 11081 user/password; HTTP CONNECT 13128 Basic auth)"

@@ -11,6 +11,10 @@
  *   RXMQ_PROTON_C=host:port             Qpid Proton's C broker       (127.0.0.1:5673)
  *   RXMQ_PYTHON=path                    the Python with python3-qpid-proton and python3-stomp
  *   RXMQ_CHROMIUM=path                  headless Chromium (Debian's chromium-headless-shell)
+ *   RXMQ_SOCKS5_PROXY=host:port         SOCKS5 proxy, no authentication (microsocks, 127.0.0.1:11080)
+ *   RXMQ_SOCKS5_AUTH_PROXY=host:port    SOCKS5 proxy with user/password  (microsocks, 127.0.0.1:11081)
+ *   RXMQ_HTTP_PROXY=host:port           HTTP CONNECT proxy, Basic auth   (tinyproxy, 127.0.0.1:13128)
+ *   RXMQ_PROXY_USER / _PASSWORD         the proxies' account             (rxmq-proxy / rxmq-proxy-pw)
  *
  * A peer that is not there is a failure that names it, its address and the command that starts
  * it (`requirePeers`), never a skipped test. The hermetic tier (`npm test`) imports nothing here
@@ -70,6 +74,9 @@ export const PEERS = {
   protonC: tcp('Qpid Proton C example broker', 'RXMQ_PROTON_C', '127.0.0.1:5673'),
   protonPython: { kind: 'python', name: 'Qpid Proton for Python', module: 'proton', debian: 'python3-qpid-proton' },
   stomppy: { kind: 'python', name: 'stomp.py', module: 'stomp', debian: 'python3-stomp' },
+  socks5Proxy: tcp('SOCKS5 proxy (microsocks, no authentication)', 'RXMQ_SOCKS5_PROXY', '127.0.0.1:11080'),
+  socks5AuthProxy: tcp('SOCKS5 proxy (microsocks, user/password)', 'RXMQ_SOCKS5_AUTH_PROXY', '127.0.0.1:11081'),
+  httpProxy: tcp('HTTP CONNECT proxy (tinyproxy, Basic auth)', 'RXMQ_HTTP_PROXY', '127.0.0.1:13128'),
   chromium: {
     kind: 'program', name: 'headless Chromium', env: 'RXMQ_CHROMIUM', debian: 'chromium-headless-shell',
     path: process.env.RXMQ_CHROMIUM ?? '/usr/bin/chromium-headless-shell',
@@ -97,6 +104,19 @@ export const RABBITMQ = {
   /** STOMP on the virtual host "/" unless another is named (RabbitMQ refuses an unknown one). */
   stompUrl: (o: UrlOptions & { readonly vhost?: string } = {}): string => `stomp://${authority(PEERS.rabbitStomp, o, true)}/${o.vhost ?? '%2F'}`,
   webStompUrl: (o: UrlOptions = {}): string => `ws://${authority(PEERS.rabbitWebStomp, o, true)}/ws?vhost=%2F`,
+} as const;
+const PROXY_USER = process.env.RXMQ_PROXY_USER ?? 'rxmq-proxy';
+const PROXY_PASSWORD = process.env.RXMQ_PROXY_PASSWORD ?? 'rxmq-proxy-pw';
+
+/** Proxy URLs of the real proxies (the account of brokers.sh unless another is given). */
+export const PROXIES = {
+  user: PROXY_USER,
+  password: PROXY_PASSWORD,
+  socks5: (): string => `socks5://${authority(PEERS.socks5Proxy, {}, false)}`,
+  socks5Auth: (o: { readonly user?: string; readonly password?: string } = {}): string =>
+    `socks5://${encodeURIComponent(o.user ?? PROXY_USER)}:${encodeURIComponent(o.password ?? PROXY_PASSWORD)}@${authority(PEERS.socks5AuthProxy, {}, false)}`,
+  http: (o: { readonly user?: string; readonly password?: string } = {}): string =>
+    `http://${encodeURIComponent(o.user ?? PROXY_USER)}:${encodeURIComponent(o.password ?? PROXY_PASSWORD)}@${authority(PEERS.httpProxy, {}, false)}`,
 } as const;
 export const ACTIVEMQ = { stompUrl: (o: UrlOptions = {}): string => `stomp://${authority(PEERS.activemqStomp, o, false)}` } as const;
 export const PROTON_C = { url: (o: UrlOptions = {}): string => `amqp://${authority(PEERS.protonC, o, false)}` } as const;

@@ -12,3 +12,4 @@ export { DecodeError, EncodeError, CompositeJsonError, TimeoutError, RxMqError }
 export { TransportError } from '../transport/types.js';
 export type { OpenOptions, TlsOptions, Transport, TransportFactory, TransportHandlers, TransportInfo, TransportTarget } from '../transport/types.js';
 export { UrlError } from '../transport/url.js';
+export { ProxyError, type ProxyConfig, type ProxyFailure, type ProxyKind } from '../transport/proxy.js';

@@ -3,6 +3,7 @@
  * transports. Browsers have no raw TCP or TLS sockets, so AMQP and STOMP reach brokers through
  * their WebSocket endpoints (wss:// for TLS, which the browser verifies itself).
  */
+import { ProxyError } from './proxy.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, TransportError, type OpenOptions, type Transport, type TransportHandlers, type TransportTarget } from './types.js';
 
 /** The subset of the WHATWG WebSocket that we use (also implemented by Node's `ws`). */
@@ -26,6 +27,13 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
  * no TCP or TLS sockets, so any other target is refused with a TransportError saying what to use.
  */
 export function openBrowserTransport(target: TransportTarget, handlers: TransportHandlers, options: OpenOptions): Promise<Transport> {
+  if (options.proxy !== undefined) {
+    // A page cannot open a socket to a proxy; the browser's own proxy settings carry its WebSockets.
+    return Promise.reject(new ProxyError(
+      'browsers cannot use connect({ proxy }): a page has no sockets to reach a proxy with; the browser\'s own proxy settings apply to its WebSockets',
+      { failure: 'unsupported', proxyKind: options.proxy.kind },
+    ));
+  }
   if (target.kind !== 'websocket') {
     return Promise.reject(new TransportError(
       `browsers cannot open ${target.kind.toUpperCase()} connections to ${target.host}:${target.port}: use the broker's WebSocket endpoint (amqp+ws://, amqp+wss://, ws://, wss://)`,

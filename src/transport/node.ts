@@ -2,8 +2,12 @@
  * Node transports: TCP (no-delay, keep-alive), TLS and WebSocket (the `ws` package). Each resolves
  * once the pipe is usable and then reports data and its end through TransportHandlers.
  */
+import type { ClientRequestArgs } from 'node:http';
+import type { WebSocket as WsClass } from 'ws';
 import net from 'node:net';
 import tls from 'node:tls';
+import { ProxyError, type ProxyConfig } from './proxy.js';
+import { openTunnel } from './tunnel.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS, TransportError, type OpenOptions, type TlsOptions, type Transport, type TransportHandlers, type TransportInfo,
   type TransportTarget,
@@ -14,6 +18,7 @@ export { DEFAULT_CONNECT_TIMEOUT_MS };
 /** Open a transport to `target`. Rejects with TransportError when the pipe cannot be set up. */
 export function openTransport(target: TransportTarget, handlers: TransportHandlers, options: OpenOptions = {}): Promise<Transport> {
   const timeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  if (options.proxy !== undefined) return openThroughProxy(target, handlers, options.proxy, timeout);
   switch (target.kind) {
     case 'tcp': {
       // TCP reads go through `onread` (our own read buffer, no stream machinery per chunk) so
@@ -31,6 +36,44 @@ export function openTransport(target: TransportTarget, handlers: TransportHandle
     case 'websocket':
       return openWebSocket(target, handlers, timeout);
   }
+}
+
+/**
+ * The same transports through a proxy's tunnel: the tunnel is a socket to the proxy that now
+ * carries the target's bytes; TCP runs over it as it is, TLS inside it (SNI and the certificate
+ * check name the target host, not the proxy), WebSocket over it (ws://) or over TLS inside it
+ * (wss://). One deadline, `timeoutMs` from now, covers the proxy, the tunnel and TLS or WebSocket.
+ */
+async function openThroughProxy(target: TransportTarget, handlers: TransportHandlers, proxy: ProxyConfig, timeoutMs: number): Promise<Transport> {
+  const deadline = Date.now() + timeoutMs;
+  const left = (): number => Math.max(1, deadline - Date.now());
+  if (target.kind === 'tcp') {
+    const { socket } = await openTunnel(proxy, target.host, target.port, deadline);
+    return openSocket(socket, undefined, { kind: 'tcp' }, handlers, left(), describe(target), undefined);
+  }
+  // Loaded before the tunnel opens, so that no wait comes between the tunnel and its transport.
+  const ws = target.kind === 'websocket' ? (await import('ws')).default : undefined;
+  const [host, port] = target.kind === 'tls' ? [target.host, target.port] : hostPortOf(target.url);
+  const tunnel = await openTunnel(proxy, host, port, deadline);
+  const secure = target.kind === 'tls' || target.url.startsWith('wss:');
+  if (tunnel.early) {
+    // TLS and WebSocket clients speak first: a target that spoke before us is not one of them.
+    tunnel.socket.destroy();
+    throw new ProxyError(`${describe(target)}: bytes arrived through the proxy before the ${secure ? 'TLS' : 'WebSocket'} handshake began`, { failure: 'protocol', proxyKind: proxy.kind });
+  }
+  const overTunnel = (): net.Socket => {
+    if (secure) return tls.connect({ socket: tunnel.socket, ...tlsOptions(target.tls, host) });
+    tunnel.socket.resume();
+    return tunnel.socket;
+  };
+  if (target.kind === 'tls') return openSocket(overTunnel(), 'secureConnect', { kind: 'tls' }, handlers, left(), describe(target), undefined);
+  return openWebSocket(target, handlers, left(), ws, overTunnel);
+}
+
+/** The host and port of a ws:// or wss:// URL (the default ports 80 and 443 when it has none). */
+function hostPortOf(url: string): [string, number] {
+  const u = new URL(url);
+  return [u.hostname.replace(/^\[(.*)\]$/, '$1'), u.port !== '' ? Number(u.port) : u.protocol === 'wss:' ? 443 : 80];
 }
 
 function describe(t: TransportTarget): string {
@@ -64,9 +107,14 @@ function errorOf(e: unknown, what: string): TransportError {
   return new TransportError(`${what}: ${reason}`, code, { cause: e });
 }
 
+/**
+ * Resolve with `socket` as a Transport once `readyEvent` fires, or at once (undefined) for a
+ * socket that is connected already (a proxy's tunnel, paused: it is resumed once the transport's
+ * owner has it).
+ */
 function openSocket(
   socket: net.Socket,
-  readyEvent: 'connect' | 'secureConnect',
+  readyEvent: 'connect' | 'secureConnect' | undefined,
   baseInfo: TransportInfo,
   handlers: TransportHandlers,
   timeoutMs: number,
@@ -82,7 +130,7 @@ function openSocket(
     }, timeoutMs);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
-    socket.once(readyEvent, () => {
+    const ready = (): void => {
       clearTimeout(timer);
       open = true;
       const t = socket as tls.TLSSocket;
@@ -90,7 +138,8 @@ function openSocket(
         ? { ...baseInfo, authorized: t.authorized, peerCertificateSubject: subjectOf(t) }
         : baseInfo;
       resolve(socketTransport(socket, info, reader === undefined ? {} : { holdReads: (ms: number) => reader.hold(ms) }));
-    });
+    };
+    if (readyEvent !== undefined) socket.once(readyEvent, ready);
     if (reader === undefined) socket.on('data', (chunk: Buffer) => handlers.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
     socket.on('drain', () => handlers.onDrain?.());
     socket.on('error', (e) => { lastError = errorOf(e, what); });
@@ -102,6 +151,18 @@ function openSocket(
       if (!open) reject(lastError ?? new TransportError(`${what}: closed before connecting`));
       else handlers.onClose(lastError);
     });
+    if (readyEvent === undefined) {
+      if (socket.destroyed) {
+        clearTimeout(timer);
+        closed = true;
+        reject(new TransportError(`${what}: the tunnel closed before use`));
+        return;
+      }
+      ready();
+      // Bytes (those the proxy's answer came with, first) flow once the owner has attached the
+      // transport: its `.then` runs in this turn's microtasks, before the next turn.
+      setImmediate(() => socket.resume());
+    }
   });
 }
 
@@ -267,13 +328,19 @@ function subjectOf(t: tls.TLSSocket): string | undefined {
   return Array.isArray(cn) ? cn[0] : cn;
 }
 
+/**
+ * @param loaded the `ws` class, when the caller loaded it already.
+ * @param overTunnel the socket to speak over (a proxy's tunnel) instead of one of ws's own.
+ */
 async function openWebSocket(
   target: Extract<TransportTarget, { kind: 'websocket' }>,
   handlers: TransportHandlers,
   timeoutMs: number,
+  loaded?: typeof WsClass,
+  overTunnel?: () => net.Socket,
 ): Promise<Transport> {
   // Loaded on demand so that code paths not using WebSocket never need the `ws` package.
-  const { default: WebSocket } = await import('ws');
+  const WebSocket = loaded ?? (await import('ws')).default;
   const host = new URL(target.url).hostname.replace(/^\[(.*)\]$/, '$1');
   const ws = new WebSocket(target.url, [...target.protocols], {
     handshakeTimeout: timeoutMs,
@@ -281,6 +348,7 @@ async function openWebSocket(
     // bodies; the protocol layer checks its own encoding.
     skipUTF8Validation: true,
     ...(target.url.startsWith('wss:') ? tlsOptions(target.tls, host) : {}),
+    ...(overTunnel !== undefined ? { createConnection: overTunnel as NonNullable<ClientRequestArgs['createConnection']> } : {}),
   });
   ws.binaryType = 'nodebuffer';
   return new Promise((resolve, reject) => {

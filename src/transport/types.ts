@@ -4,6 +4,7 @@
  * native WebSocket through the same interface.
  */
 import { RxMqError } from '../errors.js';
+import type { ProxyConfig } from './proxy.js';
 
 /** TLS settings, as a user of a messaging client expects to give them. */
 export interface TlsOptions {
@@ -111,6 +112,12 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 export interface OpenOptions {
   /** Give up when the pipe is not usable after this long (ms). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Reach the target through this proxy (parsed from `connect({ proxy })`). Node's transports
+   * tunnel TCP, TLS and WebSocket through it; the browser's refuse it (browsers apply their own
+   * proxy settings). A factory of one's own that cannot honour it should reject, not ignore it.
+   */
+  readonly proxy?: ProxyConfig;
 }
 
 /**

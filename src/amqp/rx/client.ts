@@ -14,6 +14,8 @@ import { Observable, Subscription, type Subscriber } from 'rxjs';
 import { AmqpError, IllegalStateError, SessionEndedError } from '../engine/errors.js';
 import { AuthenticationError } from '../engine/sasl.js';
 import { TimeoutError } from '../../errors.js';
+import { isProxyConfigurationError } from '../../transport/proxy.js';
+import { isCbsRefusal } from './cbs.js';
 import type { ReconnectOptions } from '../../reconnect/backoff.js';
 import { ReconnectKeeper, type Connector, type KeeperUser } from '../../reconnect/keeper.js';
 import { ClientClosedError, type ClientState } from '../../reconnect/state.js';
@@ -95,7 +97,7 @@ function amqpConnector(options: Omit<AmqpConnectOptions, 'url' | 'target'>): Con
     connect: (url) => connect({ ...options, url }),
     // The connection closes gracefully within closeTimeout; after that its socket is destroyed.
     closed: (conn) => closedOrAfter(conn, (options.closeTimeout ?? 2000) + 500),
-    isAuthenticationError: (e) => e instanceof AuthenticationError,
+    isAuthenticationError: (e) => e instanceof AuthenticationError || isProxyConfigurationError(e) || isCbsRefusal(e),
   };
 }
 

@@ -12,6 +12,7 @@ import type { Session, SessionOptions } from '../engine/session.js';
 import type { Open } from '../frames/definitions.generated.js';
 import { allocateBytes, openTransportWith } from '../../transport/platform.js';
 import { readCoalescingOf } from '../../transport/read-hold.js';
+import { parseProxy, type ProxyConfig } from '../../transport/proxy.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, type TlsOptions, type TransportFactory, type TransportTarget } from '../../transport/types.js';
 import { TimeoutError } from '../../errors.js';
 import { parseAmqpUrl } from '../url.js';
@@ -23,6 +24,7 @@ import { consumeWith, type Consumed, type ConsumeHandler, type ConsumeReceiveOpt
 import type { BodyInput, Message } from './message.js';
 import { receive, type ReceivedMessage, type ReceiveOptions, type SourceOptions, type SourceSpec } from './receiver.js';
 import { request, type RequestOptions } from './request.js';
+import { CbsClaims, type CbsError, type CbsOptions } from './cbs.js';
 import { send, type SendOperator, type SendOptions } from './sender.js';
 import { transaction, type AmqpTransaction, type TransactionOptions } from './transaction.js';
 import { attachReceiver, attachSender, type AttachReceiverOptions, type AttachSenderOptions, type ReceiverHandle, type SenderHandle } from './handles.js';
@@ -43,6 +45,22 @@ export interface AmqpConnectOptions {
    * browsers: the native WebSocket). Any runtime can pass its own.
    */
   readonly transport?: TransportFactory;
+  /**
+   * Reach the peer through a proxy: `socks5://user:pass@host:port` (SOCKS5, user/password
+   * optional; the proxy resolves the peer's host name) or `http://user:pass@host:port` (HTTP
+   * CONNECT, Basic auth optional), for TCP, TLS (inside the tunnel, checked against the peer's
+   * host) and WebSocket alike. Node only: browsers refuse it with a ProxyError. A refusal is a
+   * ProxyError with the proxy's reply code or HTTP status. `connectTimeout` covers the tunnel.
+   */
+  readonly proxy?: string | ProxyConfig;
+  /**
+   * Claims-based security (Azure Service Bus, Event Hubs): a token from `tokenProvider` is put to
+   * the peer's `$cbs` node after the open, before the connection is emitted (so before any link of
+   * the application attaches), and put again before it expires. A refused token is a CbsError
+   * with `$cbs`'s status-code and status-description. Usually with `sasl: { mechanism:
+   * 'ANONYMOUS' }` (the default without a user name). See {@link CbsOptions} and the README.
+   */
+  readonly cbs?: CbsOptions;
   /** SASL PLAIN user name; overrides the URL's. */
   readonly username?: string;
   /** SASL PLAIN password; overrides the URL's. */
@@ -324,9 +342,11 @@ export class AmqpConnection {
   }
 
   /**
-   * Send `message` to `target` with a dynamic reply-to address and emit the reply (matched by
-   * correlation-id or message-id), then complete; errors with `TimeoutError` after `opts.timeout`.
-   * Needs a peer that creates dynamic nodes (RabbitMQ 3.x does not).
+   * Send `message` to `target` with a reply-to address and emit the reply (matched by its
+   * correlation-id, else message-id, to the request's message-id), then complete; errors with
+   * `TimeoutError` after `opts.timeout`. The reply-to is a dynamic node the peer creates, or a
+   * fixed address with `opts.replyTo` (a reply queue, for peers without dynamic nodes such as
+   * RabbitMQ 3.x; `{ address, source }` for management nodes such as `$management`).
    */
   request<Req extends BodyInput = BodyInput, Res = NativeValue>(target: string, message: Message<Req>, opts?: RequestOptions): Observable<InboundMessage<Res>> {
     return inSession(this.defaultSession$, (s) => s.request<Req, Res>(target, message, opts));
@@ -361,8 +381,13 @@ function inSession<T>(session$: Observable<AmqpSession>, f: (s: AmqpSession) => 
 }
 
 /** Resolve URL and options into the transport target and engine options. */
-function plan(arg: string | AmqpConnectOptions): { target: TransportTarget; options: AmqpConnectOptions; hostname: string; sasl: SaslCredentials | false; hostnameFromUrl: boolean } {
+function plan(arg: string | AmqpConnectOptions): { target: TransportTarget; options: AmqpConnectOptions; hostname: string; sasl: SaslCredentials | false; hostnameFromUrl: boolean; proxy?: ProxyConfig } {
   const o: AmqpConnectOptions = typeof arg === 'string' ? { url: arg } : arg;
+  const proxy = o.proxy === undefined ? undefined : parseProxy(o.proxy);
+  return proxy === undefined ? planTarget(o) : { ...planTarget(o), proxy };
+}
+
+function planTarget(o: AmqpConnectOptions): { target: TransportTarget; options: AmqpConnectOptions; hostname: string; sasl: SaslCredentials | false; hostnameFromUrl: boolean } {
   if (o.url !== undefined) {
     const ep = parseAmqpUrl(o.url, o.tls);
     const username = o.username ?? ep.username;
@@ -425,8 +450,13 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       handshakeTimer = undefined;
       if (connection !== undefined || finished) return;
       finished = true;
+      claims?.stop();
       driver.destroy();
-      if (!unsubscribed) subscriber.error(new TimeoutError(`no AMQP open from the peer within ${connectTimeout} ms`));
+      if (!unsubscribed) {
+        subscriber.error(new TimeoutError(claims !== undefined
+          ? `the CBS token was not accepted within the connect timeout (${connectTimeout} ms)`
+          : `no AMQP open from the peer within ${connectTimeout} ms`));
+      }
     }, connectTimeout);
     const handshakeDone = (): void => {
       if (handshakeTimer !== undefined) clearTimeout(handshakeTimer);
@@ -446,15 +476,39 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       (t as { unref?: () => void }).unref?.();
     };
 
+    /** Claims-based security, when asked for: the connection is emitted once its first token is accepted. */
+    let claims: CbsClaims | undefined;
+    const emit = (conn: AmqpConnection): void => {
+      handshakeDone();
+      connection = conn;
+      subscriber.next(conn);
+    };
     driver.onConnection((e) => {
-      if (e.type === 'connection-open' || e.type === 'connection-close' || e.type === 'connection-error') handshakeDone();
+      if (e.type === 'connection-close' || e.type === 'connection-error') {
+        handshakeDone();
+        claims?.stop();
+      }
       switch (e.type) {
         case 'connection-open': {
           // A virtual host in the URL that the peer will not read as one: say so (once), not fail.
           const warning = p.hostnameFromUrl ? virtualHostWarning(p.hostname, e.remote.properties) : undefined;
           if (warning !== undefined) (o.onWarning ?? warnOnce)(warning);
-          connection = new AmqpConnection(driver, e.remote);
-          subscriber.next(connection);
+          const conn = new AmqpConnection(driver, e.remote);
+          if (o.cbs === undefined) return emit(conn);
+          // The token goes to $cbs before the application can attach anything; the handshake's
+          // deadline covers it. A token that later cannot be renewed ends the connection.
+          const lost = (err: CbsError): void => { if (!unsubscribed && !finished) subscriber.error(err); };
+          try {
+            claims = new CbsClaims(conn, o.cbs, lost);
+          } catch (err) {
+            handshakeDone();
+            subscriber.error(err);
+            return;
+          }
+          claims.start().then(
+            () => { if (!unsubscribed && !finished) emit(conn); },
+            (err: CbsError) => { handshakeDone(); lost(err); },
+          );
           return;
         }
         case 'connection-close':
@@ -481,7 +535,7 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       onData: (c) => driver.onData(c),
       nextRead: () => driver.nextRead(),
       onClose: (err) => driver.onTransportClose(err),
-    }, { connectTimeoutMs: o.connectTimeout }).then(
+    }, { connectTimeoutMs: o.connectTimeout, proxy: p.proxy }).then(
       (t) => {
         if (unsubscribed) return t.destroy();
         driver.start(t);
@@ -492,6 +546,7 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
     return () => {
       unsubscribed = true;
       handshakeDone();
+      claims?.stop();
       // One unsubscribe often tears down the connection together with what runs on it
       // (`connect(url).pipe(switchMap(c => c.receive(q)), take(n))`), and RxJS runs the
       // connection's teardown first, since it was subscribed first. Closing at once would cut off

@@ -12,7 +12,7 @@ export type {
   SendOptions, SendOperator, SendBufferUnit, Outcome, OutcomeState, Delivery,
   AcceptedOutcome, RejectedOutcome, ReleasedOutcome, ModifiedOutcome, SentOutcome,
 } from './sender.js';
-export type { RequestOptions } from './request.js';
+export type { FixedReplyTo, RequestOptions } from './request.js';
 export { AmqpTransaction, TransactionEndedError, TransactionError, TransactionLostError, TransactionsUnsupportedError } from './transaction.js';
 export type { TransactionOperation, TransactionOptions, TransactionState } from './transaction.js';
 export type { ReceiverHandle, SenderHandle, AttachReceiverOptions, AttachSenderOptions, HandleSendOptions } from './handles.js';
@@ -30,3 +30,4 @@ export { backoffDelay, type ReconnectOptions } from '../../reconnect/backoff.js'
 export { ClientClosedError, ConnectionClosedByPeerError, type ClientState, type ClientStateName } from '../../reconnect/state.js';
 export { settleOnCompletion, consumeReceiveOptions } from './consume.js';
 export type { ConsumeOptions, ConsumeReceiveOptions, Consumed, ConsumeHandler } from './consume.js';
+export { CbsError, type CbsOptions, type CbsToken } from './cbs.js';

@@ -105,6 +105,10 @@ export function linkObservable<L extends Link, T>(
         case 'link-attach':
           // A refusal comes as an attach with a null terminus, then the detach with the reason.
           if ((link.role === 'receiver' ? e.link.remote?.source : e.link.remote?.target) === undefined) return;
+          // An attach and the detach that refuses it in one read (Qpid Proton refusing a link):
+          // the link is closed by the time its attach is reported, and its detach event follows.
+          // Granting credit or sending on it now would throw out of the socket callback.
+          if (link.state === 'closed' || link.state === 'detached') return;
           attached = true;
           return s.attached?.();
         case 'link-flow':

@@ -1,6 +1,12 @@
 /**
- * Request/reply: one dynamic reply-to receiver per session (created on first use), one sender per
- * request target, correlation by message-id. Many requests can be in flight on the same links.
+ * Request/reply: one reply receiver per session and reply address (created on first use), one
+ * sender per request target, correlation of each reply to its request by correlation-id (else
+ * message-id) = the request's message-id. Many requests can be in flight on the same links.
+ *
+ * The reply address is a dynamic node by default (the peer makes one for the receiver), or a fixed
+ * address (`RequestOptions.replyTo`), for peers without dynamic nodes (RabbitMQ 3.x: a reply queue)
+ * and for management nodes (`$cbs`, `$management`), where the receiver reads from the node and
+ * names the reply address as its link name and target, which is where such nodes send replies.
  */
 import { Observable } from 'rxjs';
 import { string as amqpString } from '../codec/values.js';
@@ -8,6 +14,7 @@ import type { ReceiverLink, SenderLink } from '../engine/link.js';
 import { TimeoutError } from '../../errors.js';
 import { IllegalStateError, SessionEndedError } from '../engine/errors.js';
 import type { SessionContext } from './context.js';
+import { dynamicRefusal } from './dynamic-node.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { encodeMessage, type InboundMessage, type Message } from './message.js';
 import { receivedMessage, ReceivedMessage } from './receiver.js';
@@ -16,11 +23,48 @@ import { receivedMessage, ReceivedMessage } from './receiver.js';
 export interface RequestOptions {
   /** Milliseconds to wait for the reply (default 10000). */
   readonly timeout?: number;
+  /**
+   * A fixed reply address instead of a dynamic node: each request's reply-to is this address and
+   * a receiver on it (one per session and address, shared by the requests) takes the replies. A
+   * string is an address to read replies from as well (a reply queue: RabbitMQ 3.x has no dynamic
+   * nodes); see {@link FixedReplyTo} for management nodes. Replies that match no waiting request
+   * (a late reply to a request that timed out) are accepted and dropped, so the address should be
+   * this requester's alone.
+   */
+  readonly replyTo?: string | FixedReplyTo;
+}
+
+/** A fixed reply address read through another node: the management pattern of `$cbs` and `$management`. */
+export interface FixedReplyTo {
+  /** The reply-to of each request; also the reply receiver's link name and target address. */
+  readonly address: string;
+  /** The address the reply receiver attaches to (its source): `$cbs`, `$management`... Default: `address`. */
+  readonly source?: string;
+}
+
+/** Where one session's replies of one kind come from. */
+interface ReplyRoute {
+  /** undefined: a dynamic node. */
+  readonly fixed: { readonly address: string; readonly source: string; readonly linkName: string | undefined } | undefined;
+  readonly key: string;
+}
+
+function replyRoute(o: RequestOptions): ReplyRoute {
+  const r = o.replyTo;
+  if (r === undefined) return { fixed: undefined, key: '' };
+  const address = typeof r === 'string' ? r : r.address;
+  if (typeof address !== 'string' || address === '') throw new TypeError('request(): replyTo needs an address');
+  const source = typeof r === 'string' ? r : r.source ?? r.address;
+  // Management nodes send replies to the link named by the reply-to; a reply queue needs no such name.
+  const linkName = typeof r === 'string' || r.source === undefined ? undefined : address;
+  return { fixed: { address, source, linkName }, key: `${address}\u0000${source}` };
 }
 
 interface Pending {
   /** Where the request went: a failure of that target's link fails it. */
   readonly target: string;
+  /** Its reply route's key: a failure of that reply link fails it. */
+  readonly reply: string;
   readonly resolve: (m: InboundMessage) => void;
   /** The request cannot get its reply: a link it needs ended. */
   readonly reject: (e: unknown) => void;
@@ -32,48 +76,64 @@ interface RequestSender {
   readonly queue: Uint8Array[];
 }
 
-/** The reply-to link and request senders of one session; they live as long as the session. */
+/** The reply links and request senders of one session; they live as long as the session. */
 class Requester {
-  private replyAddress: Promise<string> | undefined;
+  /** The reply address of each reply route in use (by ReplyRoute.key), once its receiver is attached. */
+  private readonly replyAddresses = new Map<string, Promise<string>>();
   private readonly senders = new Map<string, RequestSender>();
   readonly pending = new Map<string, Pending>();
 
   constructor(private readonly ctx: SessionContext) {}
 
-  /** The dynamic node's address, attaching the reply receiver on first use. */
-  address(): Promise<string> {
-    if (this.replyAddress !== undefined) return this.replyAddress;
+  /** The route's reply address, attaching its reply receiver on first use. */
+  address(route: ReplyRoute): Promise<string> {
+    const known = this.replyAddresses.get(route.key);
+    if (known !== undefined) return known;
+    // RabbitMQ 3.x would end the whole session (and every link of it) for a dynamic source.
+    const refusal = dynamicRefusal(this.ctx, route.fixed === undefined);
+    if (refusal !== undefined) {
+      refusal.message += ': give request() a fixed replyTo (a reply queue)';
+      return Promise.reject(refusal);
+    }
     const address = new Promise<string>((resolve, reject) => {
       // The reply link only ends with an error; the next request then attaches a new one.
-      this.replies(resolve).subscribe({
+      this.replies(route, resolve).subscribe({
         error: (e: unknown) => {
-          if (this.replyAddress === address) this.replyAddress = undefined;
+          if (this.replyAddresses.get(route.key) === address) this.replyAddresses.delete(route.key);
           reject(e);
           // No reply can arrive any more: every request waiting for one fails now, not at its
           // timeout. When the session ended for the sake of a request link's attach, that link's
           // detach comes after this one in the same dispatch: its requests get its own error first.
-          if (e instanceof SessionEndedError) queueMicrotask(() => this.fail(() => true, e));
-          else this.fail(() => true, e);
+          const mine = (p: Pending): boolean => p.reply === route.key;
+          if (e instanceof SessionEndedError) queueMicrotask(() => this.fail(mine, e));
+          else this.fail(mine, e);
         },
       });
     });
-    this.replyAddress = address;
+    this.replyAddresses.set(route.key, address);
     return address;
   }
 
-  /** The reply receiver: a dynamic node; `found` gets its address; replies go to their requests. */
-  private replies(found: (address: string) => void): Observable<never> {
+  /** The reply receiver of `route`; `found` gets the reply address; replies go to their requests. */
+  private replies(route: ReplyRoute, found: (address: string) => void): Observable<never> {
     const ctx = this.ctx;
-    return linkObservable<ReceiverLink, never>(ctx, (session) => session.attachReceiver({
-      name: linkName('replies', undefined), source: { kind: 'source', dynamic: true, expiryPolicy: 'link-detach' },
-      target: { kind: 'target' },
-    }), ({ link, end }) => ({
+    const fixed = route.fixed;
+    return linkObservable<ReceiverLink, never>(ctx, (session) => session.attachReceiver(fixed === undefined
+      ? {
+        name: linkName('replies', undefined), source: { kind: 'source', dynamic: true, expiryPolicy: 'link-detach' },
+        target: { kind: 'target' },
+      }
+      : {
+        name: fixed.linkName ?? linkName('replies', fixed.address), source: { kind: 'source', address: amqpString(fixed.source) },
+        target: { kind: 'target', address: amqpString(fixed.address) },
+      }), ({ link, end }) => ({
       attached: () => {
         const src = link.remote?.source as { kind?: string; address?: { type: string; value: unknown } } | undefined;
-        const addr = src?.kind === 'source' && src.address !== undefined ? String(src.address.value) : undefined;
+        const addr = fixed !== undefined ? fixed.address
+          : src?.kind === 'source' && src.address !== undefined ? String(src.address.value) : undefined;
         // The peer accepted the link but ignored `dynamic` (Qpid Proton's example broker does):
         // there is no reply address, so fail now rather than at the timeout.
-        if (addr === undefined) return end(new IllegalStateError('the peer did not create a dynamic reply-to node: request/reply needs dynamic node support'));
+        if (addr === undefined) return end(new IllegalStateError('the peer did not create a dynamic reply-to node: request/reply needs dynamic node support (or give request() a fixed replyTo)'));
         link.flow(100);
         ctx.driver.flushSoon();
         found(addr);
@@ -149,6 +209,13 @@ const requesters = new WeakMap<SessionContext, Requester>();
 /** The request Observable behind `AmqpSession.request`: one request, one reply (see the module comment). */
 export function request(ctx: SessionContext, target: string, message: Message, opts: RequestOptions = {}): Observable<InboundMessage> {
   return new Observable<InboundMessage>((subscriber) => {
+    let route: ReplyRoute;
+    try {
+      route = replyRoute(opts);
+    } catch (e) {
+      subscriber.error(e);
+      return undefined;
+    }
     let r = requesters.get(ctx);
     if (r === undefined) {
       r = new Requester(ctx);
@@ -162,6 +229,7 @@ export function request(ctx: SessionContext, target: string, message: Message, o
     }, opts.timeout ?? 10_000);
     requester.pending.set(id, {
       target,
+      reply: route.key,
       resolve: (m) => {
         clearTimeout(timer);
         subscriber.next(m);
@@ -169,7 +237,7 @@ export function request(ctx: SessionContext, target: string, message: Message, o
       },
       reject: (e) => subscriber.error(e),
     });
-    requester.address().then(
+    requester.address(route).then(
       (replyTo) => {
         if (subscriber.closed) return;
         try {

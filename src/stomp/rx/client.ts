@@ -10,6 +10,7 @@ import type { ReconnectOptions } from '../../reconnect/backoff.js';
 import { ReconnectKeeper, type Connector, type KeeperUser } from '../../reconnect/keeper.js';
 import { ClientClosedError, type ClientState } from '../../reconnect/state.js';
 import type { TransportTarget } from '../../transport/types.js';
+import { isProxyConfigurationError } from '../../transport/proxy.js';
 import { StompAuthenticationError, StompBufferOverflowError, StompDestinationError } from '../errors.js';
 import { connectSession, type SessionOnWire } from './connect.js';
 import type { StompMessage } from './message.js';
@@ -81,7 +82,7 @@ export function stompClient(urlOrOptions: string | StompClientOptions): StompCli
   const connector: Connector<SessionOnWire> = {
     connect: (url) => connectSession(byTarget ? connectOptions : { ...connectOptions, url }),
     closed: (c) => c.ended,
-    isAuthenticationError: (e) => e instanceof StompAuthenticationError,
+    isAuthenticationError: (e) => e instanceof StompAuthenticationError || isProxyConfigurationError(e),
   };
   const keeper = new ReconnectKeeper({ urls, connector, reconnect });
   const max = maxUnconfirmed ?? 10_000;

@@ -2,6 +2,7 @@
 import { map, Observable } from 'rxjs';
 import { readCoalescingOf } from '../../transport/read-hold.js';
 import { UrlError } from '../../transport/url.js';
+import { parseProxy, type ProxyConfig } from '../../transport/proxy.js';
 import type { TransportTarget } from '../../transport/types.js';
 import type { StompEngineOptions } from '../engine/engine.js';
 import type { StompConnectOptions } from './options.js';
@@ -11,8 +12,9 @@ import { parseStompUrl } from './url.js';
 import { StompWire } from './wire.js';
 
 /** Resolve URL and options into a transport target and engine options. */
-export function resolveOptions(o: string | StompConnectOptions): { target: TransportTarget; engine: StompEngineOptions; options: StompConnectOptions; hostDefaulted: boolean } {
+export function resolveOptions(o: string | StompConnectOptions): { target: TransportTarget; engine: StompEngineOptions; options: StompConnectOptions; hostDefaulted: boolean; proxy: ProxyConfig | undefined } {
   const options: StompConnectOptions = typeof o === 'string' ? { url: o } : o;
+  const proxy = options.proxy === undefined ? undefined : parseProxy(options.proxy);
   const ep = options.url !== undefined ? parseStompUrl(options.url, options.tls) : undefined;
   const target = options.target ?? ep?.target;
   if (!target) throw new UrlError('connect() needs a url or a target');
@@ -20,6 +22,7 @@ export function resolveOptions(o: string | StompConnectOptions): { target: Trans
   return {
     target,
     options,
+    proxy,
     // Nobody named a virtual host: the host header is the host name (see withVirtualHostHint).
     hostDefaulted: options.host === undefined && (ep === undefined || ep.hostFromUrlHost),
     engine: {
@@ -65,10 +68,10 @@ export function connectSession(urlOrOptions: string | StompConnectOptions): Obse
       sub.error(e);
       return undefined;
     }
-    const { target, engine, options, hostDefaulted } = resolved;
+    const { target, engine, options, hostDefaulted, proxy } = resolved;
     const wire = new StompWire(engine, Date.now, options.maxWriteBuffer, readCoalescing);
     let unend: (() => void) | undefined;
-    wire.open(target, options.connectTimeoutMs ?? 15_000, options.transport).then(() => {
+    wire.open(target, options.connectTimeoutMs ?? 15_000, options.transport, proxy).then(() => {
       if (sub.closed) return;
       unend = wire.onEnd((end) => (end.clean ? sub.complete() : sub.error(end.error)));
       const ended = new Promise<void>((resolve) => { wire.onEnd(() => resolve()); });

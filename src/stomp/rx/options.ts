@@ -1,6 +1,7 @@
 /** Options of `connect()` and `stompClient()`. */
 import type { StompVersion } from '../codec/commands.js';
 import type { StompLimits } from '../codec/limits.js';
+import type { ProxyConfig } from '../../transport/proxy.js';
 import type { TlsOptions, TransportFactory, TransportTarget } from '../../transport/types.js';
 
 /** Connection options; `url` or `target` says where. */
@@ -14,6 +15,14 @@ export interface StompConnectOptions {
    * browsers: the native WebSocket). Any runtime can pass its own.
    */
   readonly transport?: TransportFactory;
+  /**
+   * Reach the broker through a proxy: `socks5://user:pass@host:port` (SOCKS5, user/password
+   * optional; the proxy resolves the broker's host name) or `http://user:pass@host:port` (HTTP
+   * CONNECT, Basic auth optional), for TCP, TLS (inside the tunnel, checked against the broker's
+   * host) and WebSocket alike. Node only: browsers refuse it with a ProxyError. A refusal is a
+   * ProxyError with the proxy's reply code or HTTP status. `connectTimeoutMs` covers the tunnel.
+   */
+  readonly proxy?: string | ProxyConfig;
   /** Virtual host for the host header; overrides the URL. */
   readonly host?: string;
   readonly login?: string;

@@ -6,6 +6,7 @@
  */
 import { TimeoutError } from '../../errors.js';
 import { openTransportWith } from '../../transport/platform.js';
+import type { ProxyConfig } from '../../transport/proxy.js';
 import { EngineDriver } from '../../transport/driver.js';
 import { DEFAULT_READ_COALESCING_MS } from '../../transport/read-hold.js';
 import type { TransportError, TransportFactory, TransportTarget } from '../../transport/types.js';
@@ -58,7 +59,7 @@ export class StompWire {
    * Open the transport (with `factory`, else the platform's), send CONNECT and resolve on
    * CONNECTED (reject on failure or timeout).
    */
-  open(target: TransportTarget, timeoutMs: number, factory?: TransportFactory): Promise<ConnectedEvent> {
+  open(target: TransportTarget, timeoutMs: number, factory?: TransportFactory, proxy?: ProxyConfig): Promise<ConnectedEvent> {
     return new Promise<ConnectedEvent>((resolve, reject) => {
       const timer = setTimeout(() => {
         const err = new TimeoutError(`no STOMP CONNECTED within ${timeoutMs} ms`);
@@ -70,7 +71,7 @@ export class StompWire {
       openTransportWith(factory, target, {
         onData: (chunk) => this.io.onData(chunk),
         onClose: (error?: TransportError) => this.io.onTransportClose(error),
-      }, { connectTimeoutMs: timeoutMs }).then((t) => {
+      }, { connectTimeoutMs: timeoutMs, proxy }).then((t) => {
         if (this.ended) { t.destroy(); return; }
         this.io.attach(t);
         this.engine.connect(this.now());

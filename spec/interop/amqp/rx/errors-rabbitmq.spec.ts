@@ -3,8 +3,9 @@
  * errored receive strands nothing (issue 22, items 2 and 4).
  * - RabbitMQ ends the whole session with amqp:not-found when an attach names a missing exchange:
  *   receive, fetch and send error with that AmqpError within a second, the client stays open on
- *   its one connection and its other streams keep working. request() errors at once too (RabbitMQ
- *   has no dynamic nodes: its reply link is refused first, with amqp:not-implemented).
+ *   its one connection and its other streams keep working. request() and a dynamic receive error at
+ *   once too, without attaching (DynamicNodesUnsupportedError, amqp:not-implemented: RabbitMQ 3.x
+ *   has no dynamic nodes and would end the whole session).
  * - A manual receive in a bufferCount/concatMap pipeline that throws in batch 3, under retry(2),
  *   completes with every message processed once, and RabbitMQ holds nothing unacknowledged while
  *   the connection is still open (counted with `rabbitmqctl list_queues`).
