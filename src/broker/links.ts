@@ -7,11 +7,12 @@ import { string } from '../amqp/codec/values.js';
 import type { DeliveryState, Source, Target } from '../amqp/frames/definitions.generated.js';
 import { AmqpError } from '../amqp/engine/errors.js';
 import type { IncomingDelivery, Link, OutgoingDelivery, ReceiverLink, SenderLink } from '../amqp/engine/link.js';
-import { addressText, formatAddress, resolveAddress } from './address.js';
+import { addressText, resolveAddress } from './address.js';
 import { messageTo, type StoredMessage } from './message.js';
 import type { Node, NodeRegistry } from './nodes.js';
 import type { Queue, QueueConsumer, QueueOutcome } from './queue.js';
 import { ACCEPTED } from '../amqp/frames/fast-performatives.js';
+import { answerSource, answerTarget, type SourceAnswer } from './terminus.js';
 
 /** What links need from the connection they live on. */
 export interface LinkContext {
@@ -54,14 +55,16 @@ function attachProducer(link: ReceiverLink, ctx: LinkContext): BrokerLink {
   const target = asTarget(raw);
   let node: Node | undefined;
   let dynamic: Queue | undefined;
-  let answer: Target | undefined = target;
+  let answer: Target | undefined;
   if (target?.dynamic) {
     dynamic = ctx.registry.createDynamicQueue();
     node = { kind: 'queue', queue: dynamic };
-    answer = { ...target, address: string(dynamic.name) };
+    answer = answerTarget(target, string(dynamic.name), undefined);
   } else {
     const address = resolveAddress(addressText(target?.address), target?.capabilities);
     node = address === undefined ? undefined : ctx.registry.node(address);
+    // No target at all stays none; a target without an address is the anonymous relay.
+    answer = target === undefined ? undefined : answerTarget(target, address === undefined ? undefined : target.address, address?.kind);
   }
   link.attach(undefined, { target: answer, rcvSettleMode: 'first' });
   const p = new Producer(link, node, dynamic, ctx);
@@ -74,15 +77,16 @@ function attachConsumer(link: SenderLink, ctx: LinkContext): BrokerLink {
   if (source === undefined) throw new AmqpError('amqp:invalid-field', 'a receiving link needs a source', 'link', true);
   let queue: Queue;
   let onClose: () => void = () => {};
-  let address: string;
+  let answer: SourceAnswer;
   if (source.dynamic) {
     queue = ctx.registry.createDynamicQueue();
-    address = queue.name;
+    answer = { address: string(queue.name), kind: undefined, distributionMode: 'move', filter: undefined };
     onClose = () => ctx.registry.deleteQueue(queue);
   } else {
     const node = resolveAddress(addressText(source.address), source.capabilities);
-    if (node === undefined) throw new AmqpError('amqp:invalid-field', 'a receiving link needs a source address', 'link', true);
-    address = formatAddress(node);
+    if (node === undefined || source.address === undefined) throw new AmqpError('amqp:invalid-field', 'a receiving link needs a source address', 'link', true);
+    // The address exactly as requested: `/queue/X` is answered `/queue/X`, not `X`.
+    answer = { address: source.address, kind: node.kind, distributionMode: 'move', filter: undefined };
     if (node.kind === 'queue') {
       queue = ctx.registry.queue(node.name);
     } else {
@@ -91,7 +95,7 @@ function attachConsumer(link: SenderLink, ctx: LinkContext): BrokerLink {
       onClose = () => sub.close();
     }
   }
-  link.attach(0, { source: { ...source, address: string(address) } });
+  link.attach(0, { source: answerSource(source, answer) });
   const c = new Consumer(link, queue, onClose, ctx);
   queue.addConsumer(c);
   return c;

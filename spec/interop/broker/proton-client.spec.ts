@@ -81,6 +81,14 @@ describe('broker: Qpid Proton Python client', function () {
     expect(await run(broker.amqpUrl, 'large')).to.deep.equal({ same: true, size: 300 * 1024 });
   });
 
+  it('receives from /queue/X with BlockingConnection (the answered address is the requested one)', async () => {
+    await start();
+    expect(await run(broker.amqpUrl, 'queue_prefix')).to.deep.equal({
+      body: 'via-prefix', source: '/queue/py-prefix', target: '/queue/py-prefix', durable: 0,
+    });
+    expect(broker.queue('py-prefix')?.depth).to.equal(0);
+  });
+
   it('accepts good PLAIN credentials and refuses bad ones when users are set', async () => {
     await start({ users: { bob: 'pw' } });
     expect(await run(broker.amqpUrl, 'roundtrip', 'bob', 'pw')).to.have.property('got');

@@ -110,6 +110,17 @@ def large(conn):
     return {'same': bytes(m.body) == body, 'size': len(m.body)}
 
 
+def queue_prefix(conn):
+    # BlockingConnection refuses a link whose answered address differs from the requested one.
+    s = conn.create_sender('/queue/py-prefix')
+    s.send(Message(body='via-prefix'))
+    r = conn.create_receiver('/queue/py-prefix', credit=1)
+    m = r.receive(timeout=5)
+    r.accept()
+    return {'body': m.body, 'source': r.link.remote_source.address, 'target': s.link.remote_target.address,
+            'durable': r.link.remote_source.durability}
+
+
 def main():
     url, scenario = sys.argv[1], sys.argv[2]
     user = sys.argv[3] if len(sys.argv) > 3 else None
