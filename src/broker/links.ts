@@ -10,7 +10,8 @@ import type { IncomingDelivery, Link, OutgoingDelivery, ReceiverLink, SenderLink
 import { addressText, resolveAddress } from './address.js';
 import { messageTo, type StoredMessage } from './message.js';
 import type { Node, NodeRegistry } from './nodes.js';
-import type { Queue, QueueConsumer, QueueOutcome } from './queue.js';
+import type { Queue, QueueBrowser, QueueOutcome } from './queue.js';
+import { applyFilters } from './filters.js';
 import { ACCEPTED } from '../amqp/frames/fast-performatives.js';
 import { answerSource, answerTarget, type SourceAnswer } from './terminus.js';
 
@@ -75,29 +76,40 @@ function attachProducer(link: ReceiverLink, ctx: LinkContext): BrokerLink {
 function attachConsumer(link: SenderLink, ctx: LinkContext): BrokerLink {
   const source = asSource(link.remote?.source);
   if (source === undefined) throw new AmqpError('amqp:invalid-field', 'a receiving link needs a source', 'link', true);
+  // A selector that does not parse refuses the attach (amqp:invalid-field) before anything exists.
+  const filters = applyFilters(source.filter);
+  const selector = filters.selector;
+  const accepts = selector === undefined ? undefined : (m: StoredMessage): boolean => selector.matches(m);
   let queue: Queue;
   let onClose: () => void = () => {};
   let answer: SourceAnswer;
+  let browse = false;
   if (source.dynamic) {
+    // Only this link reads a dynamic queue: browsing it would keep everything forever, so it moves.
     queue = ctx.registry.createDynamicQueue();
-    answer = { address: string(queue.name), kind: undefined, distributionMode: 'move', filter: undefined };
+    answer = { address: string(queue.name), kind: undefined, distributionMode: 'move', filter: filters.answer };
     onClose = () => ctx.registry.deleteQueue(queue);
   } else {
     const node = resolveAddress(addressText(source.address), source.capabilities);
     if (node === undefined || source.address === undefined) throw new AmqpError('amqp:invalid-field', 'a receiving link needs a source address', 'link', true);
+    const copy = source.distributionMode === 'copy';
     // The address exactly as requested: `/queue/X` is answered `/queue/X`, not `X`.
-    answer = { address: source.address, kind: node.kind, distributionMode: 'move', filter: undefined };
+    answer = { address: source.address, kind: node.kind, distributionMode: copy ? 'copy' : 'move', filter: filters.answer };
     if (node.kind === 'queue') {
       queue = ctx.registry.queue(node.name);
+      browse = copy;
     } else {
-      const sub = ctx.registry.subscribe(ctx.registry.topic(node.name));
+      // A topic subscription is a copy of the topic's messages either way; its selector decides
+      // what is stored for it at all.
+      const sub = ctx.registry.subscribe(ctx.registry.topic(node.name), accepts);
       queue = sub.queue;
       onClose = () => sub.close();
     }
   }
   link.attach(0, { source: answerSource(source, answer) });
-  const c = new Consumer(link, queue, onClose, ctx);
-  queue.addConsumer(c);
+  const c = new Consumer(link, queue, onClose, ctx, browse, accepts);
+  if (browse) queue.addBrowser(c);
+  else queue.addConsumer(c);
   return c;
 }
 
@@ -198,15 +210,21 @@ function nodeKey(n: Node): object {
 
 // ---------------------------------------------------------------------------------------------
 
-class Consumer implements QueueConsumer, BrokerLink {
+class Consumer implements QueueBrowser, BrokerLink {
   private readonly inflight = new Map<OutgoingDelivery, StoredMessage>();
   private closed = false;
+  /** Browsers: the last message offered. */
+  cursor = 0;
 
   constructor(
     readonly link: SenderLink,
     private readonly queue: Queue,
     private readonly onClose: () => void,
     private readonly ctx: LinkContext,
+    /** distribution-mode copy: sent copies, its outcomes change nothing in the queue. */
+    private readonly browsing: boolean,
+    /** Its selector, when it has one. */
+    readonly accepts: ((m: StoredMessage) => boolean) | undefined,
   ) {}
 
   get credit(): number {
@@ -221,7 +239,7 @@ class Consumer implements QueueConsumer, BrokerLink {
     const max = this.link.remoteMaxMessageSize;
     if (max !== undefined && m.payload.length > max) return false;
     const d = this.link.send(m.payload, { settled: this.presettled });
-    if (!this.presettled) this.inflight.set(d, m);
+    if (!this.presettled && !this.browsing) this.inflight.set(d, m);
     if (this.link.credit.credit === 0 && this.link.drainRequested) this.link.drained();
     this.ctx.flushSoon();
     return true;
@@ -254,7 +272,8 @@ class Consumer implements QueueConsumer, BrokerLink {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.queue.removeConsumer(this);
+    if (this.browsing) this.queue.removeBrowser(this);
+    else this.queue.removeConsumer(this);
     // Unsettled messages go back for another consumer, counted as a failed delivery.
     const held = [...this.inflight.values()];
     this.inflight.clear();

@@ -17,6 +17,17 @@ export interface QueueConsumer {
   deliver(m: StoredMessage, queue: Queue): boolean;
   /** The queue has nothing more this consumer may take (answer a drain). */
   idle(): void;
+  /** Whether it wants this message at all (a selector); absent: every message. */
+  accepts?(m: StoredMessage): boolean;
+}
+
+/**
+ * A browser of a queue (distribution-mode copy): it is offered a copy of each message waiting in
+ * the queue, once each, in order, within its credit, and takes nothing away.
+ */
+export interface QueueBrowser extends QueueConsumer {
+  /** The seq of the last message it was offered (0 before the first). */
+  cursor: number;
 }
 
 /** Something that wants to know when a queue gains room or loses messages (producers' credit). */
@@ -38,6 +49,7 @@ export class Queue {
   private ready: StoredMessage[] = [];
   private readonly inflight = new Set<StoredMessage>();
   private readonly consumers: QueueConsumer[] = [];
+  private readonly browsers: QueueBrowser[] = [];
   private readonly roomListeners = new Set<RoomListener>();
   private next = 0;
   private pumping = false;
@@ -88,6 +100,16 @@ export class Queue {
     for (const m of this.ready) m.excluded?.delete(c);
   }
 
+  addBrowser(b: QueueBrowser): void {
+    this.browsers.push(b);
+    this.pump();
+  }
+
+  removeBrowser(b: QueueBrowser): void {
+    const i = this.browsers.indexOf(b);
+    if (i >= 0) this.browsers.splice(i, 1);
+  }
+
   onRoom(l: RoomListener): () => void {
     this.roomListeners.add(l);
     return () => this.roomListeners.delete(l);
@@ -128,6 +150,8 @@ export class Queue {
     if (this.pumping) return; // deliver() may settle synchronously (pre-settled) and re-enter
     this.pumping = true;
     try {
+      // Browsers first: they see what waits before consumers take it.
+      if (this.browsers.length > 0) this.feedBrowsers();
       let i = 0;
       while (i < this.ready.length) {
         const m = this.ready[i];
@@ -166,12 +190,32 @@ export class Queue {
     return all;
   }
 
+  /** Offer each browser, within its credit, the waiting messages after its cursor. */
+  private feedBrowsers(): void {
+    for (const b of [...this.browsers]) {
+      // `ready` is in seq order (requeue keeps it so): start after the cursor.
+      let lo = 0;
+      let hi = this.ready.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.ready[mid].seq <= b.cursor) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < this.ready.length && b.credit > 0; i++) {
+        const m = this.ready[i];
+        b.cursor = m.seq;
+        if (b.accepts === undefined || b.accepts(m)) b.deliver(m, this);
+      }
+      if (b.credit > 0) b.idle();
+    }
+  }
+
   private pickConsumer(m: StoredMessage): QueueConsumer | undefined {
     const n = this.consumers.length;
     for (let k = 0; k < n; k++) {
       const idx = (this.next + k) % n;
       const c = this.consumers[idx];
-      if (c.credit > 0 && m.excluded?.has(c) !== true) {
+      if (c.credit > 0 && m.excluded?.has(c) !== true && (c.accepts === undefined || c.accepts(m))) {
         this.next = (idx + 1) % n;
         return c;
       }

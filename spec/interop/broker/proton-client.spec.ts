@@ -89,6 +89,16 @@ describe('broker: Qpid Proton Python client', function () {
     expect(broker.queue('py-prefix')?.depth).to.equal(0);
   });
 
+  it('applies a selector (Proton\'s Selector) and browses (Copy), answering both', async () => {
+    await start();
+    expect(await run(broker.amqpUrl, 'selector_copy')).to.deep.equal({
+      browsed: ['red-0', 'blue-1', 'red-2'], red: ['red-0', 'red-2'], other: 'blue-1',
+      mode: 1, // Terminus.DIST_MODE_COPY
+      filter_keys: ['selector'],
+    });
+    expect(broker.queue('py-sel')?.depth).to.equal(0);
+  });
+
   it('accepts good PLAIN credentials and refuses bad ones when users are set', async () => {
     await start({ users: { bob: 'pw' } });
     expect(await run(broker.amqpUrl, 'roundtrip', 'bob', 'pw')).to.have.property('got');

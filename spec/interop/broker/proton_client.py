@@ -6,6 +6,7 @@ import json
 import sys
 
 from proton import Message
+from proton.reactor import Copy, Selector
 from proton.utils import BlockingConnection
 
 
@@ -119,6 +120,32 @@ def queue_prefix(conn):
     r.accept()
     return {'body': m.body, 'source': r.link.remote_source.address, 'target': s.link.remote_target.address,
             'durable': r.link.remote_source.durability}
+
+
+def selector_copy(conn):
+    s = conn.create_sender('/queue/py-sel')
+    for i, color in enumerate(['red', 'blue', 'red']):
+        s.send(Message(body='%s-%d' % (color, i), properties={'color': color}, priority=i + 3))
+    # A browser first: it gets copies and the queue keeps all three.
+    b = conn.create_receiver('/queue/py-sel', credit=10, name='py-browser', options=Copy())
+    browsed = []
+    for _ in range(3):
+        browsed.append(b.receive(timeout=5).body)
+        b.accept()
+    r = conn.create_receiver('/queue/py-sel', credit=10, name='py-red', options=Selector("color = 'red' AND JMSPriority >= 3"))
+    red = []
+    for _ in range(2):
+        red.append(r.receive(timeout=5).body)
+        r.accept()
+    data = r.link.remote_source.filter
+    data.rewind()
+    data.next()
+    answered = data.get_object()
+    rest = conn.create_receiver('/queue/py-sel', credit=10, name='py-rest')
+    other = rest.receive(timeout=5).body
+    rest.accept()
+    return {'browsed': browsed, 'red': red, 'other': other, 'mode': b.link.remote_source.distribution_mode,
+            'filter_keys': sorted(str(k) for k in answered.keys())}
 
 
 def main():
