@@ -11,6 +11,7 @@ import type { Transport, TransportError } from '../transport/types.js';
 import { answerAttach, Consumer, Producer, type BrokerLink, type LinkContext } from './links.js';
 import type { AcceptedConnection } from './listener.js';
 import type { NodeRegistry } from './nodes.js';
+import type { NodeAccess } from './permissions.js';
 
 type Events = readonly EngineEvent[];
 
@@ -20,6 +21,8 @@ export interface AmqpConnectionSettings {
   readonly producerCredit: number;
   /** Connection-level problems (authentication failures, protocol errors), for logging. */
   readonly onError?: (error: Error) => void;
+  /** What the authenticated user may do with nodes (undefined: everything), asked once per connection. */
+  readonly accessOf?: (user: string) => NodeAccess | undefined;
 }
 
 export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
@@ -27,6 +30,7 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
   readonly registry: NodeRegistry;
   readonly producerCredit: number;
   private readonly links = new Map<Link, BrokerLink>();
+  private nodeAccess: NodeAccess | undefined | null = null;
   private readonly io: EngineDriver<Events, ServerConnection>;
 
   constructor(transport: Transport, private readonly settings: AmqpConnectionSettings) {
@@ -56,6 +60,16 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
     if (this.io.ended) return;
     this.engine.close();
     this.finish();
+  }
+
+  /** The user's access, known once SASL is done (links come after it); the authzid when given. */
+  get access(): NodeAccess | undefined {
+    if (this.nodeAccess === null) {
+      const p = this.engine.principal;
+      const user = p?.authzid ?? p?.username;
+      this.nodeAccess = user === undefined ? undefined : this.settings.accessOf?.(user);
+    }
+    return this.nodeAccess;
   }
 
   flushSoon(): void {

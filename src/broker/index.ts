@@ -20,10 +20,13 @@ import type { Transport } from '../transport/types.js';
 import { BrokerStompConnection } from './stomp-connection.js';
 import { NodeRegistry, type BrokerStats } from './nodes.js';
 import { listenWebSocket } from './ws-listener.js';
+import { Accounts, type BrokerUsers, type NodeAccess } from './permissions.js';
+import { resolveAddress } from './address.js';
 
 export { resolveAddress, formatAddress } from './address.js';
 export type { NodeAddress, NodeKind } from './address.js';
 export type { BrokerStats } from './nodes.js';
+export type { BrokerUser, BrokerUsers, UserPermissions } from './permissions.js';
 
 /**
  * Options of {@link startBroker}. Everything is optional: `startBroker()` alone listens for AMQP
@@ -51,10 +54,13 @@ export interface BrokerOptions {
   /** Interface to listen on. Default 127.0.0.1. */
   readonly host?: string;
   /**
-   * Accounts (user name to password). When set, clients must authenticate with SASL PLAIN;
-   * when absent, any login is accepted (ANONYMOUS, PLAIN with anything, or no SASL at all).
+   * Accounts: a user name to its password, or to `{ password?, permissions?, actAs? }` (see
+   * {@link BrokerUser}: `read`, `write` and `create` regular expressions over node addresses,
+   * enforced on both protocols). When set, clients must authenticate (SASL PLAIN, or EXTERNAL
+   * with a TLS client certificate; STOMP login and passcode); when absent, any login is accepted
+   * (ANONYMOUS, PLAIN with anything, or no SASL at all) and everything is allowed.
    */
-  readonly users?: Readonly<Record<string, string>>;
+  readonly users?: BrokerUsers;
   /** Most messages one queue (or topic subscription) holds; producers get no credit beyond it. Default: no bound. */
   readonly maxQueueDepth?: number;
   /** Address rejected messages are moved to. Default none: they are dropped and counted in `stats()`. */
@@ -118,40 +124,67 @@ export interface EmbeddedBroker {
 export async function startBroker(options: BrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
   const registry = new NodeRegistry({ maxQueueDepth: options.maxQueueDepth, deadLetterAddress: options.deadLetterAddress });
-  const users = options.users;
-  const authenticate = users === undefined
-    ? () => true
-    : (l: SaslLogin) => l.mechanism === 'PLAIN' && l.username !== undefined &&
-      Object.prototype.hasOwnProperty.call(users, l.username) && users[l.username] === l.password;
-  const acceptAmqp = (transport: Transport): AcceptedConnection => new BrokerAmqpConnection(transport, {
-    registry,
-    producerCredit: options.producerCredit ?? 100,
-    onError: options.onError,
-    engine: {
-      containerId: options.containerId ?? 'rx-mq-broker',
-      maxFrameSize: options.maxFrameSize,
-      idleTimeout: options.idleTimeout,
-      sasl: { mechanisms: users === undefined ? ['ANONYMOUS', 'PLAIN'] : ['PLAIN'], authenticate },
-      allowNoSasl: users === undefined,
-      offeredCapabilities: ['ANONYMOUS-RELAY'],
-      properties: map([[symbol('product'), string('rx-mq-broker')]]),
-      allocate: uninitializedBytes,
-    },
-  });
-  const stompLogin = users === undefined
-    ? undefined
-    : (login: string | undefined, passcode: string | undefined) => login !== undefined &&
-      Object.prototype.hasOwnProperty.call(users, login) && users[login] === passcode;
-  const acceptStomp = (transport: Transport): AcceptedConnection => new BrokerStompConnection(transport, {
-    registry,
-    onError: options.onError,
-    engine: {
-      authenticate: stompLogin,
-      server: 'rx-mq-broker',
-      heartbeat: options.stompHeartbeat,
-      limits: { maxFrameSize: options.maxFrameSize ?? 1024 * 1024 },
-    },
-  });
+  const accounts = options.users === undefined ? undefined : new Accounts(options.users);
+  const amqpLogin = (l: SaslLogin): boolean => {
+    if (l.mechanism === 'EXTERNAL') return l.username !== undefined && (accounts === undefined || accounts.loginWithCertificate(l.username, l.authzid) !== undefined);
+    if (accounts === undefined) return true;
+    return l.mechanism === 'PLAIN' && accounts.loginWithPassword(l.username, l.password, l.authzid) !== undefined;
+  };
+  const accessOf = accounts === undefined ? undefined : (user: string) => accounts.accessOf(user);
+  const acceptAmqp = (transport: Transport): AcceptedConnection => {
+    // EXTERNAL is offered to a client whose TLS certificate was verified: its subject CN is the login.
+    const external = certificateIdentity(transport);
+    const mechanisms = accounts === undefined ? ['ANONYMOUS', 'PLAIN'] as const : ['PLAIN'] as const;
+    return new BrokerAmqpConnection(transport, {
+      registry,
+      producerCredit: options.producerCredit ?? 100,
+      onError: options.onError,
+      accessOf,
+      engine: {
+        containerId: options.containerId ?? 'rx-mq-broker',
+        maxFrameSize: options.maxFrameSize,
+        idleTimeout: options.idleTimeout,
+        sasl: {
+          mechanisms: external === undefined ? mechanisms : ['EXTERNAL', ...mechanisms],
+          authenticate: amqpLogin,
+          externalIdentity: external,
+        },
+        allowNoSasl: accounts === undefined,
+        offeredCapabilities: ['ANONYMOUS-RELAY'],
+        properties: map([[symbol('product'), string('rx-mq-broker')]]),
+        allocate: uninitializedBytes,
+      },
+    });
+  };
+  const acceptStomp = (transport: Transport): AcceptedConnection => {
+    const cert = certificateIdentity(transport);
+    // Who this connection is, once CONNECT is accepted, and what that user may do.
+    let access: NodeAccess | undefined;
+    const authenticate = accounts === undefined ? undefined : (login: string | undefined, passcode: string | undefined): boolean => {
+      // No login on a connection with a verified client certificate: the certificate's CN is the user.
+      const user = login === undefined && cert !== undefined ? accounts.loginWithCertificate(cert) : accounts.loginWithPassword(login, passcode);
+      if (user === undefined) return false;
+      access = accounts.accessOf(user);
+      return true;
+    };
+    const authorize = accounts === undefined ? undefined : (command: 'SEND' | 'SUBSCRIBE', destination: string): string | undefined => {
+      if (access === undefined) return undefined;
+      const node = resolveAddress(destination) ?? { kind: 'queue' as const, name: destination };
+      const why = access.refusal(command === 'SEND' ? 'write' : 'read', node, registry.has(node));
+      return why === undefined ? undefined : `access refused: ${why}`;
+    };
+    return new BrokerStompConnection(transport, {
+      registry,
+      onError: options.onError,
+      engine: {
+        authenticate,
+        authorize,
+        server: 'rx-mq-broker',
+        heartbeat: options.stompHeartbeat,
+        limits: { maxFrameSize: options.maxFrameSize ?? 1024 * 1024 },
+      },
+    });
+  };
   // Every listener opened so far is closed again if a later one cannot listen.
   const listeners: Listener[] = [];
   const opened = async (l: Promise<Listener>): Promise<Listener> => {
@@ -185,4 +218,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
     },
     close: async () => { await Promise.all(listeners.map((l) => l.close())); },
   };
+}
+
+/** The subject CN of a TLS client certificate the listener verified; undefined otherwise. */
+function certificateIdentity(t: Transport): string | undefined {
+  return t.info.authorized === true ? t.info.peerCertificateSubject : undefined;
 }

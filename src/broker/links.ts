@@ -7,13 +7,20 @@ import { string } from '../amqp/codec/values.js';
 import type { DeliveryState, Source, Target } from '../amqp/frames/definitions.generated.js';
 import { AmqpError } from '../amqp/engine/errors.js';
 import type { IncomingDelivery, Link, OutgoingDelivery, ReceiverLink, SenderLink } from '../amqp/engine/link.js';
-import { addressText, resolveAddress } from './address.js';
+import { addressText, resolveAddress, type NodeAddress } from './address.js';
 import { messageTo, type StoredMessage } from './message.js';
 import type { Node, NodeRegistry } from './nodes.js';
 import type { Queue, QueueBrowser, QueueOutcome } from './queue.js';
 import { applyFilters } from './filters.js';
 import { ACCEPTED } from '../amqp/frames/fast-performatives.js';
 import { answerSource, answerTarget, type SourceAnswer } from './terminus.js';
+import type { Access, NodeAccess } from './permissions.js';
+
+/** Refuse with amqp:unauthorized-access what the connection's user may not do with a node. */
+function authorize(ctx: LinkContext, access: Access, node: NodeAddress, scope: 'link' | 'delivery'): void {
+  const why = ctx.access?.refusal(access, node, ctx.registry.has(node));
+  if (why !== undefined) throw new AmqpError('amqp:unauthorized-access', why, scope, true);
+}
 
 /** What links need from the connection they live on. */
 export interface LinkContext {
@@ -22,6 +29,8 @@ export interface LinkContext {
   flushSoon(): void;
   /** Credit window given to each producer link. */
   readonly producerCredit: number;
+  /** What the connection's user may do with nodes; undefined: everything. */
+  readonly access: NodeAccess | undefined;
 }
 
 /** A broker-side link end the connection keeps until it closes. */
@@ -63,6 +72,7 @@ function attachProducer(link: ReceiverLink, ctx: LinkContext): BrokerLink {
     answer = answerTarget(target, string(dynamic.name), undefined);
   } else {
     const address = resolveAddress(addressText(target?.address), target?.capabilities);
+    if (address !== undefined) authorize(ctx, 'write', address, 'link');
     node = address === undefined ? undefined : ctx.registry.node(address);
     // No target at all stays none; a target without an address is the anonymous relay.
     answer = target === undefined ? undefined : answerTarget(target, address === undefined ? undefined : target.address, address?.kind);
@@ -92,6 +102,7 @@ function attachConsumer(link: SenderLink, ctx: LinkContext): BrokerLink {
   } else {
     const node = resolveAddress(addressText(source.address), source.capabilities);
     if (node === undefined || source.address === undefined) throw new AmqpError('amqp:invalid-field', 'a receiving link needs a source address', 'link', true);
+    authorize(ctx, 'read', node, 'link');
     const copy = source.distributionMode === 'copy';
     // The address exactly as requested: `/queue/X` is answered `/queue/X`, not `X`.
     answer = { address: source.address, kind: node.kind, distributionMode: copy ? 'copy' : 'move', filter: filters.answer };
@@ -180,6 +191,7 @@ class Producer implements BrokerLink {
       if (node === undefined) {
         const to = resolveAddress(messageTo(d.payload));
         if (to === undefined) throw new AmqpError('amqp:not-found', 'a message sent to the anonymous relay needs a `to` address', 'delivery', true);
+        authorize(this.ctx, 'write', to, 'delivery');
         node = this.ctx.registry.node(to);
       }
       if (this.ctx.registry.room(node) <= 0) {

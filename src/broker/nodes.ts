@@ -99,6 +99,11 @@ export class NodeRegistry {
     return t;
   }
 
+  /** Whether the node exists already (using it would not create it). */
+  has(address: NodeAddress): boolean {
+    return address.kind === 'queue' ? this.queues.has(address.name) : this.topics.has(address.name);
+  }
+
   node(address: NodeAddress): Node {
     return address.kind === 'queue' ? { kind: 'queue', queue: this.queue(address.name) } : { kind: 'topic', topic: this.topic(address.name) };
   }
