@@ -14,12 +14,13 @@
 import { symbol, string, map } from '../amqp/codec/values.js';
 import type { SaslLogin } from '../amqp/engine/server-connection.js';
 import { BrokerAmqpConnection } from './amqp-connection.js';
-import { listen, type AcceptedConnection, type Listener } from './listener.js';
+import { listen, type AcceptedConnection, type Listener, type ListenOptions } from './listener.js';
 import { uninitializedBytes } from '../transport/node.js';
 import type { Transport } from '../transport/types.js';
 import { BrokerStompConnection } from './stomp-connection.js';
 import { NodeRegistry, type BrokerStats } from './nodes.js';
-import { listenWebSocket } from './ws-listener.js';
+import { listenWebSocket, type WsProtocol } from './ws-listener.js';
+import { serverTlsOptions, type BrokerTlsOptions } from './tls.js';
 import { Accounts, type BrokerUsers, type NodeAccess } from './permissions.js';
 import { resolveAddress } from './address.js';
 
@@ -27,6 +28,7 @@ export { resolveAddress, formatAddress } from './address.js';
 export type { NodeAddress, NodeKind } from './address.js';
 export type { BrokerStats } from './nodes.js';
 export type { BrokerUser, BrokerUsers, UserPermissions } from './permissions.js';
+export type { BrokerTlsOptions } from './tls.js';
 
 /**
  * Options of {@link startBroker}. Everything is optional: `startBroker()` alone listens for AMQP
@@ -79,6 +81,14 @@ export interface BrokerOptions {
   readonly containerId?: string;
   /** Connection-level errors (failed logins, protocol errors); never carries credentials. */
   readonly onError?: (error: Error) => void;
+  /**
+   * TLS listeners: with a key and certificate, the broker also listens for `amqps` (`amqpsUrl`),
+   * `stomp+ssl` (`stompSslUrl`) and `wss` for both protocols (`amqpWssUrl`, `stompWssUrl`), each
+   * on its own port (free ones by default). `requestCert` asks clients for certificates: a
+   * verified one is a login (SASL EXTERNAL, or a STOMP CONNECT without `login`), its subject CN
+   * the user name. See {@link BrokerTlsOptions}.
+   */
+  readonly tls?: BrokerTlsOptions;
 }
 
 /** What a queue holds right now. */
@@ -112,6 +122,20 @@ export interface EmbeddedBroker {
   readonly stompWsUrl: string | undefined;
   /** The WebSocket port actually bound; undefined without `wsPort`. */
   readonly wsPort: number | undefined;
+  /** `amqps://HOST:PORT` of the AMQP-over-TLS listener; undefined without `tls`. */
+  readonly amqpsUrl: string | undefined;
+  /** The AMQP-over-TLS port actually bound; undefined without `tls`. */
+  readonly amqpsPort: number | undefined;
+  /** `stomp+ssl://HOST:PORT` of the STOMP-over-TLS listener; undefined without `tls` or with it off. */
+  readonly stompSslUrl: string | undefined;
+  /** The STOMP-over-TLS port actually bound; undefined when there is none. */
+  readonly stompSslPort: number | undefined;
+  /** `amqp+wss://HOST:PORT` of the WebSocket-over-TLS listener (subprotocol `amqp`); undefined without it. */
+  readonly amqpWssUrl: string | undefined;
+  /** `wss://HOST:PORT` of the WebSocket-over-TLS listener for STOMP; undefined without it. */
+  readonly stompWssUrl: string | undefined;
+  /** The WebSocket-over-TLS port actually bound; undefined without it. */
+  readonly wssPort: number | undefined;
   /** Counters since start. */
   stats(): BrokerStats;
   /** One queue's state, if the queue exists. */
@@ -199,11 +223,27 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
   };
   const listener = await opened(listen(host, options.amqpPort ?? 0, acceptAmqp));
   const stomp = options.stompPort === false ? undefined : await opened(listen(host, options.stompPort ?? 0, acceptStomp));
-  const ws = options.wsPort === undefined || options.wsPort === false
-    ? undefined
-    : await opened(listenWebSocket(host, options.wsPort, (protocol, transport) => (protocol === 'amqp' ? acceptAmqp(transport) : acceptStomp(transport))));
+  const acceptWs = (protocol: WsProtocol, transport: Transport): AcceptedConnection => (protocol === 'amqp' ? acceptAmqp(transport) : acceptStomp(transport));
+  const ws = options.wsPort === undefined || options.wsPort === false ? undefined : await opened(listenWebSocket(host, options.wsPort, acceptWs));
+  const t = options.tls;
+  const secure: ListenOptions | undefined = t === undefined ? undefined : {
+    tls: serverTlsOptions(t),
+    // A refused handshake (no or an untrusted client certificate) is reported like a failed login.
+    onTlsError: (e) => options.onError?.(e),
+  };
+  const amqps = secure === undefined ? undefined : await opened(listen(host, t?.amqpsPort ?? 0, acceptAmqp, secure));
+  const stompSslPort = t?.stompSslPort ?? (options.stompPort === false ? false : 0);
+  const stompSsl = secure === undefined || stompSslPort === false ? undefined : await opened(listen(host, stompSslPort, acceptStomp, secure));
+  const wss = secure === undefined || t?.wssPort === false ? undefined : await opened(listenWebSocket(host, t?.wssPort ?? 0, acceptWs, secure));
   const hostPart = host.includes(':') ? `[${host}]` : host;
   return {
+    amqpsUrl: amqps === undefined ? undefined : `amqps://${hostPart}:${amqps.port}`,
+    amqpsPort: amqps?.port,
+    stompSslUrl: stompSsl === undefined ? undefined : `stomp+ssl://${hostPart}:${stompSsl.port}`,
+    stompSslPort: stompSsl?.port,
+    amqpWssUrl: wss === undefined ? undefined : `amqp+wss://${hostPart}:${wss.port}`,
+    stompWssUrl: wss === undefined ? undefined : `wss://${hostPart}:${wss.port}`,
+    wssPort: wss?.port,
     amqpUrl: `amqp://${hostPart}:${listener.port}`,
     stompUrl: stomp === undefined ? undefined : `stomp://${hostPart}:${stomp.port}`,
     amqpPort: listener.port,
