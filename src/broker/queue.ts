@@ -53,6 +53,13 @@ export class Queue {
   private readonly roomListeners = new Set<RoomListener>();
   private next = 0;
   private pumping = false;
+  /**
+   * How many messages at the head of `ready` no current consumer will ever take (each one's
+   * selector refuses them, or they declared them undeliverable-here): pumps start after them.
+   * Reset when a consumer comes or a message is put back among them. Without it a selective
+   * consumer would have every message it refuses evaluated again on every pump.
+   */
+  private deadPrefix = 0;
   /** Messages taken by consumers and settled accepted (or sent pre-settled). */
   delivered = 0;
 
@@ -89,6 +96,7 @@ export class Queue {
 
   addConsumer(c: QueueConsumer): void {
     this.consumers.push(c);
+    this.deadPrefix = 0;
     this.pump();
   }
 
@@ -152,11 +160,16 @@ export class Queue {
     try {
       // Browsers first: they see what waits before consumers take it.
       if (this.browsers.length > 0) this.feedBrowsers();
-      let i = 0;
+      let i = this.deadPrefix;
       while (i < this.ready.length) {
         const m = this.ready[i];
         const c = this.pickConsumer(m);
         if (c === undefined) {
+          if (i === this.deadPrefix && this.nobodyWants(m)) {
+            this.deadPrefix++;
+            i++;
+            continue;
+          }
           if (!this.consumers.some((x) => x.credit > 0)) break;
           i++; // nobody with credit may take this one; later messages may still go
           continue;
@@ -186,6 +199,7 @@ export class Queue {
   purge(): StoredMessage[] {
     const all = [...this.ready, ...this.inflight];
     this.ready = [];
+    this.deadPrefix = 0;
     this.inflight.clear();
     return all;
   }
@@ -208,6 +222,15 @@ export class Queue {
       }
       if (b.credit > 0) b.idle();
     }
+  }
+
+  /** Whether no consumer, with credit or not, would take `m` (selectors, undeliverable-here). */
+  private nobodyWants(m: StoredMessage): boolean {
+    if (this.consumers.length === 0) return false;
+    for (const c of this.consumers) {
+      if (m.excluded?.has(c) !== true && (c.accepts === undefined || c.accepts(m))) return false;
+    }
+    return true;
   }
 
   private pickConsumer(m: StoredMessage): QueueConsumer | undefined {
@@ -233,6 +256,7 @@ export class Queue {
       else hi = mid;
     }
     this.ready.splice(lo, 0, m);
+    if (lo < this.deadPrefix) this.deadPrefix = 0;
     this.pump();
   }
 

@@ -40,13 +40,25 @@ export class MessageSelector {
     this.expr = parseSelector(text);
   }
 
+  /**
+   * Verdicts by payload, with the delivery count they were made for (`count * 2 + selected`): a
+   * queue offers a waiting message to its consumers on every pump, and the answer only changes
+   * with the bytes or the count.
+   */
+  private readonly verdicts = new WeakMap<Uint8Array, number>();
+
   /** Whether the selector is TRUE for this message (false when it does not decode). */
   matches(m: StoredMessage): boolean {
+    const known = this.verdicts.get(m.payload);
+    if (known !== undefined && known >>> 1 === m.deliveryCount) return (known & 1) === 1;
+    let ok: boolean;
     try {
-      return selects(this.expr, lookupIn(sectionsOf(m.payload), m.deliveryCount));
+      ok = selects(this.expr, lookupIn(sectionsOf(m.payload), m.deliveryCount));
     } catch {
-      return false;
+      ok = false;
     }
+    this.verdicts.set(m.payload, m.deliveryCount * 2 + (ok ? 1 : 0));
+    return ok;
   }
 }
 
