@@ -3,6 +3,8 @@
  * bounded (length, nesting), never a stack overflow.
  */
 import { expect } from 'chai';
+import fc from 'fast-check';
+import { evaluate } from '../../src/broker/selector-eval.js';
 import { MAX_SELECTOR_DEPTH, MAX_SELECTOR_LENGTH, parseSelector, SelectorError } from '../../src/broker/selector-parser.js';
 
 const BAD: readonly (readonly [string, RegExp, number?])[] = [
@@ -64,5 +66,23 @@ describe('broker: selector parsing', () => {
     expect(parseSelector('a Between 1 aNd 2 or not b is null').k).to.equal('or');
     const chain = Array.from({ length: 500 }, (_, i) => `p${i} = ${i}`).join(' AND ');
     expect(parseSelector(chain).k).to.equal('and');
+  });
+
+  it('never throws anything but SelectorError, and what parses evaluates without throwing (random text and token soup)', () => {
+    const tokens = fc.constantFrom('a', 'b', '=', '<>', '<', '>=', '+', '-', '*', '/', '(', ')', ',', 'AND', 'OR', 'NOT', 'BETWEEN',
+      'IN', 'LIKE', 'ESCAPE', 'IS', 'NULL', 'TRUE', "'x'", "'%_'", "'\\'", '1', '0', '2.5', '0x1F', '9223372036854775807', '1e400', "'", '.');
+    const soup = fc.array(tokens, { maxLength: 25 }).map((t) => t.join(' '));
+    const values = fc.oneof(fc.constant(null), fc.string(), fc.boolean(), fc.bigInt(), fc.double());
+    fc.assert(fc.property(fc.oneof(soup, fc.string({ maxLength: 60 }), fc.string({ unit: 'grapheme', maxLength: 30 })), values, values, (text, va, vb) => {
+      let e;
+      try {
+        e = parseSelector(text);
+      } catch (err) {
+        expect(err).to.be.instanceOf(SelectorError);
+        return;
+      }
+      const v = evaluate(e, (n) => (n === 'a' ? va : n === 'b' ? vb : null));
+      expect(['string', 'bigint', 'number', 'boolean', 'object']).to.include(typeof v);
+    }), { numRuns: 3000 });
   });
 });
