@@ -8,6 +8,8 @@
  * connect(broker.amqpUrl) ...           // rx-mq/amqp
  * connect(broker.stompUrl) ...          // rx-mq/stomp
  * // startBroker({ wsPort: 0 }) adds one WebSocket port for both: broker.amqpWsUrl, broker.stompWsUrl
+ * // startBroker({ tls: { key, cert } }) adds amqps, stomp+ssl and wss: broker.amqpsUrl, broker.stompSslUrl, ...
+ * // startBroker({ users: { app: { password, permissions: { read, write, create } } } }): per-user access
  * await broker.close();
  * ```
  */
