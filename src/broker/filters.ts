@@ -29,7 +29,8 @@ const isSelectorFilter = (v: AmqpValue): boolean => v.type === 'described' &&
  * with amqp:invalid-field (the attach is then answered with a null source and a detach).
  */
 export function applyFilters(filter: AmqpMap | undefined): AppliedFilters {
-  if (filter === undefined) return { answer: undefined, selector: undefined };
+  // A filter-set is a map; anything else a peer puts there is no filter the broker knows.
+  if (filter === undefined || (filter as { type?: string }).type !== 'map') return { answer: undefined, selector: undefined };
   let selector: MessageSelector | undefined;
   const applied: (readonly [AmqpValue, AmqpValue])[] = [];
   for (const entry of filter.value) {

@@ -375,7 +375,11 @@ function likePattern(pattern: string, escape: string | undefined, at: number): R
     else if (c === '_') re += '[\\s\\S]';
     else re += literal(c);
   }
-  return new RegExp(`${re}$`, 'u');
+  try {
+    return new RegExp(`${re}$`, 'u');
+  } catch (e) {
+    throw new SelectorError(`LIKE pattern: ${(e as Error).message}`, at);
+  }
 }
 
 /** One character as a RegExp literal (only the syntax characters need a backslash in `u` mode). */
