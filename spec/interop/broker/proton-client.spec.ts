@@ -7,6 +7,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startBroker, type BrokerOptions, type EmbeddedBroker } from '../../../src/broker/index.js';
 import { PEERS, PYTHON, requirePeers } from '../../support/peers.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeCertificates } from '../../support/tls-certs.js';
 
 const SCRIPT = fileURLToPath(new URL('./proton_client.py', import.meta.url));
 
@@ -103,5 +107,24 @@ describe('broker: Qpid Proton Python client', function () {
     await start({ users: { bob: 'pw' } });
     expect(await run(broker.amqpUrl, 'roundtrip', 'bob', 'pw')).to.have.property('got');
     expect(await run(broker.amqpUrl, 'roundtrip', 'bob', 'nope')).to.have.property('connect_error');
+  });
+
+  it('TLS: SASL EXTERNAL with a client certificate logs in as its CN (with its permissions); without one the handshake fails', async () => {
+    const certs = makeCertificates(['alice']);
+    const dir = mkdtempSync(join(tmpdir(), 'rx-mq-proton-tls-'));
+    const file = (name: string, text: string): string => { const p = join(dir, name); writeFileSync(p, text); return p; };
+    try {
+      await start({
+        tls: { key: certs.server.key, cert: certs.server.cert, ca: certs.ca, requestCert: true },
+        users: { alice: { permissions: { read: '^alice\\.', write: '^alice\\.', create: '^alice\\.' } } },
+      });
+      const ca = file('ca.pem', certs.ca);
+      const r = await run(broker.amqpsUrl as string, 'tls_external', ca, file('alice.pem', certs.clients.alice.cert), file('alice.key', certs.clients.alice.key));
+      expect(r.body).to.equal('by certificate');
+      expect(r.refused).to.match(/unauthorized-access/);
+      expect(await run(broker.amqpsUrl as string, 'tls_external', ca)).to.have.property('connect_error');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

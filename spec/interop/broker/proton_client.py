@@ -1,6 +1,7 @@
 """
 Qpid Proton Python client scenarios against the embedded broker (run by proton-client.spec.ts).
-Usage: proton_client.py URL SCENARIO [USER PASSWORD]. Prints one JSON object with the results.
+Usage: proton_client.py URL SCENARIO [USER PASSWORD], or for tls_* scenarios
+proton_client.py URL SCENARIO CA [CERT KEY] (TLS, SASL EXTERNAL with CERT). Prints one JSON object.
 """
 import json
 import sys
@@ -148,12 +149,41 @@ def selector_copy(conn):
             'filter_keys': sorted(str(k) for k in answered.keys())}
 
 
+def tls_connect(url, ca, cert=None, key=None):
+    from proton import SSLDomain
+    domain = SSLDomain(SSLDomain.MODE_CLIENT)
+    domain.set_trusted_ca_db(ca)
+    domain.set_peer_authentication(SSLDomain.VERIFY_PEER_NAME)
+    if cert is not None:
+        domain.set_credentials(cert, key, None)
+    # The broker's certificate names localhost (and 127.0.0.1, which Proton does not check names against).
+    return BlockingConnection(url, timeout=10, ssl_domain=domain, virtual_host='localhost',
+                              allowed_mechs='EXTERNAL' if cert else 'PLAIN ANONYMOUS')
+
+
+def tls_external(conn):
+    s = conn.create_sender('alice.py')
+    s.send(Message(body='by certificate'))
+    r = conn.create_receiver('alice.py', credit=1)
+    m = r.receive(timeout=5)
+    r.accept()
+    try:
+        conn.create_receiver('secrets', credit=1)
+        refused = None
+    except Exception as e:  # noqa: BLE001 - the condition is what the test checks
+        refused = str(e)
+    return {'body': m.body, 'refused': refused}
+
+
 def main():
     url, scenario = sys.argv[1], sys.argv[2]
     user = sys.argv[3] if len(sys.argv) > 3 else None
     password = sys.argv[4] if len(sys.argv) > 4 else None
     try:
-        conn = connect(url, user, password)
+        if scenario.startswith('tls_'):
+            conn = tls_connect(url, *sys.argv[3:6]) if len(sys.argv) > 4 else tls_connect(url, sys.argv[3])
+        else:
+            conn = connect(url, user, password)
     except Exception as e:  # noqa: BLE001 - reported to the test
         print(json.dumps({'connect_error': type(e).__name__}))
         return
