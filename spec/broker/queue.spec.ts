@@ -114,3 +114,61 @@ describe('broker: addressing', () => {
     expect(resolveAddress(undefined)).to.equal(undefined);
   });
 });
+
+describe('broker: queue store with selective consumers and browsers', () => {
+  const hooks = { rejected: () => {} };
+  /** A consumer taking only even seqs (a selector, as the queue sees it). */
+  class EvenConsumer extends FakeConsumer {
+    asked = 0;
+    accepts(m: StoredMessage): boolean { this.asked++; return m.seq % 2 === 0; }
+  }
+
+  it('skips what a consumer does not accept, leaving it in place for others', () => {
+    const q = new Queue('q', Infinity, hooks);
+    const even = new EvenConsumer(10);
+    q.addConsumer(even);
+    for (let i = 1; i <= 6; i++) q.enqueue(msg(i));
+    expect(even.got.map((m) => m.seq)).to.deep.equal([2, 4, 6]);
+    const any = new FakeConsumer(10);
+    q.addConsumer(any);
+    expect(any.got.map((m) => m.seq)).to.deep.equal([1, 3, 5]);
+    expect(q.readyCount).to.equal(0);
+  });
+
+  it('does not ask again about messages nobody takes (a head of refused messages), until a consumer comes or one is put back', () => {
+    const q = new Queue('q', Infinity, hooks);
+    const even = new EvenConsumer(1000);
+    q.addConsumer(even);
+    for (let i = 1; i <= 199; i += 2) q.enqueue(msg(i)); // 100 odd: refused
+    const asked = even.asked;
+    for (let i = 2; i <= 200; i += 2) q.enqueue(msg(i)); // 100 even: taken
+    expect(even.got).to.have.length(100);
+    expect(even.asked - asked).to.be.below(300); // not 100 x 100
+    // A consumer without a selector still gets every refused one, in order.
+    const any = new FakeConsumer(1000);
+    q.addConsumer(any);
+    expect(any.got.map((m) => m.seq)).to.deep.equal(Array.from({ length: 100 }, (_, k) => 2 * k + 1));
+    // A message put back among them is offered again.
+    q.settle(any.got[0], { kind: 'released' }, any);
+    expect(any.got).to.have.length(101);
+    expect(any.got[100].seq).to.equal(1);
+  });
+
+  it('browsers get each waiting message once, in order, within credit, and take nothing', () => {
+    const q = new Queue('q', Infinity, hooks);
+    for (let i = 1; i <= 4; i++) q.enqueue(msg(i));
+    const b = Object.assign(new FakeConsumer(3), { cursor: 0 });
+    q.addBrowser(b);
+    expect(b.got.map((m) => m.seq)).to.deep.equal([1, 2, 3]);
+    expect(q.readyCount).to.equal(4);
+    b.credit = 5;
+    q.pump();
+    q.enqueue(msg(5));
+    expect(b.got.map((m) => m.seq)).to.deep.equal([1, 2, 3, 4, 5]);
+    expect(b.idles).to.be.greaterThan(0); // told when it has credit and nothing more to see
+    q.removeBrowser(b);
+    q.enqueue(msg(6));
+    expect(b.got).to.have.length(5);
+    expect(q.readyCount).to.equal(6);
+  });
+});

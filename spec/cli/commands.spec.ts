@@ -31,7 +31,8 @@ describe('cli e2e: help, version, usage', function () {
   });
 
   const expected: Record<string, string[]> = {
-    broker: ['--amqp-port', '--stomp-port', '--no-stomp', '--ws-port', '--host', '--user', '--max-queue-depth'],
+    broker: ['--amqp-port', '--stomp-port', '--no-stomp', '--ws-port', '--host', '--user', '--max-queue-depth',
+      '--users', '--tls-key', '--tls-cert', '--tls-ca', '--tls-client-cert', '--amqps-port', '--stomp-ssl-port', '--wss-port'],
     send: ['--count', '--body', '--file', '--property', '--header', '--rate', '--settle', '--content-type', '--durable'],
     receive: ['--count', '--credit', '--fetch', '--timeout', '--ack', '--json'],
   };

@@ -13,6 +13,7 @@ import { ControlLink, TransactionCoordinator, type TransactionLimits } from './c
 import type { AcceptedConnection } from './listener.js';
 import type { NodeRegistry } from './nodes.js';
 import { durableSubscriptionsOf } from './durable.js';
+import type { NodeAccess } from './permissions.js';
 
 type Events = readonly EngineEvent[];
 
@@ -24,6 +25,8 @@ export interface AmqpConnectionSettings {
   readonly transactionLimits: Required<TransactionLimits>;
   /** Connection-level problems (authentication failures, protocol errors), for logging. */
   readonly onError?: (error: Error) => void;
+  /** What the authenticated user may do with nodes (undefined: everything), asked once per connection. */
+  readonly accessOf?: (user: string) => NodeAccess | undefined;
 }
 
 export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
@@ -32,6 +35,7 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
   readonly producerCredit: number;
   readonly transactions: TransactionCoordinator;
   private readonly links = new Map<Link, BrokerLink>();
+  private nodeAccess: NodeAccess | undefined | null = null;
   private readonly io: EngineDriver<Events, ServerConnection>;
 
   constructor(transport: Transport, private readonly settings: AmqpConnectionSettings) {
@@ -62,6 +66,16 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
     if (this.io.ended) return;
     this.engine.close();
     this.finish();
+  }
+
+  /** The user's access, known once SASL is done (links come after it); the authzid when given. */
+  get access(): NodeAccess | undefined {
+    if (this.nodeAccess === null) {
+      const p = this.engine.principal;
+      const user = p?.authzid ?? p?.username;
+      this.nodeAccess = user === undefined ? undefined : this.settings.accessOf?.(user);
+    }
+    return this.nodeAccess;
   }
 
   flushSoon(): void {

@@ -8,24 +8,31 @@
  * connect(broker.amqpUrl) ...           // rx-mq/amqp
  * connect(broker.stompUrl) ...          // rx-mq/stomp
  * // startBroker({ wsPort: 0 }) adds one WebSocket port for both: broker.amqpWsUrl, broker.stompWsUrl
+ * // startBroker({ tls: { key, cert } }) adds amqps, stomp+ssl and wss: broker.amqpsUrl, broker.stompSslUrl, ...
+ * // startBroker({ users: { app: { password, permissions: { read, write, create } } } }): per-user access
  * await broker.close();
  * ```
  */
 import { symbol, string, map } from '../amqp/codec/values.js';
 import type { SaslLogin } from '../amqp/engine/server-connection.js';
 import { BrokerAmqpConnection } from './amqp-connection.js';
-import { listen, type AcceptedConnection, type Listener } from './listener.js';
+import { listen, type AcceptedConnection, type Listener, type ListenOptions } from './listener.js';
 import { uninitializedBytes } from '../transport/node.js';
 import type { Transport } from '../transport/types.js';
 import { BrokerStompConnection } from './stomp-connection.js';
 import { NodeRegistry, type BrokerStats } from './nodes.js';
-import { listenWebSocket } from './ws-listener.js';
+import { listenWebSocket, type WsProtocol } from './ws-listener.js';
+import { serverTlsOptions, type BrokerTlsOptions } from './tls.js';
+import { Accounts, type BrokerUsers, type NodeAccess } from './permissions.js';
+import { resolveAddress } from './address.js';
 import { resolveTransactionLimits, type TransactionLimits } from './coordinator.js';
 
 export { resolveAddress, formatAddress } from './address.js';
 export type { NodeAddress, NodeKind } from './address.js';
 export type { BrokerStats } from './nodes.js';
 export type { TransactionLimits } from './coordinator.js';
+export type { BrokerUser, BrokerUsers, UserPermissions } from './permissions.js';
+export type { BrokerTlsOptions } from './tls.js';
 
 /**
  * Options of {@link startBroker}. Everything is optional: `startBroker()` alone listens for AMQP
@@ -53,10 +60,13 @@ export interface BrokerOptions {
   /** Interface to listen on. Default 127.0.0.1. */
   readonly host?: string;
   /**
-   * Accounts (user name to password). When set, clients must authenticate with SASL PLAIN;
-   * when absent, any login is accepted (ANONYMOUS, PLAIN with anything, or no SASL at all).
+   * Accounts: a user name to its password, or to `{ password?, permissions?, actAs? }` (see
+   * {@link BrokerUser}: `read`, `write` and `create` regular expressions over node addresses,
+   * enforced on both protocols). When set, clients must authenticate (SASL PLAIN, or EXTERNAL
+   * with a TLS client certificate; STOMP login and passcode); when absent, any login is accepted
+   * (ANONYMOUS, PLAIN with anything, or no SASL at all) and everything is allowed.
    */
-  readonly users?: Readonly<Record<string, string>>;
+  readonly users?: BrokerUsers;
   /** Most messages one queue (or topic subscription) holds; producers get no credit beyond it. Default: no bound. */
   readonly maxQueueDepth?: number;
   /** Address rejected messages are moved to. Default none: they are dropped and counted in `stats()`. */
@@ -77,6 +87,14 @@ export interface BrokerOptions {
   readonly onError?: (error: Error) => void;
   /** Bounds on what one client may hold; see {@link BrokerLimits}. */
   readonly limits?: BrokerLimits;
+  /**
+   * TLS listeners: with a key and certificate, the broker also listens for `amqps` (`amqpsUrl`),
+   * `stomp+ssl` (`stompSslUrl`) and `wss` for both protocols (`amqpWssUrl`, `stompWssUrl`), each
+   * on its own port (free ones by default). `requestCert` asks clients for certificates: a
+   * verified one is a login (SASL EXTERNAL, or a STOMP CONNECT without `login`), its subject CN
+   * the user name. See {@link BrokerTlsOptions}.
+   */
+  readonly tls?: BrokerTlsOptions;
 }
 
 /**
@@ -116,6 +134,20 @@ export interface EmbeddedBroker {
   readonly stompWsUrl: string | undefined;
   /** The WebSocket port actually bound; undefined without `wsPort`. */
   readonly wsPort: number | undefined;
+  /** `amqps://HOST:PORT` of the AMQP-over-TLS listener; undefined without `tls`. */
+  readonly amqpsUrl: string | undefined;
+  /** The AMQP-over-TLS port actually bound; undefined without `tls`. */
+  readonly amqpsPort: number | undefined;
+  /** `stomp+ssl://HOST:PORT` of the STOMP-over-TLS listener; undefined without `tls` or with it off. */
+  readonly stompSslUrl: string | undefined;
+  /** The STOMP-over-TLS port actually bound; undefined when there is none. */
+  readonly stompSslPort: number | undefined;
+  /** `amqp+wss://HOST:PORT` of the WebSocket-over-TLS listener (subprotocol `amqp`); undefined without it. */
+  readonly amqpWssUrl: string | undefined;
+  /** `wss://HOST:PORT` of the WebSocket-over-TLS listener for STOMP; undefined without it. */
+  readonly stompWssUrl: string | undefined;
+  /** The WebSocket-over-TLS port actually bound; undefined without it. */
+  readonly wssPort: number | undefined;
   /** Counters since start. */
   stats(): BrokerStats;
   /** One queue's state, if the queue exists. */
@@ -128,42 +160,69 @@ export interface EmbeddedBroker {
 export async function startBroker(options: BrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
   const registry = new NodeRegistry({ maxQueueDepth: options.maxQueueDepth, deadLetterAddress: options.deadLetterAddress });
-  const users = options.users;
+  const accounts = options.users === undefined ? undefined : new Accounts(options.users);
+  const amqpLogin = (l: SaslLogin): boolean => {
+    if (l.mechanism === 'EXTERNAL') return l.username !== undefined && (accounts === undefined || accounts.loginWithCertificate(l.username, l.authzid) !== undefined);
+    if (accounts === undefined) return true;
+    return l.mechanism === 'PLAIN' && accounts.loginWithPassword(l.username, l.password, l.authzid) !== undefined;
+  };
   const transactionLimits = resolveTransactionLimits(options.limits);
-  const authenticate = users === undefined
-    ? () => true
-    : (l: SaslLogin) => l.mechanism === 'PLAIN' && l.username !== undefined &&
-      Object.prototype.hasOwnProperty.call(users, l.username) && users[l.username] === l.password;
-  const acceptAmqp = (transport: Transport): AcceptedConnection => new BrokerAmqpConnection(transport, {
-    registry,
-    producerCredit: options.producerCredit ?? 100,
-    transactionLimits,
-    onError: options.onError,
-    engine: {
-      containerId: options.containerId ?? 'rx-mq-broker',
-      maxFrameSize: options.maxFrameSize,
-      idleTimeout: options.idleTimeout,
-      sasl: { mechanisms: users === undefined ? ['ANONYMOUS', 'PLAIN'] : ['PLAIN'], authenticate },
-      allowNoSasl: users === undefined,
-      offeredCapabilities: ['ANONYMOUS-RELAY'],
-      properties: map([[symbol('product'), string('rx-mq-broker')]]),
-      allocate: uninitializedBytes,
-    },
-  });
-  const stompLogin = users === undefined
-    ? undefined
-    : (login: string | undefined, passcode: string | undefined) => login !== undefined &&
-      Object.prototype.hasOwnProperty.call(users, login) && users[login] === passcode;
-  const acceptStomp = (transport: Transport): AcceptedConnection => new BrokerStompConnection(transport, {
-    registry,
-    onError: options.onError,
-    engine: {
-      authenticate: stompLogin,
-      server: 'rx-mq-broker',
-      heartbeat: options.stompHeartbeat,
-      limits: { maxFrameSize: options.maxFrameSize ?? 1024 * 1024 },
-    },
-  });
+  const accessOf = accounts === undefined ? undefined : (user: string) => accounts.accessOf(user);
+  const acceptAmqp = (transport: Transport): AcceptedConnection => {
+    // EXTERNAL is offered to a client whose TLS certificate was verified: its subject CN is the login.
+    const external = certificateIdentity(transport);
+    const mechanisms = accounts === undefined ? ['ANONYMOUS', 'PLAIN'] as const : ['PLAIN'] as const;
+    return new BrokerAmqpConnection(transport, {
+      registry,
+      producerCredit: options.producerCredit ?? 100,
+      transactionLimits,
+      onError: options.onError,
+      accessOf,
+      engine: {
+        containerId: options.containerId ?? 'rx-mq-broker',
+        maxFrameSize: options.maxFrameSize,
+        idleTimeout: options.idleTimeout,
+        sasl: {
+          mechanisms: external === undefined ? mechanisms : ['EXTERNAL', ...mechanisms],
+          authenticate: amqpLogin,
+          externalIdentity: external,
+        },
+        allowNoSasl: accounts === undefined,
+        offeredCapabilities: ['ANONYMOUS-RELAY'],
+        properties: map([[symbol('product'), string('rx-mq-broker')]]),
+        allocate: uninitializedBytes,
+      },
+    });
+  };
+  const acceptStomp = (transport: Transport): AcceptedConnection => {
+    const cert = certificateIdentity(transport);
+    // Who this connection is, once CONNECT is accepted, and what that user may do.
+    let access: NodeAccess | undefined;
+    const authenticate = accounts === undefined ? undefined : (login: string | undefined, passcode: string | undefined): boolean => {
+      // No login on a connection with a verified client certificate: the certificate's CN is the user.
+      const user = login === undefined && cert !== undefined ? accounts.loginWithCertificate(cert) : accounts.loginWithPassword(login, passcode);
+      if (user === undefined) return false;
+      access = accounts.accessOf(user);
+      return true;
+    };
+    const authorize = accounts === undefined ? undefined : (command: 'SEND' | 'SUBSCRIBE', destination: string): string | undefined => {
+      if (access === undefined) return undefined;
+      const node = resolveAddress(destination) ?? { kind: 'queue' as const, name: destination };
+      const why = access.refusal(command === 'SEND' ? 'write' : 'read', node, registry.has(node));
+      return why === undefined ? undefined : `access refused: ${why}`;
+    };
+    return new BrokerStompConnection(transport, {
+      registry,
+      onError: options.onError,
+      engine: {
+        authenticate,
+        authorize,
+        server: 'rx-mq-broker',
+        heartbeat: options.stompHeartbeat,
+        limits: { maxFrameSize: options.maxFrameSize ?? 1024 * 1024 },
+      },
+    });
+  };
   // Every listener opened so far is closed again if a later one cannot listen.
   const listeners: Listener[] = [];
   const opened = async (l: Promise<Listener>): Promise<Listener> => {
@@ -178,11 +237,27 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
   };
   const listener = await opened(listen(host, options.amqpPort ?? 0, acceptAmqp));
   const stomp = options.stompPort === false ? undefined : await opened(listen(host, options.stompPort ?? 0, acceptStomp));
-  const ws = options.wsPort === undefined || options.wsPort === false
-    ? undefined
-    : await opened(listenWebSocket(host, options.wsPort, (protocol, transport) => (protocol === 'amqp' ? acceptAmqp(transport) : acceptStomp(transport))));
+  const acceptWs = (protocol: WsProtocol, transport: Transport): AcceptedConnection => (protocol === 'amqp' ? acceptAmqp(transport) : acceptStomp(transport));
+  const ws = options.wsPort === undefined || options.wsPort === false ? undefined : await opened(listenWebSocket(host, options.wsPort, acceptWs));
+  const t = options.tls;
+  const secure: ListenOptions | undefined = t === undefined ? undefined : {
+    tls: serverTlsOptions(t),
+    // A refused handshake (no or an untrusted client certificate) is reported like a failed login.
+    onTlsError: (e) => options.onError?.(e),
+  };
+  const amqps = secure === undefined ? undefined : await opened(listen(host, t?.amqpsPort ?? 0, acceptAmqp, secure));
+  const stompSslPort = t?.stompSslPort ?? (options.stompPort === false ? false : 0);
+  const stompSsl = secure === undefined || stompSslPort === false ? undefined : await opened(listen(host, stompSslPort, acceptStomp, secure));
+  const wss = secure === undefined || t?.wssPort === false ? undefined : await opened(listenWebSocket(host, t?.wssPort ?? 0, acceptWs, secure));
   const hostPart = host.includes(':') ? `[${host}]` : host;
   return {
+    amqpsUrl: amqps === undefined ? undefined : `amqps://${hostPart}:${amqps.port}`,
+    amqpsPort: amqps?.port,
+    stompSslUrl: stompSsl === undefined ? undefined : `stomp+ssl://${hostPart}:${stompSsl.port}`,
+    stompSslPort: stompSsl?.port,
+    amqpWssUrl: wss === undefined ? undefined : `amqp+wss://${hostPart}:${wss.port}`,
+    stompWssUrl: wss === undefined ? undefined : `wss://${hostPart}:${wss.port}`,
+    wssPort: wss?.port,
     amqpUrl: `amqp://${hostPart}:${listener.port}`,
     stompUrl: stomp === undefined ? undefined : `stomp://${hostPart}:${stomp.port}`,
     amqpPort: listener.port,
@@ -197,4 +272,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
     },
     close: async () => { await Promise.all(listeners.map((l) => l.close())); },
   };
+}
+
+/** The subject CN of a TLS client certificate the listener verified; undefined otherwise. */
+function certificateIdentity(t: Transport): string | undefined {
+  return t.info.authorized === true ? t.info.peerCertificateSubject : undefined;
 }

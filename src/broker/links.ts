@@ -7,13 +7,22 @@ import { string } from '../amqp/codec/values.js';
 import type { Coordinator, DeliveryState, Source, Target } from '../amqp/frames/definitions.generated.js';
 import { AmqpError } from '../amqp/engine/errors.js';
 import type { IncomingDelivery, Link, OutgoingDelivery, ReceiverLink, SenderLink } from '../amqp/engine/link.js';
-import { addressText, formatAddress, resolveAddress } from './address.js';
+import { addressText, resolveAddress, type NodeAddress } from './address.js';
 import { messageTo, type StoredMessage } from './message.js';
 import { durableSubscriptionsOf } from './durable.js';
 import type { Node, NodeRegistry } from './nodes.js';
-import type { Queue, QueueConsumer, QueueOutcome } from './queue.js';
+import type { Queue, QueueBrowser, QueueOutcome } from './queue.js';
+import { applyFilters } from './filters.js';
 import { ACCEPTED } from '../amqp/frames/fast-performatives.js';
 import type { TransactionCoordinator } from './coordinator.js';
+import { answerSource, answerTarget, type SourceAnswer } from './terminus.js';
+import type { Access, NodeAccess } from './permissions.js';
+
+/** Refuse with amqp:unauthorized-access what the connection's user may not do with a node. */
+function authorize(ctx: LinkContext, access: Access, node: NodeAddress, scope: 'link' | 'delivery'): void {
+  const why = ctx.access?.refusal(access, node, ctx.registry.has(node));
+  if (why !== undefined) throw new AmqpError('amqp:unauthorized-access', why, scope, true);
+}
 
 /** What links need from the connection they live on. */
 export interface LinkContext {
@@ -26,6 +35,8 @@ export interface LinkContext {
   readonly transactions: TransactionCoordinator;
   /** The client's container-id (from its open): durable subscriptions are kept under it. */
   readonly containerId: string;
+  /** What the connection's user may do with nodes; undefined: everything. */
+  readonly access: NodeAccess | undefined;
 }
 
 /** A broker-side link end the connection keeps until it closes. */
@@ -64,14 +75,17 @@ function attachProducer(link: ReceiverLink, ctx: LinkContext): BrokerLink {
   const target = asTarget(raw);
   let node: Node | undefined;
   let dynamic: Queue | undefined;
-  let answer: Target | undefined = target;
+  let answer: Target | undefined;
   if (target?.dynamic) {
     dynamic = ctx.registry.createDynamicQueue();
     node = { kind: 'queue', queue: dynamic };
-    answer = { ...target, address: string(dynamic.name) };
+    answer = answerTarget(target, string(dynamic.name), undefined);
   } else {
     const address = resolveAddress(addressText(target?.address), target?.capabilities);
+    if (address !== undefined) authorize(ctx, 'write', address, 'link');
     node = address === undefined ? undefined : ctx.registry.node(address);
+    // No target at all stays none; a target without an address is the anonymous relay.
+    answer = target === undefined ? undefined : answerTarget(target, address === undefined ? undefined : target.address, address?.kind);
   }
   link.attach(undefined, { target: answer, rcvSettleMode: 'first' });
   const p = new Producer(link, node, dynamic, ctx);
@@ -82,21 +96,32 @@ function attachProducer(link: ReceiverLink, ctx: LinkContext): BrokerLink {
 function attachConsumer(link: SenderLink, ctx: LinkContext): BrokerLink {
   const source = asSource(link.remote?.source);
   if (source === undefined) throw new AmqpError('amqp:invalid-field', 'a receiving link needs a source', 'link', true);
+  // A selector that does not parse refuses the attach (amqp:invalid-field) before anything exists.
+  const filters = applyFilters(source.filter);
+  const selector = filters.selector;
+  const accepts = selector === undefined ? undefined : (m: StoredMessage): boolean => selector.matches(m);
   let queue: Queue;
   let onClose: (closed: boolean | undefined) => void = () => {};
-  let address: string;
-  let answer: Source = source;
+  let answer: SourceAnswer;
+  /** A durable subscription answers for itself (durable.ts): what it keeps across detaches. */
+  let durableAnswer: Source | undefined;
+  let browse = false;
   let stolen: Consumer | undefined;
   if (source.dynamic) {
+    // Only this link reads a dynamic queue: browsing it would keep everything forever, so it moves.
     queue = ctx.registry.createDynamicQueue();
-    address = queue.name;
+    answer = { address: string(queue.name), kind: undefined, distributionMode: 'move', filter: filters.answer };
     onClose = () => ctx.registry.deleteQueue(queue);
   } else {
     const node = resolveAddress(addressText(source.address), source.capabilities);
-    if (node === undefined) throw new AmqpError('amqp:invalid-field', 'a receiving link needs a source address', 'link', true);
-    address = formatAddress(node);
+    if (node === undefined || source.address === undefined) throw new AmqpError('amqp:invalid-field', 'a receiving link needs a source address', 'link', true);
+    authorize(ctx, 'read', node, 'link');
+    const copy = source.distributionMode === 'copy';
+    // The address exactly as requested: `/queue/X` is answered `/queue/X`, not `X`.
+    answer = { address: source.address, kind: node.kind, distributionMode: copy ? 'copy' : 'move', filter: filters.answer };
     if (node.kind === 'queue') {
       queue = ctx.registry.queue(node.name);
+      browse = copy;
     } else if (source.durable !== undefined && source.durable !== 'none') {
       // A durable subscription (durable.ts): kept across detaches with closed=false.
       const d = durableSubscriptionsOf(ctx.registry).attach(ctx.containerId, link.name, node.name, source, ctx, () => {
@@ -106,18 +131,21 @@ function attachConsumer(link: SenderLink, ctx: LinkContext): BrokerLink {
         ctx.flushSoon();
       });
       queue = d.queue;
-      answer = d.answer;
+      durableAnswer = d.answer;
       onClose = d.release;
     } else {
-      const sub = ctx.registry.subscribe(ctx.registry.topic(node.name));
+      // A topic subscription is a copy of the topic's messages either way; its selector decides
+      // what is stored for it at all.
+      const sub = ctx.registry.subscribe(ctx.registry.topic(node.name), accepts);
       queue = sub.queue;
       onClose = () => sub.close();
     }
   }
-  link.attach(0, { source: { ...answer, address: string(address) } });
-  const c = new Consumer(link, queue, onClose, ctx);
+  link.attach(0, { source: durableAnswer ?? answerSource(source, answer) });
+  const c = new Consumer(link, queue, onClose, ctx, browse, accepts);
   stolen = c;
-  queue.addConsumer(c);
+  if (browse) queue.addBrowser(c);
+  else queue.addConsumer(c);
   return c;
 }
 
@@ -188,6 +216,7 @@ class Producer implements BrokerLink {
       if (node === undefined) {
         const to = resolveAddress(messageTo(d.payload));
         if (to === undefined) throw new AmqpError('amqp:not-found', 'a message sent to the anonymous relay needs a `to` address', 'delivery', true);
+        authorize(this.ctx, 'write', to, 'delivery');
         node = this.ctx.registry.node(to);
       }
       const state = d.state;
@@ -227,15 +256,21 @@ function nodeKey(n: Node): object {
 
 // ---------------------------------------------------------------------------------------------
 
-class Consumer implements QueueConsumer, BrokerLink {
+class Consumer implements QueueBrowser, BrokerLink {
   private readonly inflight = new Map<OutgoingDelivery, StoredMessage>();
   private closed = false;
+  /** Browsers: the last message offered. */
+  cursor = 0;
 
   constructor(
     readonly link: SenderLink,
     private readonly queue: Queue,
     private readonly onClose: (closed: boolean | undefined) => void,
     private readonly ctx: LinkContext,
+    /** distribution-mode copy: sent copies, its outcomes change nothing in the queue. */
+    private readonly browsing: boolean,
+    /** Its selector, when it has one. */
+    readonly accepts: ((m: StoredMessage) => boolean) | undefined,
   ) {}
 
   get credit(): number {
@@ -250,7 +285,7 @@ class Consumer implements QueueConsumer, BrokerLink {
     const max = this.link.remoteMaxMessageSize;
     if (max !== undefined && m.payload.length > max) return false;
     const d = this.link.send(m.payload, { settled: this.presettled });
-    if (!this.presettled) this.inflight.set(d, m);
+    if (!this.presettled && !this.browsing) this.inflight.set(d, m);
     if (this.link.credit.credit === 0 && this.link.drainRequested) this.link.drained();
     this.ctx.flushSoon();
     return true;
@@ -296,7 +331,8 @@ class Consumer implements QueueConsumer, BrokerLink {
   close(closed?: boolean): void {
     if (this.closed) return;
     this.closed = true;
-    this.queue.removeConsumer(this);
+    if (this.browsing) this.queue.removeBrowser(this);
+    else this.queue.removeConsumer(this);
     // Unsettled messages go back for another consumer (or the durable subscription's next
     // link), counted as a failed delivery.
     const held = [...this.inflight.values()];

@@ -1,10 +1,13 @@
 /**
- * The broker's TCP listener (Node): accepts sockets and hands each one, as the same Transport the
- * clients use, to a protocol connection made by `accept`. Knows nothing about AMQP.
+ * The broker's TCP listener (Node), plain or TLS: accepts sockets and hands each one, as the same
+ * Transport the clients use, to a protocol connection made by `accept`. Knows nothing about AMQP.
+ * Over TLS the transport's info says whether the client's certificate was verified and its
+ * subject CN (what SASL EXTERNAL and STOMP certificate logins use).
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { socketTransport } from '../transport/node.js';
-import { TransportError, type Transport, type TransportHandlers } from '../transport/types.js';
+import { TransportError, type Transport, type TransportHandlers, type TransportInfo } from '../transport/types.js';
 
 /**
  * What a protocol connection is to a listener: the handlers of its transport (data, close,
@@ -21,14 +24,31 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** How a listener secures its sockets. */
+export interface ListenOptions {
+  /** Listen with TLS (Node's server options: key, cert, ca, requestCert, rejectUnauthorized...). */
+  readonly tls?: tls.TlsOptions;
+  /** A client whose TLS handshake failed (no or an untrusted certificate, wrong protocol). */
+  readonly onTlsError?: (error: Error) => void;
+}
+
+/** The subject CN of the client's certificate, when it sent one. */
+export function peerSubject(socket: tls.TLSSocket): string | undefined {
+  const cn = socket.getPeerCertificate()?.subject?.CN;
+  return Array.isArray(cn) ? cn[0] : cn;
+}
+
 /** Listen on host:port (0 = a free port) and serve each socket with `accept`. */
-export async function listen(host: string, port: number, accept: (transport: Transport) => AcceptedConnection): Promise<Listener> {
+export async function listen(host: string, port: number, accept: (transport: Transport) => AcceptedConnection, options: ListenOptions = {}): Promise<Listener> {
   const sockets = new Set<net.Socket>();
   const connections = new Set<AcceptedConnection>();
-  const server = net.createServer((socket) => {
+  const serve = (socket: net.Socket): void => {
     sockets.add(socket);
     socket.setNoDelay(true);
-    const conn = accept(socketTransport(socket, { kind: 'tcp' }, {
+    const info: TransportInfo = socket instanceof tls.TLSSocket
+      ? { kind: 'tls', authorized: socket.authorized, peerCertificateSubject: peerSubject(socket) }
+      : { kind: 'tcp' };
+    const conn = accept(socketTransport(socket, info, {
       pauseReads: () => { socket.pause(); },
       resumeReads: () => { if (!socket.destroyed) socket.resume(); },
     }));
@@ -42,7 +62,11 @@ export async function listen(host: string, port: number, accept: (transport: Tra
       connections.delete(conn);
       conn.onClose(lastError);
     });
-  });
+  };
+  const server = options.tls === undefined ? net.createServer(serve) : tls.createServer(options.tls, serve);
+  if (options.tls !== undefined) {
+    server.on('tlsClientError', (e: Error) => options.onTlsError?.(e));
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => { server.off('error', reject); resolve(); });

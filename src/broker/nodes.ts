@@ -28,8 +28,13 @@ export interface BrokerStats {
   unrouted: number;
 }
 
+/** Which messages a topic subscription wants (its selector); absent: all. */
+export type SubscriptionFilter = (m: StoredMessage) => boolean;
+
 export class Topic {
   readonly subscriptions = new Set<Queue>();
+  /** The subscriptions with a selector: a message they do not select is never stored for them. */
+  readonly filters = new Map<Queue, SubscriptionFilter>();
   private readonly roomListeners = new Set<RoomListener>();
 
   constructor(readonly name: string) {}
@@ -94,6 +99,11 @@ export class NodeRegistry {
     return t;
   }
 
+  /** Whether the node exists already (using it would not create it). */
+  has(address: NodeAddress): boolean {
+    return address.kind === 'queue' ? this.queues.has(address.name) : this.topics.has(address.name);
+  }
+
   node(address: NodeAddress): Node {
     return address.kind === 'queue' ? { kind: 'queue', queue: this.queue(address.name) } : { kind: 'topic', topic: this.topic(address.name) };
   }
@@ -114,15 +124,17 @@ export class NodeRegistry {
   }
 
   /** A subscription queue for one consumer of a topic; `close()` removes it. */
-  subscribe(topic: Topic): { readonly queue: Queue; close(): void } {
+  subscribe(topic: Topic, filter?: SubscriptionFilter): { readonly queue: Queue; close(): void } {
     const queue = this.newQueue(`topic/${topic.name}#${++this.dynamicCounter}`);
     const stop = queue.onRoom(() => topic.notifyRoom());
     topic.subscriptions.add(queue);
+    if (filter !== undefined) topic.filters.set(queue, filter);
     return {
       queue,
       close: () => {
         stop();
         topic.subscriptions.delete(queue);
+        topic.filters.delete(queue);
         queue.purge();
         topic.notifyRoom();
       },
@@ -140,7 +152,12 @@ export class NodeRegistry {
       this.stats.unrouted++;
       return;
     }
-    for (const q of node.topic.subscriptions) q.enqueue(this.message(payload));
+    const filters = node.topic.filters;
+    for (const q of node.topic.subscriptions) {
+      const m = this.message(payload);
+      if (filters.size > 0 && filters.get(q)?.(m) === false) continue;
+      q.enqueue(m);
+    }
   }
 
   /** Room at a node for producers' credit. */

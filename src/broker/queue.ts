@@ -17,6 +17,17 @@ export interface QueueConsumer {
   deliver(m: StoredMessage, queue: Queue): boolean;
   /** The queue has nothing more this consumer may take (answer a drain). */
   idle(): void;
+  /** Whether it wants this message at all (a selector); absent: every message. */
+  accepts?(m: StoredMessage): boolean;
+}
+
+/**
+ * A browser of a queue (distribution-mode copy): it is offered a copy of each message waiting in
+ * the queue, once each, in order, within its credit, and takes nothing away.
+ */
+export interface QueueBrowser extends QueueConsumer {
+  /** The seq of the last message it was offered (0 before the first). */
+  cursor: number;
 }
 
 /** Something that wants to know when a queue gains room or loses messages (producers' credit). */
@@ -38,9 +49,17 @@ export class Queue {
   private ready: StoredMessage[] = [];
   private readonly inflight = new Set<StoredMessage>();
   private readonly consumers: QueueConsumer[] = [];
+  private readonly browsers: QueueBrowser[] = [];
   private readonly roomListeners = new Set<RoomListener>();
   private next = 0;
   private pumping = false;
+  /**
+   * How many messages at the head of `ready` no current consumer will ever take (each one's
+   * selector refuses them, or they declared them undeliverable-here): pumps start after them.
+   * Reset when a consumer comes or a message is put back among them. Without it a selective
+   * consumer would have every message it refuses evaluated again on every pump.
+   */
+  private deadPrefix = 0;
   /** Messages taken by consumers and settled accepted (or sent pre-settled). */
   delivered = 0;
 
@@ -77,6 +96,7 @@ export class Queue {
 
   addConsumer(c: QueueConsumer): void {
     this.consumers.push(c);
+    this.deadPrefix = 0;
     this.pump();
   }
 
@@ -86,6 +106,16 @@ export class Queue {
     if (i >= 0) this.consumers.splice(i, 1);
     if (this.next >= this.consumers.length) this.next = 0;
     for (const m of this.ready) m.excluded?.delete(c);
+  }
+
+  addBrowser(b: QueueBrowser): void {
+    this.browsers.push(b);
+    this.pump();
+  }
+
+  removeBrowser(b: QueueBrowser): void {
+    const i = this.browsers.indexOf(b);
+    if (i >= 0) this.browsers.splice(i, 1);
   }
 
   onRoom(l: RoomListener): () => void {
@@ -128,11 +158,18 @@ export class Queue {
     if (this.pumping) return; // deliver() may settle synchronously (pre-settled) and re-enter
     this.pumping = true;
     try {
-      let i = 0;
+      // Browsers first: they see what waits before consumers take it.
+      if (this.browsers.length > 0) this.feedBrowsers();
+      let i = this.deadPrefix;
       while (i < this.ready.length) {
         const m = this.ready[i];
         const c = this.pickConsumer(m);
         if (c === undefined) {
+          if (i === this.deadPrefix && this.nobodyWants(m)) {
+            this.deadPrefix++;
+            i++;
+            continue;
+          }
           if (!this.consumers.some((x) => x.credit > 0)) break;
           i++; // nobody with credit may take this one; later messages may still go
           continue;
@@ -162,8 +199,38 @@ export class Queue {
   purge(): StoredMessage[] {
     const all = [...this.ready, ...this.inflight];
     this.ready = [];
+    this.deadPrefix = 0;
     this.inflight.clear();
     return all;
+  }
+
+  /** Offer each browser, within its credit, the waiting messages after its cursor. */
+  private feedBrowsers(): void {
+    for (const b of [...this.browsers]) {
+      // `ready` is in seq order (requeue keeps it so): start after the cursor.
+      let lo = 0;
+      let hi = this.ready.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.ready[mid].seq <= b.cursor) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < this.ready.length && b.credit > 0; i++) {
+        const m = this.ready[i];
+        b.cursor = m.seq;
+        if (b.accepts === undefined || b.accepts(m)) b.deliver(m, this);
+      }
+      if (b.credit > 0) b.idle();
+    }
+  }
+
+  /** Whether no consumer, with credit or not, would take `m` (selectors, undeliverable-here). */
+  private nobodyWants(m: StoredMessage): boolean {
+    if (this.consumers.length === 0) return false;
+    for (const c of this.consumers) {
+      if (m.excluded?.has(c) !== true && (c.accepts === undefined || c.accepts(m))) return false;
+    }
+    return true;
   }
 
   private pickConsumer(m: StoredMessage): QueueConsumer | undefined {
@@ -171,7 +238,7 @@ export class Queue {
     for (let k = 0; k < n; k++) {
       const idx = (this.next + k) % n;
       const c = this.consumers[idx];
-      if (c.credit > 0 && m.excluded?.has(c) !== true) {
+      if (c.credit > 0 && m.excluded?.has(c) !== true && (c.accepts === undefined || c.accepts(m))) {
         this.next = (idx + 1) % n;
         return c;
       }
@@ -189,6 +256,7 @@ export class Queue {
       else hi = mid;
     }
     this.ready.splice(lo, 0, m);
+    if (lo < this.deadPrefix) this.deadPrefix = 0;
     this.pump();
   }
 

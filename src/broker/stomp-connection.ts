@@ -17,7 +17,7 @@ import type { AcceptedConnection } from './listener.js';
 import type { StoredMessage } from './message.js';
 import type { Node, NodeRegistry } from './nodes.js';
 import { amqpToStomp, stompToAmqp } from './stomp-mapping.js';
-import { prefetchOf, StompSubscriber, type SubscriberHost } from './stomp-subscriber.js';
+import { prefetchOf, selectorOf, StompSubscriber, type SubscriberHost } from './stomp-subscriber.js';
 import { StompServerEngine, type StompServerOptions } from '../stomp/engine/server.js';
 import type { ServerSendEvent, ServerSubscribeEvent, StompServerEvent } from '../stomp/engine/server-events.js';
 import { StompProtocolError } from '../stomp/errors.js';
@@ -206,17 +206,25 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
 
   private onSubscribe(e: ServerSubscribeEvent, now: number): void {
     const address = resolveAddress(e.destination) ?? { kind: 'queue' as const, name: e.destination };
+    let accepts: ((m: StoredMessage) => boolean) | undefined;
+    try {
+      accepts = selectorOf(e.headers);
+    } catch (err) {
+      // A selector that does not parse: ERROR (with the receipt-id asked for), then closed.
+      this.handle([this.engine.error((err as Error).message, now, e.receipt)]);
+      return;
+    }
     let queue;
     let onClose: () => void = () => {};
     if (address.kind === 'queue') {
       queue = this.registry.queue(address.name);
     } else {
-      const t = this.registry.subscribe(this.registry.topic(address.name));
+      const t = this.registry.subscribe(this.registry.topic(address.name), accepts);
       queue = t.queue;
       onClose = () => t.close();
     }
     const prefetch = e.ack === 'auto' ? Infinity : prefetchOf(e.headers);
-    const sub = new StompSubscriber(e.id, e.ack, prefetch, queue, this, onClose);
+    const sub = new StompSubscriber(e.id, e.ack, prefetch, queue, this, onClose, accepts);
     this.subs.set(e.id, sub);
     // RECEIPT before the first MESSAGE: the consumer exists once it is written.
     if (e.receipt !== undefined) this.engine.receipt(e.receipt, now);

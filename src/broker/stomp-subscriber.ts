@@ -5,6 +5,7 @@
  * mode at most `prefetch` unacknowledged messages.
  */
 import type { StoredMessage } from './message.js';
+import { MessageSelector } from './selector.js';
 import type { Queue, QueueConsumer } from './queue.js';
 import type { AckMode } from '../stomp/engine/engine.js';
 import type { StompHeaderList } from '../stomp/codec/frame.js';
@@ -26,6 +27,20 @@ export function prefetchOf(headers: StompHeaderList): number {
   return p;
 }
 
+/**
+ * The `selector` header of a SUBSCRIBE (ActiveMQ's and Artemis's name), compiled; undefined
+ * without one. Throws SelectorError when it does not parse.
+ */
+export function selectorOf(headers: StompHeaderList): ((m: StoredMessage) => boolean) | undefined {
+  for (const [k, v] of headers) {
+    if (k !== 'selector') continue;
+    if (v.trim() === '') return undefined; // JMS: an empty selector selects everything
+    const s = new MessageSelector(v);
+    return (m) => s.matches(m);
+  }
+  return undefined;
+}
+
 export class StompSubscriber implements QueueConsumer {
   /** Messages delivered and not yet acknowledged (client modes). */
   unacked = 0;
@@ -45,6 +60,8 @@ export class StompSubscriber implements QueueConsumer {
     private readonly host: SubscriberHost,
     /** Called once when the subscription ends (a topic subscription deletes its queue). */
     private readonly onClose: () => void,
+    /** Its `selector` header, compiled; undefined: every message. */
+    readonly accepts: ((m: StoredMessage) => boolean) | undefined = undefined,
   ) {}
 
   get credit(): number {

@@ -4,10 +4,13 @@
  * `v10.stomp` for STOMP), as browsers reach brokers. Each WebSocket becomes the same Transport a
  * TCP socket is (listener.ts); the protocol connections do not know the difference.
  */
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
+import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { Transport } from '../transport/types.js';
-import type { AcceptedConnection, Listener } from './listener.js';
+import type { Transport, TransportInfo } from '../transport/types.js';
+import { peerSubject, type AcceptedConnection, type Listener, type ListenOptions } from './listener.js';
 
 /** The protocols a WebSocket can carry here. */
 export type WsProtocol = 'amqp' | 'stomp';
@@ -25,7 +28,7 @@ function bytesOf(data: RawData): Uint8Array {
 }
 
 /** A WebSocket as a Transport: each write one binary message. */
-function transportOf(ws: WebSocket, drained: () => void): Transport {
+function transportOf(ws: WebSocket, info: TransportInfo, drained: () => void): Transport {
   let waiting = false;
   return {
     write: (b) => {
@@ -43,28 +46,38 @@ function transportOf(ws: WebSocket, drained: () => void): Transport {
     pauseReads: () => { ws.pause(); },
     resumeReads: () => { ws.resume(); },
     get bufferedAmount() { return ws.bufferedAmount; },
-    info: { kind: 'websocket', protocol: ws.protocol },
+    info,
   };
 }
 
-/** Listen for WebSockets on host:port (0 = a free port) and serve each with `accept`. */
+/** What a WebSocket's upgrade request tells about its TLS client certificate (wss). */
+function infoOf(ws: WebSocket, req: IncomingMessage): TransportInfo {
+  const socket = req.socket;
+  if (!(socket instanceof tls.TLSSocket)) return { kind: 'websocket', protocol: ws.protocol };
+  return { kind: 'websocket', protocol: ws.protocol, authorized: socket.authorized, peerCertificateSubject: peerSubject(socket) };
+}
+
+/**
+ * Listen for WebSockets on host:port (0 = a free port) and serve each with `accept`; with
+ * `options.tls`, over TLS (wss).
+ */
 export async function listenWebSocket(
-  host: string, port: number, accept: (protocol: WsProtocol, transport: Transport) => AcceptedConnection,
+  host: string, port: number, accept: (protocol: WsProtocol, transport: Transport) => AcceptedConnection, options: ListenOptions = {},
 ): Promise<Listener> {
-  const server = new WebSocketServer({
-    host, port,
-    // The client's offer decides the protocol; offering none of ours refuses the handshake.
-    handleProtocols: (offered) => SUBPROTOCOLS.find(([name]) => offered.has(name))?.[0] ?? false,
-  });
+  // The client's offer decides the protocol; offering none of ours refuses the handshake.
+  const handleProtocols = (offered: Set<string>): string | false => SUBPROTOCOLS.find(([name]) => offered.has(name))?.[0] ?? false;
+  const secure = options.tls === undefined ? undefined : https.createServer(options.tls);
+  if (secure !== undefined) secure.on('tlsClientError', (e: Error) => options.onTlsError?.(e));
+  const server = secure === undefined ? new WebSocketServer({ host, port, handleProtocols }) : new WebSocketServer({ server: secure, handleProtocols });
   const connections = new Set<AcceptedConnection>();
-  server.on('connection', (ws) => {
+  server.on('connection', (ws, req) => {
     const protocol = SUBPROTOCOLS.find(([name]) => name === ws.protocol)?.[1];
     if (protocol === undefined) {
       ws.close(1002, 'offer the amqp or v10.stomp/v11.stomp/v12.stomp subprotocol');
       return;
     }
     let conn: AcceptedConnection | undefined;
-    conn = accept(protocol, transportOf(ws, () => conn?.onDrain?.()));
+    conn = accept(protocol, transportOf(ws, infoOf(ws, req), () => conn?.onDrain?.()));
     connections.add(conn);
     ws.on('message', (data) => conn?.onData(bytesOf(data)));
     ws.on('error', () => { /* reported through close */ });
@@ -76,19 +89,28 @@ export async function listenWebSocket(
     });
   });
   await new Promise<void>((resolve, reject) => {
+    if (secure !== undefined) {
+      secure.once('error', reject);
+      secure.listen(port, host, () => { secure.off('error', reject); resolve(); });
+      return;
+    }
     server.once('error', reject);
     server.once('listening', () => { server.off('error', reject); resolve(); });
   });
   return {
     host,
-    port: (server.address() as AddressInfo).port,
+    port: ((secure ?? server).address() as AddressInfo).port,
     close: () => new Promise<void>((resolve) => {
       for (const c of [...connections]) c.shutdown();
       // As the TCP listener: a moment for clients to read the close frames, then cut the rest.
       const t = setTimeout(() => { for (const ws of server.clients) ws.terminate(); }, 200);
       t.unref();
       if (server.clients.size === 0) clearTimeout(t);
-      server.close(() => resolve());
+      server.close(() => {
+        if (secure === undefined) return resolve();
+        secure.close(() => resolve());
+        secure.closeAllConnections();
+      });
     }),
   };
 }

@@ -23,6 +23,7 @@ describe('amqp/engine SASL client logic', () => {
     expect(text(initialResponse('PLAIN', { username: 'guest', password: 'pw' }))).to.equal('\0guest\0pw');
     expect(text(initialResponse('PLAIN', { username: 'guest', password: 'pw', authzid: 'admin' }))).to.equal('admin\0guest\0pw');
     expect(initialResponse('EXTERNAL', {})).to.have.length(0);
+    expect(text(initialResponse('EXTERNAL', { authzid: 'admin' }))).to.equal('admin'); // RFC 4422 appendix A
   });
 
   it('maps outcome codes to typed errors; auth is distinguishable', () => {

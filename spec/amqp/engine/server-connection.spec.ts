@@ -86,6 +86,24 @@ describe('engine: ServerConnection (server role)', () => {
     expect(c.trace.join('\n')).to.include('redacted');
   });
 
+  it('EXTERNAL: the identity given by the layer below is the login, the response its authzid; refused without one', () => {
+    const logins: SaslLogin[] = [];
+    const c = new Client({ sasl: { mechanisms: ['EXTERNAL', 'PLAIN'], externalIdentity: 'client-cn', authenticate: (l) => { logins.push(l); return true; } } });
+    c.send(protocolHeaderBytes('sasl'));
+    expect(c.bodies()[1]).to.deep.include({ saslServerMechanisms: ['EXTERNAL', 'PLAIN'] });
+    c.frame({ kind: 'sasl-init', mechanism: 'EXTERNAL', initialResponse: new TextEncoder().encode('other') });
+    expect(c.bodies()).to.deep.equal([{ kind: 'sasl-outcome', code: 'ok' }]);
+    expect(logins).to.deep.equal([{ mechanism: 'EXTERNAL', username: 'client-cn', authzid: 'other' }]);
+    expect(c.server.principal).to.deep.equal({ mechanism: 'EXTERNAL', username: 'client-cn', authzid: 'other' });
+    // The same offer without an established identity: EXTERNAL cannot succeed.
+    const d = new Client({ sasl: { mechanisms: ['EXTERNAL'], authenticate: () => true } });
+    d.send(protocolHeaderBytes('sasl'));
+    d.output();
+    const ev = d.frame({ kind: 'sasl-init', mechanism: 'EXTERNAL' });
+    expect(d.bodies()).to.deep.equal([{ kind: 'sasl-outcome', code: 'auth' }]);
+    expect((ev[0] as Extract<EngineEvent, { type: 'connection-error' }>).error).to.be.instanceOf(AuthenticationError);
+  });
+
   it('refuses bad PLAIN credentials with outcome auth and reports an AuthenticationError', () => {
     const c = new Client({ sasl: { authenticate: (l) => l.password === 'right' } });
     c.send(protocolHeaderBytes('sasl'));

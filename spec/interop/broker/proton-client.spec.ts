@@ -7,6 +7,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startBroker, type BrokerOptions, type EmbeddedBroker } from '../../../src/broker/index.js';
 import { PEERS, PYTHON, requirePeers } from '../../support/peers.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeCertificates } from '../../support/tls-certs.js';
 
 const SCRIPT = fileURLToPath(new URL('./proton_client.py', import.meta.url));
 
@@ -81,9 +85,46 @@ describe('broker: Qpid Proton Python client', function () {
     expect(await run(broker.amqpUrl, 'large')).to.deep.equal({ same: true, size: 300 * 1024 });
   });
 
+  it('receives from /queue/X with BlockingConnection (the answered address is the requested one)', async () => {
+    await start();
+    expect(await run(broker.amqpUrl, 'queue_prefix')).to.deep.equal({
+      body: 'via-prefix', source: '/queue/py-prefix', target: '/queue/py-prefix', durable: 0,
+    });
+    expect(broker.queue('py-prefix')?.depth).to.equal(0);
+  });
+
+  it('applies a selector (Proton\'s Selector) and browses (Copy), answering both', async () => {
+    await start();
+    expect(await run(broker.amqpUrl, 'selector_copy')).to.deep.equal({
+      browsed: ['red-0', 'blue-1', 'red-2'], red: ['red-0', 'red-2'], other: 'blue-1',
+      mode: 1, // Terminus.DIST_MODE_COPY
+      filter_keys: ['selector'],
+    });
+    expect(broker.queue('py-sel')?.depth).to.equal(0);
+  });
+
   it('accepts good PLAIN credentials and refuses bad ones when users are set', async () => {
     await start({ users: { bob: 'pw' } });
     expect(await run(broker.amqpUrl, 'roundtrip', 'bob', 'pw')).to.have.property('got');
     expect(await run(broker.amqpUrl, 'roundtrip', 'bob', 'nope')).to.have.property('connect_error');
+  });
+
+  it('TLS: SASL EXTERNAL with a client certificate logs in as its CN (with its permissions); without one the handshake fails', async () => {
+    const certs = makeCertificates(['alice']);
+    const dir = mkdtempSync(join(tmpdir(), 'rx-mq-proton-tls-'));
+    const file = (name: string, text: string): string => { const p = join(dir, name); writeFileSync(p, text); return p; };
+    try {
+      await start({
+        tls: { key: certs.server.key, cert: certs.server.cert, ca: certs.ca, requestCert: true },
+        users: { alice: { permissions: { read: '^alice\\.', write: '^alice\\.', create: '^alice\\.' } } },
+      });
+      const ca = file('ca.pem', certs.ca);
+      const r = await run(broker.amqpsUrl as string, 'tls_external', ca, file('alice.pem', certs.clients.alice.cert), file('alice.key', certs.clients.alice.key));
+      expect(r.body).to.equal('by certificate');
+      expect(r.refused).to.match(/unauthorized-access/);
+      expect(await run(broker.amqpsUrl as string, 'tls_external', ca)).to.have.property('connect_error');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

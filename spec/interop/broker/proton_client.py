@@ -1,11 +1,13 @@
 """
 Qpid Proton Python client scenarios against the embedded broker (run by proton-client.spec.ts).
-Usage: proton_client.py URL SCENARIO [USER PASSWORD]. Prints one JSON object with the results.
+Usage: proton_client.py URL SCENARIO [USER PASSWORD], or for tls_* scenarios
+proton_client.py URL SCENARIO CA [CERT KEY] (TLS, SASL EXTERNAL with CERT). Prints one JSON object.
 """
 import json
 import sys
 
 from proton import Message
+from proton.reactor import Copy, Selector
 from proton.utils import BlockingConnection
 
 
@@ -110,12 +112,78 @@ def large(conn):
     return {'same': bytes(m.body) == body, 'size': len(m.body)}
 
 
+def queue_prefix(conn):
+    # BlockingConnection refuses a link whose answered address differs from the requested one.
+    s = conn.create_sender('/queue/py-prefix')
+    s.send(Message(body='via-prefix'))
+    r = conn.create_receiver('/queue/py-prefix', credit=1)
+    m = r.receive(timeout=5)
+    r.accept()
+    return {'body': m.body, 'source': r.link.remote_source.address, 'target': s.link.remote_target.address,
+            'durable': r.link.remote_source.durability}
+
+
+def selector_copy(conn):
+    s = conn.create_sender('/queue/py-sel')
+    for i, color in enumerate(['red', 'blue', 'red']):
+        s.send(Message(body='%s-%d' % (color, i), properties={'color': color}, priority=i + 3))
+    # A browser first: it gets copies and the queue keeps all three.
+    b = conn.create_receiver('/queue/py-sel', credit=10, name='py-browser', options=Copy())
+    browsed = []
+    for _ in range(3):
+        browsed.append(b.receive(timeout=5).body)
+        b.accept()
+    r = conn.create_receiver('/queue/py-sel', credit=10, name='py-red', options=Selector("color = 'red' AND JMSPriority >= 3"))
+    red = []
+    for _ in range(2):
+        red.append(r.receive(timeout=5).body)
+        r.accept()
+    data = r.link.remote_source.filter
+    data.rewind()
+    data.next()
+    answered = data.get_object()
+    rest = conn.create_receiver('/queue/py-sel', credit=10, name='py-rest')
+    other = rest.receive(timeout=5).body
+    rest.accept()
+    return {'browsed': browsed, 'red': red, 'other': other, 'mode': b.link.remote_source.distribution_mode,
+            'filter_keys': sorted(str(k) for k in answered.keys())}
+
+
+def tls_connect(url, ca, cert=None, key=None):
+    from proton import SSLDomain
+    domain = SSLDomain(SSLDomain.MODE_CLIENT)
+    domain.set_trusted_ca_db(ca)
+    domain.set_peer_authentication(SSLDomain.VERIFY_PEER_NAME)
+    if cert is not None:
+        domain.set_credentials(cert, key, None)
+    # The broker's certificate names localhost (and 127.0.0.1, which Proton does not check names against).
+    return BlockingConnection(url, timeout=10, ssl_domain=domain, virtual_host='localhost',
+                              allowed_mechs='EXTERNAL' if cert else 'PLAIN ANONYMOUS')
+
+
+def tls_external(conn):
+    s = conn.create_sender('alice.py')
+    s.send(Message(body='by certificate'))
+    r = conn.create_receiver('alice.py', credit=1)
+    m = r.receive(timeout=5)
+    r.accept()
+    try:
+        conn.create_receiver('secrets', credit=1)
+        refused = None
+    except Exception as e:  # noqa: BLE001 - the condition is what the test checks
+        refused = str(e)
+    return {'body': m.body, 'refused': refused}
+
+
 def main():
     url, scenario = sys.argv[1], sys.argv[2]
     user = sys.argv[3] if len(sys.argv) > 3 else None
     password = sys.argv[4] if len(sys.argv) > 4 else None
     try:
-        conn = connect(url, user, password)
+        if scenario.startswith('tls_'):
+            conn = tls_connect(url, *sys.argv[3:6]) if len(sys.argv) > 4 else tls_connect(url, sys.argv[3])
+        else:
+            conn = connect(url, user, password)
     except Exception as e:  # noqa: BLE001 - reported to the test
         print(json.dumps({'connect_error': type(e).__name__}))
         return

@@ -112,4 +112,19 @@ describe('broker: STOMP with stomp.py', function () {
     expect(msgs.map((m) => m.text)).to.deep.equal(['a', 'b']);
     expect(msgs.map((m) => m.headers.redelivered)).to.deep.equal(['true', 'true']);
   });
+
+  it('selects with the selector header: only matching messages, the rest stay; a bad selector gets ERROR', async () => {
+    await withSession(broker.stompUrl as string, (s) => lastValueFrom(of(
+      { body: 'eu-1', headers: { region: 'eu-west', tier: 'gold' } },
+      { body: 'us-1', headers: { region: 'us-east', tier: 'gold' } },
+      { body: 'eu-2', headers: { region: 'eu-north', tier: 'silver' } },
+    ).pipe(s.send('/queue/py-sel', { receipt: true }), toArray())));
+    const py = stomppy('select', port(), '/queue/py-sel', "region LIKE 'eu-%' AND tier <> 'bronze'", '2');
+    expect(await py.exit).to.equal(0);
+    expect(py.messages().map((m) => Buffer.from(m.hex, 'hex').toString())).to.deep.equal(['eu-1', 'eu-2']);
+    expect(broker.queue('py-sel')?.depth).to.equal(1);
+    const bad = stomppy('select', port(), '/queue/py-sel', 'region LIKE', '1');
+    expect(await bad.exit).to.equal(0);
+    expect(bad.lines.find((l) => l.startsWith('ERROR '))).to.match(/^ERROR invalid selector: LIKE needs a string pattern/);
+  });
 });

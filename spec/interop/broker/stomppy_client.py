@@ -8,6 +8,8 @@ usage: stomppy_client.py MODE PORT DEST [ARGS...]
   login PORT USER PASS    - connects with these credentials; prints CONNECTED or ERROR <message>
   heartbeat PORT DEST     - heart-beats every 100 ms, stays 1.5 s, then sends with a receipt
   hold PORT DEST          - subscribes client-individual, prints messages, never acknowledges, waits
+  select PORT DEST SEL N  - subscribes with the `selector` header SEL; prints N messages (then waits 0.5 s
+                            for any more, which fails the run), or ERROR <message> when refused
 stomp.py speaks 1.1 in `send`, 1.2 in the other modes. Messages are printed as JSON lines (hex bodies, headers). Bodies are never decoded (auto_decode=False).
 """
 import json
@@ -164,5 +166,20 @@ elif mode == 'hold':
     conn.set_listener('printer', Printer())
     conn.subscribe(dest, id='py-hold', ack='client-individual')
     time.sleep(30)
+elif mode == 'select':
+    selector, want = sys.argv[4], int(sys.argv[5])
+    conn, l = open_conn()
+    conn.subscribe(dest, id='py-sel', ack='auto', headers={'selector': selector})
+    emit(json.dumps({'ready': True}))
+    ok = l.wait(lambda: len(l.messages) >= want or l.errors, 15)
+    time.sleep(0.5)
+    if l.errors:
+        emit('ERROR ' + l.errors[0])
+        sys.exit(0)
+    for frame in l.messages:
+        show(frame)
+    if conn.is_connected():
+        conn.disconnect(receipt='bye')
+    sys.exit(0 if ok and len(l.messages) == want else 2)
 else:
     sys.exit('unknown mode ' + mode)

@@ -14,7 +14,7 @@ export interface SaslCredentials {
   readonly username?: string;
   /** Password for PLAIN (never logged or put in errors). */
   readonly password?: string;
-  /** Authorization identity for PLAIN (act as this user), if the server supports it. */
+  /** Authorization identity for PLAIN and EXTERNAL (act as this user), if the server supports it. */
   readonly authzid?: string;
   /** Force a mechanism instead of choosing from the server's list. */
   readonly mechanism?: SaslMechanism;
@@ -72,7 +72,8 @@ export function initialResponse(mechanism: SaslMechanism, creds: SaslCredentials
     case 'ANONYMOUS':
       return encoder.encode('anonymous');
     case 'EXTERNAL':
-      return new Uint8Array(0);
+      // RFC 4422 appendix A: the authorization identity, empty to act as the certificate's own.
+      return encoder.encode(creds.authzid ?? '');
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The sans-IO AMQP 1.0 connection in the server role: it waits for the client's protocol header,
- * runs the SASL server side (ANONYMOUS and PLAIN, checked by a callback), answers the AMQP header
+ * runs the SASL server side (ANONYMOUS, PLAIN and EXTERNAL, checked by a callback), answers the AMQP header
  * and the client's open, answers begin, and reports sessions and link attaches for the owner to
  * answer (`link.attach()` or refuse). Heartbeats and the idle timeout work as in the client role.
  * Bytes in with `receive`, bytes out with `takeOutput`, time as milliseconds. No sockets here.
@@ -16,23 +16,34 @@ import { AmqpError } from './errors.js';
 import { AuthenticationError, SaslError } from './sasl.js';
 import type { Session, SessionOptions } from './session.js';
 
+/** The SASL mechanisms the server side implements. */
+export type ServerSaslMechanism = 'ANONYMOUS' | 'PLAIN' | 'EXTERNAL';
+
 /** What a client presented to authenticate (never logged). */
 export interface SaslLogin {
-  readonly mechanism: 'ANONYMOUS' | 'PLAIN';
-  /** PLAIN's authentication identity. */
+  readonly mechanism: ServerSaslMechanism;
+  /**
+   * PLAIN's authentication identity; for EXTERNAL the identity the layer below established
+   * (`SaslServerOptions.externalIdentity`, e.g. a TLS client certificate's subject CN).
+   */
   readonly username?: string;
   /** PLAIN's password. */
   readonly password?: string;
-  /** PLAIN's authorization identity, when the client gave one. */
+  /** The authorization identity (act as this user), when the client gave one (PLAIN, EXTERNAL). */
   readonly authzid?: string;
 }
 
 /** The SASL server side. */
 export interface SaslServerOptions {
   /** Mechanisms offered, in preference order. Default ANONYMOUS and PLAIN. */
-  readonly mechanisms?: readonly ('ANONYMOUS' | 'PLAIN')[];
+  readonly mechanisms?: readonly ServerSaslMechanism[];
   /** Decide a login: true gives outcome ok, false outcome auth. Default: accept everything. */
   readonly authenticate?: (login: SaslLogin) => boolean;
+  /**
+   * The client's identity as established outside SASL (a verified TLS client certificate), for
+   * EXTERNAL; without it an EXTERNAL login is refused.
+   */
+  readonly externalIdentity?: string;
 }
 
 export interface ServerConnectionOptions extends ConnectionCoreOptions {
@@ -58,8 +69,10 @@ export type ServerConnectionState =
 
 /** The authenticated identity of the client, once SASL succeeded. */
 export interface ServerPrincipal {
-  readonly mechanism: 'ANONYMOUS' | 'PLAIN' | 'none';
+  readonly mechanism: ServerSaslMechanism | 'none';
   readonly username?: string;
+  /** The authorization identity the client asked to act as, if any (accepted by `authenticate`). */
+  readonly authzid?: string;
 }
 
 export class ServerConnection extends ConnectionCore<ServerConnectionState> {
@@ -135,7 +148,7 @@ export class ServerConnection extends ConnectionCore<ServerConnectionState> {
     if (this.state !== 'sasl' || p.kind !== 'sasl-init') {
       return this.fail(new FramingError(`unexpected ${p.kind} from a SASL client`, 0), undefined);
     }
-    const login = parseLogin(p, this.saslOptions().mechanisms ?? ['ANONYMOUS', 'PLAIN']);
+    const login = parseLogin(p, this.saslOptions().mechanisms ?? ['ANONYMOUS', 'PLAIN'], this.saslOptions().externalIdentity);
     let ok = false;
     if (login !== undefined) {
       try {
@@ -149,7 +162,9 @@ export class ServerConnection extends ConnectionCore<ServerConnectionState> {
       const why = login === undefined ? `mechanism ${p.mechanism} not offered or malformed` : `${login.mechanism} login refused`;
       return this.fail(new AuthenticationError(`client failed to authenticate: ${why}`), undefined);
     }
-    this.principal = { mechanism: login.mechanism, username: login.username };
+    this.principal = login.authzid === undefined
+      ? { mechanism: login.mechanism, username: login.username }
+      : { mechanism: login.mechanism, username: login.username, authzid: login.authzid };
     this.state = 'sasl-done';
   }
 
@@ -206,20 +221,29 @@ export class ServerConnection extends ConnectionCore<ServerConnectionState> {
 }
 
 /** Reads a sasl-init into a login; undefined for a mechanism not offered or a malformed response. */
-function parseLogin(init: SaslInit, offered: readonly string[]): SaslLogin | undefined {
+function parseLogin(init: SaslInit, offered: readonly string[], external: string | undefined): SaslLogin | undefined {
   if (!offered.includes(init.mechanism)) return undefined;
   if (init.mechanism === 'ANONYMOUS') return { mechanism: 'ANONYMOUS' };
-  if (init.mechanism !== 'PLAIN' || init.initialResponse === undefined) return undefined;
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(init.initialResponse);
-  } catch {
-    return undefined;
+  if (init.mechanism === 'EXTERNAL') {
+    // RFC 4422 appendix A: the response is the authorization identity, empty for "myself".
+    if (external === undefined) return undefined;
+    const authzid = init.initialResponse === undefined ? '' : utf8(init.initialResponse);
+    if (authzid === undefined) return undefined;
+    return { mechanism: 'EXTERNAL', username: external, authzid: authzid === '' ? undefined : authzid };
   }
+  if (init.mechanism !== 'PLAIN' || init.initialResponse === undefined) return undefined;
+  const text = utf8(init.initialResponse);
+  if (text === undefined) return undefined;
   const parts = text.split('\0');
   if (parts.length !== 3) return undefined;
   const [authzid, username, password] = parts;
   return { mechanism: 'PLAIN', username, password, authzid: authzid === '' ? undefined : authzid };
 }
 
-
+function utf8(b: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(b);
+  } catch {
+    return undefined;
+  }
+}

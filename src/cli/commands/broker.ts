@@ -1,5 +1,6 @@
 /** `rx-mq broker`: run the embedded broker until SIGINT/SIGTERM. */
-import type { BrokerOptions, EmbeddedBroker } from '../../broker/index.js';
+import type { BrokerOptions, BrokerTlsOptions, BrokerUsers, EmbeddedBroker } from '../../broker/index.js';
+import { readPem, readUsersFile } from './broker-files.js';
 import { HELP_OPTION, type CommandSpec, type ParsedArgs } from '../args.js';
 import { CliFailure, EXIT, EXIT_CODES_HELP, UsageError, type ExitCode } from '../errors.js';
 import { onStopSignal } from '../signals.js';
@@ -17,7 +18,15 @@ export const spec: CommandSpec = {
     { name: 'no-stomp', type: 'flag', help: 'AMQP only: no STOMP listener' },
     { name: 'ws-port', type: 'int', value: 'PORT', help: 'WebSocket port for both protocols (subprotocol amqp or v1x.stomp); 0 picks a free one', defaultText: 'none' },
     { name: 'host', type: 'string', value: 'HOST', help: 'interface to listen on', defaultText: '127.0.0.1' },
-    { name: 'user', type: 'string', value: 'NAME:PASSWORD', repeatable: true, help: 'an account; with none, any login is accepted' },
+    { name: 'user', type: 'string', value: 'NAME:PASSWORD', repeatable: true, help: 'an account; with none (and no --users), any login is accepted' },
+    { name: 'users', type: 'string', value: 'FILE', help: 'accounts from a JSON file: a name to a password, or to { password, permissions: { read, write, create }, actAs }' },
+    { name: 'tls-key', type: 'string', value: 'FILE', help: 'PEM private key: with --tls-cert, also listen for amqps, stomp+ssl (and wss with --wss-port)' },
+    { name: 'tls-cert', type: 'string', value: 'FILE', help: 'PEM certificate (chain) of the TLS listeners' },
+    { name: 'tls-ca', type: 'string', value: 'FILE', help: 'PEM CA certificates that client certificates are verified against' },
+    { name: 'tls-client-cert', type: 'choice', choices: ['none', 'optional', 'required'], help: 'ask TLS clients for a certificate (a verified one is a login: SASL EXTERNAL, STOMP without login)', defaultText: 'none' },
+    { name: 'amqps-port', type: 'int', value: 'PORT', help: 'AMQP over TLS port; 0 picks a free one', defaultText: '5671' },
+    { name: 'stomp-ssl-port', type: 'int', value: 'PORT', help: 'STOMP over TLS port; 0 picks a free one', defaultText: '61614' },
+    { name: 'wss-port', type: 'int', value: 'PORT', help: 'WebSocket over TLS port for both protocols; 0 picks a free one', defaultText: 'none' },
     { name: 'max-queue-depth', type: 'int', min: 1, value: 'N', help: 'most messages a queue holds; producers wait beyond it', defaultText: 'unbounded' },
     HELP_OPTION,
   ],
@@ -41,6 +50,43 @@ export function users(values: readonly string[]): Record<string, string> | undef
   return out;
 }
 
+/** `--user` entries over the `--users` file (a name given both ways: the `--user` password, unrestricted). */
+function allUsers(args: ParsedArgs): BrokerUsers | undefined {
+  const file = args.string('users');
+  const fromFile = file === undefined ? undefined : readUsersFile(file);
+  const given = users(args.list('user'));
+  return fromFile === undefined && given === undefined ? undefined : { ...fromFile, ...given };
+}
+
+/** The TLS listeners' settings from `--tls-*`; undefined without `--tls-key` and `--tls-cert`. */
+function tlsOf(args: ParsedArgs, noStomp: boolean): BrokerTlsOptions | undefined {
+  const keyFile = args.string('tls-key');
+  const certFile = args.string('tls-cert');
+  const dependent = ['tls-ca', 'tls-client-cert', 'amqps-port', 'stomp-ssl-port', 'wss-port'].filter((o) => args.has(o));
+  if (keyFile === undefined || certFile === undefined) {
+    if (keyFile !== undefined || certFile !== undefined) throw new UsageError('give both --tls-key and --tls-cert', NAME);
+    if (dependent.length > 0) throw new UsageError(`option --${dependent[0]} needs --tls-key and --tls-cert`, NAME);
+    return undefined;
+  }
+  const clientCert = args.string('tls-client-cert') ?? 'none';
+  const caFile = args.string('tls-ca');
+  if (clientCert !== 'none' && caFile === undefined) throw new UsageError(`--tls-client-cert ${clientCert} needs --tls-ca to verify them`, NAME);
+  const amqpsPort = args.int('amqps-port') ?? 5671;
+  const stompSslPort = noStomp ? false : args.int('stomp-ssl-port') ?? 61614;
+  const wssPort = args.int('wss-port');
+  checkPort(amqpsPort, 'amqps-port');
+  if (stompSslPort !== false) checkPort(stompSslPort, 'stomp-ssl-port');
+  checkPort(wssPort, 'wss-port');
+  return {
+    key: readPem(keyFile, 'tls-key'),
+    cert: readPem(certFile, 'tls-cert'),
+    ca: caFile === undefined ? undefined : readPem(caFile, 'tls-ca'),
+    requestCert: clientCert !== 'none',
+    rejectUnauthorized: clientCert === 'required',
+    amqpsPort, stompSslPort, wssPort: wssPort ?? false,
+  };
+}
+
 function checkPort(p: number | undefined, option: string): void {
   if (p !== undefined && p > 65535) throw new UsageError(`option --${option} must be a port from 0 to 65535, got ${p}`, NAME);
 }
@@ -57,7 +103,8 @@ async function run(args: ParsedArgs): Promise<ExitCode> {
   const maxQueueDepth = args.int('max-queue-depth');
   const options: BrokerOptions = {
     amqpPort, stompPort, wsPort, host, maxQueueDepth,
-    users: users(args.list('user')),
+    users: allUsers(args),
+    tls: tlsOf(args, stompPort === false),
     onError: (e) => { process.stderr.write(`rx-mq broker: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`); },
   };
   // Listen for signals before the URLs are printed: whoever reads them may stop us at once.
@@ -78,6 +125,9 @@ async function run(args: ParsedArgs): Promise<ExitCode> {
   process.stdout.write(`${broker.amqpUrl}\n`);
   if (broker.stompUrl !== undefined) process.stdout.write(`${broker.stompUrl}\n`);
   if (broker.amqpWsUrl !== undefined) process.stdout.write(`${broker.amqpWsUrl}\n${broker.stompWsUrl}\n`);
+  if (broker.amqpsUrl !== undefined) process.stdout.write(`${broker.amqpsUrl}\n`);
+  if (broker.stompSslUrl !== undefined) process.stdout.write(`${broker.stompSslUrl}\n`);
+  if (broker.amqpWssUrl !== undefined) process.stdout.write(`${broker.amqpWssUrl}\n${broker.stompWssUrl}\n`);
   if (process.stderr.isTTY === true) process.stderr.write('rx-mq broker: running; Ctrl-C stops it\n');
 
   await stop;

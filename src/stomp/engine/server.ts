@@ -27,6 +27,12 @@ import { SubscriptionTable } from './server-subscriptions.js';
 export interface StompServerOptions {
   /** Decide a CONNECT's credentials; absent: everyone is let in. */
   readonly authenticate?: (login: string | undefined, passcode: string | undefined) => boolean;
+  /**
+   * May the client SEND to (or SUBSCRIBE to) this destination? The reason it may not (the ERROR's
+   * message), or undefined. Asked when the frame arrives, transactional SENDs included, so a
+   * refused one never joins a transaction. Absent: everything is allowed.
+   */
+  readonly authorize?: (command: 'SEND' | 'SUBSCRIBE', destination: string) => string | undefined;
   /** The `server` header of CONNECTED. Default `rx-mq-broker`. */
   readonly server?: string;
   /** The session id for CONNECTED. Default generated. */
@@ -254,6 +260,7 @@ export class StompServerEngine implements DrivenEngine<StompServerEvent[]> {
       case 'SEND': {
         const destination = headerOf(f, 'destination') as string;
         if (destination === '') throw new FrameError('SEND frame has an empty "destination" header');
+        this.authorize('SEND', destination);
         const e: ServerSendEvent = { type: 'send', destination, headers: f.headers, body: f.body, receipt };
         this.route(e, tx, events, now);
         return;
@@ -261,6 +268,7 @@ export class StompServerEngine implements DrivenEngine<StompServerEvent[]> {
       case 'SUBSCRIBE': {
         const destination = headerOf(f, 'destination') as string;
         if (destination === '') throw new FrameError('SUBSCRIBE frame has an empty "destination" header');
+        this.authorize('SUBSCRIBE', destination);
         const id = headerOf(f, 'id') ?? destination;
         const ack = (headerOf(f, 'ack') ?? 'auto') as AckMode;
         if (!ACK_MODES.includes(ack)) throw new FrameError(`unknown ack mode ${JSON.stringify(ack)}`);
@@ -328,6 +336,11 @@ export class StompServerEngine implements DrivenEngine<StompServerEvent[]> {
       default:
         throw new FrameError(`${f.command} is not a client frame`);
     }
+  }
+
+  private authorize(command: 'SEND' | 'SUBSCRIBE', destination: string): void {
+    const refused = this.options.authorize?.(command, destination);
+    if (refused !== undefined) throw new FrameError(refused);
   }
 
   /** Buffer a transactional frame (its receipt says it joined the transaction), or report it now. */
