@@ -2,7 +2,7 @@
 export * from './codec/index.js';
 export * from './rx/index.js';
 export {
-  AmqpError, HandleMaxError, IdleTimeoutError, IllegalStateError, MessageSizeExceededError, SessionEndedError, SettleError, SettleModeError, TransferLimitError,
+  AmqpError, HandleMaxError, IdleTimeoutError, IllegalStateError, MessageSizeExceededError, NullTerminusError, SessionEndedError, SettleError, SettleModeError, TransferLimitError,
 } from './engine/errors.js';
 export type { AmqpErrorScope } from './engine/errors.js';
 export { AuthenticationError, SaslError } from './engine/sasl.js';

@@ -34,7 +34,7 @@ export class ConnectionDriver {
   ) {
     this.engine = new Connection(options);
     this.io = new EngineDriver<Events, Connection>(this.engine, {
-      onEvents: (events) => this.route(events),
+      onEvents: (events) => this.routeGuarded(events),
       onEnd: (error) => {
         const e = error ?? new TransportError('connection lost: the peer closed the socket without an AMQP close');
         // The engine ends its sessions and links, so late settles and sends fail typed, not silently.
@@ -100,6 +100,27 @@ export class ConnectionDriver {
   /** Flush, then end the socket after what was written. */
   end(): void {
     this.io.end();
+  }
+
+  /**
+   * The last line of defence: whatever a peer sends, nothing may throw out of the socket's
+   * callback (or the timer's). A handler that throws anyway (a case no one foresaw) fails this
+   * connection, typed, with `amqp:internal-error` told to the peer, and every stream on it hears
+   * of it like any other connection failure; the process and other connections go on.
+   */
+  private routeGuarded(events: Events): void {
+    try {
+      this.route(events);
+    } catch (e) {
+      if (this.engine.done) return;
+      const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      this.engine.failConnection('amqp:internal-error', `rx-mq could not handle the peer's frames (${why})`);
+      try {
+        this.route(this.engine.tick(this.now()));
+      } catch {
+        // A second failure while reporting the first: the connection is failed already.
+      }
+    }
   }
 
   private route(events: Events): void {

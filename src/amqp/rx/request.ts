@@ -84,7 +84,8 @@ class Requester {
         if (!(m instanceof ReceivedMessage)) return;
         const key = m.correlationId ?? m.messageId;
         if (!m.settled) m.accept();
-        if (link.credit.credit < 50) link.flow(100);
+        // The link may have closed in the same read (a transfer past the over-credit limit).
+        if (link.credit.credit < 50 && link.state === 'attached') link.flow(100);
         ctx.driver.flushSoon();
         const p = key === undefined ? undefined : this.pending.get(String(key));
         if (p !== undefined) {
