@@ -16,7 +16,7 @@ export {
 export { parseStompUrl, STOMP_WS_PROTOCOLS, type StompEndpoint } from './rx/url.js';
 export { TransportError, type OpenOptions, type TlsOptions, type Transport, type TransportFactory, type TransportHandlers, type TransportInfo, type TransportTarget } from '../transport/types.js';
 export { UrlError } from '../transport/url.js';
-export { RxMqError, DecodeError, EncodeError, TimeoutError } from '../errors.js';
+export { ConnectTimeoutError, RxMqError, DecodeError, EncodeError, ResponseTimeoutError, TimeoutError } from '../errors.js';
 export { stompClient, type StompClient, type StompClientOptions, type StompClientState } from './rx/client.js';
 // The reconnect keeper's public names, the same in rx-mq/amqp.
 export { backoffDelay, type ReconnectOptions } from '../reconnect/backoff.js';

@@ -13,7 +13,7 @@ import type { Open } from '../frames/definitions.generated.js';
 import { allocateBytes, openTransportWith } from '../../transport/platform.js';
 import { readCoalescingOf } from '../../transport/read-hold.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, type TlsOptions, type TransportFactory, type TransportTarget } from '../../transport/types.js';
-import { TimeoutError } from '../../errors.js';
+import { ConnectTimeoutError } from '../../errors.js';
 import { parseAmqpUrl } from '../url.js';
 import type { SessionContext } from './context.js';
 import { ConnectionDriver } from './driver.js';
@@ -67,8 +67,10 @@ export interface AmqpConnectOptions {
   /** Fail when the peer is silent this long (ms; default 60000; 0 = never). */
   readonly idleTimeout?: number;
   /**
-   * Give up connecting after this long (ms, default 15000): the whole handshake, from the socket
-   * through TLS, SASL and the peer's open frame, fails with a TimeoutError when it is not done by then.
+   * Give up connecting after this long (ms, default 30000): the whole handshake, from the socket
+   * through TLS, the WebSocket upgrade, SASL and the peer's open frame, fails with a
+   * `ConnectTimeoutError` (a TimeoutError) when it is not done by then. A peer that accepts the
+   * socket and says nothing, never finishes SASL, or trickles its open, is caught by this.
    */
   readonly connectTimeout?: number;
   /** How long a graceful close waits for the peer's close (ms, default 2000). */
@@ -372,7 +374,7 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       if (connection !== undefined || finished) return;
       finished = true;
       driver.destroy();
-      if (!unsubscribed) subscriber.error(new TimeoutError(`no AMQP open from the peer within ${connectTimeout} ms`));
+      if (!unsubscribed) subscriber.error(new ConnectTimeoutError(`no AMQP open from the peer within ${connectTimeout} ms (connectTimeout)`, connectTimeout));
     }, connectTimeout);
     const handshakeDone = (): void => {
       if (handshakeTimer !== undefined) clearTimeout(handshakeTimer);

@@ -164,8 +164,10 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
     try {
       frames = this.decoder.pushFrames(bytes);
     } catch (e) {
+      // Nothing a peer sends may throw out of the socket's callback: any failure to decode fails
+      // the connection, typed.
       if (e instanceof StompDecodeError) return [this.fail(e)];
-      throw e;
+      return [this.fail(new StompProtocolError(`could not decode the broker's bytes: ${e instanceof Error ? e.message : String(e)}`))];
     }
     const events: StompEvent[] = [];
     for (let i = 0; i < frames.length; i++) {

@@ -2,7 +2,7 @@
 import { map, Observable } from 'rxjs';
 import { readCoalescingOf } from '../../transport/read-hold.js';
 import { UrlError } from '../../transport/url.js';
-import type { TransportTarget } from '../../transport/types.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, type TransportTarget } from '../../transport/types.js';
 import type { StompEngineOptions } from '../engine/engine.js';
 import type { StompConnectOptions } from './options.js';
 import { withVirtualHostHint } from './hints.js';
@@ -68,7 +68,7 @@ export function connectSession(urlOrOptions: string | StompConnectOptions): Obse
     const { target, engine, options, hostDefaulted } = resolved;
     const wire = new StompWire(engine, Date.now, options.maxWriteBuffer, readCoalescing);
     let unend: (() => void) | undefined;
-    wire.open(target, options.connectTimeoutMs ?? 15_000, options.transport).then(() => {
+    wire.open(target, options.connectTimeout ?? options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, options.transport).then(() => {
       if (sub.closed) return;
       unend = wire.onEnd((end) => (end.clean ? sub.complete() : sub.error(end.error)));
       const ended = new Promise<void>((resolve) => { wire.onEnd(() => resolve()); });

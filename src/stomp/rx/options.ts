@@ -34,7 +34,13 @@ export interface StompConnectOptions {
   readonly connectCommand?: 'CONNECT' | 'STOMP';
   /** Extra CONNECT headers. */
   readonly connectHeaders?: Readonly<Record<string, string>>;
-  /** How long to wait for the socket and CONNECTED. Default 15000 ms. */
+  /**
+   * Give up connecting after this long (ms, default 30000): the whole handshake, from the socket
+   * through TLS and the WebSocket upgrade to the broker's CONNECTED, fails with a
+   * `ConnectTimeoutError` (a TimeoutError) when it is not done by then.
+   */
+  readonly connectTimeout?: number;
+  /** @deprecated the former name of `connectTimeout` (used when `connectTimeout` is not given). */
   readonly connectTimeoutMs?: number;
   /** How long to wait for the DISCONNECT receipt before closing the socket. Default 3000 ms. */
   readonly disconnectTimeoutMs?: number;

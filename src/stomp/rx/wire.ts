@@ -4,7 +4,7 @@
  * correlates receipts with promises and routes MESSAGE frames to subscription handlers.
  * Everything above (sessions, subscriptions, senders) talks to this class.
  */
-import { TimeoutError } from '../../errors.js';
+import { ConnectTimeoutError } from '../../errors.js';
 import { openTransportWith } from '../../transport/platform.js';
 import { EngineDriver } from '../../transport/driver.js';
 import { DEFAULT_READ_COALESCING_MS } from '../../transport/read-hold.js';
@@ -12,7 +12,7 @@ import type { TransportError, TransportFactory, TransportTarget } from '../../tr
 import type { StompFrame } from '../codec/frame.js';
 import { StompEngine, type StompEngineOptions } from '../engine/engine.js';
 import type { ConnectedEvent, StompEvent } from '../engine/events.js';
-import { StompBufferOverflowError, StompConnectionClosedError } from '../errors.js';
+import { StompBufferOverflowError, StompConnectionClosedError, StompProtocolError } from '../errors.js';
 import { inFullFlow } from './read-coalescing.js';
 
 /** How a wire ended: cleanly, or with an error. */
@@ -47,7 +47,7 @@ export class StompWire {
   ) {
     this.engine = new StompEngine(engineOptions);
     this.io = new EngineDriver<StompEvent[], StompEngine>(this.engine, {
-      onEvents: (events) => this.handle(events),
+      onEvents: (events) => this.handleGuarded(events),
       onEnd: (error) => this.transportEnded(error),
       readHold: { ms: readCoalescingMs, inFullFlow },
       now,
@@ -61,7 +61,7 @@ export class StompWire {
   open(target: TransportTarget, timeoutMs: number, factory?: TransportFactory): Promise<ConnectedEvent> {
     return new Promise<ConnectedEvent>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const err = new TimeoutError(`no STOMP CONNECTED within ${timeoutMs} ms`);
+        const err = new ConnectTimeoutError(`no STOMP CONNECTED within ${timeoutMs} ms (connectTimeout)`, timeoutMs);
         reject(err);
         this.finish({ clean: false, error: err });
       }, timeoutMs);
@@ -176,6 +176,21 @@ export class StompWire {
 
   private endError(): Error {
     return this.ended && !this.ended.clean ? this.ended.error : new StompConnectionClosedError('the STOMP connection is closed');
+  }
+
+  /**
+   * The last line of defence: nothing a peer sends may throw out of the socket's (or the timer's)
+   * callback. A handler that throws anyway fails this connection with a StompProtocolError, as any
+   * other broken connection; the process and other connections go on.
+   */
+  private handleGuarded(events: StompEvent[]): void {
+    try {
+      this.handle(events);
+    } catch (e) {
+      const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      this.io.destroy();
+      this.finish({ clean: false, error: new StompProtocolError(`rx-mq could not handle the broker's frames (${why})`) });
+    }
   }
 
   /** Act on the engine's events (the driver flushes what they produce). */
