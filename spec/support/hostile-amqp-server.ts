@@ -229,3 +229,34 @@ export async function scriptedAmqpServer(options: ScriptedServerOptions = {}): P
     }),
   };
 }
+
+/**
+ * A script that serves links honestly: answers attaches (echoing termini, handle = the client's),
+ * gives senders `credit`, accepts every transfer, and grants receivers nothing of its own accord
+ * (a receiver's flow is answered with a flow stating `available: 0`, as brokers do).
+ */
+export function honestLinks(credit = 100): Script {
+  return (p, ch, conn) => {
+    if (p.kind === 'attach') {
+      const out: [number, Performative][] = [[ch, answerAttach(p, p.handle)]];
+      if (p.role === 'sender') {
+        out.push([ch, { kind: 'flow', nextIncomingId: 0, incomingWindow: 65536, nextOutgoingId: 0, outgoingWindow: 65536, handle: p.handle, deliveryCount: 0, linkCredit: credit }]);
+      }
+      conn.write(frames(...out));
+      return true;
+    }
+    if (p.kind === 'transfer' && p.settled !== true && p.deliveryId !== undefined) {
+      conn.write(frames([ch, { kind: 'disposition', role: 'receiver', first: p.deliveryId, settled: true, state: { kind: 'accepted' } }]));
+      return true;
+    }
+    if (p.kind === 'flow' && p.handle !== undefined) {
+      conn.write(frames([ch, { kind: 'flow', nextIncomingId: 0, incomingWindow: 65536, nextOutgoingId: 0, outgoingWindow: 65536, handle: p.handle, deliveryCount: p.deliveryCount ?? 0, linkCredit: p.linkCredit ?? 0, available: 0 }]));
+      return true;
+    }
+    if (p.kind === 'detach') {
+      conn.write(frames([ch, { kind: 'detach', handle: p.handle, closed: p.closed }]));
+      return true;
+    }
+    return false;
+  };
+}

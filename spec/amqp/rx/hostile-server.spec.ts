@@ -5,11 +5,13 @@
  */
 import { expect } from 'chai';
 import { lastValueFrom, of, switchMap, toArray, type Observable } from 'rxjs';
-import { AmqpError, connect, NullTerminusError, TransferLimitError } from '../../../src/amqp/index.js';
+import {
+  AmqpError, amqpClient, connect, ConnectTimeoutError, NullTerminusError, ResponseTimeoutError, TimeoutError, TransferLimitError,
+} from '../../../src/amqp/index.js';
 import { startRheaServer } from './rhea-server.js';
 import type { Attach } from '../../../src/amqp/frames/definitions.generated.js';
 import {
-  answerAttach, concat, frames, payloadOf, scriptedAmqpServer, transfers, type Script, type ScriptedAmqpServer,
+  answerAttach, concat, frames, honestLinks, payloadOf, scriptedAmqpServer, transfers, type Script, type ScriptedAmqpServer,
 } from '../../support/hostile-amqp-server.js';
 import { noUncaughtExceptions } from '../../support/uncaught.js';
 
@@ -113,5 +115,105 @@ describe('amqp/rx against a hostile server', function () {
     } finally {
       await rhea.close();
     }
+  });
+
+  describe('dead-peer detection', () => {
+    it('connectTimeout: a server that accepts and never writes fails connect() with ConnectTimeoutError at the deadline', async () => {
+      server = await scriptedAmqpServer({ handshake: 'silent' });
+      const r = await settle(connect({ url: server.url, connectTimeout: 700 }), 5000);
+      expect(r.error).to.be.instanceOf(ConnectTimeoutError).and.instanceOf(TimeoutError);
+      expect(r.error).to.include({ timeoutMs: 700 });
+      expect(r.ms).to.be.within(650, 2500);
+    });
+
+    it('connectTimeout: SASL that never finishes (mechanisms, then nothing) fails at the deadline', async () => {
+      server = await scriptedAmqpServer({ handshake: 'sasl-stall' });
+      const r = await settle(connect({ url: server.url, connectTimeout: 700 }), 5000);
+      expect(r.error).to.be.instanceOf(ConnectTimeoutError);
+      expect(r.ms).to.be.within(650, 2500);
+      // SASL was under way: the client did write its sasl-init.
+      expect((await server.connection()).bytesIn).to.be.above(8);
+    });
+
+    it('connectTimeout: an open trickled one byte per 500 ms fails at the deadline (not at the idle time-out)', async () => {
+      server = await scriptedAmqpServer({ handshake: 'trickle-open', trickleMs: 500 });
+      const r = await settle(connect({ url: server.url, connectTimeout: 1500 }), 6000);
+      expect(r.error).to.be.instanceOf(ConnectTimeoutError);
+      expect(r.ms).to.be.within(1450, 3500);
+    });
+
+    it('responseTimeout: a send whose writes are blackholed while heart-beats keep coming fails with ResponseTimeoutError', async () => {
+      const honest = honestLinks();
+      server = await scriptedAmqpServer({
+        heartbeatEveryMs: 100,
+        script: (p, ch, conn) => {
+          // From the first message on, the server hears nothing (as if our writes were dropped).
+          if (p.kind === 'transfer') { conn.mute(); return true; }
+          return honest(p, ch, conn);
+        },
+      });
+      const r = await settle(connect({ url: server.url, responseTimeout: 1000 }).pipe(switchMap((c) => of({ body: 'x' }).pipe(c.send('q')))), 8000);
+      expect(r.error).to.be.instanceOf(ResponseTimeoutError).and.instanceOf(TimeoutError);
+      expect((r.error as ResponseTimeoutError).waitingFor).to.match(/1 outcome/);
+      expect(r.ms).to.be.within(950, 4000);
+      uncaught.check();
+    });
+
+    it('responseTimeout: an idle receiver is probed (flow echo=true); unanswered, the connection fails in about two deadlines', async () => {
+      const honest = honestLinks();
+      let flows = 0;
+      server = await scriptedAmqpServer({
+        heartbeatEveryMs: 100,
+        script: (p, ch, conn) => {
+          // The first flow (the credit) is answered, which shows the server speaks flow to
+          // receivers; then it goes deaf.
+          if (p.kind === 'flow' && flows++ > 0) { conn.mute(); return true; }
+          return honest(p, ch, conn);
+        },
+      });
+      const r = await settle(connect({ url: server.url, responseTimeout: 700 }).pipe(switchMap((c) => c.receive('q'))), 8000);
+      expect(r.error).to.be.instanceOf(ResponseTimeoutError);
+      expect((r.error as ResponseTimeoutError).waitingFor).to.match(/liveness probe/);
+      expect(r.ms).to.be.within(1300, 4500);
+      const probe = (await server.connection()).received.filter((x) => x.performative.kind === 'flow').map((x) => x.performative);
+      expect(probe.some((f) => f.kind === 'flow' && f.echo === true)).to.equal(true);
+    });
+
+    it('responseTimeout: a healthy idle receiver stays open (probes answered), and 0 turns the check off', async () => {
+      server = await scriptedAmqpServer({ heartbeatEveryMs: 100, script: honestLinks() });
+      const errors: unknown[] = [];
+      const sub = connect({ url: server.url, responseTimeout: 300 }).pipe(switchMap((c) => c.receive('q'))).subscribe({ error: (e) => errors.push(e) });
+      await new Promise((r) => setTimeout(r, 1500));
+      sub.unsubscribe();
+      expect(errors).to.deep.equal([]);
+      const echoes = (await server.connection()).received.filter((x) => x.performative.kind === 'flow' && x.performative.echo === true).length;
+      expect(echoes).to.be.at.least(2);
+    });
+
+    it('amqpClient reconnects after ResponseTimeoutError and gets the outcome on the new connection', async () => {
+      const honest = honestLinks();
+      server = await scriptedAmqpServer({
+        heartbeatEveryMs: 100,
+        script: (p, ch, conn) => {
+          // The first connection is deaf from the first message on; later ones are honest.
+          if (p.kind === 'transfer' && conn === srv.connections[0]) { conn.mute(); return true; }
+          return honest(p, ch, conn);
+        },
+      });
+      const srv = server;
+      const client = amqpClient({ urls: srv.url, responseTimeout: 800, reconnect: { initialDelayMs: 10 } });
+      const states: string[] = [];
+      client.state$.subscribe((st) => states.push(st.state === 'reconnecting' ? `reconnecting:${st.error.name}` : st.state));
+      try {
+        const t0 = Date.now();
+        const outcomes = await lastValueFrom(of({ body: 'x' }, { body: 'y' }).pipe(client.send('q'), toArray()));
+        expect(outcomes.map((o) => o.state)).to.deep.equal(['accepted', 'accepted']);
+        expect(Date.now() - t0).to.be.within(750, 6000);
+        expect(states).to.include('reconnecting:ResponseTimeoutError');
+        expect(srv.connections.length).to.equal(2);
+      } finally {
+        await client.close();
+      }
+    });
   });
 });

@@ -154,6 +154,21 @@ export class ReceiverLink extends Link {
     });
   }
 
+  /**
+   * Ask the sender for its flow state (a flow with echo=true, our credit restated unchanged): the
+   * peer must answer, which proves that it hears us (see ConnectionCoreOptions.responseTimeout).
+   */
+  probe(): void {
+    this.requireAttached('probe');
+    this.host.writeLinkFlow({
+      handle: this.handle,
+      deliveryCount: this.credit.deliveryCount,
+      linkCredit: this.credit.credit,
+      drain: this.credit.drain,
+      echo: true,
+    });
+  }
+
   /** Add `n` to the credit outstanding. */
   addCredit(n: number): void {
     this.flow(this.credit.credit + n, this.credit.drain);

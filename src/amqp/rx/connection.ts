@@ -73,6 +73,17 @@ export interface AmqpConnectOptions {
    * socket and says nothing, never finishes SASL, or trickles its open, is caught by this.
    */
   readonly connectTimeout?: number;
+  /**
+   * Dead-peer detection for work in flight (ms, default 30000; 0 turns it off): when something
+   * awaits the peer's answer (an outcome, an attach, detach or begin answer, a drain) and nothing
+   * but heart-beats has arrived for this long, the connection is taken for dead and fails with
+   * `ResponseTimeoutError` (amqpClient reconnects and re-sends what has no outcome). A receiver
+   * holding credit on a connection this silent is probed first with a flow carrying echo=true,
+   * which the peer must answer. It catches what the idle time-out cannot: our writes silently
+   * lost while the peer's heart-beats still arrive. Raise it for a broker that may withhold every
+   * answer for longer (RabbitMQ under a memory alarm stops reading publishers). See docs/DECISIONS.md.
+   */
+  readonly responseTimeout?: number;
   /** How long a graceful close waits for the peer's close (ms, default 2000). */
   readonly closeTimeout?: number;
   /** Capabilities we offer in the open frame. */
@@ -309,9 +320,18 @@ function inSession<T>(session$: Observable<AmqpSession>, f: (s: AmqpSession) => 
   });
 }
 
+/** A time option: a finite number of ms, at least `min` (RangeError otherwise, so a typo is not a silent default). */
+export function checkMs(name: string, v: number | undefined, min: number): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < min)) {
+    throw new RangeError(`${name} must be a number of milliseconds >= ${min}, got ${String(v)}`);
+  }
+}
+
 /** Resolve URL and options into the transport target and engine options. */
 function plan(arg: string | AmqpConnectOptions): { target: TransportTarget; options: AmqpConnectOptions; hostname: string; sasl: SaslCredentials | false; hostnameFromUrl: boolean } {
   const o: AmqpConnectOptions = typeof arg === 'string' ? { url: arg } : arg;
+  checkMs('connectTimeout', o.connectTimeout, 1);
+  checkMs('responseTimeout', o.responseTimeout, 0);
   if (o.url !== undefined) {
     const ep = parseAmqpUrl(o.url, o.tls);
     const username = o.username ?? ep.username;
@@ -331,6 +351,9 @@ function plan(arg: string | AmqpConnectOptions): { target: TransportTarget; opti
     sasl: o.sasl ?? (o.username !== undefined ? { username: o.username, password: o.password } : {}),
   };
 }
+
+/** The default of `responseTimeout` (ms). */
+const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
 
 /** How long a failed handshake's socket may wait for the peer to close it (see `endSocket`). */
 const FAILED_HANDSHAKE_GRACE_MS = 100;
@@ -357,6 +380,7 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       maxFrameSize: o.maxFrameSize,
       channelMax: o.channelMax,
       idleTimeout: o.idleTimeout,
+      responseTimeout: o.responseTimeout ?? DEFAULT_RESPONSE_TIMEOUT_MS,
       offeredCapabilities: o.offeredCapabilities,
       desiredCapabilities: o.desiredCapabilities,
       trace: o.trace,
