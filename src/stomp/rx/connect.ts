@@ -10,9 +10,15 @@ import { createSession, type StompSession } from './session.js';
 import { parseStompUrl } from './url.js';
 import { StompWire } from './wire.js';
 
+/** The default of `responseTimeout` (ms), as for AMQP. */
+const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
+
 /** Resolve URL and options into a transport target and engine options. */
 export function resolveOptions(o: string | StompConnectOptions): { target: TransportTarget; engine: StompEngineOptions; options: StompConnectOptions; hostDefaulted: boolean } {
   const options: StompConnectOptions = typeof o === 'string' ? { url: o } : o;
+  for (const [name, v, min] of [['connectTimeout', options.connectTimeout ?? options.connectTimeoutMs, 1], ['responseTimeout', options.responseTimeout, 0]] as const) {
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < min)) throw new RangeError(`${name} must be a number of milliseconds >= ${min}, got ${String(v)}`);
+  }
   const ep = options.url !== undefined ? parseStompUrl(options.url, options.tls) : undefined;
   const target = options.target ?? ep?.target;
   if (!target) throw new UrlError('connect() needs a url or a target');
@@ -33,6 +39,7 @@ export function resolveOptions(o: string | StompConnectOptions): { target: Trans
       connectCommand: options.connectCommand,
       connectHeaders: options.connectHeaders,
       limits: options.limits,
+      responseTimeout: options.responseTimeout ?? DEFAULT_RESPONSE_TIMEOUT_MS,
     },
   };
 }
