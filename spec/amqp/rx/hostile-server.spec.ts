@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { lastValueFrom, of, switchMap, toArray, type Observable } from 'rxjs';
 import {
-  AmqpError, amqpClient, connect, ConnectTimeoutError, NullTerminusError, ResponseTimeoutError, TimeoutError, TransferLimitError,
+  AmqpError, amqpClient, connect, ConnectTimeoutError, MessageSizeExceededError, NullTerminusError, ResponseTimeoutError, TimeoutError, TransferLimitError,
 } from '../../../src/amqp/index.js';
 import { startRheaServer } from './rhea-server.js';
 import type { Attach } from '../../../src/amqp/frames/definitions.generated.js';
@@ -114,6 +114,48 @@ describe('amqp/rx against a hostile server', function () {
       expect(r.ms).to.be.below(2000);
     } finally {
       await rhea.close();
+    }
+  });
+
+  describe('maxMessageSize on receive', () => {
+    it('states 64 MiB in the attach by default, and the limit given (0: none)', async () => {
+      server = await scriptedAmqpServer({ script: honestLinks() });
+      const seen: (bigint | undefined)[] = [];
+      for (const max of [undefined, 5000, 0]) {
+        const sub = connect({ url: server.url }).pipe(switchMap((c) => c.receive('q', { maxMessageSize: max }))).subscribe();
+        const conn = await server.connection(seen.length);
+        seen.push((await conn.waitFor('attach')).maxMessageSize);
+        sub.unsubscribe();
+      }
+      expect(seen).to.deep.equal([64n * 1024n * 1024n, 5000n, undefined]);
+    });
+
+    for (const [name, frameSize] of [['in one transfer', 4096], ['in several transfers', 512]] as const) {
+      it(`a larger message ${name} detaches the link with message-size-exceeded and errors the stream with MessageSizeExceededError`, async () => {
+        const big = payloadOf('y'.repeat(3000));
+        server = await scriptedAmqpServer({
+          script: (p, ch, conn) => {
+            if (p.kind === 'flow' && p.handle !== undefined) {
+              const parts: Uint8Array[] = [];
+              for (let at = 0; at < big.length; at += frameSize) {
+                const last = at + frameSize >= big.length;
+                parts.push(frames([ch, { kind: 'transfer', handle: 0, deliveryId: at === 0 ? 0 : undefined, deliveryTag: at === 0 ? new Uint8Array([1]) : undefined, messageFormat: 0, more: !last }, big.subarray(at, at + frameSize)]));
+              }
+              conn.write(concat(parts));
+              return true;
+            }
+            return honestLinks()(p, ch, conn);
+          },
+        });
+        const srv = server;
+        const r = await settle(connect({ url: srv.url }).pipe(switchMap((c) => c.receive('q', { maxMessageSize: 1000 }))), 5000);
+        expect(r.error).to.be.instanceOf(MessageSizeExceededError);
+        expect(r.error).to.include({ condition: 'amqp:link:message-size-exceeded', maxMessageSize: 1000 });
+        expect(r.ms).to.be.below(2000);
+        const detach = await (await srv.connection()).waitFor('detach');
+        expect(detach.error?.condition).to.equal('amqp:link:message-size-exceeded');
+        uncaught.check();
+      });
     }
   });
 

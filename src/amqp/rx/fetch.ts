@@ -13,7 +13,7 @@ import type { ReceiverLink } from '../engine/link.js';
 import { detachLink, type SessionContext } from './context.js';
 import { honoursDrain } from './peer-quirks.js';
 import { linkName, linkObservable } from './link-observable.js';
-import { MessageDecodeError, receivedMessage, ReceivedMessage, releaseHeld, sourceOf, type SourceSpec } from './receiver.js';
+import { MessageDecodeError, receiveLimit, receivedMessage, ReceivedMessage, releaseHeld, sourceOf, type SourceSpec } from './receiver.js';
 
 /** Options of `fetch()`: how many messages, how long to wait, and how unused credit is taken back. */
 export interface FetchOptions {
@@ -27,6 +27,8 @@ export interface FetchOptions {
   readonly drainTimeout?: number;
   /** 'auto' accepts each message after `next`; 'manual' leaves settlement to the subscriber. */
   readonly settle?: 'auto' | 'manual';
+  /** The largest message accepted, in bytes (default 64 MiB; 0 = no limit): see ReceiveOptions.maxMessageSize. */
+  readonly maxMessageSize?: number;
 }
 
 
@@ -40,7 +42,7 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
   const address = typeof source === 'string' ? source : source.address;
   return linkObservable<ReceiverLink, ReceivedMessage>(ctx, (session) => session.attachReceiver({
     name: linkName('fetch', address), source: sourceOf(source), target: { kind: 'target' },
-    sndSettleMode: 'unsettled', rcvSettleMode: 'first',
+    sndSettleMode: 'unsettled', rcvSettleMode: 'first', maxMessageSize: receiveLimit(opts.maxMessageSize),
   }), (run) => {
     const { link, subscriber } = run;
     let received = 0;

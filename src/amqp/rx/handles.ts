@@ -9,7 +9,7 @@ import type { LinkState, ReceiverLink, SenderLink } from '../engine/link.js';
 import { detachLink, type SessionContext } from './context.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { encodeMessage, type Message } from './message.js';
-import { receivedMessage, ReceivedMessage, releaseHeld, sourceOf, type SourceSpec } from './receiver.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, receivedMessage, ReceivedMessage, releaseHeld, sourceOf, type SourceSpec } from './receiver.js';
 import { outcomeOf, type Outcome } from './send-options.js';
 
 /** A receiver link you drive yourself (from `attachReceiver()`): grant credit, drain, settle. */
@@ -55,6 +55,7 @@ export function attachReceiver(ctx: SessionContext, source: SourceSpec, opts: { 
   const address = typeof source === 'string' ? source : source.address;
   return linkObservable<ReceiverLink, ReceiverHandle>(ctx, (session) => session.attachReceiver({
     name: opts.name ?? linkName('receiver', address), source: sourceOf(source), target: { kind: 'target' },
+    maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
   }), (run) => {
     const { link } = run;
     const messages = new Subject<ReceivedMessage>();

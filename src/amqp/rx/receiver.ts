@@ -66,7 +66,12 @@ export interface ReceiveOptions {
   readonly demand$?: Observable<number>;
   /** Link name (default: generated). Durable subscriptions need a stable name. */
   readonly name?: string;
-  /** Refuse messages larger than this many bytes (the link detaches with message-size-exceeded). */
+  /**
+   * The largest message accepted, in bytes (default 64 MiB; 0 = no limit). Stated in the attach
+   * (max-message-size), so a well-behaved sender refuses larger messages itself; a larger one
+   * that arrives anyway detaches the link with amqp:link:message-size-exceeded and the stream
+   * errors with `MessageSizeExceededError`, before more than the limit is held in memory.
+   */
   readonly maxMessageSize?: number;
 }
 
@@ -215,6 +220,16 @@ export function releaseHeld(ctx: SessionContext, link: ReceiverLink, held: Set<R
   held.clear();
 }
 
+/** The default of `ReceiveOptions.maxMessageSize`: no peer grows us by more than this per message. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+
+/** The max-message-size a receiving link states: the option (0: none), else the default. */
+export function receiveLimit(max: number | undefined): number | undefined {
+  if (max === undefined) return DEFAULT_MAX_MESSAGE_SIZE;
+  if (!Number.isInteger(max) || max < 0) throw new RangeError(`maxMessageSize must be a non-negative integer, got ${String(max)}`);
+  return max === 0 ? undefined : max;
+}
+
 /** The source terminus a {@link SourceSpec} describes. */
 export function sourceOf(spec: SourceSpec): Source {
   const o: SourceOptions = typeof spec === 'string' ? { address: spec } : spec;
@@ -243,7 +258,7 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
   const address = typeof source === 'string' ? source : source.address;
   return linkObservable<ReceiverLink, ReceivedMessage>(ctx, (session) => session.attachReceiver({
     name: opts.name ?? linkName('receiver', address), source: sourceOf(source), target: { kind: 'target' },
-    sndSettleMode: 'unsettled', rcvSettleMode: 'first', maxMessageSize: opts.maxMessageSize,
+    sndSettleMode: 'unsettled', rcvSettleMode: 'first', maxMessageSize: receiveLimit(opts.maxMessageSize),
   }), (run) => {
     const { link, subscriber } = run;
     let unsettled = 0;

@@ -10,7 +10,7 @@ import { IllegalStateError, SessionEndedError } from '../engine/errors.js';
 import type { SessionContext } from './context.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { encodeMessage, type InboundMessage, type Message } from './message.js';
-import { receivedMessage, ReceivedMessage } from './receiver.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, receivedMessage, ReceivedMessage } from './receiver.js';
 
 /** Options of `request()`. */
 export interface RequestOptions {
@@ -66,7 +66,7 @@ class Requester {
     const ctx = this.ctx;
     return linkObservable<ReceiverLink, never>(ctx, (session) => session.attachReceiver({
       name: linkName('replies', undefined), source: { kind: 'source', dynamic: true, expiryPolicy: 'link-detach' },
-      target: { kind: 'target' },
+      target: { kind: 'target' }, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
     }), ({ link, end }) => ({
       attached: () => {
         const src = link.remote?.source as { kind?: string; address?: { type: string; value: unknown } } | undefined;
