@@ -4,9 +4,9 @@
  * case ends the affected stream with a typed error within a stated time.
  */
 import { expect } from 'chai';
-import { lastValueFrom, of, switchMap, toArray, type Observable } from 'rxjs';
+import { firstValueFrom, lastValueFrom, of, switchMap, take, toArray, type Observable } from 'rxjs';
 import {
-  AmqpError, amqpClient, connect, ConnectTimeoutError, MessageSizeExceededError, NullTerminusError, ResponseTimeoutError, TimeoutError, TransferLimitError,
+  AmqpError, amqpClient, connect, encode, int, map, string, symbol, ConnectTimeoutError, MessageSizeExceededError, NullTerminusError, ResponseTimeoutError, TimeoutError, TransferLimitError,
 } from '../../../src/amqp/index.js';
 import { startRheaServer } from './rhea-server.js';
 import type { Attach } from '../../../src/amqp/frames/definitions.generated.js';
@@ -14,6 +14,14 @@ import {
   answerAttach, concat, frames, honestLinks, payloadOf, scriptedAmqpServer, transfers, type Script, type ScriptedAmqpServer,
 } from '../../support/hostile-amqp-server.js';
 import { noUncaughtExceptions } from '../../support/uncaught.js';
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 /** The outcome of a stream: its values and how it ended, with the time it took. */
 async function settle<T>(o: Observable<T>, limitMs: number): Promise<{ values: T[]; error: unknown; ms: number }> {
@@ -115,6 +123,40 @@ describe('amqp/rx against a hostile server', function () {
     } finally {
       await rhea.close();
     }
+  });
+
+  it('receive() takes message sections in any order (uamqp: delivery annotations after application properties; a footer before the body)', async () => {
+    const section = (code: number, value: Uint8Array): Uint8Array => concat([new Uint8Array([0x00, 0x53, code]), value]);
+    const enc = (v: Parameters<typeof encode>[0]): Uint8Array => encode(v);
+    const ap = section(0x74, enc(map([[string('k'), int(7)]])));
+    const da = section(0x71, enc(map([[symbol('x-opt-d'), string('dv')]])));
+    const ma = section(0x72, enc(map([[symbol('x-opt-m'), string('mv')]])));
+    const footer = section(0x78, enc(map([[symbol('x-opt-f'), string('fv')]])));
+    const body = (t: string): Uint8Array => section(0x77, enc(string(t)));
+    const uamqp = concat([ma, ap, da, footer, body('uamqp')]);
+    const footerFirst = concat([da, ma, ap, footer, body('footer-first')]);
+    server = await scriptedAmqpServer({
+      script: (p, ch, conn) => {
+        if (p.kind === 'flow' && p.handle !== undefined) {
+          conn.write(concat([transfers(ch, 0, 0, 1, uamqp), transfers(ch, 0, 1, 1, footerFirst)]));
+          return true;
+        }
+        return honestLinks()(p, ch, conn);
+      },
+    });
+    const got = await firstValueFrom(connect({ url: server.url }).pipe(switchMap((c) => c.receive('q')), take(2), toArray()));
+    expect(got.map((m) => m.body)).to.deep.equal(['uamqp', 'footer-first']);
+    for (const m of got) {
+      expect(m.applicationProperties).to.deep.equal({ k: 7 });
+      expect(m.deliveryAnnotations).to.deep.equal({ 'x-opt-d': 'dv' });
+      expect(m.messageAnnotations).to.deep.equal({ 'x-opt-m': 'mv' });
+      expect(m.footer).to.deep.equal({ 'x-opt-f': 'fv' });
+    }
+    // Both accepted: nothing was refused for its order.
+    const conn = await server.connection();
+    await until(() => conn.received.some((r) => r.performative.kind === 'disposition' && (r.performative.last ?? r.performative.first) >= 1));
+    const states = conn.received.filter((r) => r.performative.kind === 'disposition').map((r) => r.performative.kind === 'disposition' && (r.performative.state as { kind?: string } | undefined)?.kind);
+    expect(states.every((st) => st === 'accepted')).to.equal(true);
   });
 
   describe('maxMessageSize on receive', () => {

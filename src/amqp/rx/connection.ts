@@ -386,6 +386,7 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       trace: o.trace,
       allocate: allocateBytes,
     }, Date.now, readCoalescing);
+    if (o.onWarning !== undefined) driver.onWarning = o.onWarning;
     let connection: AmqpConnection | undefined;
     let unsubscribed = false;
     let finished = false;

@@ -11,6 +11,7 @@ import { EngineDriver } from '../../transport/driver.js';
 import { TransportError, type Transport } from '../../transport/types.js';
 import { DEFAULT_READ_COALESCING_MS } from '../../transport/read-hold.js';
 import { inFullFlow } from './read-coalescing.js';
+import { warnOnce, type AmqpWarningHandler } from './warnings.js';
 
 export type LinkListener = (e: EngineEvent) => void;
 
@@ -22,6 +23,8 @@ export class ConnectionDriver {
   private readonly linkListeners = new Map<Link, LinkListener>();
   private readonly sessionListeners = new Map<Session, LinkListener>();
   private readonly connectionListeners = new Set<LinkListener>();
+  /** Where this connection's warnings go (the `onWarning` option of connect()). */
+  onWarning: AmqpWarningHandler = warnOnce;
 
   /**
    * @param readCoalescingMs how long to hold reads while a stream is in full flow (0: never);

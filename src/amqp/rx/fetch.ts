@@ -13,7 +13,7 @@ import type { ReceiverLink } from '../engine/link.js';
 import { detachLink, type SessionContext } from './context.js';
 import { honoursDrain } from './peer-quirks.js';
 import { linkName, linkObservable } from './link-observable.js';
-import { MessageDecodeError, receiveLimit, receivedMessage, ReceivedMessage, releaseHeld, sourceOf, type SourceSpec } from './receiver.js';
+import { checkDecodeErrorMode, MessageDecodeError, receiveLimit, receivedMessage, undecodable, ReceivedMessage, releaseHeld, sourceOf, type DecodeErrorMode, type SourceSpec } from './receiver.js';
 
 /** Options of `fetch()`: how many messages, how long to wait, and how unused credit is taken back. */
 export interface FetchOptions {
@@ -29,6 +29,8 @@ export interface FetchOptions {
   readonly settle?: 'auto' | 'manual';
   /** The largest message accepted, in bytes (default 64 MiB; 0 = no limit): see ReceiveOptions.maxMessageSize. */
   readonly maxMessageSize?: number;
+  /** What an undecodable message does: 'reject' (default) or 'error'; see ReceiveOptions.onDecodeError. */
+  readonly onDecodeError?: DecodeErrorMode;
 }
 
 
@@ -36,6 +38,7 @@ export interface FetchOptions {
 export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage> {
   const { count } = opts;
   if (!Number.isInteger(count) || count < 1) throw new RangeError('fetch count must be a positive integer');
+  checkDecodeErrorMode(opts.onDecodeError);
   const timeout = opts.timeout ?? 1000;
   const drainTimeout = opts.drainTimeout ?? 1000;
   const manual = (opts.settle ?? 'auto') === 'manual';
@@ -106,7 +109,12 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
         if (phase === 'detaching' || phase === 'done') return;
         received++;
         const m = receivedMessage(d, link, onSettled);
-        if (m instanceof MessageDecodeError) return done(m);
+        if (m instanceof MessageDecodeError) {
+          if (undecodable(ctx, m, opts.onDecodeError)) return done(m);
+          // Rejected, and it used one of the credits: the fetch is over if it was the last.
+          if (received >= count) done();
+          return;
+        }
         awaitingSettle++;
         held.add(m);
         inHand = m;

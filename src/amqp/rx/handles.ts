@@ -9,7 +9,7 @@ import type { LinkState, ReceiverLink, SenderLink } from '../engine/link.js';
 import { detachLink, type SessionContext } from './context.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { encodeMessage, type Message } from './message.js';
-import { DEFAULT_MAX_MESSAGE_SIZE, receivedMessage, ReceivedMessage, releaseHeld, sourceOf, type SourceSpec } from './receiver.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, undecodable, receivedMessage, ReceivedMessage, releaseHeld, sourceOf, type SourceSpec } from './receiver.js';
 import { outcomeOf, type Outcome } from './send-options.js';
 
 /** A receiver link you drive yourself (from `attachReceiver()`): grant credit, drain, settle. */
@@ -83,7 +83,7 @@ export function attachReceiver(ctx: SessionContext, source: SourceSpec, opts: { 
         if (m instanceof ReceivedMessage) {
           held.add(m);
           messages.next(m);
-        } else messages.error(m);
+        } else if (undecodable(ctx, m, 'reject')) messages.error(m);
       },
       flow: () => {
         if (link.credit.credit !== 0 || drainWaiters.length === 0) return;

@@ -4,7 +4,7 @@ export type { AmqpConnectOptions, ConnectionState } from './connection.js';
 export { MessageDecodeError, ReceivedMessage } from './receiver.js';
 export { UnsupportedOutcomeError } from './modify.js';
 export type { AmqpWarning, AmqpWarningHandler } from './warnings.js';
-export type { ReceiveOptions, SettleMode, SourceSpec, SourceOptions, ModifyOptions, RejectError } from './receiver.js';
+export type { DecodeErrorMode, ReceiveOptions, SettleMode, SourceSpec, SourceOptions, ModifyOptions, RejectError } from './receiver.js';
 export type { FetchOptions } from './fetch.js';
 export { SendBufferOverflowError } from './sender.js';
 export type {

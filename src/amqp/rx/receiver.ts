@@ -20,6 +20,7 @@ import { InboundMessageView } from './message.js';
 import { detachLink, type SessionContext } from './context.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { honoursOverlappingFlows } from './peer-quirks.js';
+import { undecodableWarning } from './warnings.js';
 import { modifiedState, offeredOutcomes, type ModifyOptions } from './modify.js';
 
 /**
@@ -73,7 +74,19 @@ export interface ReceiveOptions {
    * errors with `MessageSizeExceededError`, before more than the limit is held in memory.
    */
   readonly maxMessageSize?: number;
+  /**
+   * What a message whose bytes do not decode does to the stream. Either way it is rejected to the
+   * sender with amqp:decode-error (a broker does not redeliver it; most dead-letter it).
+   * 'reject' (default): it is reported through the connection's `onWarning` (code
+   * `undecodable-message`, with the MessageDecodeError) and the stream goes on with the next
+   * message. 'error': the stream errors with the MessageDecodeError (and a reconnecting client's
+   * receive ends).
+   */
+  readonly onDecodeError?: DecodeErrorMode;
 }
+
+/** See {@link ReceiveOptions.onDecodeError}. */
+export type DecodeErrorMode = 'reject' | 'error';
 
 export type { ModifyOptions } from './modify.js';
 
@@ -205,6 +218,18 @@ export function receivedMessage(
 }
 
 /**
+ * A delivery did not decode (it was rejected already, see receivedMessage): with
+ * `onDecodeError: 'error'` the stream ends with `e` (true returned); by default the connection's
+ * warning handler hears of it and the stream goes on (false).
+ */
+export function undecodable(ctx: SessionContext, e: MessageDecodeError, mode: DecodeErrorMode | undefined): boolean {
+  if (mode === 'error') return true;
+  ctx.driver.onWarning(undecodableWarning(e));
+  ctx.driver.flushSoon();
+  return false;
+}
+
+/**
  * A receiving stream ended: release every message of `held` (handed to the subscriber and still
  * unsettled, see ReceivedMessage.releaseOnEnd) and every delivery the link took that never reached
  * the subscriber (those arriving in the same read as the message that ended the stream), so that
@@ -218,6 +243,11 @@ export function releaseHeld(ctx: SessionContext, link: ReceiverLink, held: Set<R
     ctx.driver.flushSoon();
   }
   held.clear();
+}
+
+/** A RangeError for an `onDecodeError` that is neither 'reject' nor 'error'. */
+export function checkDecodeErrorMode(mode: unknown): void {
+  if (mode !== undefined && mode !== 'reject' && mode !== 'error') throw new RangeError(`onDecodeError must be 'reject' or 'error', got ${String(mode)}`);
 }
 
 /** The default of `ReceiveOptions.maxMessageSize`: no peer grows us by more than this per message. */
@@ -255,6 +285,7 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
   const settleMode = opts.settle ?? 'auto';
   const demand$ = opts.demand$;
   if (!Number.isInteger(credit) || credit < 1) throw new RangeError('credit must be a positive integer');
+  checkDecodeErrorMode(opts.onDecodeError);
   const address = typeof source === 'string' ? source : source.address;
   return linkObservable<ReceiverLink, ReceivedMessage>(ctx, (session) => session.attachReceiver({
     name: opts.name ?? linkName('receiver', address), source: sourceOf(source), target: { kind: 'target' },
@@ -324,7 +355,11 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
       },
       delivery: (d) => {
         const m = receivedMessage(d, link, onSettled);
-        if (m instanceof MessageDecodeError) return run.end(m);
+        if (m instanceof MessageDecodeError) {
+          if (undecodable(ctx, m, opts.onDecodeError)) return run.end(m);
+          // Rejected: its credit is given back like a settled message's.
+          return refillSoon();
+        }
         // Counted until the application settles it, pre-settled or not: that is the bound.
         unsettled++;
         held.add(m);
