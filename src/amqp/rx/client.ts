@@ -28,6 +28,8 @@ import type { RequestOptions } from './request.js';
 import type { Outcome, SendOptions } from './send-options.js';
 import type { SendOperator } from './sender.js';
 import { pumpLink, SendPump } from './send-pump.js';
+import { renderSafely } from '../../redact.js';
+import { redact } from '../../transport/url.js';
 
 /**
  * Where an {@link AmqpClient} stands: the {@link ClientState} shared with `stompClient`
@@ -220,6 +222,9 @@ export class AmqpClient {
 
   /** The current state (the last value of `state$`). */
   get state(): AmqpClientState { return this.keeper.state; }
+
+  /** The client's URLs in failover order, passwords redacted. */
+  get urls(): readonly string[] { return this.keeper.redactedUrls; }
 
   /**
    * Receive from `source` (see `AmqpConnection.receive`). The link is re-attached on every new
@@ -451,3 +456,7 @@ export function amqpClient(arg: string | readonly string[] | AmqpClientOptions):
 function isStringArray(a: unknown): a is readonly string[] {
   return Array.isArray(a);
 }
+
+// What a client prints (util.inspect, JSON, String): its URLs redacted and its state, never the
+// options' credentials.
+renderSafely(AmqpClient, (c) => ({ urls: c.urls, state: c.state.state }));

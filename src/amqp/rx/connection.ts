@@ -14,6 +14,7 @@ import { allocateBytes, openTransportWith } from '../../transport/platform.js';
 import { readCoalescingOf } from '../../transport/read-hold.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, type TlsOptions, type TransportFactory, type TransportTarget } from '../../transport/types.js';
 import { ConnectTimeoutError } from '../../errors.js';
+import { renderSafely } from '../../redact.js';
 import { parseAmqpUrl } from '../url.js';
 import type { SessionContext } from './context.js';
 import { ConnectionDriver } from './driver.js';
@@ -485,3 +486,6 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
     };
   });
 }
+
+// What a connection prints (util.inspect, JSON, String): never the credentials it was opened with.
+renderSafely(AmqpConnection, (c) => ({ state: c.state$.value, remoteContainerId: c.remoteContainerId }));

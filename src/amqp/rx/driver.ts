@@ -12,6 +12,7 @@ import { TransportError, type Transport } from '../../transport/types.js';
 import { DEFAULT_READ_COALESCING_MS } from '../../transport/read-hold.js';
 import { inFullFlow } from './read-coalescing.js';
 import { warnOnce, type AmqpWarningHandler } from './warnings.js';
+import { renderSafely } from '../../redact.js';
 
 export type LinkListener = (e: EngineEvent) => void;
 
@@ -142,3 +143,8 @@ export class ConnectionDriver {
     }
   }
 }
+
+// What these print (util.inspect, JSON, String): state and names, never the SASL credentials the
+// engine's options hold (src/redact.ts).
+renderSafely(Connection, (c) => ({ state: c.state, containerId: c.options.containerId, hostname: c.options.hostname }));
+renderSafely(ConnectionDriver, (d) => ({ state: d.engine.state, containerId: d.engine.options.containerId }));

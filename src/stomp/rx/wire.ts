@@ -14,6 +14,7 @@ import { StompEngine, type StompEngineOptions } from '../engine/engine.js';
 import type { ConnectedEvent, StompEvent } from '../engine/events.js';
 import { StompBufferOverflowError, StompConnectionClosedError, StompProtocolError } from '../errors.js';
 import { inFullFlow } from './read-coalescing.js';
+import { renderSafely } from '../../redact.js';
 
 /** How a wire ended: cleanly, or with an error. */
 export type WireEnd = { readonly clean: true } | { readonly clean: false; readonly error: Error };
@@ -236,3 +237,8 @@ export class StompWire {
     if (!end.clean) this.io.destroy();
   }
 }
+
+// What these print (util.inspect, JSON, String): the state, never the login and passcode the
+// engine's options hold (src/redact.ts).
+renderSafely(StompEngine, (e) => ({ phase: e.state.phase, version: e.version }));
+renderSafely(StompWire, (w) => ({ phase: w.engine.state.phase, ended: w.isEnded }));
