@@ -27,7 +27,7 @@ describe('redact: no password in what objects print', function () {
   before(async () => {
     broker = await startBroker({ amqpPort: 0, stompPort: 0, users: { alice: SECRET } });
     amqpUrl = broker.amqpUrl.replace('//', `//alice:${SECRET}@`);
-    stompUrl = broker.stompUrl.replace('//', `//alice:${SECRET}@`);
+    stompUrl = (broker.stompUrl as string).replace('//', `//alice:${SECRET}@`);
   });
   after(async () => {
     for (const s of subs) s.unsubscribe();
@@ -37,7 +37,7 @@ describe('redact: no password in what objects print', function () {
   it('clients (URL and option credentials), parsed URLs, Nest client and server', async () => {
     const clients = [
       amqpClient({ urls: amqpUrl }), amqpClient({ urls: broker.amqpUrl, username: 'alice', password: SECRET }),
-      stompClient({ url: stompUrl }), stompClient({ url: broker.stompUrl, login: 'alice', passcode: SECRET }),
+      stompClient({ url: stompUrl }), stompClient({ url: broker.stompUrl as string, login: 'alice', passcode: SECRET }),
     ];
     const objects: [string, unknown][] = [
       ['amqpClient (URL)', clients[0]], ['amqpClient (options)', clients[1]],
