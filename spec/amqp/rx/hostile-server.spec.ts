@@ -4,12 +4,13 @@
  * case ends the affected stream with a typed error within a stated time.
  */
 import { expect } from 'chai';
-import { firstValueFrom, lastValueFrom, of, switchMap, take, toArray, type Observable } from 'rxjs';
+import { firstValueFrom, lastValueFrom, Observable, of, switchMap, take, toArray } from 'rxjs';
 import {
-  AmqpError, amqpClient, connect, encode, int, map, string, symbol, ConnectTimeoutError, MessageSizeExceededError, NullTerminusError, ResponseTimeoutError, TimeoutError, TransferLimitError,
+  AmqpError, amqpClient, connect, RxMqError, encode, int, map, string, symbol, ConnectTimeoutError, MessageSizeExceededError, NullTerminusError, ResponseTimeoutError, TimeoutError, TransferLimitError,
 } from '../../../src/amqp/index.js';
 import { startRheaServer } from './rhea-server.js';
 import type { Attach } from '../../../src/amqp/frames/definitions.generated.js';
+import { protocolHeaderBytes } from '../../../src/amqp/frames/index.js';
 import {
   answerAttach, concat, frames, honestLinks, payloadOf, scriptedAmqpServer, transfers, type Script, type ScriptedAmqpServer,
 } from '../../support/hostile-amqp-server.js';
@@ -272,6 +273,19 @@ describe('amqp/rx against a hostile server', function () {
       expect(errors).to.deep.equal([]);
       const echoes = (await server.connection()).received.filter((x) => x.performative.kind === 'flow' && x.performative.echo === true).length;
       expect(echoes).to.be.at.least(2);
+      // responseTimeout 0: a deaf server after the first flow, and still no probe, no failure.
+      await server.close();
+      let flows = 0;
+      const honest = honestLinks();
+      server = await scriptedAmqpServer({
+        heartbeatEveryMs: 100,
+        script: (p, ch, conn) => (p.kind === 'flow' && flows++ > 0 ? (conn.mute(), true) : honest(p, ch, conn)),
+      });
+      const off = connect({ url: server.url, responseTimeout: 0 }).pipe(switchMap((c) => c.receive('q'))).subscribe({ error: (e) => errors.push(e) });
+      await new Promise((r) => setTimeout(r, 1500));
+      off.unsubscribe();
+      expect(errors).to.deep.equal([]);
+      expect((await server.connection()).received.some((x) => x.performative.kind === 'flow' && x.performative.echo === true)).to.equal(false);
     });
 
     it('amqpClient reconnects after ResponseTimeoutError and gets the outcome on the new connection', async () => {
@@ -299,5 +313,104 @@ describe('amqp/rx against a hostile server', function () {
         await client.close();
       }
     });
+  });
+
+  describe('garbage and fuzz', () => {
+    it('garbage right after the AMQP header fails connect() with a typed error, at once', async () => {
+      server = await scriptedAmqpServer({ handshake: 'silent' });
+      const srv = server;
+      const run = connect({ url: srv.url, sasl: false });
+      const done = settle(run, 5000);
+      const conn = await srv.connection();
+      conn.write(concat([protocolHeaderBytes('amqp'), new Uint8Array([0, 0, 0, 0x10, 0xff, 0xee, 0xdd, 0xcc, 1, 2, 3, 4, 5, 6, 7, 8])]));
+      const r = await done;
+      expect(r.error).to.be.instanceOf(RxMqError);
+      expect(r.ms).to.be.below(2000);
+      uncaught.check();
+    });
+
+    /** mulberry32: a seeded PRNG, so that a failing case replays from its seed. */
+    const prng = (seed: number): (() => number) => {
+      let a = seed >>> 0;
+      return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+    };
+
+    it('fuzz: 80 seeded runs of valid and mutated frames after the attach end typed or not at all; nothing throws, nothing hangs', async () => {
+      const seeds = 80;
+      let typedErrors = 0;
+      let clean = 0;
+      for (let seed = 1; seed <= seeds; seed++) {
+        const rnd = prng(seed);
+        const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+        const script: Script = (p, ch, conn) => {
+          if (p.kind !== 'attach') return honestLinks()(p, ch, conn);
+          const menu: (() => Uint8Array)[] = [
+            () => transfers(ch, 0, Math.floor(rnd() * 4), 1, payloadOf('m')),
+            () => frames([ch, { kind: 'flow', nextIncomingId: 0, incomingWindow: 10, nextOutgoingId: 0, outgoingWindow: 10, handle: 0, deliveryCount: 0, linkCredit: 5, echo: rnd() < 0.5 }]),
+            () => frames([ch, { kind: 'disposition', role: 'sender', first: 0, last: 3, settled: true, state: { kind: 'accepted' } }]),
+            () => frames([ch, { kind: 'detach', handle: Math.floor(rnd() * 2), closed: true }]),
+            () => frames([ch, { kind: 'end' }]),
+            () => frames([0, { kind: 'close' }]),
+            () => frames([(ch + 1) % 3, { kind: 'begin', remoteChannel: 5, nextOutgoingId: 0, incomingWindow: 1, outgoingWindow: 1 }]),
+            () => new Uint8Array([0, 0, 0, 8, 2, 0, 0, 0]),
+          ];
+          const parts: Uint8Array[] = [frames([ch, answerAttach(p, 0)])];
+          for (let i = 0; i < 8; i++) {
+            const f = pick(menu)().slice();
+            // Mutate about one frame in three: a byte flipped, a size changed, or the frame cut short.
+            const r = rnd();
+            if (r < 0.15) f[Math.floor(rnd() * f.length)] ^= 1 << Math.floor(rnd() * 8);
+            else if (r < 0.25) f[3] = Math.floor(rnd() * 256);
+            else if (r < 0.33) { parts.push(f.subarray(0, Math.floor(rnd() * f.length))); continue; }
+            parts.push(f);
+          }
+          // One write or one per frame, chosen by the seed.
+          if (rnd() < 0.5) conn.write(concat(parts));
+          else for (const x of parts) conn.write(x);
+          // An end the fuzz may not produce itself.
+          setTimeout(() => conn.socket.destroy(), 150);
+          return true;
+        };
+        const srv = await scriptedAmqpServer({ script });
+        try {
+          const r = await settle(connect({ url: srv.url, idleTimeout: 0, responseTimeout: 0, onWarning: () => undefined }).pipe(switchMap((c) => c.receive('q'))), 5000);
+          if (r.error === undefined) clean++;
+          else {
+            expect(r.error, `seed ${seed}: ${String(r.error)}`).to.be.instanceOf(RxMqError);
+            typedErrors++;
+          }
+          uncaught.check();
+        } finally {
+          await srv.close();
+        }
+      }
+      expect(typedErrors + clean).to.equal(seeds);
+      expect(typedErrors, 'runs ending with a typed error').to.be.above(seeds / 2);
+    });
+  });
+
+  it('the last line of defence: a handler that throws on a peer frame fails the connection with amqp:internal-error, typed', async () => {
+    server = await scriptedAmqpServer({ script: honestLinks() });
+    const srv = server;
+    const r = settle(connect({ url: srv.url }).pipe(switchMap((c) => c.session().pipe(switchMap((s) => {
+      // A stand-in for a bug: the session's handler throws when the peer's next frame for it arrives.
+      c.driver.onSession(s.context.session, () => { throw new Error('a bug'); });
+      srv.connections[0].write(frames([0, { kind: 'end' }]));
+      return new Observable<never>(() => undefined);
+    })))), 5000);
+    const res = await r;
+    expect(res.error).to.be.instanceOf(AmqpError);
+    expect(res.error).to.include({ condition: 'amqp:internal-error', local: true });
+    expect((res.error as Error).message).to.match(/could not handle the peer's frames \(Error: a bug\)/);
+    // The peer was told.
+    const close = await srv.connections[0].waitFor('close');
+    expect(close.error?.condition).to.equal('amqp:internal-error');
+    uncaught.check();
   });
 });
