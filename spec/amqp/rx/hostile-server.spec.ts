@@ -173,6 +173,37 @@ describe('amqp/rx against a hostile server', function () {
       expect(seen).to.deep.equal([64n * 1024n * 1024n, 5000n, undefined]);
     });
 
+    it('by default: a message announcing 1 GiB is cut off just past 64 MiB with MessageSizeExceededError', async function () {
+      this.timeout(30_000);
+      const MiB = 1024 * 1024;
+      // A data section stating 1 GiB (vbin32), then 1 MiB frames of it until the client detaches.
+      const head = new Uint8Array([0x00, 0x53, 0x75, 0xb0, 0x40, 0x00, 0x00, 0x00]);
+      const chunk = new Uint8Array(MiB - 64);
+      let sent = 0;
+      server = await scriptedAmqpServer({
+        script: (p, ch, conn) => {
+          if (p.kind === 'flow' && p.handle !== undefined && sent === 0) {
+            const pump = (): void => {
+              if (conn.socket.destroyed || conn.received.some((r) => r.performative.kind === 'detach') || sent > 80 * MiB) return;
+              const first = sent === 0;
+              const payload = first ? concat([head, chunk.subarray(head.length)]) : chunk;
+              conn.write(frames([ch, { kind: 'transfer', handle: 0, deliveryId: first ? 0 : undefined, deliveryTag: first ? new Uint8Array([1]) : undefined, messageFormat: 0, more: true }, payload]));
+              sent += payload.length;
+              setImmediate(pump);
+            };
+            pump();
+            return true;
+          }
+          return honestLinks()(p, ch, conn);
+        },
+      });
+      const r = await settle(connect({ url: server.url }).pipe(switchMap((c) => c.receive('q'))), 25_000);
+      expect(r.error).to.be.instanceOf(MessageSizeExceededError);
+      expect(r.error).to.include({ maxMessageSize: 64 * MiB });
+      expect((r.error as MessageSizeExceededError).size).to.be.within(64 * MiB + 1, 65 * MiB);
+      uncaught.check();
+    });
+
     for (const [name, frameSize] of [['in one transfer', 4096], ['in several transfers', 512]] as const) {
       it(`a larger message ${name} detaches the link with message-size-exceeded and errors the stream with MessageSizeExceededError`, async () => {
         const big = payloadOf('y'.repeat(3000));
