@@ -72,9 +72,29 @@ describe('amqp/rx against a hostile server', function () {
     },
   ];
   for (const c of cases) {
-    it(`receive(): an attach answer followed in the same read by ${c.name} errors the stream, typed, and throws nothing`, async () => {
-      server = await scriptedAmqpServer({ script: attachThen(c.then) });
-      const r = await settle(connect({ url: server.url, idleTimeout: 0 }).pipe(switchMap((conn) => conn.receive('q'))), 5000);
+    for (const how of ['receive', 'fetch'] as const) {
+      it(`${how}(): an attach answer followed in the same read by ${c.name} errors the stream, typed, and throws nothing`, async () => {
+        server = await scriptedAmqpServer({ script: attachThen(c.then) });
+        const r = await settle(connect({ url: server.url, idleTimeout: 0 }).pipe(switchMap((conn) => (how === 'receive'
+          ? conn.receive('q')
+          : conn.fetch('q', { count: 2000, timeout: 3000 })))), 5000);
+        c.check(r.error);
+        expect(r.ms).to.be.below(3000);
+        uncaught.check();
+      });
+    }
+  }
+
+  // The sender's side of the same: credit and the end in one read, with messages waiting to go.
+  for (const c of cases.slice(0, 3)) {
+    it(`send(): an attach answer and credit followed in the same read by ${c.name} errors the stream, typed, and throws nothing`, async () => {
+      server = await scriptedAmqpServer({
+        script: attachThen((a, ch) => concat([
+          frames([ch, { kind: 'flow', nextIncomingId: 0, incomingWindow: 100, nextOutgoingId: 0, outgoingWindow: 100, handle: 0, deliveryCount: 0, linkCredit: 10 }]),
+          c.then(a, ch),
+        ])),
+      });
+      const r = await settle(connect({ url: server.url, idleTimeout: 0 }).pipe(switchMap((conn) => of({ body: 1 }, { body: 2 }).pipe(conn.send('q')))), 5000);
       c.check(r.error);
       expect(r.ms).to.be.below(3000);
       uncaught.check();

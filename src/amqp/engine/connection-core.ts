@@ -358,8 +358,9 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
       this.writeFrame(0, { kind: 'close' });
     }
     this.setState('closed');
-    for (const s of this.sessions.values()) s.abort(`the connection closed${error === undefined ? '' : ` (${error.condition})`}`);
+    // The close first, as for a failure (see `fail`): the links' ends that follow are part of it.
     this.emit({ type: 'connection-close', error });
+    for (const s of this.sessions.values()) s.abort(`the connection closed${error === undefined ? '' : ` (${error.condition})`}`);
   }
 
   private onBegin(b: Performative & { kind: 'begin' }, channel: number): void {

@@ -120,12 +120,13 @@ export function linkObservable<L extends Link, T>(
           // A refusal comes as an attach with a null terminus, then the detach with the reason:
           // when that detach is not in the same read, the stream errors at once (see below).
           if ((link.role === 'receiver' ? e.link.remote?.source : e.link.remote?.target) === undefined) return refusedWithoutReason();
+          // The peer took the link on: a session end from now on is about something else.
+          attached = true;
           // Events of one read are handed over after the read: a detach, end or close (or a
           // transfer past the over-credit limit) in the same read has closed the link already.
           // Its link-detach (or the connection's end) follows and ends the stream; granting
           // credit on it now would throw out of the socket's callback.
           if (link.state !== 'attached') return;
-          attached = true;
           return s.attached?.();
         case 'link-flow':
           return s.flow?.();
