@@ -10,6 +10,8 @@ import { amqpClient, connect, parseAmqpUrl, type AmqpConnection } from '../src/a
 import { connect as stompConnect, parseStompUrl, stompClient, type StompSession } from '../src/stomp/index.js';
 import { startBroker, type EmbeddedBroker } from '../src/broker/index.js';
 import { RxMqClient, RxMqServer } from '../src/nest/index.js';
+import { createEnvironmentInjector, type EnvironmentInjector, Injector } from '@angular/core';
+import { AMQP_CLIENT, provideRxMq, STOMP_CLIENT } from '../src/angular/index.js';
 import { safeOptions } from '../src/redact.js';
 
 const SECRET = 'S3cr3t-pa55';
@@ -63,6 +65,18 @@ describe('redact: no password in what objects print', function () {
       expect(rendered(o), name).not.to.include(SECRET);
     }
     expect(inspect(conn)).to.match(/^AmqpConnection \{ state: 'open', remoteContainerId: '.+' \}$/);
+  });
+
+  it('Angular: the providers and the clients they make', () => {
+    const providers = provideRxMq({ amqp: { urls: amqpUrl, password: SECRET }, stomp: { url: stompUrl } });
+    expect(rendered(providers), 'provideRxMq').not.to.include(SECRET);
+    const injector = createEnvironmentInjector([providers], Injector.NULL as EnvironmentInjector);
+    try {
+      expect(rendered(injector.get(AMQP_CLIENT)), 'AMQP_CLIENT').not.to.include(SECRET);
+      expect(rendered(injector.get(STOMP_CLIENT)), 'STOMP_CLIENT').not.to.include(SECRET);
+    } finally {
+      injector.destroy();
+    }
   });
 
   it('safeOptions: secrets starred, URLs redacted, nested options alike', () => {
