@@ -38,3 +38,35 @@ export class CompositeJsonError extends RxMqError {
 
 /** Something did not happen in the time allowed. */
 export class TimeoutError extends RxMqError {}
+
+/**
+ * The handshake did not finish within `connectTimeout`: the socket, TLS, the WebSocket upgrade,
+ * SASL and the peer's open (AMQP) or CONNECTED (STOMP). A reconnecting client tries again.
+ */
+export class ConnectTimeoutError extends TimeoutError {
+  /** The deadline that passed (ms). */
+  readonly timeoutMs: number;
+  constructor(message: string, timeoutMs: number) {
+    super(message);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * Work awaiting the peer's answer (an outcome or receipt, an attach, detach or begin, a drain, a
+ * liveness probe) got none within `responseTimeout`, and nothing else arrived meanwhile that
+ * moved the connection forward: the connection is taken for dead (for instance our writes are
+ * silently dropped while the peer's heart-beats still arrive) and closed with this error, so a
+ * reconnecting client reconnects and re-sends what was not confirmed.
+ */
+export class ResponseTimeoutError extends TimeoutError {
+  /** The deadline that passed (ms). */
+  readonly timeoutMs: number;
+  /** What was waiting for an answer, in words (e.g. "3 outcomes", "the attach of link X"). */
+  readonly waitingFor: string;
+  constructor(waitingFor: string, timeoutMs: number) {
+    super(`no answer from the peer for ${timeoutMs} ms while waiting for ${waitingFor} (responseTimeout): the connection is taken for dead`);
+    this.timeoutMs = timeoutMs;
+    this.waitingFor = waitingFor;
+  }
+}

@@ -11,6 +11,7 @@
  */
 import type { TransportTarget, TlsOptions } from '../transport/types.js';
 import { parseUrl, UrlError } from '../transport/url.js';
+import { hideSecrets } from '../redact.js';
 
 /** What an AMQP URL says: where to connect, the virtual host, and the credentials in it. */
 export interface AmqpEndpoint {
@@ -43,17 +44,17 @@ export function parseAmqpUrl(url: string, tls?: TlsOptions): AmqpEndpoint {
     const target: TransportTarget = u.scheme === 'amqp'
       ? { kind: 'tcp', host: u.host, port }
       : tls === undefined ? { kind: 'tls', host: u.host, port } : { kind: 'tls', host: u.host, port, tls };
-    return { target, hostname: u.path ?? u.host, virtualHostInUrl: u.path !== undefined, ...creds };
+    return hideSecrets({ target, hostname: u.path ?? u.host, virtualHostInUrl: u.path !== undefined, ...creds });
   }
   const secure = u.scheme.endsWith('wss');
   const hostPart = u.host.includes(':') ? `[${u.host}]` : u.host;
   const wsUrl = `${secure ? 'wss' : 'ws'}://${hostPart}${u.port === undefined ? '' : `:${u.port}`}/${u.path === undefined ? '' : encodeURI(u.path)}`;
-  return {
+  return hideSecrets({
     target: tls === undefined
       ? { kind: 'websocket', url: wsUrl, protocols: ['amqp'] }
       : { kind: 'websocket', url: wsUrl, protocols: ['amqp'], tls },
     hostname: u.query.get('vhost') ?? u.host,
     virtualHostInUrl: u.query.get('vhost') !== null,
     ...creds,
-  };
+  });
 }

@@ -14,6 +14,7 @@ import { defaultAddress, type RxMqPattern } from './address.js';
 import { openTransport, type RxMqClientOptions } from './options.js';
 import type { RxMqEvents } from './server.js';
 import type { Delivery, RxMqTransport } from './transport.js';
+import { renderSafely, safeOptions } from '../redact.js';
 
 type ReplyCallback = (packet: WritePacket) => void;
 
@@ -197,3 +198,6 @@ export class RxMqClient extends ClientProxy<RxMqEvents, string> {
     return this.transport.client as T;
   }
 }
+
+// What it prints (util.inspect, JSON, String): its URLs redacted, never the options' credentials.
+renderSafely(RxMqClient, (x) => ({ url: safeOptions((x as unknown as { options: { url: unknown } }).options.url) }));

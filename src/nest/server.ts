@@ -16,6 +16,7 @@ import { RxMqContext } from './context.js';
 import { openTransport, type RxMqServerOptions } from './options.js';
 import { replyAll } from './replies.js';
 import type { Delivery, RxMqTransport } from './transport.js';
+import { renderSafely, safeOptions } from '../redact.js';
 
 /** The statuses `server.status` emits: the reconnecting client's states. */
 export type RxMqStatus = ClientStateName;
@@ -232,3 +233,6 @@ export class RxMqServer extends Server<RxMqEvents, RxMqStatus> implements Custom
     return this.transport.client as T;
   }
 }
+
+// What it prints (util.inspect, JSON, String): its URLs redacted, never the options' credentials.
+renderSafely(RxMqServer, (x) => ({ url: safeOptions((x as unknown as { options: { url: unknown } }).options.url) }));

@@ -12,6 +12,7 @@
  */
 import { asyncScheduler, ReplaySubject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { redact, UrlError } from '../transport/url.js';
+import { renderSafely } from '../redact.js';
 import { backoffDelay, resolveReconnectOptions, type ReconnectOptions, type ResolvedReconnectOptions } from './backoff.js';
 import { asError, ClientClosedError, ConnectionClosedByPeerError, type ClientState } from './state.js';
 
@@ -107,6 +108,9 @@ export class ReconnectKeeper<C> {
 
   /** The current state (the last value of `state$`). */
   get state(): ClientState { return this.value; }
+
+  /** The URLs in failover order, passwords redacted (for what the clients print). */
+  get redactedUrls(): readonly string[] { return this.urls.map(redact); }
 
   /** Register a user; connects if idle. Returns the release function (idempotent). */
   acquire(user: KeeperUser<C>): () => void {
@@ -247,3 +251,6 @@ export class ReconnectKeeper<C> {
     this.stopping = Promise.all([this.stopping, this.connector.closed(conn)]).then(() => undefined);
   }
 }
+
+// What a keeper prints (util.inspect, JSON, String): redacted URLs and the state, never a password.
+renderSafely(ReconnectKeeper, (k) => ({ urls: k.redactedUrls, state: k.state.state }));

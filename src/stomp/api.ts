@@ -17,7 +17,7 @@ export { parseStompUrl, STOMP_WS_PROTOCOLS, type StompEndpoint } from './rx/url.
 export { TransportError, type OpenOptions, type TlsOptions, type Transport, type TransportFactory, type TransportHandlers, type TransportInfo, type TransportTarget } from '../transport/types.js';
 export { UrlError } from '../transport/url.js';
 export { ProxyError, type ProxyConfig, type ProxyFailure, type ProxyKind } from '../transport/proxy.js';
-export { RxMqError, DecodeError, EncodeError, TimeoutError } from '../errors.js';
+export { ConnectTimeoutError, RxMqError, DecodeError, EncodeError, ResponseTimeoutError, TimeoutError } from '../errors.js';
 export { stompClient, type StompClient, type StompClientOptions, type StompClientState } from './rx/client.js';
 // The reconnect keeper's public names, the same in rx-mq/amqp.
 export { backoffDelay, type ReconnectOptions } from '../reconnect/backoff.js';

@@ -105,8 +105,11 @@ export interface TransportInfo {
   readonly peerCertificateSubject?: string;
 }
 
-/** How long opening a connection may take unless the caller says otherwise (ms). */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+/**
+ * How long opening a connection may take unless the caller says otherwise (ms): both clients'
+ * `connectTimeout`, the whole handshake (TCP, TLS, WebSocket upgrade, SASL, open or CONNECTED).
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 /** How a transport is opened. */
 export interface OpenOptions {

@@ -37,7 +37,7 @@ export function parseUrl(url: string, schemes: readonly string[]): ParsedUrl {
   if (host === '') throw new UrlError(`URL has no host: ${redact(url)}`);
   const port = u.port === '' ? undefined : Number(u.port);
   const rawPath = u.pathname.replace(/^\//, '');
-  return {
+  const parsed: ParsedUrl = {
     scheme,
     host,
     port,
@@ -46,6 +46,9 @@ export function parseUrl(url: string, schemes: readonly string[]): ParsedUrl {
     path: rawPath === '' ? undefined : decodeURIComponent(rawPath),
     query: u.searchParams,
   };
+  // Readable by code, never printed (util.inspect, JSON.stringify skip non-enumerable fields).
+  Object.defineProperty(parsed, 'password', { enumerable: false });
+  return parsed;
 }
 
 /** The URL with any password replaced, safe for messages and logs. */

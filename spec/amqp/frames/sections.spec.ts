@@ -57,9 +57,10 @@ describe('frames: message sections', () => {
     expect(d.deliveryAnnotations).to.deep.equal(m.deliveryAnnotations);
     expect(d.messageAnnotations).to.deep.equal(m.messageAnnotations);
     expect(d.body).to.deep.equal(m.body);
-    // Not part of the bare message, and bound to its place in the order.
+    // Not part of the bare message.
     expect(hex(d.bareMessage)).to.equal(hex(bytes(SEQ)));
-    expect(() => decodeSections(bytes(`${MA} | ${DA}`))).to.throw(DecodeError, /delivery-annotations section after a later section/);
+    // Out of the specification's order, as uamqp writes them, they are still read.
+    expect(decodeSections(bytes(`${MA} | ${DA}`)).deliveryAnnotations).to.deep.equal(m.deliveryAnnotations);
     expect(() => decodeSections(bytes('00 53 71 45')).deliveryAnnotations).to.throw(DecodeError, /must hold a map/);
   });
 
@@ -112,7 +113,7 @@ describe('frames: message sections', () => {
       try { f(); } catch (e) { if (e instanceof DecodeError) return e.offset; throw e; }
       throw new Error('no error');
     };
-    for (const bad of ['00 53 77 40 | a1 02 6869', '00 53 75 a0 05 01', `${PROPS} | ${HEADER}`]) {
+    for (const bad of ['00 53 77 40 | a1 02 6869', '00 53 75 a0 05 01', `${PROPS} | ${HEADER} | ${PROPS}`]) {
       const b = bytes(bad);
       expect(errorAt(() => decodeSections(embed(b, 6, 2), 6, 6 + b.length)), bad).to.equal(errorAt(() => decodeSections(b)));
     }
@@ -137,13 +138,36 @@ describe('frames: message sections', () => {
 
   const rejects = (wire: string, pattern: RegExp) => expect(() => decodeSections(bytes(wire))).to.throw(DecodeError, pattern);
 
-  it('rejects sections out of order', () => {
-    rejects(`${PROPS} | ${HEADER}`, /header section after a later section/);
-    rejects(`${FOOTER} | 00 53 77 40`, /amqp-value section after a later section/);
+  it('reads sections in any order (uamqp: delivery annotations after application properties, a footer before the body)', () => {
+    const DA = `00 53 71 c1 0d 02 a3 07 ${ascii('x-opt-d')} a1 01 76`;
+    const orders = [
+      // uamqp 1.5.3 (Azure's client)
+      `${HEADER} | ${MA} | ${PROPS} | ${AP} | ${DA} | ${FOOTER} | ${DATA}`,
+      // rhea: a footer before the body
+      `${HEADER} | ${DA} | ${MA} | ${PROPS} | ${AP} | ${FOOTER} | ${DATA}`,
+      // everything reversed, the body first
+      `${DATA} | ${FOOTER} | ${AP} | ${PROPS} | ${MA} | ${DA} | ${HEADER}`,
+    ];
+    for (const wire of orders) {
+      const d = decodeSections(bytes(wire));
+      expect(d.toSections(), wire).to.deep.equal({
+        ...FULL, header: { kind: 'header', durable: true }, properties: { kind: 'properties', messageId: string('m1'), to: string('q') },
+        deliveryAnnotations: map([[symbol('x-opt-d'), string('v')]]),
+      });
+      expect(d.directBody()).to.equal(NOT_DIRECT); // two data sections
+    }
+    // A lone body with a footer ahead of it is still read straight from the payload.
+    expect(decodeSections(bytes(`${FOOTER} | 00 53 77 a1 02 6869`)).directBody()).to.equal('hi');
+  });
+
+  it('rejects what no order makes sense of: repeats, mixed or split bodies', () => {
     rejects(`${HEADER} | ${HEADER}`, /repeated header/);
+    rejects(`${FOOTER} | ${PROPS} | ${FOOTER}`, /repeated footer/);
     rejects('00 53 77 40 | 00 53 77 40', /repeated amqp-value/);
+    rejects(`00 53 77 40 | ${FOOTER} | 00 53 77 40`, /repeated amqp-value/);
     rejects(`00 53 75 a0 00 | 00 53 77 40`, /amqp-value section after a data body/);
     rejects(`00 53 76 45 | 00 53 75 a0 00`, /data section after a amqp-sequence body/);
+    rejects(`00 53 75 a0 00 | ${FOOTER} | 00 53 75 a0 00`, /data section apart from the rest of the body/);
   });
 
   it('rejects unknown descriptors, non-sections and truncation', () => {

@@ -13,6 +13,7 @@ import { formatFrame } from '../frames/trace.js';
 import { DecodeError } from '../../errors.js';
 import type { DrivenEngine } from '../../driven-engine.js';
 import { AmqpError, IdleTimeoutError } from './errors.js';
+import { ResponseTimeoutError } from '../../errors.js';
 import type { EngineEvent } from './events.js';
 import type { Payload } from './link.js';
 import { concatParts, FrameOutput } from './output.js';
@@ -29,6 +30,14 @@ export interface ConnectionCoreOptions {
   readonly channelMax?: number;
   /** Fail when the peer sends nothing for this long (ms); 0 = never. Default 60000. */
   readonly idleTimeout?: number;
+  /**
+   * Take the connection for dead when work awaits the peer's answer (an outcome, an attach,
+   * detach, begin or end answer, a drain, a liveness probe) and no frame but heart-beats has
+   * arrived for this long (ms); 0 = never (the default of the engine; the client's `connect()`
+   * passes 30000). With it on, a receiver link holding credit on a connection silent this long
+   * is probed with a flow carrying echo=true, which the peer must answer. See ResponseTimeoutError.
+   */
+  readonly responseTimeout?: number;
   /** Called with one decoded line per frame in and out (credentials redacted). */
   readonly trace?: (line: string) => void;
   /**
@@ -53,6 +62,7 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
   readonly maxFrameSize: number;
   readonly channelMax: number;
   readonly idleTimeout: number;
+  readonly responseTimeout: number;
   readonly allocate: (size: number) => Uint8Array;
 
   protected readonly parser: FrameParser;
@@ -64,6 +74,24 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
   protected lastSent = 0;
   protected failed = false;
   private events: EngineEvent[] = [];
+  /** When the last frame other than a heart-beat arrived: what proves the peer hears us. */
+  private lastFrameAt = 0;
+  /** A frame that expects an answer was written since the last output was taken. */
+  private expectingAnswer = false;
+  /**
+   * Since when something has awaited the peer's answer (undefined: nothing, as far as known).
+   * Set when such a frame goes out; cleared only by `tick`, which checks precisely.
+   */
+  private waitingSince: number | undefined;
+  /** When the last liveness probe went out (see `probe`); answered once a frame arrives after it. */
+  private probeAt: number | undefined;
+  /**
+   * The peer has sent a flow for one of our receiving links. Only such a peer is probed: the
+   * specification obliges every peer to answer an echo, but the Qpid Proton C example broker
+   * answers none (and sends receivers no flow at all), and probing it would fail every idle
+   * consumer. RabbitMQ sends receivers flows and answers the echo.
+   */
+  private peerSpeaksFlow = false;
 
   /**
    * @param core the options both roles share
@@ -73,6 +101,7 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
     this.maxFrameSize = Math.max(MIN_MAX_FRAME_SIZE, core.maxFrameSize ?? 1024 * 1024);
     this.channelMax = core.channelMax ?? 65535;
     this.idleTimeout = core.idleTimeout ?? 60_000;
+    this.responseTimeout = core.responseTimeout ?? 0;
     this.allocate = core.allocate ?? ((size) => new Uint8Array(size));
     this.parser = new FrameParser({ maxFrameSize: this.maxFrameSize, streamTransfers, allocate: this.allocate });
   }
@@ -134,10 +163,52 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
     if (this.done) return this.takeEvents();
     if (this.idleTimeout > 0 && now - this.lastReceived > this.idleTimeout) {
       this.fail(new IdleTimeoutError(this.idleTimeout), 'amqp:resource-limit-exceeded');
-    } else if (this.remoteIdleTimeout > 0 && this.is('opened') && now - this.lastSent >= this.remoteIdleTimeout / 2) {
+      return this.takeEvents();
+    }
+    if (this.responseTimeout > 0 && this.is('opened')) this.checkResponses(now);
+    if (this.done) return this.takeEvents();
+    if (this.remoteIdleTimeout > 0 && this.is('opened') && now - this.lastSent >= this.remoteIdleTimeout / 2) {
       writeHeartbeat(this.output.w);
     }
     return this.takeEvents();
+  }
+
+  /**
+   * The response deadline (see ConnectionCoreOptions.responseTimeout). Work awaited, and nothing
+   * but heart-beats heard for responseTimeout since it began: the connection is dead. Nothing
+   * awaited: a receiver holding credit on a connection that silent is probed (a flow with
+   * echo=true, which the peer must answer), so that a consumer whose writes are lost is noticed
+   * too. The precise look at sessions and links happens only here, when a deadline passes; the
+   * per-frame cost is a flag.
+   */
+  private checkResponses(now: number): void {
+    const t = this.responseTimeout;
+    if (now - this.lastFrameAt < t) return;
+    const since = this.waitingSince;
+    if (since !== undefined && now - since < t) return;
+    let waitingFor: string | undefined;
+    if (this.probeAt !== undefined && this.probeAt > this.lastFrameAt) waitingFor = 'the answer to a liveness probe (a flow with echo=true)';
+    else {
+      this.probeAt = undefined;
+      for (const s of this.sessions.values()) {
+        waitingFor = s.awaiting();
+        if (waitingFor !== undefined) break;
+      }
+    }
+    if (waitingFor !== undefined) {
+      if (since === undefined) { this.waitingSince = now; return; }
+      this.fail(new ResponseTimeoutError(waitingFor, t), 'amqp:connection:forced');
+      return;
+    }
+    this.waitingSince = undefined;
+    if (!this.peerSpeaksFlow) return;
+    for (const s of this.sessions.values()) {
+      if (s.probe()) {
+        this.probeAt = now;
+        this.waitingSince = now;
+        return;
+      }
+    }
   }
 
   /** When `tick` next has something to do (ms timestamp), or undefined. */
@@ -145,6 +216,12 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
     if (this.done) return undefined;
     let t: number | undefined;
     if (this.idleTimeout > 0) t = this.lastReceived + this.idleTimeout + 1;
+    if (this.responseTimeout > 0 && this.is('opened')) {
+      // Work awaited: its deadline; else when a silent connection's receivers are to be probed.
+      const from = this.waitingSince === undefined ? this.lastFrameAt : Math.max(this.waitingSince, this.lastFrameAt);
+      const r = from + this.responseTimeout;
+      t = t === undefined ? r : Math.min(t, r);
+    }
     if (this.remoteIdleTimeout > 0 && this.is('opened')) {
       const hb = this.lastSent + Math.floor(this.remoteIdleTimeout / 2);
       t = t === undefined ? hb : Math.min(t, hb);
@@ -165,6 +242,7 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
     for (const s of this.sessions.values()) s.flushDispositions();
     if (this.output.empty) return EMPTY;
     this.lastSent = now;
+    if (this.expectingAnswer) this.startWaiting(now);
     return this.output.take();
   }
 
@@ -176,7 +254,14 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
     for (const s of this.sessions.values()) s.flushDispositions();
     if (this.output.empty) return [];
     this.lastSent = now;
+    if (this.expectingAnswer) this.startWaiting(now);
     return this.output.takeParts();
+  }
+
+  /** A frame expecting an answer went out at `now`: the response deadline runs from then, unless it already runs. */
+  private startWaiting(now: number): void {
+    this.expectingAnswer = false;
+    if (this.waitingSince === undefined) this.waitingSince = now;
   }
 
   /**
@@ -200,6 +285,7 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
     // connection closes is implied by the close itself.
     if ((this.is('close-sent') || this.is('closed')) && p.kind !== 'close') return;
     this.output.writeFrame(channel, p, payload);
+    if (this.responseTimeout > 0 && !this.expectingAnswer && expectsAnswer(p)) this.expectingAnswer = true;
     if (this.core.trace !== undefined) this.traceFrame(channel, p, payload);
   }
 
@@ -210,6 +296,10 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
   ended(s: Session): void {
     this.sessions.delete(s.channel);
     if (s.remoteChannel !== undefined) this.sessionsByRemote.delete(s.remoteChannel);
+  }
+
+  receiverFlowSeen(): void {
+    this.peerSpeaksFlow = true;
   }
 
   failConnection(condition: string, description: string): void {
@@ -229,6 +319,7 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
   }
 
   private onAmqp(f: Extract<Frame, { type: 'amqp' }>): void {
+    this.lastFrameAt = this.lastReceived;
     const p = f.performative;
     const refused = this.refuseAmqpFrame(p);
     if (refused !== undefined) return this.fail(refused.error, refused.condition);
@@ -275,8 +366,9 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
       this.writeFrame(0, { kind: 'close' });
     }
     this.setState('closed');
-    for (const s of this.sessions.values()) s.abort(`the connection closed${error === undefined ? '' : ` (${error.condition})`}`);
+    // The close first, as for a failure (see `fail`): the links' ends that follow are part of it.
     this.emit({ type: 'connection-close', error });
+    for (const s of this.sessions.values()) s.abort(`the connection closed${error === undefined ? '' : ` (${error.condition})`}`);
   }
 
   private onBegin(b: Performative & { kind: 'begin' }, channel: number): void {
@@ -321,8 +413,11 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
       this.writeFrame(0, { kind: 'close', error: { kind: 'error', condition, description: error.message } });
     }
     this.setState('closed');
-    for (const s of this.sessions.values()) s.abort(`the connection failed (${error.message})`);
+    // The connection's error first: the links' ends that follow are part of it, and whoever
+    // listens to both (a stream on a plain connection) must end with the cause, not with a bare
+    // "link detached".
     this.emit({ type: 'connection-error', error });
+    for (const s of this.sessions.values()) s.abort(`the connection failed (${error.message})`);
   }
 
   /**
@@ -372,4 +467,18 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
 }
 
 export const EMPTY = new Uint8Array(0);
+
+/**
+ * Whether the peer owes an answer to this frame: an attach, detach, begin or end (answered in
+ * kind), an unsettled transfer (its outcome), a flow asking for the peer's state (echo) or a
+ * drain (answered with a flow). Checked for every frame written while responseTimeout is on.
+ */
+function expectsAnswer(p: Performative | SaslFrameBody): boolean {
+  switch (p.kind) {
+    case 'transfer': return p.settled !== true && p.more !== true;
+    case 'flow': return p.echo === true || p.drain === true;
+    case 'attach': case 'detach': case 'begin': case 'end': return true;
+    default: return false;
+  }
+}
 const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);

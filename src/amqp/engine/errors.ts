@@ -178,3 +178,23 @@ export class TransferLimitError extends AmqpError {
     this.limit = limit;
   }
 }
+
+/**
+ * The peer answered our attach with a null terminus (no source for a receiver, no target for a
+ * sender) and did not detach saying why in the same read. By the specification a null terminus
+ * refuses the link and a detach with the reason follows, but some peers (rhea's default server)
+ * never send it: the stream would hang. It errors at once instead, as Qpid Proton does, and we
+ * detach the link. Condition amqp:not-found; scope 'link'.
+ */
+export class NullTerminusError extends AmqpError {
+  /** The link whose attach was answered so. */
+  readonly linkName: string;
+  /** Which terminus was missing. */
+  readonly terminus: 'source' | 'target';
+
+  constructor(linkName: string, terminus: 'source' | 'target') {
+    super('amqp:not-found', `the peer answered the attach of ${linkName} without a ${terminus} (a refusal) and gave no reason`, 'link', true);
+    this.linkName = linkName;
+    this.terminus = terminus;
+  }
+}

@@ -8,7 +8,7 @@ import type { AmqpFrame } from '../frames/frame.js';
 import { DeliveryAssembly } from './assembly.js';
 import { ReceiverCredit } from './credit.js';
 import { DeliveryStore } from './delivery-store.js';
-import { IllegalStateError, SettleError, TransferLimitError } from './errors.js';
+import { IllegalStateError, MessageSizeExceededError, SettleError, TransferLimitError } from './errors.js';
 import { DEFAULT_OVER_CREDIT_LIMIT, Link } from './link-base.js';
 
 /** The payload of a delivery whose transfers carried no bytes. */
@@ -164,6 +164,21 @@ export class ReceiverLink extends Link {
     });
   }
 
+  /**
+   * Ask the sender for its flow state (a flow with echo=true, our credit restated unchanged): the
+   * peer must answer, which proves that it hears us (see ConnectionCoreOptions.responseTimeout).
+   */
+  probe(): void {
+    this.requireAttached('probe');
+    this.host.writeLinkFlow({
+      handle: this.handle,
+      deliveryCount: this.credit.deliveryCount,
+      linkCredit: this.credit.credit,
+      drain: this.credit.drain,
+      echo: true,
+    });
+  }
+
   /** Add `n` to the credit outstanding. */
   addCredit(n: number): void {
     this.flow(this.credit.credit + n, this.credit.drain);
@@ -221,9 +236,7 @@ export class ReceiverLink extends Link {
       const start = f.payloadStart();
       const end = f.payloadEnd();
       const max = this.options.maxMessageSize;
-      if (max !== undefined && end - start > max) {
-        return this.fail('amqp:link:message-size-exceeded', `message larger than max-message-size ${max}`);
-      }
+      if (max !== undefined && end - start > max) return this.failWith(new MessageSizeExceededError(end - start, max));
       const settled = t.settled ?? false;
       const delivery = new ArrivedDelivery(this, t.deliveryId, t, t.messageFormat ?? 0, settled, f.payloadBuffer(), start, end, t.state as DeliveryState | undefined);
       if (!settled) this.unsettled.set(t.deliveryId, delivery);
@@ -262,7 +275,7 @@ export class ReceiverLink extends Link {
     const max = this.options.maxMessageSize;
     if (max !== undefined && p.size > max) {
       this.partial = undefined;
-      return this.fail('amqp:link:message-size-exceeded', `message larger than max-message-size ${max}`);
+      return this.failWith(new MessageSizeExceededError(p.size, max));
     }
     if (p.assembly === undefined) {
       if (n > 0) p.assembly = new DeliveryAssembly(this.host.allocate, payload, n, max);

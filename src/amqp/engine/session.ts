@@ -29,6 +29,8 @@ export interface SessionHost {
   ended(s: Session): void;
   /** Fail the whole connection (a session-level rule broken so badly the connection must go). */
   failConnection(condition: string, description: string): void;
+  /** The peer sent a flow for one of our receiving links (it speaks flow to receivers: see `probe`). */
+  receiverFlowSeen(): void;
 }
 
 export interface SessionOptions {
@@ -265,6 +267,40 @@ export class Session implements SenderLinkHost {
     }
   }
 
+  /**
+   * @internal What this session awaits from the peer, in words, or undefined (the connection's
+   * responseTimeout asks, only when its deadline passes: a walk over the links is fine then).
+   */
+  awaiting(): string | undefined {
+    if (this.state === 'begin-sent') return `the answer to the begin of session ${this.channel}`;
+    if (this.state === 'end-sent') return `the answer to the end of session ${this.channel}`;
+    if (this.state !== 'mapped') return undefined;
+    const n = this.outgoing.size;
+    if (n > 0) return `${n} outcome${n === 1 ? '' : 's'} on session ${this.channel}`;
+    for (const l of this.links.values()) {
+      if (l.state === 'attach-sent') return `the answer to the attach of link ${l.name}`;
+      if (l.state === 'detach-sent') return `the answer to the detach of link ${l.name}`;
+      if (l.role === 'receiver' && (l as ReceiverLink).credit.drain && (l as ReceiverLink).credit.credit > 0) return `the answer to a drain of link ${l.name}`;
+    }
+    return undefined;
+  }
+
+  /**
+   * @internal Probe the peer (responseTimeout on a silent connection): a flow with echo=true on
+   * the first attached receiver holding credit, which the peer must answer with its own flow.
+   * False when there is no such link (an idle connection with no consumer waits for nothing).
+   */
+  probe(): boolean {
+    if (this.state !== 'mapped') return false;
+    for (const l of this.links.values()) {
+      if (l.role === 'receiver' && l.state === 'attached' && (l as ReceiverLink).credit.credit > 0) {
+        (l as ReceiverLink).probe();
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Write queued dispositions (called by the connection before it hands out bytes). */
   flushDispositions(): void {
     if (this.pendingDispositions.length === 0) return;
@@ -314,7 +350,9 @@ export class Session implements SenderLinkHost {
     // must not be pinged in a loop.
     if (this.releaseHeld() > 0 && this.heldAt < this.held.length) this.requestWindow();
     if (f.handle !== undefined) {
-      this.linkOf(f.handle, 'flow')?.onFlow(f);
+      const l = this.linkOf(f.handle, 'flow');
+      if (l?.role === 'receiver') this.host.receiverFlowSeen();
+      l?.onFlow(f);
     } else if (f.echo) {
       this.host.writeFrame(this.channel, this.flowFrame(undefined));
     }

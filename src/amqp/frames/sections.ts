@@ -276,7 +276,12 @@ class ScannedSection {
 
 /**
  * Scan a transfer payload (all frames of a delivery joined) into its sections, checking the
- * section order and descriptors but converting nothing. The payload is `bytes[start, end)`: a
+ * descriptors but converting nothing. Liberal about order, as Qpid Proton is: the specification
+ * orders the sections (header, delivery-annotations, message-annotations, properties,
+ * application-properties, body, footer), and we always write them so, but peers do not all read
+ * it so (uamqp 1.5.3 writes delivery annotations after application properties, rhea and uamqp a
+ * footer before the body). Refused still: a section other than the body twice, a body that mixes
+ * kinds, two amqp-value sections, and data or sequence sections split by another section. The payload is `bytes[start, end)`: a
  * receiver passes the buffer its frame arrived in, and no view of the payload is made unless
  * something asks for one (a typed array costs more to make than the scan). Offsets in errors and
  * in `sections` count from the payload's start.
@@ -297,7 +302,11 @@ function scan(payload: Uint8Array, begin: number, end: number): ScannedSection |
   let last: ScannedSection | undefined;
   let r: ByteReader | undefined;
   let pos = begin;
-  let lastRank = -1;
+  // Liberal about order (see decodeSections): the sections other than the body each at most
+  // once, by rank in a bit set; the body one run of sections of one kind.
+  let seen = 0;
+  /** 0: no body section yet; 1: in the body's run; 2: the run has ended. */
+  let bodyState = 0;
   let lastBody: SectionInfo | undefined;
   while (pos < end) {
     const start = pos;
@@ -318,15 +327,19 @@ function scan(payload: Uint8Array, begin: number, end: number): ScannedSection |
       info = known;
       valueStart = r.pos;
     }
-    if (info.rank < lastRank) throw new DecodeError(`${info.name} section after a later section`, start);
-    if (info.rank === lastRank) {
-      const repeatable = info.bodyKind === 'data' || info.bodyKind === 'sequence';
-      if (lastBody === undefined) throw new DecodeError(`repeated ${info.name} section`, start);
+    if (info.bodyKind === undefined) {
+      const bit = 1 << info.rank;
+      if ((seen & bit) !== 0) throw new DecodeError(`repeated ${info.name} section`, start);
+      seen |= bit;
+      if (bodyState === 1) bodyState = 2;
+    } else if (lastBody !== undefined) {
       if (lastBody !== info) throw new DecodeError(`${info.name} section after a ${lastBody.name} body`, start);
-      if (!repeatable) throw new DecodeError(`repeated ${info.name} section`, start);
+      if (info.bodyKind === 'value') throw new DecodeError(`repeated ${info.name} section`, start);
+      if (bodyState === 2) throw new DecodeError(`${info.name} section apart from the rest of the body`, start);
+    } else {
+      lastBody = info;
+      bodyState = 1;
     }
-    lastRank = info.rank;
-    lastBody = info.bodyKind === undefined ? undefined : info;
     const next = skipValue(payload, valueStart, end, 0);
     pos = next;
     const s = new ScannedSection(payload, info, start, next, valueStart - start);

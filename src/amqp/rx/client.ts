@@ -32,6 +32,8 @@ import type { Outcome, SendOptions } from './send-options.js';
 import type { SendOperator } from './sender.js';
 import { pumpLink, SendPump } from './send-pump.js';
 import { TransactionLostError, type AmqpTransaction, type TransactionOptions } from './transaction.js';
+import { renderSafely } from '../../redact.js';
+import { redact } from '../../transport/url.js';
 
 /**
  * Where an {@link AmqpClient} stands: the {@link ClientState} shared with `stompClient`
@@ -236,6 +238,9 @@ export class AmqpClient {
 
   /** The current state (the last value of `state$`). */
   get state(): AmqpClientState { return this.keeper.state; }
+
+  /** The client's URLs in failover order, passwords redacted. */
+  get urls(): readonly string[] { return this.keeper.redactedUrls; }
 
   /**
    * Receive from `source` (see `AmqpConnection.receive`). The link is re-attached on every new
@@ -529,3 +534,7 @@ export function amqpClient(arg: string | readonly string[] | AmqpClientOptions):
 function isStringArray(a: unknown): a is readonly string[] {
   return Array.isArray(a);
 }
+
+// What a client prints (util.inspect, JSON, String): its URLs redacted and its state, never the
+// options' credentials.
+renderSafely(AmqpClient, (c) => ({ urls: c.urls, state: c.state.state }));

@@ -14,7 +14,8 @@ import { allocateBytes, openTransportWith } from '../../transport/platform.js';
 import { readCoalescingOf } from '../../transport/read-hold.js';
 import { parseProxy, type ProxyConfig } from '../../transport/proxy.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, type TlsOptions, type TransportFactory, type TransportTarget } from '../../transport/types.js';
-import { TimeoutError } from '../../errors.js';
+import { ConnectTimeoutError } from '../../errors.js';
+import { renderSafely } from '../../redact.js';
 import { parseAmqpUrl } from '../url.js';
 import type { SessionContext } from './context.js';
 import { ConnectionDriver } from './driver.js';
@@ -92,10 +93,23 @@ export interface AmqpConnectOptions {
   /** Fail when the peer is silent this long (ms; default 60000; 0 = never). */
   readonly idleTimeout?: number;
   /**
-   * Give up connecting after this long (ms, default 15000): the whole handshake, from the socket
-   * through TLS, SASL and the peer's open frame, fails with a TimeoutError when it is not done by then.
+   * Give up connecting after this long (ms, default 30000): the whole handshake, from the socket
+   * through TLS, the WebSocket upgrade, SASL and the peer's open frame, fails with a
+   * `ConnectTimeoutError` (a TimeoutError) when it is not done by then. A peer that accepts the
+   * socket and says nothing, never finishes SASL, or trickles its open, is caught by this.
    */
   readonly connectTimeout?: number;
+  /**
+   * Dead-peer detection for work in flight (ms, default 30000; 0 turns it off): when something
+   * awaits the peer's answer (an outcome, an attach, detach or begin answer, a drain) and nothing
+   * but heart-beats has arrived for this long, the connection is taken for dead and fails with
+   * `ResponseTimeoutError` (amqpClient reconnects and re-sends what has no outcome). A receiver
+   * holding credit on a connection this silent is probed first with a flow carrying echo=true,
+   * which the peer must answer. It catches what the idle time-out cannot: our writes silently
+   * lost while the peer's heart-beats still arrive. Raise it for a broker that may withhold every
+   * answer for longer (RabbitMQ under a memory alarm stops reading publishers). See docs/DECISIONS.md.
+   */
+  readonly responseTimeout?: number;
   /** How long a graceful close waits for the peer's close (ms, default 2000). */
   readonly closeTimeout?: number;
   /** Capabilities we offer in the open frame. */
@@ -380,9 +394,18 @@ function inSession<T>(session$: Observable<AmqpSession>, f: (s: AmqpSession) => 
   });
 }
 
+/** A time option: a finite number of ms, at least `min` (RangeError otherwise, so a typo is not a silent default). */
+export function checkMs(name: string, v: number | undefined, min: number): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < min)) {
+    throw new RangeError(`${name} must be a number of milliseconds >= ${min}, got ${String(v)}`);
+  }
+}
+
 /** Resolve URL and options into the transport target and engine options. */
 function plan(arg: string | AmqpConnectOptions): { target: TransportTarget; options: AmqpConnectOptions; hostname: string; sasl: SaslCredentials | false; hostnameFromUrl: boolean; proxy?: ProxyConfig } {
   const o: AmqpConnectOptions = typeof arg === 'string' ? { url: arg } : arg;
+  checkMs('connectTimeout', o.connectTimeout, 1);
+  checkMs('responseTimeout', o.responseTimeout, 0);
   const proxy = o.proxy === undefined ? undefined : parseProxy(o.proxy);
   return proxy === undefined ? planTarget(o) : { ...planTarget(o), proxy };
 }
@@ -407,6 +430,9 @@ function planTarget(o: AmqpConnectOptions): { target: TransportTarget; options: 
     sasl: o.sasl ?? (o.username !== undefined ? { username: o.username, password: o.password } : {}),
   };
 }
+
+/** The default of `responseTimeout` (ms). */
+const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
 
 /** How long a failed handshake's socket may wait for the peer to close it (see `endSocket`). */
 const FAILED_HANDSHAKE_GRACE_MS = 100;
@@ -433,12 +459,14 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       maxFrameSize: o.maxFrameSize,
       channelMax: o.channelMax,
       idleTimeout: o.idleTimeout,
+      responseTimeout: o.responseTimeout ?? DEFAULT_RESPONSE_TIMEOUT_MS,
       offeredCapabilities: o.offeredCapabilities,
       desiredCapabilities: o.desiredCapabilities,
       properties: o.properties === undefined ? undefined : symbolKeyed(o.properties),
       trace: o.trace,
       allocate: allocateBytes,
     }, Date.now, readCoalescing);
+    if (o.onWarning !== undefined) driver.onWarning = o.onWarning;
     let connection: AmqpConnection | undefined;
     let unsubscribed = false;
     let finished = false;
@@ -453,9 +481,9 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       claims?.stop();
       driver.destroy();
       if (!unsubscribed) {
-        subscriber.error(new TimeoutError(claims !== undefined
-          ? `the CBS token was not accepted within the connect timeout (${connectTimeout} ms)`
-          : `no AMQP open from the peer within ${connectTimeout} ms`));
+        subscriber.error(new ConnectTimeoutError(claims !== undefined
+          ? `the CBS token was not accepted within the connect timeout (${connectTimeout} ms, connectTimeout)`
+          : `no AMQP open from the peer within ${connectTimeout} ms (connectTimeout)`, connectTimeout));
       }
     }, connectTimeout);
     const handshakeDone = (): void => {
@@ -567,3 +595,6 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
     };
   });
 }
+
+// What a connection prints (util.inspect, JSON, String): never the credentials it was opened with.
+renderSafely(AmqpConnection, (c) => ({ state: c.state$.value, remoteContainerId: c.remoteContainerId }));

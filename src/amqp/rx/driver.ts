@@ -11,6 +11,8 @@ import { EngineDriver } from '../../transport/driver.js';
 import { TransportError, type Transport } from '../../transport/types.js';
 import { DEFAULT_READ_COALESCING_MS } from '../../transport/read-hold.js';
 import { inFullFlow } from './read-coalescing.js';
+import { warnOnce, type AmqpWarningHandler } from './warnings.js';
+import { renderSafely } from '../../redact.js';
 
 export type LinkListener = (e: EngineEvent) => void;
 
@@ -22,6 +24,8 @@ export class ConnectionDriver {
   private readonly linkListeners = new Map<Link, LinkListener>();
   private readonly sessionListeners = new Map<Session, LinkListener>();
   private readonly connectionListeners = new Set<LinkListener>();
+  /** Where this connection's warnings go (the `onWarning` option of connect()). */
+  onWarning: AmqpWarningHandler = warnOnce;
 
   /**
    * @param readCoalescingMs how long to hold reads while a stream is in full flow (0: never);
@@ -34,7 +38,7 @@ export class ConnectionDriver {
   ) {
     this.engine = new Connection(options);
     this.io = new EngineDriver<Events, Connection>(this.engine, {
-      onEvents: (events) => this.route(events),
+      onEvents: (events) => this.routeGuarded(events),
       onEnd: (error) => {
         const e = error ?? new TransportError('connection lost: the peer closed the socket without an AMQP close');
         // The engine ends its sessions and links, so late settles and sends fail typed, not silently.
@@ -102,6 +106,27 @@ export class ConnectionDriver {
     this.io.end();
   }
 
+  /**
+   * The last line of defence: whatever a peer sends, nothing may throw out of the socket's
+   * callback (or the timer's). A handler that throws anyway (a case no one foresaw) fails this
+   * connection, typed, with `amqp:internal-error` told to the peer, and every stream on it hears
+   * of it like any other connection failure; the process and other connections go on.
+   */
+  private routeGuarded(events: Events): void {
+    try {
+      this.route(events);
+    } catch (e) {
+      if (this.engine.done) return;
+      const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      this.engine.failConnection('amqp:internal-error', `rx-mq could not handle the peer's frames (${why})`);
+      try {
+        this.route(this.engine.tick(this.now()));
+      } catch {
+        // A second failure while reporting the first: the connection is failed already.
+      }
+    }
+  }
+
   private route(events: Events): void {
     for (const e of events) {
       switch (e.type) {
@@ -118,3 +143,8 @@ export class ConnectionDriver {
     }
   }
 }
+
+// What these print (util.inspect, JSON, String): state and names, never the SASL credentials the
+// engine's options hold (src/redact.ts).
+renderSafely(Connection, (c) => ({ state: c.state, containerId: c.options.containerId, hostname: c.options.hostname }));
+renderSafely(ConnectionDriver, (d) => ({ state: d.engine.state, containerId: d.engine.options.containerId }));

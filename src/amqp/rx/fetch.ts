@@ -13,7 +13,7 @@ import type { ReceiverLink } from '../engine/link.js';
 import { detachLink, type SessionContext } from './context.js';
 import { honoursDrain } from './peer-quirks.js';
 import { linkName, linkObservable } from './link-observable.js';
-import { isDurable, MessageDecodeError, receivedMessage, ReceivedMessage, releaseHeld, sourceOf, type SourceSpec } from './receiver.js';
+import { checkDecodeErrorMode, isDurable, MessageDecodeError, receiveLimit, receivedMessage, undecodable, ReceivedMessage, releaseHeld, sourceOf, type DecodeErrorMode, type SourceSpec } from './receiver.js';
 
 /** Options of `fetch()`: how many messages, how long to wait, and how unused credit is taken back. */
 export interface FetchOptions {
@@ -32,6 +32,10 @@ export interface FetchOptions {
    * then takes messages from that subscription and detaches with closed=false, keeping it.
    */
   readonly name?: string;
+  /** The largest message accepted, in bytes (default 64 MiB; 0 = no limit): see ReceiveOptions.maxMessageSize. */
+  readonly maxMessageSize?: number;
+  /** What an undecodable message does: 'reject' (default) or 'error'; see ReceiveOptions.onDecodeError. */
+  readonly onDecodeError?: DecodeErrorMode;
 }
 
 
@@ -39,6 +43,7 @@ export interface FetchOptions {
 export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOptions): Observable<ReceivedMessage> {
   const { count } = opts;
   if (!Number.isInteger(count) || count < 1) throw new RangeError('fetch count must be a positive integer');
+  checkDecodeErrorMode(opts.onDecodeError);
   const timeout = opts.timeout ?? 1000;
   const drainTimeout = opts.drainTimeout ?? 1000;
   const manual = (opts.settle ?? 'auto') === 'manual';
@@ -49,7 +54,7 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
   const closeOnDetach = !durable;
   return linkObservable<ReceiverLink, ReceivedMessage>(ctx, (session) => session.attachReceiver({
     name: opts.name ?? linkName('fetch', address), source: sourceOf(source), target: { kind: 'target' },
-    sndSettleMode: 'unsettled', rcvSettleMode: 'first',
+    sndSettleMode: 'unsettled', rcvSettleMode: 'first', maxMessageSize: receiveLimit(opts.maxMessageSize),
   }), (run) => {
     const { link, subscriber } = run;
     let received = 0;
@@ -113,7 +118,12 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
         if (phase === 'detaching' || phase === 'done') return;
         received++;
         const m = receivedMessage(d, link, onSettled);
-        if (m instanceof MessageDecodeError) return done(m);
+        if (m instanceof MessageDecodeError) {
+          if (undecodable(ctx, m, opts.onDecodeError)) return done(m);
+          // Rejected, and it used one of the credits: the fetch is over if it was the last.
+          if (received >= count) done();
+          return;
+        }
         awaitingSettle++;
         held.add(m);
         inHand = m;

@@ -11,7 +11,7 @@ import { detachLink, type SessionContext } from './context.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { linkDetails, linkOptionsOf, targetOf, type LinkDetailOptions, type LinkDetails, type LinkSettleOptions, type TargetSpec } from './link-details.js';
 import { encodeMessage, type Message } from './message.js';
-import { isDurable, receivedMessage, ReceivedMessage, receiverName, releaseHeld, sourceOf, type SourceSpec } from './receiver.js';
+import { isDurable, receiveLimit, undecodable, receivedMessage, ReceivedMessage, receiverName, releaseHeld, sourceOf, type SourceSpec } from './receiver.js';
 import { outcomeOf, type Outcome } from './send-options.js';
 
 /** Options of `attachReceiver()`: the link name, its settle modes and details. */
@@ -86,7 +86,7 @@ export function attachReceiver(ctx: SessionContext, source: SourceSpec, opts: At
   const closeOnDetach = !isDurable(source);
   return linkObservable<ReceiverLink, ReceiverHandle>(ctx, (session) => session.attachReceiver({
     name: receiverName(source, opts.name), source: sourceOf(source), target: { kind: 'target' },
-    sndSettleMode: opts.sndSettleMode, rcvSettleMode: opts.rcvSettleMode, maxMessageSize: opts.maxMessageSize,
+    sndSettleMode: opts.sndSettleMode, rcvSettleMode: opts.rcvSettleMode, maxMessageSize: receiveLimit(opts.maxMessageSize),
     ...linkOptionsOf(opts),
   }), (run) => {
     const { link } = run;
@@ -115,7 +115,7 @@ export function attachReceiver(ctx: SessionContext, source: SourceSpec, opts: At
         if (m instanceof ReceivedMessage) {
           held.add(m);
           messages.next(m);
-        } else messages.error(m);
+        } else if (undecodable(ctx, m, 'reject')) messages.error(m);
       },
       flow: () => {
         if (link.credit.credit !== 0 || drainWaiters.length === 0) return;

@@ -5,7 +5,7 @@ export { MessageDecodeError, ReceivedMessage } from './receiver.js';
 export { UnsupportedOutcomeError } from './modify.js';
 export { DynamicNodesUnsupportedError } from './dynamic-node.js';
 export type { AmqpWarning, AmqpWarningHandler } from './warnings.js';
-export type { ReceiveOptions, SettleMode, SourceSpec, SourceOptions, ModifyOptions, RejectError, SettleOptions } from './receiver.js';
+export type { DecodeErrorMode, ReceiveOptions, SettleMode, SourceSpec, SourceOptions, ModifyOptions, RejectError, SettleOptions } from './receiver.js';
 export type { FetchOptions } from './fetch.js';
 export { SendBufferOverflowError } from './sender.js';
 export type {

@@ -7,7 +7,7 @@
  * stream ended, stop listening on teardown) lives here once.
  */
 import { Observable, type Subscriber } from 'rxjs';
-import { SessionEndedError, type AmqpError } from '../engine/errors.js';
+import { NullTerminusError, SessionEndedError, type AmqpError } from '../engine/errors.js';
 import type { Link } from '../engine/link-base.js';
 import type { IncomingDelivery } from '../engine/receiver-link.js';
 import type { OutgoingDelivery } from '../engine/sender-link.js';
@@ -19,6 +19,9 @@ const INSTANCE = Math.random().toString(36).slice(2, 8);
 /** Link names unique across processes: brokers key links (and durable state) by name. */
 export const linkName = (role: string, address: string | undefined): string =>
   `rx-mq-${role}-${address ?? 'dynamic'}-${INSTANCE}-${++linkCounter}`;
+
+/** How long a null-terminus answer waits for the peer's detach with the reason (ms). */
+const REFUSAL_REASON_GRACE_MS = 250;
 
 /** What a link-backed Observable does at each event of its link; every callback is optional. */
 export interface LinkScript {
@@ -100,16 +103,31 @@ export function linkObservable<L extends Link, T>(
       },
     };
     s = script(run);
+    /**
+     * The peer answered with a null terminus. Its detach, with the reason, normally follows at
+     * once (in the same read, or the next: rhea writes the two separately); give it a short grace,
+     * then error: rhea's default server never sends that detach, and waiting would hang the stream.
+     */
+    let refusalTimer: ReturnType<typeof setTimeout> | undefined;
+    const refusedWithoutReason = (): void => {
+      refusalTimer = setTimeout(() => {
+        refusalTimer = undefined;
+        if (!ended) run.end(new NullTerminusError(link.name, link.role === 'receiver' ? 'source' : 'target'));
+      }, REFUSAL_REASON_GRACE_MS);
+    };
     const off = ctx.driver.onLink(link, (e) => {
       switch (e.type) {
         case 'link-attach':
-          // A refusal comes as an attach with a null terminus, then the detach with the reason.
-          if ((link.role === 'receiver' ? e.link.remote?.source : e.link.remote?.target) === undefined) return;
-          // An attach and the detach that refuses it in one read (Qpid Proton refusing a link):
-          // the link is closed by the time its attach is reported, and its detach event follows.
-          // Granting credit or sending on it now would throw out of the socket callback.
-          if (link.state === 'closed' || link.state === 'detached') return;
+          // A refusal comes as an attach with a null terminus, then the detach with the reason:
+          // when that detach is not in the same read, the stream errors at once (see below).
+          if ((link.role === 'receiver' ? e.link.remote?.source : e.link.remote?.target) === undefined) return refusedWithoutReason();
+          // The peer took the link on: a session end from now on is about something else.
           attached = true;
+          // Events of one read are handed over after the read: a detach, end or close (or a
+          // transfer past the over-credit limit) in the same read has closed the link already.
+          // Its link-detach (or the connection's end) follows and ends the stream; granting
+          // credit on it now would throw out of the socket's callback.
+          if (link.state !== 'attached') return;
           return s.attached?.();
         case 'link-flow':
           return s.flow?.();
@@ -129,6 +147,7 @@ export function linkObservable<L extends Link, T>(
     ctx.driver.flushSoon();
     return () => {
       ended = true;
+      if (refusalTimer !== undefined) clearTimeout(refusalTimer);
       s.teardown?.();
       off();
       detach();

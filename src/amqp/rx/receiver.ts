@@ -21,6 +21,7 @@ import { detachLink, linkConnections, type SessionContext } from './context.js';
 import type { AmqpTransaction } from './transaction.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { honoursOverlappingFlows } from './peer-quirks.js';
+import { undecodableWarning } from './warnings.js';
 import { modifiedState, offeredOutcomes, type ModifyOptions, type SettleOptions } from './modify.js';
 import { dynamicRefusal } from './dynamic-node.js';
 import { linkDetails, linkOptionsOf, type LinkDetails, type LinkDetailOptions, type LinkSettleOptions, type TerminusDurability, type TerminusExpiryPolicy } from './link-details.js';
@@ -84,7 +85,12 @@ export interface ReceiveOptions extends LinkSettleOptions, LinkDetailOptions {
   readonly demand$?: Observable<number>;
   /** Link name (default: generated). Durable subscriptions need one: it is how they are resumed. */
   readonly name?: string;
-  /** Refuse messages larger than this many bytes (the link detaches with message-size-exceeded). */
+  /**
+   * The largest message accepted, in bytes (default 64 MiB; 0 = no limit). Stated in the attach
+   * (max-message-size), so a well-behaved sender refuses larger messages itself; a larger one
+   * that arrives anyway detaches the link with amqp:link:message-size-exceeded and the stream
+   * errors with `MessageSizeExceededError`, before more than the limit is held in memory.
+   */
   readonly maxMessageSize?: number;
   /**
    * Called each time the link is attached (with `amqpClient`, again after every reconnect) with
@@ -92,7 +98,19 @@ export interface ReceiveOptions extends LinkSettleOptions, LinkDetailOptions {
    * the filters it applied. Called before any message of that link; an exception ends the stream.
    */
   readonly onAttach?: (link: LinkDetails) => void;
+  /**
+   * What a message whose bytes do not decode does to the stream. Either way it is rejected to the
+   * sender with amqp:decode-error (a broker does not redeliver it; most dead-letter it).
+   * 'reject' (default): it is reported through the connection's `onWarning` (code
+   * `undecodable-message`, with the MessageDecodeError) and the stream goes on with the next
+   * message. 'error': the stream errors with the MessageDecodeError (and a reconnecting client's
+   * receive ends).
+   */
+  readonly onDecodeError?: DecodeErrorMode;
 }
+
+/** See {@link ReceiveOptions.onDecodeError}. */
+export type DecodeErrorMode = 'reject' | 'error';
 
 export type { ModifyOptions, SettleOptions } from './modify.js';
 
@@ -241,6 +259,18 @@ export function receivedMessage(
 }
 
 /**
+ * A delivery did not decode (it was rejected already, see receivedMessage): with
+ * `onDecodeError: 'error'` the stream ends with `e` (true returned); by default the connection's
+ * warning handler hears of it and the stream goes on (false).
+ */
+export function undecodable(ctx: SessionContext, e: MessageDecodeError, mode: DecodeErrorMode | undefined): boolean {
+  if (mode === 'error') return true;
+  ctx.driver.onWarning(undecodableWarning(e));
+  ctx.driver.flushSoon();
+  return false;
+}
+
+/**
  * A receiving stream ended: release every message of `held` (handed to the subscriber and still
  * unsettled, see ReceivedMessage.releaseOnEnd) and every delivery the link took that never reached
  * the subscriber (those arriving in the same read as the message that ended the stream), so that
@@ -269,6 +299,21 @@ export function receiverName(spec: SourceSpec, name: string | undefined): string
   if (name !== undefined) return name;
   if (isDurable(spec)) throw new RangeError('a durable source needs a stable link name: pass `name` (the peer keys the subscription by container-id and link name)');
   return linkName('receiver', typeof spec === 'string' ? spec : spec.address);
+}
+
+/** A RangeError for an `onDecodeError` that is neither 'reject' nor 'error'. */
+export function checkDecodeErrorMode(mode: unknown): void {
+  if (mode !== undefined && mode !== 'reject' && mode !== 'error') throw new RangeError(`onDecodeError must be 'reject' or 'error', got ${String(mode)}`);
+}
+
+/** The default of `ReceiveOptions.maxMessageSize`: no peer grows us by more than this per message. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+
+/** The max-message-size a receiving link states: the option (0: none), else the default. */
+export function receiveLimit(max: number | undefined): number | undefined {
+  if (max === undefined) return DEFAULT_MAX_MESSAGE_SIZE;
+  if (!Number.isInteger(max) || max < 0) throw new RangeError(`maxMessageSize must be a non-negative integer, got ${String(max)}`);
+  return max === 0 ? undefined : max;
 }
 
 /** The source terminus a {@link SourceSpec} describes. */
@@ -301,9 +346,10 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
   const closeOnDetach = !isDurable(source);
   const refusal = dynamicRefusal(ctx, typeof source === 'string' ? undefined : source.dynamic);
   if (refusal !== undefined) return throwError(() => refusal);
+  checkDecodeErrorMode(opts.onDecodeError);
   return linkObservable<ReceiverLink, ReceivedMessage>(ctx, (session) => session.attachReceiver({
     name: receiverName(source, opts.name), source: sourceOf(source), target: { kind: 'target' },
-    sndSettleMode: opts.sndSettleMode ?? 'unsettled', rcvSettleMode: opts.rcvSettleMode ?? 'first', maxMessageSize: opts.maxMessageSize,
+    sndSettleMode: opts.sndSettleMode ?? 'unsettled', rcvSettleMode: opts.rcvSettleMode ?? 'first', maxMessageSize: receiveLimit(opts.maxMessageSize),
     ...linkOptionsOf(opts),
   }), (run) => {
     const { link, subscriber } = run;
@@ -377,7 +423,11 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
       },
       delivery: (d) => {
         const m = receivedMessage(d, link, onSettled);
-        if (m instanceof MessageDecodeError) return run.end(m);
+        if (m instanceof MessageDecodeError) {
+          if (undecodable(ctx, m, opts.onDecodeError)) return run.end(m);
+          // Rejected: its credit is given back like a settled message's.
+          return refillSoon();
+        }
         // Counted until the application settles it, pre-settled or not: that is the bound.
         unsettled++;
         held.add(m);

@@ -17,7 +17,7 @@ import type { SessionContext } from './context.js';
 import { dynamicRefusal } from './dynamic-node.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { encodeMessage, type InboundMessage, type Message } from './message.js';
-import { receivedMessage, ReceivedMessage } from './receiver.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, receivedMessage, ReceivedMessage } from './receiver.js';
 
 /** Options of `request()`. */
 export interface RequestOptions {
@@ -121,11 +121,11 @@ class Requester {
     return linkObservable<ReceiverLink, never>(ctx, (session) => session.attachReceiver(fixed === undefined
       ? {
         name: linkName('replies', undefined), source: { kind: 'source', dynamic: true, expiryPolicy: 'link-detach' },
-        target: { kind: 'target' },
+        target: { kind: 'target' }, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
       }
       : {
         name: fixed.linkName ?? linkName('replies', fixed.address), source: { kind: 'source', address: amqpString(fixed.source) },
-        target: { kind: 'target', address: amqpString(fixed.address) },
+        target: { kind: 'target', address: amqpString(fixed.address) }, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
       }), ({ link, end }) => ({
       attached: () => {
         const src = link.remote?.source as { kind?: string; address?: { type: string; value: unknown } } | undefined;
@@ -144,7 +144,8 @@ class Requester {
         if (!(m instanceof ReceivedMessage)) return;
         const key = m.correlationId ?? m.messageId;
         if (!m.settled) m.accept();
-        if (link.credit.credit < 50) link.flow(100);
+        // The link may have closed in the same read (a transfer past the over-credit limit).
+        if (link.credit.credit < 50 && link.state === 'attached') link.flow(100);
         ctx.driver.flushSoon();
         const p = key === undefined ? undefined : this.pending.get(String(key));
         if (p !== undefined) {

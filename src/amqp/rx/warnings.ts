@@ -5,17 +5,22 @@
  */
 import { toNative } from '../codec/native.js';
 import type { AmqpMap } from '../codec/types.js';
+import type { MessageDecodeError } from './receiver.js';
 
-/** A warning about a connection. `code` is stable; `message` says what to do. */
-export interface AmqpWarning {
-  /**
-   * - `rabbitmq-vhost-path`: the URL's path (or `?vhost=`) went to open.hostname, which RabbitMQ
-   *   3.x reads as a virtual host only in the form `vhost:NAME`; anything else gets the default
-   *   virtual host, without an error.
-   */
-  readonly code: 'rabbitmq-vhost-path';
-  readonly message: string;
-}
+/**
+ * A warning about a connection, a union on `code` (stable); `message` says what happened and
+ * what to do.
+ * - `rabbitmq-vhost-path`: the URL's path (or `?vhost=`) went to open.hostname, which RabbitMQ
+ *   3.x reads as a virtual host only in the form `vhost:NAME`; anything else gets the default
+ *   virtual host, without an error.
+ * - `undecodable-message`: a message arrived whose bytes do not decode; it was rejected to the
+ *   sender with amqp:decode-error (so it is not redelivered; most brokers dead-letter it) and
+ *   the stream went on (`onDecodeError: 'reject'`, the default of receive and fetch). `error`
+ *   has the delivery-id, the link and the reason.
+ */
+export type AmqpWarning =
+  | { readonly code: 'rabbitmq-vhost-path'; readonly message: string }
+  | { readonly code: 'undecodable-message'; readonly message: string; readonly error: MessageDecodeError };
 
 /** Where warnings go (the `onWarning` option of `connect()` and `amqpClient()`). */
 export type AmqpWarningHandler = (warning: AmqpWarning) => void;
@@ -28,6 +33,15 @@ export const warnOnce: AmqpWarningHandler = (w) => {
   shown.add(w.message);
   console.warn(`rx-mq: ${w.message} (silence with the onWarning option)`);
 };
+
+/** The warning for a message rejected because it did not decode (see AmqpWarning). */
+export function undecodableWarning(error: MessageDecodeError): AmqpWarning {
+  return {
+    code: 'undecodable-message',
+    message: `${error.reason}; it was ${error.rejected ? 'rejected with amqp:decode-error' : 'dropped (the sender had settled it)'} and the stream goes on`,
+    error,
+  };
+}
 
 /**
  * The warning for a virtual host taken from the URL (`hostname`) that the peer, RabbitMQ by its

@@ -12,6 +12,7 @@ import type { StompLimits } from '../codec/limits.js';
 import { FrameWriter } from '../codec/writer.js';
 import { connectError, StompError, StompHeartbeatTimeoutError, StompProtocolError, StompStateError } from '../errors.js';
 import type { DrivenEngine } from '../../driven-engine.js';
+import { ResponseTimeoutError } from '../../errors.js';
 import type { StompEvent } from './events.js';
 import { negotiateHeartbeat, parseHeartbeat, type HeartbeatIntervals } from './heartbeat.js';
 
@@ -37,6 +38,12 @@ export interface StompEngineOptions {
   /** Extra CONNECT headers (e.g. client-id). */
   readonly connectHeaders?: Readonly<Record<string, string>>;
   readonly limits?: Partial<StompLimits>;
+  /**
+   * Fail with ResponseTimeoutError when a RECEIPT is awaited and no frame (heart-beats do not
+   * count) has arrived for this long (ms); 0 = never (default). Receipts of frames inside a
+   * transaction are not awaited: RabbitMQ writes them only at COMMIT, and none at all on ABORT.
+   */
+  readonly responseTimeout?: number;
 }
 
 /** Engine state, a discriminated union on `phase`. */
@@ -75,6 +82,8 @@ class Prepared implements PreparedSend {
     readonly head: Uint8Array,
     /** The extra header lines. */
     readonly tail: Uint8Array,
+    /** The frames carry a transaction header (their receipts come at COMMIT on RabbitMQ). */
+    readonly transactional: boolean,
   ) {}
 }
 
@@ -109,6 +118,12 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
   private readonly grace: number;
   private lastReceived = 0;
   private lastSent = 0;
+  /** When the last frame (not a heart-beat) arrived. */
+  private lastFrameAt = 0;
+  private readonly responseTimeout: number;
+  /** Receipts awaited for responseTimeout (see the option), and since when one has been awaited. */
+  private readonly awaited = new Set<string>();
+  private awaitedSince = 0;
   private nextId = 1;
   /** Open subscriptions and their ack modes. */
   private readonly subs = new Map<string, AckMode>();
@@ -128,6 +143,7 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
     this.heartbeatOffer = options.heartbeat ?? [10_000, 10_000];
     this.tolerance = options.heartbeatTolerance ?? 2;
     this.grace = options.heartbeatGraceMs ?? 1000;
+    this.responseTimeout = options.responseTimeout ?? 0;
   }
 
   /** The current state. */
@@ -164,9 +180,12 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
     try {
       frames = this.decoder.pushFrames(bytes);
     } catch (e) {
+      // Nothing a peer sends may throw out of the socket's callback: any failure to decode fails
+      // the connection, typed.
       if (e instanceof StompDecodeError) return [this.fail(e)];
-      throw e;
+      return [this.fail(new StompProtocolError(`could not decode the broker's bytes: ${e instanceof Error ? e.message : String(e)}`))];
     }
+    if (frames.length > 0) this.lastFrameAt = now;
     const events: StompEvent[] = [];
     for (let i = 0; i < frames.length; i++) {
       const ev = this.onFrame(frames[i]);
@@ -179,6 +198,10 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
   /** Advance time: queue a heart-beat when due, fail when the peer has been silent too long. */
   tick(now: number): StompEvent[] {
     if (this.phase.phase !== 'connected' && this.phase.phase !== 'disconnecting') return [];
+    if (this.awaited.size > 0 && now - Math.max(this.awaitedSince, this.lastFrameAt) >= this.responseTimeout) {
+      const n = this.awaited.size;
+      return [this.fail(new ResponseTimeoutError(`${n} receipt${n === 1 ? '' : 's'}`, this.responseTimeout))];
+    }
     const hb = this.phase.phase === 'connected' ? this.phase.heartbeat : undefined;
     if (!hb) return [];
     if (hb.receive > 0 && now - this.lastReceived > hb.receive * this.tolerance + this.grace) {
@@ -197,6 +220,7 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
     if (this.phase.phase !== 'connected') return undefined;
     const { send, receive } = this.phase.heartbeat;
     const times: number[] = [];
+    if (this.awaited.size > 0) times.push(Math.max(this.awaitedSince, this.lastFrameAt) + this.responseTimeout);
     if (send > 0) times.push(this.lastSent + sendEvery(send));
     if (receive > 0) times.push(this.lastReceived + receive * this.tolerance + this.grace + 1);
     return times.length ? Math.min(...times) : undefined;
@@ -248,7 +272,7 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
     const version = this.ready('SUBSCRIBE');
     const id = opts.id ?? `sub-${this.nextId++}`;
     if (this.subs.has(id)) throw new StompStateError(`subscription id ${id} is already in use`);
-    const receipt = opts.receipt ? this.receiptId() : undefined;
+    const receipt = opts.receipt ? this.receiptId(now, true) : undefined;
     this.write(frame('SUBSCRIBE', { ...opts.headers, destination, id, ack: opts.ack ?? 'auto', receipt }), version, now);
     this.subs.set(id, opts.ack ?? 'auto');
     return { id, receipt };
@@ -258,7 +282,7 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
   unsubscribe(id: string, opts: ReceiptOption, now: number): string | undefined {
     const version = this.ready('UNSUBSCRIBE');
     if (!this.subs.delete(id)) throw new StompStateError(`no subscription ${id}`);
-    const receipt = opts.receipt ? this.receiptId() : undefined;
+    const receipt = opts.receipt ? this.receiptId(now, true) : undefined;
     this.write(frame('UNSUBSCRIBE', { id, receipt }), version, now);
     return receipt;
   }
@@ -270,7 +294,7 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
   send(destination: string, body: Uint8Array | string, opts: { headers?: StompHeaderList | Readonly<Record<string, string>>; transaction?: string; receipt?: boolean }, now: number): string | undefined {
     const version = this.ready('SEND');
     const extra: StompHeaderList = Array.isArray(opts.headers) ? (opts.headers as StompHeaderList) : Object.entries(opts.headers ?? {});
-    const receipt = opts.receipt ? this.receiptId() : undefined;
+    const receipt = opts.receipt ? this.receiptId(now, opts.transaction === undefined) : undefined;
     if (this.deferredAcks.size > 0) this.writeDeferredAcks();
     const w = this.out;
     const mark = w.length;
@@ -303,7 +327,7 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
     if (opts.transaction !== undefined) writeHeader(w, 'transaction', opts.transaction, version, 'SEND');
     const head = w.take().slice();
     for (const [k, v] of extra) if (!SEND_RESERVED.has(k)) writeHeader(w, k, v, version, 'SEND');
-    return new Prepared(this, version, destination, head, w.take().slice());
+    return new Prepared(this, version, destination, head, w.take().slice(), opts.transaction !== undefined);
   }
 
   /**
@@ -319,7 +343,7 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
     w.bytes(p.head);
     let id: string | undefined;
     if (receipt) {
-      id = this.receiptId();
+      id = this.receiptId(now, p.transactional === false);
       w.bytes(RECEIPT_PREFIX);
       w.string(id);
       w.byte(0x0a);
@@ -365,7 +389,7 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
   begin(id: string | undefined, opts: ReceiptOption, now: number): { transaction: string; receipt: string | undefined } {
     const version = this.ready('BEGIN');
     const transaction = id ?? `tx-${this.nextId++}`;
-    const receipt = opts.receipt ? this.receiptId() : undefined;
+    const receipt = opts.receipt ? this.receiptId(now, true) : undefined;
     this.write(frame('BEGIN', { transaction, receipt }), version, now);
     return { transaction, receipt };
   }
@@ -393,11 +417,12 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
   close(error?: Error): void {
     if (this.phase.phase !== 'closed') this.phase = error ? { phase: 'closed', error } : { phase: 'closed' };
     this.deferredAcks.clear();
+    this.awaited.clear();
   }
 
   private endTx(command: 'COMMIT' | 'ABORT', transaction: string, opts: ReceiptOption, now: number): string | undefined {
     const version = this.ready(command);
-    const receipt = opts.receipt ? this.receiptId() : undefined;
+    const receipt = opts.receipt ? this.receiptId(now, true) : undefined;
     this.write(frame(command, { transaction, receipt }), version, now);
     return receipt;
   }
@@ -405,7 +430,7 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
   private ackOrNack(command: 'ACK' | 'NACK', m: AckTarget, opts: { transaction?: string; receipt?: boolean }, now: number): string | undefined {
     const version = this.ready(command);
     if (!COMMANDS[command].versions.includes(version)) throw new StompStateError(`${command} does not exist in STOMP ${version}`);
-    const receipt = opts.receipt ? this.receiptId() : undefined;
+    const receipt = opts.receipt ? this.receiptId(now, opts.transaction === undefined) : undefined;
     const headers = this.ackHeaders(command, m, version) as (readonly [string, string])[];
     if (opts.transaction !== undefined) headers.push(['transaction', opts.transaction]);
     if (receipt !== undefined) headers.push(['receipt', receipt]);
@@ -440,8 +465,17 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
     return this.phase.version;
   }
 
-  private receiptId(): string {
-    return `rcpt-${this.nextId++}`;
+  /**
+   * A new receipt id. `awaited`: the RECEIPT counts for responseTimeout (frames outside a
+   * transaction; see the option).
+   */
+  private receiptId(now?: number, awaited = false): string {
+    const id = `rcpt-${this.nextId++}`;
+    if (awaited && this.responseTimeout > 0 && now !== undefined) {
+      if (this.awaited.size === 0) this.awaitedSince = now;
+      this.awaited.add(id);
+    }
+    return id;
   }
 
   private write(f: StompFrame, version: StompVersion, now: number): void {
@@ -451,7 +485,7 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
     this.lastSent = Math.max(this.lastSent, now);
   }
 
-  private fail(error: StompDecodeError | StompError | StompProtocolError | StompHeartbeatTimeoutError): StompEvent {
+  private fail(error: StompDecodeError | StompError | StompProtocolError | StompHeartbeatTimeoutError | ResponseTimeoutError): StompEvent {
     this.phase = { phase: 'closed', error };
     return { type: 'failed', error };
   }
@@ -474,6 +508,7 @@ export class StompEngine implements DrivenEngine<StompEvent[]> {
     }
     if (f.command === 'RECEIPT') {
       const id = headerOf(f, 'receipt-id') as string;
+      if (this.awaited.size > 0) this.awaited.delete(id);
       if (p.phase === 'disconnecting' && id === p.receipt) {
         this.phase = { phase: 'closed' };
         return { type: 'disconnected' };

@@ -1,4 +1,5 @@
 /** What the engine reports as frames arrive and time passes. */
+import type { ResponseTimeoutError } from '../../errors.js';
 import type { StompVersion } from '../codec/commands.js';
 import type { StompFrame, StompHeaderList } from '../codec/frame.js';
 import type { StompDecodeError } from '../codec/errors.js';
@@ -36,7 +37,7 @@ export interface DisconnectedEvent {
 /** The connection is unusable: ERROR frame, malformed input, protocol breach or a silent peer. */
 export interface FailedEvent {
   readonly type: 'failed';
-  readonly error: StompError | StompDecodeError | StompProtocolError | StompHeartbeatTimeoutError;
+  readonly error: StompError | StompDecodeError | StompProtocolError | StompHeartbeatTimeoutError | ResponseTimeoutError;
 }
 
 /** Every engine event. */

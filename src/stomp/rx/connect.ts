@@ -3,7 +3,7 @@ import { map, Observable } from 'rxjs';
 import { readCoalescingOf } from '../../transport/read-hold.js';
 import { UrlError } from '../../transport/url.js';
 import { parseProxy, type ProxyConfig } from '../../transport/proxy.js';
-import type { TransportTarget } from '../../transport/types.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, type TransportTarget } from '../../transport/types.js';
 import type { StompEngineOptions } from '../engine/engine.js';
 import type { StompConnectOptions } from './options.js';
 import { withVirtualHostHint } from './hints.js';
@@ -11,9 +11,15 @@ import { createSession, type StompSession } from './session.js';
 import { parseStompUrl } from './url.js';
 import { StompWire } from './wire.js';
 
+/** The default of `responseTimeout` (ms), as for AMQP. */
+const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
+
 /** Resolve URL and options into a transport target and engine options. */
 export function resolveOptions(o: string | StompConnectOptions): { target: TransportTarget; engine: StompEngineOptions; options: StompConnectOptions; hostDefaulted: boolean; proxy: ProxyConfig | undefined } {
   const options: StompConnectOptions = typeof o === 'string' ? { url: o } : o;
+  for (const [name, v, min] of [['connectTimeout', options.connectTimeout ?? options.connectTimeoutMs, 1], ['responseTimeout', options.responseTimeout, 0]] as const) {
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < min)) throw new RangeError(`${name} must be a number of milliseconds >= ${min}, got ${String(v)}`);
+  }
   const proxy = options.proxy === undefined ? undefined : parseProxy(options.proxy);
   const ep = options.url !== undefined ? parseStompUrl(options.url, options.tls) : undefined;
   const target = options.target ?? ep?.target;
@@ -36,6 +42,7 @@ export function resolveOptions(o: string | StompConnectOptions): { target: Trans
       connectCommand: options.connectCommand,
       connectHeaders: options.connectHeaders,
       limits: options.limits,
+      responseTimeout: options.responseTimeout ?? DEFAULT_RESPONSE_TIMEOUT_MS,
     },
   };
 }
@@ -71,7 +78,7 @@ export function connectSession(urlOrOptions: string | StompConnectOptions): Obse
     const { target, engine, options, hostDefaulted, proxy } = resolved;
     const wire = new StompWire(engine, Date.now, options.maxWriteBuffer, readCoalescing);
     let unend: (() => void) | undefined;
-    wire.open(target, options.connectTimeoutMs ?? 15_000, options.transport, proxy).then(() => {
+    wire.open(target, options.connectTimeout ?? options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, options.transport, proxy).then(() => {
       if (sub.closed) return;
       unend = wire.onEnd((end) => (end.clean ? sub.complete() : sub.error(end.error)));
       const ended = new Promise<void>((resolve) => { wire.onEnd(() => resolve()); });

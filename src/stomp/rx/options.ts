@@ -43,7 +43,23 @@ export interface StompConnectOptions {
   readonly connectCommand?: 'CONNECT' | 'STOMP';
   /** Extra CONNECT headers. */
   readonly connectHeaders?: Readonly<Record<string, string>>;
-  /** How long to wait for the socket and CONNECTED. Default 15000 ms. */
+  /**
+   * Give up connecting after this long (ms, default 30000): the whole handshake, from the socket
+   * through TLS and the WebSocket upgrade to the broker's CONNECTED, fails with a
+   * `ConnectTimeoutError` (a TimeoutError) when it is not done by then.
+   */
+  readonly connectTimeout?: number;
+  /**
+   * Dead-peer detection for work in flight (ms, default 30000; 0 turns it off): when a RECEIPT is
+   * awaited (a receipted SEND, SUBSCRIBE, BEGIN/COMMIT...) and no frame but heart-beats has
+   * arrived for this long, the connection is taken for dead and fails with
+   * `ResponseTimeoutError`; `stompClient` reconnects and re-sends what was not receipted. What
+   * STOMP cannot detect: a connection with nothing awaiting a receipt (a subscription that is
+   * simply idle) whose writes are lost, since heart-beats from the broker do not prove that ours
+   * arrive and no frame can ask the broker for an answer without side effects.
+   */
+  readonly responseTimeout?: number;
+  /** @deprecated the former name of `connectTimeout` (used when `connectTimeout` is not given). */
   readonly connectTimeoutMs?: number;
   /** How long to wait for the DISCONNECT receipt before closing the socket. Default 3000 ms. */
   readonly disconnectTimeoutMs?: number;

@@ -10,6 +10,7 @@
  */
 import type { TlsOptions, TransportTarget } from '../../transport/types.js';
 import { parseUrl, UrlError } from '../../transport/url.js';
+import { hideSecrets } from '../../redact.js';
 
 /** Where and as whom to connect. */
 export interface StompEndpoint {
@@ -38,12 +39,12 @@ export function parseStompUrl(url: string, tls?: TlsOptions): StompEndpoint {
       ? { kind: 'websocket', url: wsUrl, protocols: STOMP_WS_PROTOCOLS }
       : { kind: 'websocket', url: wsUrl, protocols: STOMP_WS_PROTOCOLS, tls };
     const vhost = u.query.get('vhost');
-    return { target, host: vhost ?? u.host, hostFromUrlHost: vhost === null, ...creds };
+    return hideSecrets({ target, host: vhost ?? u.host, hostFromUrlHost: vhost === null, ...creds });
   }
   const secure = u.scheme !== 'stomp';
   const port = u.port ?? (secure ? 61614 : 61613);
   const target: TransportTarget = !secure
     ? { kind: 'tcp', host: u.host, port }
     : tls === undefined ? { kind: 'tls', host: u.host, port } : { kind: 'tls', host: u.host, port, tls };
-  return { target, host: u.path ?? u.host, hostFromUrlHost: u.path === undefined, ...creds };
+  return hideSecrets({ target, host: u.path ?? u.host, hostFromUrlHost: u.path === undefined, ...creds });
 }

@@ -4,7 +4,7 @@
  * correlates receipts with promises and routes MESSAGE frames to subscription handlers.
  * Everything above (sessions, subscriptions, senders) talks to this class.
  */
-import { TimeoutError } from '../../errors.js';
+import { ConnectTimeoutError } from '../../errors.js';
 import { openTransportWith } from '../../transport/platform.js';
 import type { ProxyConfig } from '../../transport/proxy.js';
 import { EngineDriver } from '../../transport/driver.js';
@@ -13,8 +13,9 @@ import type { TransportError, TransportFactory, TransportTarget } from '../../tr
 import type { StompFrame } from '../codec/frame.js';
 import { StompEngine, type StompEngineOptions } from '../engine/engine.js';
 import type { ConnectedEvent, StompEvent } from '../engine/events.js';
-import { StompBufferOverflowError, StompConnectionClosedError } from '../errors.js';
+import { StompBufferOverflowError, StompConnectionClosedError, StompProtocolError } from '../errors.js';
 import { inFullFlow } from './read-coalescing.js';
+import { renderSafely } from '../../redact.js';
 
 /** How a wire ended: cleanly, or with an error. */
 export type WireEnd = { readonly clean: true } | { readonly clean: false; readonly error: Error };
@@ -48,7 +49,7 @@ export class StompWire {
   ) {
     this.engine = new StompEngine(engineOptions);
     this.io = new EngineDriver<StompEvent[], StompEngine>(this.engine, {
-      onEvents: (events) => this.handle(events),
+      onEvents: (events) => this.handleGuarded(events),
       onEnd: (error) => this.transportEnded(error),
       readHold: { ms: readCoalescingMs, inFullFlow },
       now,
@@ -62,7 +63,7 @@ export class StompWire {
   open(target: TransportTarget, timeoutMs: number, factory?: TransportFactory, proxy?: ProxyConfig): Promise<ConnectedEvent> {
     return new Promise<ConnectedEvent>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const err = new TimeoutError(`no STOMP CONNECTED within ${timeoutMs} ms`);
+        const err = new ConnectTimeoutError(`no STOMP CONNECTED within ${timeoutMs} ms (connectTimeout)`, timeoutMs);
         reject(err);
         this.finish({ clean: false, error: err });
       }, timeoutMs);
@@ -179,6 +180,21 @@ export class StompWire {
     return this.ended && !this.ended.clean ? this.ended.error : new StompConnectionClosedError('the STOMP connection is closed');
   }
 
+  /**
+   * The last line of defence: nothing a peer sends may throw out of the socket's (or the timer's)
+   * callback. A handler that throws anyway fails this connection with a StompProtocolError, as any
+   * other broken connection; the process and other connections go on.
+   */
+  private handleGuarded(events: StompEvent[]): void {
+    try {
+      this.handle(events);
+    } catch (e) {
+      const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      this.io.destroy();
+      this.finish({ clean: false, error: new StompProtocolError(`rx-mq could not handle the broker's frames (${why})`) });
+    }
+  }
+
   /** Act on the engine's events (the driver flushes what they produce). */
   private handle(events: StompEvent[]): void {
     for (const ev of events) {
@@ -222,3 +238,8 @@ export class StompWire {
     if (!end.clean) this.io.destroy();
   }
 }
+
+// What these print (util.inspect, JSON, String): the state, never the login and passcode the
+// engine's options hold (src/redact.ts).
+renderSafely(StompEngine, (e) => ({ phase: e.state.phase, version: e.version }));
+renderSafely(StompWire, (w) => ({ phase: w.engine.state.phase, ended: w.isEnded }));
