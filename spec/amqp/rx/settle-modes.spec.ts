@@ -133,6 +133,8 @@ describe('settle modes', function () {
         const bodies: unknown[] = [];
         const sub = c.receive<string>('q3', { rcvSettleMode: 'second', settle: 'manual' }).subscribe((m) => { bodies.push(m.body); m.accept(); });
         await until(() => trace.some((l) => l.includes('-> @disposition') && /settled=true/.test(l)), 'our final settlement');
+        // Written is not yet read: wait for rhea to report it before the connection closes.
+        await until(() => seen.length >= 2, 'rhea seeing our final settlement');
         sub.unsubscribe();
         expect(bodies).to.deep.equal(['from-rhea']);
         return undefined;
