@@ -2,8 +2,9 @@
  * AMQP 1.0 workloads, once with rx-mq and once with rhea, doing the same work against the same
  * broker: connect (untimed), a warm-up pass, then the timed pass.
  *
- * - send: `count` messages with a 12-byte string body (an amqp-value section, no message-id on
- *   either side: rx-mq's automatic ids are switched off because rhea sets none). at-least-once
+ * - send: `count` messages with a 12-byte string body (an amqp-value section). Each library runs
+ *   with its defaults: rx-mq gives every message a generated uuid message-id, rhea none; a third
+ *   side of the null-sink send, `ours-ids-off`, is rx-mq with `messageIds: false`. at-least-once
  *   ends when every message is accepted; at-most-once (pre-settled) ends when one at-least-once
  *   message sent afterwards on a second link of the same connection is accepted - a barrier that
  *   proves the broker has read every byte before it, for both sides alike.
@@ -45,19 +46,23 @@ function smallMessages(n: number): Message[] {
   return out;
 }
 
-async function oursSendAll(c: AmqpConnection, address: string, messages: Message[], delivery: AmqpDelivery): Promise<void> {
+/**
+ * Sends every message and checks its outcome. rx-mq's defaults (a generated message-id on each),
+ * unless `messageIds` is false.
+ */
+async function oursSendAll(c: AmqpConnection, address: string, messages: Message[], delivery: AmqpDelivery, messageIds?: false): Promise<void> {
   const want = delivery === 'at-least-once' ? 'accepted' : 'sent';
   const got = await lastValueFrom(from(messages).pipe(
-    c.send(address, { delivery, bufferSize: Math.max(1000, messages.length), messageIds: false }),
+    c.send(address, { delivery, bufferSize: Math.max(1000, messages.length), ...(messageIds === false ? { messageIds } : {}) }),
     tap((o) => { if (o.state !== want) throw new Error(`unexpected outcome ${o.state}`); }),
     countOp(),
   ));
   if (got !== messages.length) throw new Error(`${got} of ${messages.length} outcomes`);
 }
 
-async function oursSend(c: AmqpConnection, address: string, messages: Message[], delivery: AmqpDelivery): Promise<void> {
-  await oursSendAll(c, address, messages, delivery);
-  if (delivery === 'at-most-once') await oursSendAll(c, address, smallMessages(1), 'at-least-once');
+async function oursSend(c: AmqpConnection, address: string, messages: Message[], delivery: AmqpDelivery, messageIds?: false): Promise<void> {
+  await oursSendAll(c, address, messages, delivery, messageIds);
+  if (delivery === 'at-most-once') await oursSendAll(c, address, smallMessages(1), 'at-least-once', messageIds);
 }
 
 async function oursReceive(c: AmqpConnection, address: string, n: number, credit: number): Promise<number> {
@@ -74,7 +79,7 @@ async function oursReceive(c: AmqpConnection, address: string, n: number, credit
 export async function prefill(peer: Peer, queue: string, n: number): Promise<void> {
   const c = await oursConnect(peer);
   try {
-    for (let done = 0; done < n; done += 10_000) await oursSendAll(c.value, peer.address(queue), smallMessages(Math.min(10_000, n - done)), 'at-least-once');
+    for (let done = 0; done < n; done += 10_000) await oursSendAll(c.value, peer.address(queue), smallMessages(Math.min(10_000, n - done)), 'at-least-once', false);
   } finally {
     c.close();
   }
@@ -111,7 +116,7 @@ async function oursLarge(c: AmqpConnection, address: string, n: number): Promise
     c.receive(address, { credit: LARGE_CREDIT, settle: 'auto' }).pipe(
       take(n), tap((m) => { bytes += m.body instanceof Uint8Array ? m.body.length : 0; }), ignoreElements()),
     from(messages).pipe(
-      c.send(address, { delivery: 'at-least-once', bufferBytes: (n + 1) * (MIB + 4096), messageIds: false }),
+      c.send(address, { delivery: 'at-least-once', bufferBytes: (n + 1) * (MIB + 4096) }),
       tap((o) => { if (o.state !== 'accepted') throw new Error(`unexpected outcome ${o.state}`); }),
       ignoreElements()),
   ), { defaultValue: null });
@@ -206,8 +211,12 @@ async function rheaLarge(conn: Connection, address: string, n: number): Promise<
 // Scenario runners (one child process runs one of these)
 
 export type AmqpLib = 'ours' | 'rhea';
-/** A client library, or the floor (floor.ts) for send and receive. */
-export type AmqpSide = AmqpLib | 'floor';
+/**
+ * A client library, or the floor (floor.ts) for send and receive, or rx-mq with its generated
+ * message-ids switched off (`ours-ids-off`: the null-sink send, to show the default path costs
+ * no more).
+ */
+export type AmqpSide = AmqpLib | 'floor' | 'ours-ids-off';
 
 /**
  * What a scenario runner needs of a client. `messages(n)` makes the n messages of a send run
@@ -228,6 +237,9 @@ const OURS: Ops<AmqpConnection, Message[]> = {
   async open(peer) { const h = await oursConnect(peer); return { conn: h.value, close: h.close }; },
   messages: smallMessages, send: oursSend, receive: oursReceive, large: oursLarge,
 };
+const OURS_IDS_OFF: Ops<AmqpConnection, Message[]> = {
+  ...OURS, send: (c, address, messages, delivery) => oursSend(c, address, messages, delivery, false),
+};
 const RHEA: Ops<Connection, RheaMessage[]> = {
   async open(peer) { const c = await rheaConnect(peer); return { conn: c, close: () => c.close() }; },
   messages: rheaMessages, send: rheaSend, receive: rheaReceive, large: rheaLarge,
@@ -243,7 +255,12 @@ const FLOOR: Ops<FloorConnection, number> = {
 };
 
 async function withLib<T>(lib: AmqpSide, fn: <C, M>(ops: Ops<C, M>) => Promise<T>): Promise<T> {
-  return lib === 'ours' ? fn(OURS) : lib === 'rhea' ? fn(RHEA) : fn(FLOOR);
+  switch (lib) {
+    case 'ours': return fn(OURS);
+    case 'ours-ids-off': return fn(OURS_IDS_OFF);
+    case 'rhea': return fn(RHEA);
+    case 'floor': return fn(FLOOR);
+  }
 }
 
 export function amqpSend(scenario: string, lib: AmqpSide, peer: Peer, delivery: AmqpDelivery, p: IoParams): Promise<IoResult> {
@@ -316,9 +333,9 @@ async function startNullServer(lib: AmqpLib): Promise<{ peer: Peer; stop(): void
   return { peer, stop: () => { child.stdin.end(); child.kill(); } };
 }
 
-export function amqpSelf(scenario: string, lib: AmqpLib, kind: 'send' | 'receive', p: IoParams): Promise<IoResult> {
+export function amqpSelf(scenario: string, lib: AmqpLib | 'ours-ids-off', kind: 'send' | 'receive', p: IoParams): Promise<IoResult> {
   return withLib(lib, async (ops) => {
-    const server = await startNullServer(lib);
+    const server = await startNullServer(lib === 'rhea' ? 'rhea' : 'ours');
     try {
       const address = server.peer.address('');
       // Each warm-up pass gets a connection of its own: a receiver closed with credit outstanding

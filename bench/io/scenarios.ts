@@ -7,7 +7,7 @@ import { PROTON, RABBIT_AMQP, RABBIT_STOMP, type IoParams, type IoResult } from 
 import { ACTIVEMQ_STOMP, stompReceive, stompSend } from './stomp.js';
 import { tcpCopy } from './tcp.js';
 
-export type Side = 'ours' | 'rhea' | 'stompjs' | 'tcp' | 'floor';
+export type Side = 'ours' | 'rhea' | 'stompjs' | 'tcp' | 'floor' | 'ours-ids-off';
 export type Mode = 'smoke' | 'full';
 
 export interface Scenario {
@@ -63,8 +63,9 @@ export const SCENARIOS: readonly Scenario[] = [
   ...(['send', 'receive'] as const).map((kind): Scenario => ({
     id: `amqp-self-${kind === 'send' ? 'send-alo' : 'receive'}`, group: 'amqp-self',
     label: kind === 'send' ? 'null sink, at-least-once send' : `null source, receive (credit ${RECEIVE_CREDIT}, auto accept)`,
-    sides: ['ours', 'rhea'], unit: 'msg', sizes: SELF_SIZES,
-    run: (side, p) => amqpSelf(`amqp-self-${kind === 'send' ? 'send-alo' : 'receive'}`, amqpLib(side), kind, p),
+    // The send also runs rx-mq with messageIds: false, to show its default path (an id on each) costs no more.
+    sides: kind === 'send' ? ['ours', 'rhea', 'ours-ids-off'] : ['ours', 'rhea'], unit: 'msg', sizes: SELF_SIZES,
+    run: (side, p) => amqpSelf(`amqp-self-${kind === 'send' ? 'send-alo' : 'receive'}`, side === 'ours-ids-off' ? side : amqpLib(side), kind, p),
   })),
   {
     id: 'amqp-memory-slow-consumer', group: 'memory',
