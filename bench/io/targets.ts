@@ -78,10 +78,19 @@ export function checkTargets(r: IoReport): TargetRow[] {
 const show = (n: number, unit: TargetRow['unit']): string =>
   unit === 'x' ? `${n.toFixed(2)}x` : unit === '%' ? `${n.toFixed(1)}%` : `${n.toFixed(1)} MB`;
 
-/** The targets as a markdown section (only for a run of every scenario: a partial one would hide rows). */
-export function formatTargets(r: IoReport): { heading: string; text: string } {
+/** A row for a target checked outside the I/O scenarios (codec, latency, cold start, long run). */
+export function targetRow(target: string, scenario: string, value: number, limit: number, sense: 'max' | 'min', unit: TargetRow['unit']): TargetRow {
+  const ok = sense === 'max' ? value <= limit : value >= limit;
+  return { target, scenario, value, limit, sense, verdict: ok ? 'met' : 'missed', unit };
+}
+
+/**
+ * The targets as a markdown section (only for a run of every scenario: a partial one would hide
+ * rows), the I/O scenarios' and then `extra` (the other benchmarks' own checks).
+ */
+export function formatTargets(r: IoReport, extra: readonly TargetRow[] = []): { heading: string; text: string } {
   const heading = '## Targets, checked against this run';
-  const rows = checkTargets(r);
+  const rows = [...checkTargets(r), ...extra];
   const lines = [
     heading, '',
     'Each target against the medians of the run above (same run, every scenario). "Reference bound" is the',
