@@ -23,6 +23,7 @@ import { FULL_OPTIONS, SMOKE_OPTIONS, formatReport, runBenchmark } from './harne
 import { CHART_PATH, updateRatioChart } from './io/chart.js';
 import { formatIoSections } from './io/format.js';
 import { IO_FULL, IO_SMOKE, runIo, selectScenarios, type IoReport } from './io/harness.js';
+import { formatLatency, latencyTargets, runLatency, selectLatency } from './io/latency-report.js';
 import { checkLongRun, formatLongRun, LONG_RUN_FULL, LONG_RUN_SMOKE, runLongRun } from './io/long-run.js';
 import { formatTargets, targetRow, type TargetRow } from './io/targets.js';
 import { mergeSections, type Section } from './markdown.js';
@@ -83,6 +84,17 @@ if ((only.length === 0 || ioFilter.length > 0) && selectScenarios(ioFilter).leng
       text: `## Ratios chart\n\n![rx-mq / other library: CPU per message and throughput, per scenario](${CHART_PATH})\n\n`
         + `[${CHART_PATH}](${CHART_PATH}) (drawn by bench/io/chart.ts from bench/ratios.json, the latest medians of each scenario).\n`,
     });
+  }
+}
+
+const latencyFilter = only.filter((f) => f.startsWith('latency') || 'latency'.startsWith(f));
+if (only.length === 0 || latencyFilter.length > 0) {
+  const filter = latencyFilter.filter((f) => f.length > 'latency'.length);
+  if (selectLatency(filter).length > 0) {
+    const r = await runLatency({ mode: smoke ? 'smoke' : 'full', runs: runsArg !== undefined ? Number(runsArg) : 3, filter }, log);
+    emit(formatLatency(r));
+    json.push(r);
+    extraTargets.push(...latencyTargets(r));
   }
 }
 

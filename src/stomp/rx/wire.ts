@@ -13,7 +13,7 @@ import type { StompFrame } from '../codec/frame.js';
 import { StompEngine, type StompEngineOptions } from '../engine/engine.js';
 import type { ConnectedEvent, StompEvent } from '../engine/events.js';
 import { StompBufferOverflowError, StompConnectionClosedError } from '../errors.js';
-import { inFullFlow } from './read-coalescing.js';
+import { inFullFlow, streamEvents } from './read-coalescing.js';
 
 /** How a wire ended: cleanly, or with an error. */
 export type WireEnd = { readonly clean: true } | { readonly clean: false; readonly error: Error };
@@ -49,7 +49,7 @@ export class StompWire {
     this.io = new EngineDriver<StompEvent[], StompEngine>(this.engine, {
       onEvents: (events) => this.handle(events),
       onEnd: (error) => this.transportEnded(error),
-      readHold: { ms: readCoalescingMs, inFullFlow },
+      readHold: { ms: readCoalescingMs, inFullFlow, streamEvents },
       now,
     });
   }
