@@ -42,7 +42,7 @@ const only = (flag('--only') ?? '').split(',').map((s) => s.trim()).filter((s) =
 const runsArg = flag('--runs');
 const wants = (id: string): boolean => only.length === 0 || only.some((f) => id.startsWith(f));
 /** Benchmarks that are not I/O scenarios of io/scenarios.ts: a filter naming one of them is not an I/O filter. */
-const OTHER_IDS = ['codec', 'latency', 'cold', 'long-run'];
+const OTHER_IDS = ['codec', 'latency', 'long-run'];
 const log = (line: string): void => { process.stderr.write(`${line}\n`); };
 const machineLine = (): string => {
   const cpus = os.cpus();

@@ -23,6 +23,7 @@ import rhea, { type Connection, type EventContext, type Message as RheaMessage, 
 import { count as countOp, from, ignoreElements, lastValueFrom, map, merge, mergeMap, take, tap, timeout, timer, catchError, of } from 'rxjs';
 import { connect, type AmqpConnection, type Message } from '../../src/amqp/index.js';
 import { MIB, SMALL_BODY, deferred, hold, timed, warmupPasses, type IoParams, type IoResult, type Peer } from './common.js';
+import { startEmbeddedServer } from './embedded-server.js';
 import { FloorConnection } from './floor.js';
 
 export type AmqpDelivery = 'at-least-once' | 'at-most-once';
@@ -460,5 +461,37 @@ export function amqpSlowConsumer(scenario: string, lib: AmqpLib, peer: Peer, que
       scenario, side: lib, count: p.count, bytes: p.count * SLOW_BODY, ...t,
       rssGrowthMb: probe.rssGrowthMb, heapGrowthMb: probe.heapGrowthMb, maxInFlight,
     };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cold start: the first messages of a fresh process
+
+/**
+ * A fresh child process (nothing run before: no warm-up pass) opens a connection (untimed), then
+ * the timed pass sends `count` messages at-least-once to a queue (each accepted) and receives them
+ * back (credit 500, auto accept): what a CLI, a serverless function or a test suite pays, V8's
+ * compiling of the hot path included (its helper threads count in process CPU). `peer` undefined:
+ * the embedded broker, started in its own process first (untimed).
+ */
+export function amqpCold(scenario: string, lib: AmqpLib, peer: Peer | undefined, p: IoParams): Promise<IoResult> {
+  return withLib(lib, async (ops) => {
+    const server = peer === undefined ? await startEmbeddedServer() : undefined;
+    try {
+      const target = peer ?? (server as { amqp: Peer }).amqp;
+      const address = target.address(`bench-${scenario}-${p.tag}`);
+      const h = await ops.open(target);
+      const messages = ops.messages(p.count);
+      let bytes = 0;
+      const t = await timed(async () => {
+        await ops.send(h.conn, address, messages, 'at-least-once');
+        bytes = await ops.receive(h.conn, address, p.count, RECEIVE_CREDIT);
+      });
+      h.close();
+      if (bytes !== p.count * SMALL_BODY.length) throw new Error(`received ${bytes} body bytes, expected ${p.count * SMALL_BODY.length}`);
+      return { scenario, side: lib, count: p.count, bytes, ...t };
+    } finally {
+      server?.stop();
+    }
   });
 }

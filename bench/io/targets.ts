@@ -45,6 +45,11 @@ const RULES: readonly TargetRule[] = [
     bound: (s) => s.floorCpuRatio,
   },
   {
+    // Issue 28: a fresh process's first messages (CLIs, serverless functions, test suites).
+    target: 'cold start CPU per message, rx-mq / rhea', groups: ['cold'], unit: 'x', limit: 0.25, sense: 'max',
+    value: (s) => s.cpuRatio,
+  },
+  {
     // "The default path is the fast path" (issue 28): a generated id on each message costs no more.
     target: 'AMQP default path (generated ids) / messageIds: false, CPU per message', groups: ['amqp-self'], unit: 'x', limit: 1.1, sense: 'max',
     value: (s) => s.defaultPathRatio ?? NaN,
