@@ -15,6 +15,7 @@
  * Protocol-neutral: it knows engines only through DrivenEngine and never looks at an event.
  */
 import type { DrivenEngine } from '../driven-engine.js';
+import { AdaptiveHold } from './read-hold.js';
 import type { Transport, TransportError } from './types.js';
 
 /** When a protocol wants reads held (see Transport.holdReads and src/transport/read-hold.ts). */
@@ -29,24 +30,13 @@ export interface ReadHold<E> {
   /**
    * How many of the chunk's events belong to a stream in full flow (the count behind
    * `inFullFlow`). With it the hold is adaptive: a read that followed a hold keeps holding only
-   * when it brought at least {@link KEEP_HOLDING_PER_MS} such events per millisecond held; else
-   * no hold starts for {@link HOLD_QUIET_MS}. Without it, every chunk in full flow holds.
+   * when it brought at least KEEP_HOLDING_PER_MS (read-hold.ts) such events per millisecond held;
+   * else no hold starts for HOLD_QUIET_MS. Without it, every chunk in full flow holds.
    */
   readonly streamEvents?: (events: E, bytes: number) => number;
 }
 
-/**
- * Stream events per millisecond of hold that a held read must bring for the next hold. A hold
- * gathers whatever arrives during it, so a read after one always looks like a stream: at 1,000
- * messages a second a 2 ms hold brings 2, the evidence for the next hold, and every message then
- * waited up to 2 ms (STOMP on RabbitMQ: p50 1.4 ms against @stomp/stompjs's 0.4). Holding is
- * worth it when the broker streams faster than the client wakes for (the receive benchmarks run
- * at 50,000-100,000 a second, 100-200 a hold); below 16 a millisecond (16,000 a second) reads are
- * not held, so a paced stream of 10,000 a second keeps its latency.
- */
-export const KEEP_HOLDING_PER_MS = 16;
-/** After a hold that did not pay (see KEEP_HOLDING_PER_MS), no new hold starts for this long (ms). */
-export const HOLD_QUIET_MS = 100;
+export { HOLD_QUIET_MS, KEEP_HOLDING_PER_MS } from './read-hold.js';
 
 /** The timer functions the driver uses; injectable so that tests can count and fire them. */
 export interface DriverTimers {
@@ -92,10 +82,8 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
   private readonly holdMs: number;
   private readonly inFullFlow: ((events: E, bytes: number) => boolean) | undefined;
   private readonly streamEvents: ((events: E, bytes: number) => number) | undefined;
-  /** The last chunk asked for a hold: the next one is what the hold gathered. */
-  private held = false;
-  /** No hold starts before this time (ms, the driver's clock): the last one did not pay. */
-  private quietUntil = 0;
+  /** Whether holds are paying (see AdaptiveHold). */
+  private readonly adaptive = new AdaptiveHold();
   private readonly now: () => number;
   private readonly timers: DriverTimers;
 
@@ -142,15 +130,10 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
 
   /** Whether to hold the next read after this chunk (see ReadHold and KEEP_HOLDING_PER_MS). */
   private wantsHold(events: E, bytes: number, now: number): boolean {
+    const inFullFlow = this.inFullFlow as (events: E, bytes: number) => boolean;
     const count = this.streamEvents;
-    if (count === undefined) return (this.inFullFlow as (events: E, bytes: number) => boolean)(events, bytes);
-    if (this.held) {
-      this.held = count(events, bytes) >= this.holdMs * KEEP_HOLDING_PER_MS;
-      if (!this.held) this.quietUntil = now + HOLD_QUIET_MS;
-      return this.held;
-    }
-    this.held = now >= this.quietUntil && (this.inFullFlow as (events: E, bytes: number) => boolean)(events, bytes);
-    return this.held;
+    if (count === undefined) return inFullFlow(events, bytes);
+    return this.adaptive.next(now, this.holdMs, events, bytes, inFullFlow, count);
   }
 
   /** Where the transport had best read to next (TransportHandlers.nextRead). */
