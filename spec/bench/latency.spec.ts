@@ -1,6 +1,8 @@
 /**
  * bench/io/latency.ts and latency-report.ts, briefly, on the embedded broker (its own process):
- * every embedded scenario runs once per library with small counts and reports sane percentiles;
+ * one scenario of each kind (fixed rate, most sustained, request/reply), over both protocols, runs
+ * once per library with small counts and reports sane percentiles (the interop smoke runs every
+ * RabbitMQ scenario);
  * the targets are rx-mq's p50 and p99 against the other library's. No timing is asserted.
  */
 import { expect } from 'chai';
@@ -9,15 +11,16 @@ import { formatLatency, latencyRatio, latencyTargets, runLatency, selectLatency,
 describe('bench: latency scenarios (embedded broker, smoke)', function () {
   this.timeout(120_000);
   let report: LatencyReport;
+  const FILTER = ['latency-amqp-embedded-10k', 'latency-amqp-embedded-rr100', 'latency-stomp-embedded-1k', 'latency-stomp-embedded-max', 'latency-stomp-embedded-rr1'];
 
   before(async () => {
-    report = await runLatency({ mode: 'smoke', runs: 1, filter: ['latency-amqp-embedded', 'latency-stomp-embedded'] });
+    report = await runLatency({ mode: 'smoke', runs: 1, filter: FILTER });
   });
 
   it('runs one-way at fixed loads, at the most sustained, and request/reply, for both protocols and both libraries', () => {
     const ids = report.scenarios.map((s) => s.scenario.id);
-    expect(ids).to.deep.equal(selectLatency(['latency-amqp-embedded', 'latency-stomp-embedded']).map((s) => s.id));
-    expect(ids).to.have.length(10);
+    expect(ids).to.deep.equal(selectLatency(FILTER).map((s) => s.id));
+    expect(ids).to.have.length(6); // the rr1 prefix takes rr100 too
     for (const s of report.scenarios) {
       expect(s.ours.side).to.equal('ours');
       expect(s.other.side).to.equal(s.scenario.protocol === 'amqp' ? 'rhea' : 'stompjs');
@@ -45,6 +48,7 @@ describe('bench: latency scenarios (embedded broker, smoke)', function () {
     });
     const text = formatLatency(report).text;
     expect(text).to.contain('| AMQP, embedded broker, request/reply, 100 in flight | rx-mq |');
+    expect(text).to.contain('| STOMP, embedded broker, one-way, most sustained (1,000 in flight) | rx-mq |');
     expect(text).to.contain('| STOMP, embedded broker, one-way, 1,000 msg/s |');
     expect(text).to.contain('SMOKE run');
   });
