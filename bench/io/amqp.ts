@@ -2,8 +2,9 @@
  * AMQP 1.0 workloads, once with rx-mq and once with rhea, doing the same work against the same
  * broker: connect (untimed), a warm-up pass, then the timed pass.
  *
- * - send: `count` messages with a 12-byte string body (an amqp-value section, no message-id on
- *   either side: rx-mq's automatic ids are switched off because rhea sets none). at-least-once
+ * - send: `count` messages with a 12-byte string body (an amqp-value section). Each library runs
+ *   with its defaults: rx-mq gives every message a generated uuid message-id, rhea none; a third
+ *   side of the null-sink send, `ours-ids-off`, is rx-mq with `messageIds: false`. at-least-once
  *   ends when every message is accepted; at-most-once (pre-settled) ends when one at-least-once
  *   message sent afterwards on a second link of the same connection is accepted - a barrier that
  *   proves the broker has read every byte before it, for both sides alike.
@@ -22,6 +23,7 @@ import rhea, { type Connection, type EventContext, type Message as RheaMessage, 
 import { count as countOp, from, ignoreElements, lastValueFrom, map, merge, mergeMap, take, tap, timeout, timer, catchError, of } from 'rxjs';
 import { connect, type AmqpConnection, type Message } from '../../src/amqp/index.js';
 import { MIB, SMALL_BODY, deferred, hold, timed, warmupPasses, type IoParams, type IoResult, type Peer } from './common.js';
+import { startEmbeddedServer } from './embedded-server.js';
 import { FloorConnection } from './floor.js';
 
 export type AmqpDelivery = 'at-least-once' | 'at-most-once';
@@ -45,19 +47,23 @@ function smallMessages(n: number): Message[] {
   return out;
 }
 
-async function oursSendAll(c: AmqpConnection, address: string, messages: Message[], delivery: AmqpDelivery): Promise<void> {
+/**
+ * Sends every message and checks its outcome. rx-mq's defaults (a generated message-id on each),
+ * unless `messageIds` is false.
+ */
+async function oursSendAll(c: AmqpConnection, address: string, messages: Message[], delivery: AmqpDelivery, messageIds?: false): Promise<void> {
   const want = delivery === 'at-least-once' ? 'accepted' : 'sent';
   const got = await lastValueFrom(from(messages).pipe(
-    c.send(address, { delivery, bufferSize: Math.max(1000, messages.length), messageIds: false }),
+    c.send(address, { delivery, bufferSize: Math.max(1000, messages.length), ...(messageIds === false ? { messageIds } : {}) }),
     tap((o) => { if (o.state !== want) throw new Error(`unexpected outcome ${o.state}`); }),
     countOp(),
   ));
   if (got !== messages.length) throw new Error(`${got} of ${messages.length} outcomes`);
 }
 
-async function oursSend(c: AmqpConnection, address: string, messages: Message[], delivery: AmqpDelivery): Promise<void> {
-  await oursSendAll(c, address, messages, delivery);
-  if (delivery === 'at-most-once') await oursSendAll(c, address, smallMessages(1), 'at-least-once');
+async function oursSend(c: AmqpConnection, address: string, messages: Message[], delivery: AmqpDelivery, messageIds?: false): Promise<void> {
+  await oursSendAll(c, address, messages, delivery, messageIds);
+  if (delivery === 'at-most-once') await oursSendAll(c, address, smallMessages(1), 'at-least-once', messageIds);
 }
 
 async function oursReceive(c: AmqpConnection, address: string, n: number, credit: number): Promise<number> {
@@ -74,7 +80,7 @@ async function oursReceive(c: AmqpConnection, address: string, n: number, credit
 export async function prefill(peer: Peer, queue: string, n: number): Promise<void> {
   const c = await oursConnect(peer);
   try {
-    for (let done = 0; done < n; done += 10_000) await oursSendAll(c.value, peer.address(queue), smallMessages(Math.min(10_000, n - done)), 'at-least-once');
+    for (let done = 0; done < n; done += 10_000) await oursSendAll(c.value, peer.address(queue), smallMessages(Math.min(10_000, n - done)), 'at-least-once', false);
   } finally {
     c.close();
   }
@@ -111,7 +117,7 @@ async function oursLarge(c: AmqpConnection, address: string, n: number): Promise
     c.receive(address, { credit: LARGE_CREDIT, settle: 'auto' }).pipe(
       take(n), tap((m) => { bytes += m.body instanceof Uint8Array ? m.body.length : 0; }), ignoreElements()),
     from(messages).pipe(
-      c.send(address, { delivery: 'at-least-once', bufferBytes: (n + 1) * (MIB + 4096), messageIds: false }),
+      c.send(address, { delivery: 'at-least-once', bufferBytes: (n + 1) * (MIB + 4096) }),
       tap((o) => { if (o.state !== 'accepted') throw new Error(`unexpected outcome ${o.state}`); }),
       ignoreElements()),
   ), { defaultValue: null });
@@ -206,8 +212,12 @@ async function rheaLarge(conn: Connection, address: string, n: number): Promise<
 // Scenario runners (one child process runs one of these)
 
 export type AmqpLib = 'ours' | 'rhea';
-/** A client library, or the floor (floor.ts) for send and receive. */
-export type AmqpSide = AmqpLib | 'floor';
+/**
+ * A client library, or the floor (floor.ts) for send and receive, or rx-mq with its generated
+ * message-ids switched off (`ours-ids-off`: the null-sink send, to show the default path costs
+ * no more).
+ */
+export type AmqpSide = AmqpLib | 'floor' | 'ours-ids-off';
 
 /**
  * What a scenario runner needs of a client. `messages(n)` makes the n messages of a send run
@@ -228,6 +238,9 @@ const OURS: Ops<AmqpConnection, Message[]> = {
   async open(peer) { const h = await oursConnect(peer); return { conn: h.value, close: h.close }; },
   messages: smallMessages, send: oursSend, receive: oursReceive, large: oursLarge,
 };
+const OURS_IDS_OFF: Ops<AmqpConnection, Message[]> = {
+  ...OURS, send: (c, address, messages, delivery) => oursSend(c, address, messages, delivery, false),
+};
 const RHEA: Ops<Connection, RheaMessage[]> = {
   async open(peer) { const c = await rheaConnect(peer); return { conn: c, close: () => c.close() }; },
   messages: rheaMessages, send: rheaSend, receive: rheaReceive, large: rheaLarge,
@@ -243,7 +256,12 @@ const FLOOR: Ops<FloorConnection, number> = {
 };
 
 async function withLib<T>(lib: AmqpSide, fn: <C, M>(ops: Ops<C, M>) => Promise<T>): Promise<T> {
-  return lib === 'ours' ? fn(OURS) : lib === 'rhea' ? fn(RHEA) : fn(FLOOR);
+  switch (lib) {
+    case 'ours': return fn(OURS);
+    case 'ours-ids-off': return fn(OURS_IDS_OFF);
+    case 'rhea': return fn(RHEA);
+    case 'floor': return fn(FLOOR);
+  }
 }
 
 export function amqpSend(scenario: string, lib: AmqpSide, peer: Peer, delivery: AmqpDelivery, p: IoParams): Promise<IoResult> {
@@ -316,9 +334,9 @@ async function startNullServer(lib: AmqpLib): Promise<{ peer: Peer; stop(): void
   return { peer, stop: () => { child.stdin.end(); child.kill(); } };
 }
 
-export function amqpSelf(scenario: string, lib: AmqpLib, kind: 'send' | 'receive', p: IoParams): Promise<IoResult> {
+export function amqpSelf(scenario: string, lib: AmqpLib | 'ours-ids-off', kind: 'send' | 'receive', p: IoParams): Promise<IoResult> {
   return withLib(lib, async (ops) => {
-    const server = await startNullServer(lib);
+    const server = await startNullServer(lib === 'rhea' ? 'rhea' : 'ours');
     try {
       const address = server.peer.address('');
       // Each warm-up pass gets a connection of its own: a receiver closed with credit outstanding
@@ -443,5 +461,37 @@ export function amqpSlowConsumer(scenario: string, lib: AmqpLib, peer: Peer, que
       scenario, side: lib, count: p.count, bytes: p.count * SLOW_BODY, ...t,
       rssGrowthMb: probe.rssGrowthMb, heapGrowthMb: probe.heapGrowthMb, maxInFlight,
     };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cold start: the first messages of a fresh process
+
+/**
+ * A fresh child process (nothing run before: no warm-up pass) opens a connection (untimed), then
+ * the timed pass sends `count` messages at-least-once to a queue (each accepted) and receives them
+ * back (credit 500, auto accept): what a CLI, a serverless function or a test suite pays, V8's
+ * compiling of the hot path included (its helper threads count in process CPU). `peer` undefined:
+ * the embedded broker, started in its own process first (untimed).
+ */
+export function amqpCold(scenario: string, lib: AmqpLib, peer: Peer | undefined, p: IoParams): Promise<IoResult> {
+  return withLib(lib, async (ops) => {
+    const server = peer === undefined ? await startEmbeddedServer() : undefined;
+    try {
+      const target = peer ?? (server as { amqp: Peer }).amqp;
+      const address = target.address(`bench-${scenario}-${p.tag}`);
+      const h = await ops.open(target);
+      const messages = ops.messages(p.count);
+      let bytes = 0;
+      const t = await timed(async () => {
+        await ops.send(h.conn, address, messages, 'at-least-once');
+        bytes = await ops.receive(h.conn, address, p.count, RECEIVE_CREDIT);
+      });
+      h.close();
+      if (bytes !== p.count * SMALL_BODY.length) throw new Error(`received ${bytes} body bytes, expected ${p.count * SMALL_BODY.length}`);
+      return { scenario, side: lib, count: p.count, bytes, ...t };
+    } finally {
+      server?.stop();
+    }
   });
 }

@@ -19,7 +19,7 @@ import { decodeFrame, encodeFrame, protocolHeaderBytes } from '../../src/amqp/fr
 import type { Performative, SaslFrameBody } from '../../src/amqp/frames/index.js';
 import { string as amqpString } from '../../src/amqp/codec/values.js';
 import { openTransport } from '../../src/transport/node.js';
-import { COALESCE_BELOW_BYTES, DEFAULT_READ_COALESCING_MS } from '../../src/transport/read-hold.js';
+import { AdaptiveHold, COALESCE_BELOW_BYTES, DEFAULT_READ_COALESCING_MS } from '../../src/transport/read-hold.js';
 import { STREAM_MIN_CREDIT, STREAM_MIN_EVENTS, STREAM_MIN_UNSETTLED } from '../../src/amqp/rx/read-coalescing.js';
 import type { Transport } from '../../src/transport/types.js';
 import { SMALL_BODY, deferred, type Peer } from './common.js';
@@ -324,10 +324,13 @@ export class FloorConnection {
       outcomesInChunk += k;
       unsettled -= k;
     };
-    // Each read ends in one pump; reads are held on the evidence rx-mq's driver uses.
+    // Each read ends in one pump; reads are held on the evidence rx-mq's driver uses, by its adaptive rule.
+    const adaptive = new AdaptiveHold();
+    const fullFlow = (n: number, bytes: number): boolean => bytes < COALESCE_BELOW_BYTES && n >= STREAM_MIN_EVENTS && unsettled >= STREAM_MIN_UNSETTLED;
+    const streamCount = (n: number, bytes: number): number => (bytes < COALESCE_BELOW_BYTES && unsettled >= STREAM_MIN_UNSETTLED ? n : 0);
     this.onChunkEnd = (bytes) => {
       if (outcomes >= wanted) return done.resolve();
-      if (bytes < COALESCE_BELOW_BYTES && outcomesInChunk >= STREAM_MIN_EVENTS && unsettled >= STREAM_MIN_UNSETTLED) {
+      if (adaptive.next(Date.now(), DEFAULT_READ_COALESCING_MS, outcomesInChunk, bytes, fullFlow, streamCount)) {
         this.transport!.holdReads?.(DEFAULT_READ_COALESCING_MS);
       }
       outcomesInChunk = 0;
@@ -359,6 +362,10 @@ export class FloorConnection {
     this.failed = done.reject;
     const f = this.fields;
     const marker = Buffer.from([0x00, 0x53, 0x77, 0xa1]);
+    // Reads are held on the evidence rx-mq's driver uses, by its adaptive rule.
+    const adaptive = new AdaptiveHold();
+    const fullFlow = (k: number, bytes: number): boolean => bytes < COALESCE_BELOW_BYTES && k >= STREAM_MIN_EVENTS && creditLeft >= STREAM_MIN_CREDIT;
+    const streamCount = (k: number, bytes: number): number => (bytes < COALESCE_BELOW_BYTES && creditLeft >= STREAM_MIN_CREDIT ? k : 0);
     this.onAmqp = (b, start, end, body) => {
       fieldsOf(b, body, f);
       if (f.code !== 0x14) return f.code === 0x13 ? undefined : this.other(b, start, end);
@@ -388,7 +395,7 @@ export class FloorConnection {
         }
       }
       if (got >= n) return done.resolve(bytes);
-      if (chunkBytes < COALESCE_BELOW_BYTES && inChunk >= STREAM_MIN_EVENTS && creditLeft >= STREAM_MIN_CREDIT) {
+      if (adaptive.next(Date.now(), DEFAULT_READ_COALESCING_MS, inChunk, chunkBytes, fullFlow, streamCount)) {
         this.transport!.holdReads?.(DEFAULT_READ_COALESCING_MS);
       }
       inChunk = 0;

@@ -63,6 +63,11 @@ export interface ScenarioReport {
   readonly userRatio: number;
   /** AMQP send and receive: the floor's median CPU per message over the other library's (floor.ts). */
   readonly floorCpuRatio?: number;
+  /**
+   * Null-sink send: rx-mq's median CPU per message with its defaults (a generated message-id on
+   * each) over its own with `messageIds: false` (the default path should cost no more).
+   */
+  readonly defaultPathRatio?: number;
   /** Large messages: rx-mq's and the other library's median throughput over the raw TCP copy's. */
   readonly tcpShare?: { readonly ours: number; readonly other: number };
   /**
@@ -115,6 +120,7 @@ function sideLabel(side: Side, v: Record<string, string>): string {
     case 'stompjs': return `@stomp/stompjs ${v['@stomp/stompjs']} + tcp-wrapper ${v['@stomp/tcp-wrapper']}`;
     case 'tcp': return 'raw TCP loopback copy';
     case 'floor': return 'floor (minimal raw-socket client)';
+    case 'ours-ids-off': return 'rx-mq, messageIds: false';
   }
 }
 
@@ -176,6 +182,7 @@ export function scenarioReport(
 ): ScenarioReport {
   const [ours, other] = sides;
   const floor = sides.find((x) => x.side === 'floor');
+  const idsOff = sides.find((x) => x.side === 'ours-ids-off');
   const tcpSide = sides.find((x) => x.side === 'tcp');
   const tcp = tcpSide?.rate.median;
   const broker = ours.peerCpuPerMsg?.median;
@@ -186,6 +193,7 @@ export function scenarioReport(
     cpuRatio: ours.cpuPerMsg.median / other.cpuPerMsg.median,
     userRatio: ours.userPerMsg.median / other.userPerMsg.median,
     ...(floor === undefined ? {} : { floorCpuRatio: floor.cpuPerMsg.median / other.cpuPerMsg.median }),
+    ...(idsOff === undefined ? {} : { defaultPathRatio: ours.cpuPerMsg.median / idsOff.cpuPerMsg.median }),
     ...(tcp === undefined ? {} : { tcpShare: { ours: share(ours.rate.median), other: share(other.rate.median) } }),
     ...(tcpSide === undefined || broker === undefined || broker <= 0 ? {} : {
       ceilingShare: {

@@ -2,18 +2,18 @@
  * The I/O scenarios: each names the peer, the sides that run it (rx-mq first, then the other
  * library, then any baseline) and how many messages a run moves in smoke and full mode.
  */
-import { amqpLarge, amqpReceive, amqpSelf, amqpSend, amqpSlowConsumer, RECEIVE_CREDIT, LARGE_CREDIT, SLOW_CREDIT, type AmqpSide } from './amqp.js';
+import { amqpCold, amqpLarge, amqpReceive, amqpSelf, amqpSend, amqpSlowConsumer, RECEIVE_CREDIT, LARGE_CREDIT, SLOW_CREDIT, type AmqpSide } from './amqp.js';
 import { PROTON, RABBIT_AMQP, RABBIT_STOMP, type IoParams, type IoResult } from './common.js';
 import { ACTIVEMQ_STOMP, stompReceive, stompSend } from './stomp.js';
 import { tcpCopy } from './tcp.js';
 
-export type Side = 'ours' | 'rhea' | 'stompjs' | 'tcp' | 'floor';
+export type Side = 'ours' | 'rhea' | 'stompjs' | 'tcp' | 'floor' | 'ours-ids-off';
 export type Mode = 'smoke' | 'full';
 
 export interface Scenario {
   readonly id: string;
   /** Table the scenario's rows go to. */
-  readonly group: 'amqp-send' | 'amqp-receive' | 'amqp-self' | 'memory' | 'stomp' | 'large';
+  readonly group: 'amqp-send' | 'amqp-receive' | 'amqp-self' | 'memory' | 'stomp' | 'large' | 'cold';
   /** Short label of the row (peer, mode). */
   readonly label: string;
   /** rx-mq first, then the library compared with; a baseline (tcp, floor) last. */
@@ -28,6 +28,8 @@ const SMALL_SIZES = { smoke: { count: 1000, warmup: 200 }, full: { count: 30_000
 const STOMP_SIZES = { smoke: { count: 1000, warmup: 200 }, full: { count: 30_000, warmup: 30_000 } };
 const LARGE_SIZES = { smoke: { count: 8, warmup: 2 }, full: { count: 100, warmup: 10 } };
 const SELF_SIZES = { smoke: { count: 1000, warmup: 200 }, full: { count: 100_000, warmup: 20_000 } };
+/** Cold start: the first 40,000 messages of a fresh process, no warm-up at all. */
+const COLD_SIZES = { smoke: { count: 2000, warmup: 0 }, full: { count: 40_000, warmup: 0 } };
 /** Memory: count = messages the slow consumer works through; QUEUED wait at the broker. */
 const MEMORY_SIZES = { smoke: { count: 500, warmup: 0 }, full: { count: 5_000, warmup: 0 } };
 const MEMORY_QUEUED = { smoke: 2_000, full: 100_000 };
@@ -63,8 +65,9 @@ export const SCENARIOS: readonly Scenario[] = [
   ...(['send', 'receive'] as const).map((kind): Scenario => ({
     id: `amqp-self-${kind === 'send' ? 'send-alo' : 'receive'}`, group: 'amqp-self',
     label: kind === 'send' ? 'null sink, at-least-once send' : `null source, receive (credit ${RECEIVE_CREDIT}, auto accept)`,
-    sides: ['ours', 'rhea'], unit: 'msg', sizes: SELF_SIZES,
-    run: (side, p) => amqpSelf(`amqp-self-${kind === 'send' ? 'send-alo' : 'receive'}`, amqpLib(side), kind, p),
+    // The send also runs rx-mq with messageIds: false, to show its default path (an id on each) costs no more.
+    sides: kind === 'send' ? ['ours', 'rhea', 'ours-ids-off'] : ['ours', 'rhea'], unit: 'msg', sizes: SELF_SIZES,
+    run: (side, p) => amqpSelf(`amqp-self-${kind === 'send' ? 'send-alo' : 'receive'}`, side === 'ours-ids-off' ? side : amqpLib(side), kind, p),
   })),
   {
     id: 'amqp-memory-slow-consumer', group: 'memory',
@@ -88,6 +91,12 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'stomp-receive-activemq', group: 'stomp', label: 'ActiveMQ, SUBSCRIBE ack:auto', sides: ['ours', 'stompjs'], unit: 'msg',
     sizes: STOMP_SIZES, run: (side, p) => stompReceive('stomp-receive-activemq', stompLib(side), ACTIVEMQ_STOMP, p),
   },
+  // Cold start (issue 28): a fresh process's first messages, sent and received, against the Proton C broker and the embedded broker.
+  ...([['proton', PROTON, 'Proton C broker'], ['embedded', undefined, 'embedded broker']] as const).map(([key, peer, name]): Scenario => ({
+    id: `cold-${key}`, group: 'cold', label: `${name}, first ${COLD_SIZES.full.count.toLocaleString('en-US')} messages of a fresh process, send then receive`,
+    sides: ['ours', 'rhea'], unit: 'msg', sizes: COLD_SIZES,
+    run: (side, p) => amqpCold(`cold-${key}`, amqpLib(side), peer, p),
+  })),
   // Through both brokers: the C broker spends little per MiB, RabbitMQ much more (see BENCHMARKS.md).
   ...([['proton', PROTON, 'Proton C broker'], ['rabbit', RABBIT_AMQP, 'RabbitMQ']] as const).map(([key, peer, name]): Scenario => ({
     id: `large-${key}`, group: 'large', label: `${name}, 1 MiB bodies, send + receive (credit ${LARGE_CREDIT})`,

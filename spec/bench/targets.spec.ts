@@ -83,4 +83,19 @@ describe('bench: targets', () => {
     expect(rows[6]).to.equal('| 1 MiB throughput, % of raw TCP | large-copy-bound | 30.0% | at least 60.0% | 52.4% | missed, bound misses too |');
     expect(t.text).to.contain('4 of 10 met; 3 missed where the bound misses too; 3 missed.');
   });
+
+  it('checks the default path (generated ids) against rx-mq with messageIds: false, only where that side ran', () => {
+    const rows = checkTargets(report([
+      scenario('self-send', 'amqp-self', [side('ours', 1.05), side('rhea', 10), side('ours-ids-off', 1)]),
+      scenario('self-receive', 'amqp-self', [side('ours', 1), side('rhea', 10)]),
+      scenario('self-send-slow', 'amqp-self', [side('ours', 3), side('rhea', 20), side('ours-ids-off', 1)]),
+    ]));
+    const path = rows.filter((x) => x.target.startsWith('AMQP default path'));
+    expect(path.map((x) => x.scenario)).to.deep.equal(['self-send', 'self-send-slow']);
+    expect(path[0].value).to.be.closeTo(1.05, 1e-12);
+    expect(path[0]).to.include({ limit: 1.1, verdict: 'met' });
+    expect(path[1]).to.include({ value: 3, verdict: 'missed' });
+    // The CPU ratio against rhea still covers all three.
+    expect(rows.filter((x) => x.target.startsWith('AMQP CPU')).map((x) => x.scenario)).to.deep.equal(['self-send', 'self-receive', 'self-send-slow']);
+  });
 });

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import type { DrivenEngine } from '../../src/driven-engine.js';
-import { EngineDriver, type DriverOwner, type DriverTimers } from '../../src/transport/driver.js';
+import { EngineDriver, HOLD_QUIET_MS, KEEP_HOLDING_PER_MS, type DriverOwner, type DriverTimers } from '../../src/transport/driver.js';
 import { TransportError, type Transport, type TransportInfo } from '../../src/transport/types.js';
 import { Connection } from '../../src/amqp/engine/connection.js';
 import { ServerConnection } from '../../src/amqp/engine/server-connection.js';
@@ -255,6 +255,28 @@ describe('transport: the engine driver', () => {
       driver.onData(new Uint8Array(50));
       expect(order).to.deep.equal(['handled', 'asked 100', 'handled', 'asked 50']);
       expect(rec.calls.filter((c) => c.op === 'hold')).to.deep.equal([{ op: 'hold', ms: 2 }]);
+    });
+
+    it('adaptive: a held read keeps holding only when it brought enough stream events per ms held, then stays quiet for a while', () => {
+      let now = 1000;
+      const { engine, driver, rec } = setup({
+        now: () => now,
+        readHold: { ms: 2, inFullFlow: (events) => events.length >= 2, streamEvents: (events) => events.length },
+      });
+      const holds = (): number => rec.calls.filter((c) => c.op === 'hold').length;
+      const read = (n: number): void => { engine.events = new Array<string>(n).fill('m'); driver.onData(new Uint8Array(10 * n)); };
+      read(2); // an unheld read of two: a hold starts
+      expect(holds()).to.equal(1);
+      read(2 * KEEP_HOLDING_PER_MS); // the hold gathered 16 a ms: it paid, hold again
+      expect(holds()).to.equal(2);
+      read(3); // a paced stream: the hold gathered little, so no hold...
+      expect(holds()).to.equal(2);
+      now += HOLD_QUIET_MS - 1;
+      read(5); // ...and none starts while quiet
+      expect(holds()).to.equal(2);
+      now += 1;
+      read(2); // quiet over: a chunk in full flow holds again
+      expect(holds()).to.equal(3);
     });
 
     it('never holds with 0 ms', () => {

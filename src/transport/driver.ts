@@ -15,6 +15,7 @@
  * Protocol-neutral: it knows engines only through DrivenEngine and never looks at an event.
  */
 import type { DrivenEngine } from '../driven-engine.js';
+import { AdaptiveHold } from './read-hold.js';
 import type { Transport, TransportError } from './types.js';
 
 /** When a protocol wants reads held (see Transport.holdReads and src/transport/read-hold.ts). */
@@ -26,7 +27,16 @@ export interface ReadHold<E> {
    * the owner has handled them (so link credit and the like are as the owner left them).
    */
   readonly inFullFlow: (events: E, bytes: number) => boolean;
+  /**
+   * How many of the chunk's events belong to a stream in full flow (the count behind
+   * `inFullFlow`). With it the hold is adaptive: a read that followed a hold keeps holding only
+   * when it brought at least KEEP_HOLDING_PER_MS (read-hold.ts) such events per millisecond held;
+   * else no hold starts for HOLD_QUIET_MS. Without it, every chunk in full flow holds.
+   */
+  readonly streamEvents?: (events: E, bytes: number) => number;
 }
+
+export { HOLD_QUIET_MS, KEEP_HOLDING_PER_MS } from './read-hold.js';
 
 /** The timer functions the driver uses; injectable so that tests can count and fire them. */
 export interface DriverTimers {
@@ -71,6 +81,9 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
   private readonly afterFlush: (() => void) | undefined;
   private readonly holdMs: number;
   private readonly inFullFlow: ((events: E, bytes: number) => boolean) | undefined;
+  private readonly streamEvents: ((events: E, bytes: number) => number) | undefined;
+  /** Whether holds are paying (see AdaptiveHold). */
+  private readonly adaptive = new AdaptiveHold();
   private readonly now: () => number;
   private readonly timers: DriverTimers;
 
@@ -80,6 +93,7 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
     this.afterFlush = owner.afterFlush;
     this.holdMs = owner.readHold?.ms ?? 0;
     this.inFullFlow = this.holdMs > 0 ? owner.readHold?.inFullFlow : undefined;
+    this.streamEvents = this.holdMs > 0 ? owner.readHold?.streamEvents : undefined;
     this.now = owner.now ?? Date.now;
     this.timers = owner.timers ?? SYSTEM_TIMERS;
   }
@@ -108,9 +122,18 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
   /** Bytes from the transport (TransportHandlers.onData). Ignored once ended. */
   onData(chunk: Uint8Array): void {
     if (this.done) return;
-    const events = this.engine.receive(chunk, this.now());
+    const now = this.now();
+    const events = this.engine.receive(chunk, now);
     this.dispatch(events);
-    if (this.inFullFlow !== undefined && this.inFullFlow(events, chunk.length)) this.transport?.holdReads?.(this.holdMs);
+    if (this.inFullFlow !== undefined && this.wantsHold(events, chunk.length, now)) this.transport?.holdReads?.(this.holdMs);
+  }
+
+  /** Whether to hold the next read after this chunk (see ReadHold and KEEP_HOLDING_PER_MS). */
+  private wantsHold(events: E, bytes: number, now: number): boolean {
+    const inFullFlow = this.inFullFlow as (events: E, bytes: number) => boolean;
+    const count = this.streamEvents;
+    if (count === undefined) return inFullFlow(events, bytes);
+    return this.adaptive.next(now, this.holdMs, events, bytes, inFullFlow, count);
   }
 
   /** Where the transport had best read to next (TransportHandlers.nextRead). */

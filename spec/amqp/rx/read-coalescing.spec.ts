@@ -10,7 +10,7 @@ import { firstValueFrom } from 'rxjs';
 import { connect } from '../../../src/amqp/index.js';
 import { startBroker, type EmbeddedBroker } from '../../../src/broker/index.js';
 import type { EngineEvent } from '../../../src/amqp/engine/events.js';
-import { inFullFlow, STREAM_MIN_CREDIT, STREAM_MIN_UNSETTLED } from '../../../src/amqp/rx/read-coalescing.js';
+import { inFullFlow, streamEvents, STREAM_MIN_CREDIT, STREAM_MIN_UNSETTLED } from '../../../src/amqp/rx/read-coalescing.js';
 import { COALESCE_BELOW_BYTES } from '../../../src/transport/read-hold.js';
 import { amqpReadCoalescingCases } from '../../support/amqp-read-coalescing-cases.js';
 
@@ -24,6 +24,14 @@ const flow = (link: object): EngineEvent => ({ type: 'link-flow', link } as unkn
 describe('amqp/rx read coalescing policy', () => {
   const streaming = receiver(STREAM_MIN_CREDIT);
   const lowCredit = receiver(STREAM_MIN_CREDIT - 1);
+
+  it('counts the stream events of a chunk (for the adaptive hold): only those inFullFlow counts, none in a large chunk', () => {
+    const full = sender(STREAM_MIN_UNSETTLED);
+    const events = [delivery(streaming), delivery(lowCredit), outcome(full), outcome(sender(1)), flow(streaming), delivery(streaming)];
+    expect(streamEvents(events, 500)).to.equal(3);
+    expect(streamEvents(events, COALESCE_BELOW_BYTES)).to.equal(0);
+    expect(streamEvents([], 0)).to.equal(0);
+  });
 
   it('holds for two deliveries on one small chunk to a receiver with credit left', () => {
     expect(inFullFlow([delivery(streaming), delivery(streaming)], 200)).to.equal(true);

@@ -80,7 +80,11 @@ describe('bench: I/O smoke (AMQP, STOMP, large messages against the local broker
 
   it('checks the targets on every scenario they cover (smoke numbers: only that the table is whole)', function () {
     const rows = checkTargets(report);
-    expect(rows.map((x) => x.scenario)).to.have.members(report.scenarios.map((s) => s.label));
+    // Every scenario has its row; the null-sink send has a second, the default path against messageIds: false.
+    expect([...new Set(rows.map((x) => x.scenario))]).to.have.members(report.scenarios.map((s) => s.label));
+    const defaultPath = rows.filter((x) => x.target.startsWith('AMQP default path'));
+    expect(defaultPath.map((x) => x.scenario)).to.deep.equal(['null sink, at-least-once send']);
+    expect(rows).to.have.length(report.scenarios.length + 1);
     for (const x of rows) expect(Number.isFinite(x.value), `${x.scenario}: ${x.value}`).to.equal(true);
     const floorRows = rows.filter((x) => report.scenarios.find((s) => s.label === x.scenario)?.sides.some((y) => y.side === 'floor'));
     expect(floorRows.length).to.equal(6);
@@ -90,7 +94,7 @@ describe('bench: I/O smoke (AMQP, STOMP, large messages against the local broker
 
   it('formats one markdown section per group and merges them into BENCHMARKS.md keeping other sections', function () {
     const sections = formatIoSections(report);
-    const want = ['## AMQP send', '## AMQP receive', '## AMQP, each library with itself', '## Slow consumer memory', '## STOMP send and receive on RabbitMQ', '## Large messages'];
+    const want = ['## AMQP send', '## AMQP receive', '## AMQP, each library with itself', '## Slow consumer memory', '## STOMP send and receive on RabbitMQ', '## Large messages', '## Cold start'];
     expect(sections).to.have.length(want.length);
     sections.forEach((s, i) => expect(s.heading.startsWith(want[i]), s.heading).to.equal(true));
     for (const s of sections) {

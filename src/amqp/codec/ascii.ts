@@ -42,5 +42,38 @@ export function asciiTextPortable(b: Uint8Array, start: number, end: number): st
   return s;
 }
 
+/** Slots of the short-string cache (a power of two). */
+const CACHE_SLOTS = 1024;
+/** Strings of up to this many bytes go through the cache. */
+export const CACHED_TEXT_MAX = 32;
+const cache: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS).fill(undefined);
+
+/**
+ * The text of bytes[start, end) (at most {@link CACHED_TEXT_MAX} of them) when all are ASCII, else
+ * undefined. Short strings repeat from message to message (property keys, addresses, content
+ * types, small bodies), so the last string seen at each hash slot is kept and returned again when
+ * the bytes match it: no native call and no new string for a repeat, and a miss costs one
+ * compare more than {@link asciiText}. The slot holds only the string, compared character by
+ * character with the bytes, so a miss allocates nothing beyond the string itself.
+ */
+export function cachedAsciiText(b: Uint8Array, start: number, end: number): string | undefined {
+  let h = end - start;
+  for (let i = start; i < end; i++) {
+    const c = b[i];
+    if (c >= 0x80) return undefined;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  const slot = (h ^ (h >>> 15)) & (CACHE_SLOTS - 1);
+  const hit = cache[slot];
+  if (hit !== undefined && hit.length === end - start) {
+    let i = start;
+    for (let k = 0; i < end && hit.charCodeAt(k) === b[i]; k++) i++;
+    if (i === end) return hit;
+  }
+  const s = asciiText(b, start, end);
+  cache[slot] = s;
+  return s;
+}
+
 /** Whether the native slice is in use. */
 export const usesNativeLatin1 = nativeLatin1 !== undefined;

@@ -4,8 +4,9 @@
  * offset, never a crash, a hang, a deep recursion or an allocation sized by an untrusted field.
  */
 import { DecodeError } from '../../errors.js';
-import { asciiText, isAscii } from './ascii.js';
+import { asciiText, cachedAsciiText, CACHED_TEXT_MAX } from './ascii.js';
 import { Code } from './constructors.js';
+import { copyBytes } from './slab.js';
 import type { AmqpArray, AmqpValue } from './types.js';
 
 /** Limits applied while decoding untrusted bytes. */
@@ -144,7 +145,7 @@ function readData(r: ByteReader, code: number, at: number, depth: number): AmqpV
 
 function copy(r: ByteReader, n: number): Uint8Array {
   const p = r.take(n);
-  return r.bytes.slice(p, p + n);
+  return copyBytes(r.bytes, p, p + n);
 }
 
 function readCodePoint(r: ByteReader): number {
@@ -166,7 +167,10 @@ export function readUtf8(r: ByteReader, n: number): string {
 
 /** The string in b[p, p + n), which the caller has bounds-checked; invalid UTF-8 is a DecodeError. */
 export function utf8Text(b: Uint8Array, p: number, n: number): string {
-  if (n <= 32 && isAscii(b, p, p + n)) return asciiText(b, p, p + n);
+  if (n <= CACHED_TEXT_MAX) {
+    const s = cachedAsciiText(b, p, p + n);
+    if (s !== undefined) return s;
+  }
   try {
     return fatalUtf8.decode(b.subarray(p, p + n));
   } catch {
@@ -180,6 +184,7 @@ function readAscii(r: ByteReader, n: number): string {
   for (let i = p; i < p + n; i++) {
     if (b[i] >= 0x80) throw new DecodeError('symbol contains a non-ASCII byte', i);
   }
+  if (n <= CACHED_TEXT_MAX) return cachedAsciiText(b, p, p + n) as string;
   return n <= 64 ? asciiText(b, p, p + n) : fatalUtf8.decode(b.subarray(p, p + n));
 }
 

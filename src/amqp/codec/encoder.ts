@@ -102,6 +102,11 @@ export function writeStringValue(w: ByteWriter, s: string): void {
   writeString(w, s, Code.str8, Code.str32);
 }
 
+/** A symbol value (sym8 or sym32; ASCII only), without building its typed form first. */
+export function writeSymbolValue(w: ByteWriter, s: string): void {
+  writeString(w, s, Code.sym8, Code.sym32);
+}
+
 /**
  * Strings: write the UTF-8 bytes once, optimistically after a 1-byte size; if they turn out
  * longer than 255 bytes, shift them right by 3 to make room for the 4-byte size.

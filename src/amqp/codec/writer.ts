@@ -2,6 +2,8 @@
  * A growable big-endian byte writer. One instance is reused across encodes (the frame layer keeps
  * one per connection) so the hot path allocates only when the buffer has to grow.
  */
+import { copyBytes } from './slab.js';
+
 const textEncoder = new TextEncoder();
 
 /** A growable big-endian byte writer (see the module comment); `encode` uses one internally. */
@@ -131,8 +133,8 @@ export class ByteWriter {
     return written;
   }
 
-  /** A copy of everything written since the last reset. */
+  /** A copy of everything written since the last reset (from a shared slab when short: see slab.ts). */
   toBytes(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    return copyBytes(this.buf, 0, this.pos);
   }
 }

@@ -157,7 +157,9 @@ export class Session implements SenderLinkHost {
         const keep = payload === undefined ? EMPTY
           : payloadLength(payload) < PAYLOAD_BY_REFERENCE_MIN ? copyPayload(payload) : payload;
         // The performative and its tag too: a sender reuses both for its next transfer.
-        const performative: Transfer = { ...p, deliveryTag: p.deliveryTag?.slice() };
+        // Object.assign then the tag: a spread with a field added makes a new map per object in V8.
+        const performative: Transfer = Object.assign({}, p);
+        (performative as { deliveryTag: Uint8Array | undefined }).deliveryTag = p.deliveryTag?.slice();
         this.held.push({ performative, payload: keep });
         this.requestWindow();
         return;

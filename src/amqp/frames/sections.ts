@@ -188,6 +188,26 @@ export function encodeStringValueSection(s: string, viewBelow = 0): Uint8Array {
   }
 }
 
+/** The descriptor bytes (0x00, smallulong code) that begin a section of this name. */
+export function sectionDescriptor(name: SectionName): Uint8Array {
+  return (BY_NAME.get(name) as SectionInfo).descriptorBytes;
+}
+
+/**
+ * @internal For encoders of whole payloads written straight from a message (rx/message-direct.ts):
+ * the shared writer, reset. Pair it with {@link scratchPayload} and, in a finally,
+ * {@link releaseScratch}.
+ */
+export function scratchWriter(): ByteWriter {
+  scratch.reset();
+  return scratch;
+}
+
+/** @internal What the shared writer holds, as `encodeSectionParts` returns one piece (a view below `viewBelow`). */
+export function scratchPayload(w: ByteWriter, viewBelow: number): Uint8Array {
+  return w.pos < viewBelow ? scratchView(w) : w.toBytes();
+}
+
 /** Payloads below this size get their view of the scratch writer from `views`. */
 const CACHED_VIEWS_BELOW = 256;
 /** Views of the first n bytes of `viewsOf` (the scratch writer's buffer), by n, made on first use. */
@@ -210,7 +230,7 @@ function scratchView(w: ByteWriter): Uint8Array {
 }
 
 /** Keep the scratch writer small: one huge value body must not pin megabytes. */
-function releaseScratch(): void {
+export function releaseScratch(): void {
   if (scratch.buf.length > 64 * 1024) scratch = new ByteWriter(1024);
   else scratch.reset();
 }
@@ -219,7 +239,8 @@ function writeSection(w: ByteWriter, info: SectionInfo, v: unknown): void {
   switch (info.def.source) {
     case 'composite':
       // The section's composite has the section's name (header, properties).
-      return writeComposite(w, { ...(v as object), kind: info.name } as Header | Properties);
+      // `kind` first: a spread followed by more properties makes a new map per object in V8.
+      return writeComposite(w, { kind: info.name, ...(v as object) } as Header | Properties);
     case 'map': {
       const m = v as AmqpValue;
       if (m.type !== 'map') throw new EncodeError(`${info.name} must be an AmqpMap, got ${m.type}`);

@@ -10,7 +10,7 @@ import type { Session } from '../engine/session.js';
 import { EngineDriver } from '../../transport/driver.js';
 import { TransportError, type Transport } from '../../transport/types.js';
 import { DEFAULT_READ_COALESCING_MS } from '../../transport/read-hold.js';
-import { inFullFlow } from './read-coalescing.js';
+import { inFullFlow, streamEvents } from './read-coalescing.js';
 import { warnOnce, type AmqpWarningHandler } from './warnings.js';
 import { renderSafely } from '../../redact.js';
 
@@ -45,7 +45,7 @@ export class ConnectionDriver {
         this.engine.transportClosed(e);
         for (const l of [...this.connectionListeners]) l({ type: 'connection-error', error: e });
       },
-      readHold: { ms: readCoalescingMs, inFullFlow },
+      readHold: { ms: readCoalescingMs, inFullFlow, streamEvents },
       now,
     });
   }

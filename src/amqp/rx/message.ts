@@ -10,6 +10,7 @@ import type { Header, Properties } from '../frames/definitions.generated.js';
 import { decodeSections, encodeSectionParts, NOT_DIRECT, encodeSections, encodeStringValueSection, type MessageBody, type MessageSections } from '../frames/sections.js';
 import { EncodeError } from '../../errors.js';
 import { PAYLOAD_BY_REFERENCE_MIN } from '../engine/output.js';
+import { encodeDirect } from './message-direct.js';
 
 /** message-id and correlation-id: string, ulong (number or bigint), uuid (typed) or binary. */
 export type MessageId = string | number | bigint | Uint8Array | AmqpValue;
@@ -242,7 +243,7 @@ export function toSections(m: Message<unknown>): MessageSections {
 
 /** Encode a Message to the bytes of a transfer. */
 export function encodeMessage(m: Message<unknown>): Uint8Array {
-  return encodeSections(toSections(m));
+  return encodeDirect(m, 0) ?? encodeSections(toSections(m));
 }
 
 /**
@@ -253,7 +254,7 @@ export function encodeMessage(m: Message<unknown>): Uint8Array {
  */
 export function encodeMessageParts(m: Message<unknown>): Uint8Array | Uint8Array[] {
   if (typeof m.body === 'string' && onlyBody(m)) return encodeStringValueSection(m.body, PAYLOAD_BY_REFERENCE_MIN);
-  return encodeSectionParts(toSections(m), PAYLOAD_BY_REFERENCE_MIN);
+  return encodeDirect(m, PAYLOAD_BY_REFERENCE_MIN) ?? encodeSectionParts(toSections(m), PAYLOAD_BY_REFERENCE_MIN);
 }
 
 /**

@@ -27,6 +27,24 @@ export const STREAM_MIN_CREDIT = 16;
 /** A sender link with at least this many unsettled deliveries has more outcomes on their way. */
 export const STREAM_MIN_UNSETTLED = 16;
 
+/**
+ * How many of a chunk's events are deliveries to receivers with credit for more, or outcomes for
+ * senders with a full pipeline (0 for a chunk too large to gain from a hold): the driver's measure
+ * of whether a hold paid (src/transport/driver.ts, KEEP_HOLDING_PER_MS).
+ */
+export function streamEvents(events: readonly EngineEvent[], bytes: number): number {
+  if (bytes >= COALESCE_BELOW_BYTES) return 0;
+  let streaming = 0;
+  for (const e of events) {
+    if (e.type === 'delivery') {
+      if (e.link.credit.credit >= STREAM_MIN_CREDIT) streaming++;
+    } else if (e.type === 'delivery-update') {
+      if (e.link.unsettledCount >= STREAM_MIN_UNSETTLED) streaming++;
+    }
+  }
+  return streaming;
+}
+
 /** True when the events of one chunk of `bytes` bytes show a stream worth holding reads for. */
 export function inFullFlow(events: readonly EngineEvent[], bytes: number): boolean {
   if (bytes >= COALESCE_BELOW_BYTES || events.length < STREAM_MIN_EVENTS) return false;

@@ -14,7 +14,7 @@ import type { StompFrame } from '../codec/frame.js';
 import { StompEngine, type StompEngineOptions } from '../engine/engine.js';
 import type { ConnectedEvent, StompEvent } from '../engine/events.js';
 import { StompBufferOverflowError, StompConnectionClosedError, StompProtocolError } from '../errors.js';
-import { inFullFlow } from './read-coalescing.js';
+import { inFullFlow, streamEvents } from './read-coalescing.js';
 import { renderSafely } from '../../redact.js';
 
 /** How a wire ended: cleanly, or with an error. */
@@ -51,7 +51,7 @@ export class StompWire {
     this.io = new EngineDriver<StompEvent[], StompEngine>(this.engine, {
       onEvents: (events) => this.handleGuarded(events),
       onEnd: (error) => this.transportEnded(error),
-      readHold: { ms: readCoalescingMs, inFullFlow },
+      readHold: { ms: readCoalescingMs, inFullFlow, streamEvents },
       now,
     });
   }
