@@ -146,6 +146,14 @@ async function faultLoop(proxy: FaultProxy, watch: StateWatch, fault: Fault, run
   return events;
 }
 
+/**
+ * Resolves with false once `loop` has ended on a fault that went unnoticed: the connection is
+ * then stuck and the workload cannot finish, so the case fails now rather than after WORK_BOUND_MS.
+ */
+const unnoticed = (loop: Promise<FaultEvent[]>): Promise<false> => new Promise((resolve) => {
+  void loop.then((events) => { if (events.some((e) => e.detectionMs === undefined)) resolve(false); });
+});
+
 const ms = (v: number | undefined): string => (v === undefined ? 'none' : String(v));
 const summary: string[][] = [];
 const trap = new ProcessTrap();
@@ -197,7 +205,7 @@ describe('faults: reconnecting clients against RabbitMQ through the fault proxy'
             const work = faulty.send(address, COUNT, tally, (s) => { sendSub = s; }).then(() => { done = true; });
             work.catch(() => {});
             const loop = faultLoop(proxy, faulty.watch, mode.fault, () => !done);
-            finished = await Promise.race([work.then(() => true), sleep(WORK_BOUND_MS).then(() => false)]);
+            finished = await Promise.race([work.then(() => true), sleep(WORK_BOUND_MS).then(() => false), unnoticed(loop)]);
             done = true;
             events = await loop;
             sendSub?.unsubscribe();
@@ -213,7 +221,7 @@ describe('faults: reconnecting clients against RabbitMQ through the fault proxy'
             let done = false;
             void all.then(() => { done = true; });
             const loop = faultLoop(proxy, faulty.watch, mode.fault, () => !done);
-            finished = await all;
+            finished = await Promise.race([all, unnoticed(loop)]);
             done = true;
             events = await loop;
             // A little longer, so that redeliveries behind the last new message are counted.
