@@ -59,12 +59,14 @@ node_env() {
     RABBITMQ_PID_FILE="$dir/pid"
 }
 
-# rabbitmqctl on node N, bounded (a node that hangs must not hang the caller).
+# rabbitmqctl on node N, bounded (a node that hangs must not hang the caller). Without the
+# cluster's cookie there is no cluster to talk to (and the CLI would fail trying to create one).
 ctl() {
   local n=$1
   shift
+  [ -f "$BASE_DIR/home/.erlang.cookie" ] || { echo "cluster.sh: the cluster is not set up (bash scripts/cluster.sh start)" >&2; return 1; }
   # shellcheck disable=SC2046
-  env $(node_env "$n") timeout 120 "$SBIN/rabbitmqctl" -n "$(node_name "$n")" "$@"
+  env $(node_env "$n") ERL_CRASH_DUMP="$BASE_DIR/erl_crash.dump" timeout 120 "$SBIN/rabbitmqctl" -n "$(node_name "$n")" "$@"
 }
 
 running() { ctl "$1" -q ping >/dev/null 2>&1; }
@@ -136,7 +138,7 @@ start_node() {
   local n=$1 dir
   dir=$(node_dir "$n")
   # shellcheck disable=SC2046
-  (cd "$dir" && env $(node_env "$n") setsid nohup "$SBIN/rabbitmq-server" >"$dir/server.log" 2>&1 </dev/null &)
+  (cd "$dir" && env $(node_env "$n") ERL_CRASH_DUMP="$dir/erl_crash.dump" setsid nohup "$SBIN/rabbitmq-server" >"$dir/server.log" 2>&1 </dev/null &)
 }
 
 # Waits (bounded) until node N answers and has booted; fails at once if its process has exited.

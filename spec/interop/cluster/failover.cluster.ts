@@ -71,9 +71,39 @@ const PROTOCOLS: readonly Protocol[] = [
   },
 ];
 
+/**
+ * When a count last moved: sampled every 20 ms, so that the longest pause of the stream around a
+ * node stop can be read off afterwards.
+ */
+class Progress {
+  private readonly moves: number[] = [];
+  private last = -1;
+  private readonly timer: ReturnType<typeof setInterval>;
+  constructor(read: () => number) {
+    this.timer = setInterval(() => {
+      const v = read();
+      if (v !== this.last) { this.last = v; this.moves.push(Date.now()); }
+    }, 20);
+  }
+  /** The longest time without progress that began within [from, to] (ms; to the next move, or now). */
+  longestPause(from: number, to: number): number {
+    let longest = 0;
+    for (let i = 0; i < this.moves.length; i++) {
+      const t = this.moves[i];
+      if (t < from - 1000 || t > to) continue;
+      const next = this.moves[i + 1] ?? Date.now();
+      if (next >= from) longest = Math.max(longest, next - Math.max(t, from));
+    }
+    return longest;
+  }
+  stop(): void { clearInterval(this.timer); }
+}
+
 /** One node stop, as measured. */
 interface Failover {
   readonly stopped: ClusterNode;
+  /** When stop_app was issued. */
+  readonly t0: number;
   /** stop_app issued -> the client reports the loss (`reconnecting`). */
   readonly detectionMs: number | undefined;
   /** The loss -> `open` again. */
@@ -83,6 +113,9 @@ interface Failover {
   /** stop_app's own duration, and start_app's. */
   readonly stopAppMs: number;
   readonly startAppMs: number;
+  /** The longest pause in confirmations and in consumption from stop_app until well after. */
+  sendPauseMs: number;
+  consumePauseMs: number;
 }
 
 const rows: string[][] = [];
@@ -97,7 +130,7 @@ describe('cluster: reconnecting clients fail over across a three-node RabbitMQ c
   after(() => {
     trap.uninstall();
     if (rows.length > 0) {
-      console.log(`\n${table(['protocol', 'stop', 'node stopped', 'moved to', 'detection ms', 'failover ms', 'stop_app ms', 'start_app ms', 'lost', 'duplicated'], rows)}\n`);
+      console.log(`\n${table(['protocol', 'stop', 'node stopped', 'moved to', 'detection ms', 'failover ms', 'send pause ms', 'consume pause ms', 'stop_app ms', 'start_app ms', 'lost', 'duplicated'], rows)}\n`);
     }
   });
   afterEach(async () => {
@@ -119,6 +152,8 @@ describe('cluster: reconnecting clients fail over across a three-node RabbitMQ c
       const received = new Tally(COUNT);
       let sendSub: Subscription | undefined;
       const consumer = run.consume(received);
+      const confirms = new Progress(() => sent.confirmed);
+      const consumed = new Progress(() => received.distinct.size);
       const sending = run.send(sent, (s) => { sendSub = s; });
       sending.catch(() => {});
       const failovers: Failover[] = [];
@@ -145,7 +180,7 @@ describe('cluster: reconnecting clients fail over across a three-node RabbitMQ c
         await cluster('ctl', String(stoppedNode.n), '-q', 'start_app');
         const startAppMs = Date.now() - t1;
         failovers.push({
-          stopped: stoppedNode, now, stopAppMs, startAppMs,
+          stopped: stoppedNode, t0, now, stopAppMs, startAppMs, sendPauseMs: 0, consumePauseMs: 0,
           detectionMs: lostAt === undefined ? undefined : lostAt - t0,
           failoverMs: lostAt === undefined || openAt === undefined ? undefined : openAt - lostAt,
         });
@@ -159,15 +194,23 @@ describe('cluster: reconnecting clients fail over across a three-node RabbitMQ c
       await sleep(1000);
       consumer.stop();
       sendSub?.unsubscribe();
+      confirms.stop();
+      consumed.stop();
+      for (const f of failovers) {
+        f.sendPauseMs = confirms.longestPause(f.t0, f.t0 + f.stopAppMs + 30_000);
+        f.consumePauseMs = consumed.longestPause(f.t0, f.t0 + f.stopAppMs + 30_000);
+      }
 
       const show = (v: number | undefined): string => (v === undefined ? 'none' : String(v));
       console.log(`      [${p.name}] sends: ${sent.line().replace(/, received.*$/, '')}; consumer: received ${received.received}, `
         + `lost ${received.lost}, duplicated ${received.duplicated}, settles lost with their connection ${consumer.settleFailures}`);
       failovers.forEach((f, k) => {
         console.log(`      [${p.name}] stop ${k + 1}: ${f.stopped.name} stopped (stop_app ${f.stopAppMs} ms); loss seen after ${show(f.detectionMs)} ms, `
-          + `open on ${f.now?.name ?? '?'} ${show(f.failoverMs)} ms later; start_app ${f.startAppMs} ms`);
+          + `open on ${f.now?.name ?? '?'} ${show(f.failoverMs)} ms later; start_app ${f.startAppMs} ms; longest pause: confirmations ${f.sendPauseMs} ms, `
+          + `consumption ${f.consumePauseMs} ms`);
         rows.push([p.name, String(k + 1), f.stopped.name, f.now?.name ?? '?', show(f.detectionMs), show(f.failoverMs),
-          String(f.stopAppMs), String(f.startAppMs), k === 0 ? String(received.lost) : '', k === 0 ? String(received.duplicated) : '']);
+          String(f.sendPauseMs), String(f.consumePauseMs), String(f.stopAppMs), String(f.startAppMs),
+          k === 0 ? String(received.lost) : '', k === 0 ? String(received.duplicated) : '']);
       });
 
       expect(finished, `the sends did not finish within ${WORK_BOUND_MS} ms (${sent.line()})`).to.equal(true);
