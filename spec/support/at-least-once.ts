@@ -61,8 +61,13 @@ export class Tally {
     });
   }
 
-  line(): string {
-    return `sent ${this.sent}, confirmed ${this.confirmed}${this.refused > 0 ? ` (+${this.refused} refused)` : ''}, received ${this.received}, lost ${this.lost}, duplicated ${this.duplicated}`;
+  /**
+   * The counts in one line. Of a workload that did not finish, the messages not received are not
+   * (yet) lost: they are reported as outstanding.
+   */
+  line(finished = true): string {
+    return `sent ${this.sent}, confirmed ${this.confirmed}${this.refused > 0 ? ` (+${this.refused} refused)` : ''}, received ${this.received}, `
+      + `${finished ? 'lost' : 'outstanding (unfinished)'} ${this.lost}, duplicated ${this.duplicated}`;
   }
 }
 

@@ -213,10 +213,10 @@ describe('cluster: reconnecting clients fail over across a three-node RabbitMQ c
           k === 0 ? String(received.lost) : '', k === 0 ? String(received.duplicated) : '']);
       });
 
-      expect(finished, `the sends did not finish within ${WORK_BOUND_MS} ms (${sent.line()})`).to.equal(true);
+      expect(finished, `the sends did not finish within ${WORK_BOUND_MS} ms (${sent.line(false)})`).to.equal(true);
       expect(sent.refused, 'sends refused').to.equal(0);
       expect(sent.confirmed).to.equal(COUNT);
-      expect(allIn, `not every message was consumed (${received.line()})`).to.equal(true);
+      expect(allIn, `not every message was consumed (${received.line(false)})`).to.equal(true);
       expect(consumer.errors).to.deep.equal([]);
       expect(received.lost, `missing: ${received.missing().join(', ')}`).to.equal(0);
       expect(failovers).to.have.length(STOPS);
