@@ -157,6 +157,7 @@ describe('spec support: the fault proxy', function () {
     const r = await rig('amqp');
     r.client.write(AMQP_HEADER);
     await r.atServer.bytes(8);
+    const t0 = Date.now();
     r.proxy.inject({ kind: 'corrupt', direction: 'toServer', offset: 0, count: 2 });
     const a = amqpFrame(32);
     const b = amqpFrame(32, 3);
@@ -167,6 +168,7 @@ describe('spec support: the fault proxy', function () {
     expected[9] ^= 0xff;
     expect(r.atServer.data.equals(expected)).to.equal(true);
     expect(r.proxy.counters.corrupted).to.equal(2);
+    expect(r.proxy.counters.lastStrikeAt).to.be.at.least(t0);
   });
 
   it('corrupt (STOMP): offset counts from the first byte of the command', async () => {

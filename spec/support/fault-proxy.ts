@@ -93,6 +93,8 @@ export interface FaultProxyCounters {
   readonly frames: DirectionCounters;
   /** Bytes flipped by `corrupt`. */
   corrupted: number;
+  /** When (epoch ms) a `cutInFrame` or `corrupt` last struck (0: never): they wait for a frame. */
+  lastStrikeAt: number;
   /** Faults applied (to at least one connection), by kind. */
   readonly faults: Record<FaultKind, number>;
 }
@@ -160,6 +162,7 @@ export async function faultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
     dropped: { toServer: 0, toClient: 0 },
     frames: { toServer: 0, toClient: 0 },
     corrupted: 0,
+    lastStrikeAt: 0,
     faults: { cut: 0, cutInFrame: 0, stall: 0, blackhole: 0, drip: 0, corrupt: 0 },
   };
   /** Bytes read per direction over all connections (what byte triggers count). */
@@ -209,6 +212,7 @@ export async function faultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
           if (!copied) { chunk = Buffer.from(chunk); copied = true; }
           chunk[i] ^= 0xff;
           counters.corrupted++;
+          counters.lastStrikeAt = Date.now();
           if (++f.flipped === f.count) { this.armed.splice(a, 1); a--; }
         }
         const b = chunk[i];
@@ -251,6 +255,7 @@ export async function faultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
 
     private tornFrame(f: ArmedFrameFault): void {
       const t = this.tracker;
+      counters.lastStrikeAt = Date.now();
       cuts.push({
         connection: this.conn.id, direction: this.direction,
         frameOffset: framing === 'raw' ? f.seen : t.offset,

@@ -133,8 +133,16 @@ async function faultLoop(proxy: FaultProxy, watch: StateWatch, fault: Fault, run
     while (running() && Date.now() < until) await sleep(50);
     if (!running() || watch.current !== 'open') continue;
     const from = watch.events.length;
-    const t0 = Date.now();
+    const effects = effectCount(proxy, fault);
+    let t0 = Date.now();
     if (proxy.inject(fault) === 0) continue;
+    if (effects !== undefined) {
+      // A torn or corrupt frame takes effect with the next frame that direction carries: time
+      // the detection from then. One that never takes effect (the stream ended first) is no fault.
+      while (running() && effectCount(proxy, fault) === effects) await sleep(5);
+      if (effectCount(proxy, fault) === effects) break;
+      t0 = proxy.counters.lastStrikeAt;
+    }
     const detected = await watch.waitFor('reconnecting', from, DETECT_BOUND_MS);
     const reopened = detected === undefined ? undefined : await watch.waitFor('open', from, 30_000);
     events.push({
@@ -153,6 +161,13 @@ async function faultLoop(proxy: FaultProxy, watch: StateWatch, fault: Fault, run
 const unnoticed = (loop: Promise<FaultEvent[]>): Promise<false> => new Promise((resolve) => {
   void loop.then((events) => { if (events.some((e) => e.detectionMs === undefined)) resolve(false); });
 });
+
+/** For faults that wait for a frame (cut inside one, corrupt one): how often they have struck so far. */
+function effectCount(proxy: FaultProxy, fault: Fault): number | undefined {
+  if (fault.kind === 'cutInFrame') return proxy.cuts.length;
+  if (fault.kind === 'corrupt') return proxy.counters.corrupted;
+  return undefined;
+}
 
 const ms = (v: number | undefined): string => (v === undefined ? 'none' : String(v));
 const summary: string[][] = [];
