@@ -196,10 +196,12 @@ describe('cluster: reconnecting clients fail over across a three-node RabbitMQ c
       sendSub?.unsubscribe();
       confirms.stop();
       consumed.stop();
-      for (const f of failovers) {
-        f.sendPauseMs = confirms.longestPause(f.t0, f.t0 + f.stopAppMs + 30_000);
-        f.consumePauseMs = consumed.longestPause(f.t0, f.t0 + f.stopAppMs + 30_000);
-      }
+      failovers.forEach((f, k) => {
+        // From this stop until the next one (or 30 s after stop_app returned).
+        const to = Math.min(f.t0 + f.stopAppMs + 30_000, failovers[k + 1]?.t0 ?? Infinity);
+        f.sendPauseMs = confirms.longestPause(f.t0, to);
+        f.consumePauseMs = consumed.longestPause(f.t0, to);
+      });
 
       const show = (v: number | undefined): string => (v === undefined ? 'none' : String(v));
       console.log(`      [${p.name}] sends: ${sent.line().replace(/, received.*$/, '')}; consumer: received ${received.received}, `
