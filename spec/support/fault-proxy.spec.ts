@@ -195,6 +195,18 @@ describe('spec support: the fault proxy', function () {
     expect(r.atClient.data.toString()).to.equal('to the client');
   });
 
+  it('stall: a client closing a stalled connection is seen, and the server side closed with it', async () => {
+    const r = await rig();
+    r.proxy.inject({ kind: 'stall' });
+    r.client.write('held');
+    await sleep(100);
+    r.client.destroy();
+    await r.atServer.close();
+    expect(r.atServer.data.length).to.equal(0);
+    expect(r.proxy.counters).to.include({ open: 0, closedByClient: 1 });
+    expect(r.proxy.counters.dropped.toServer).to.equal(4);
+  });
+
   it('stall with forMs ends by itself', async () => {
     const r = await rig();
     const t0 = Date.now();

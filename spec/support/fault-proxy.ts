@@ -7,8 +7,9 @@
  * - `cutInFrame`: in one direction, forward the first `afterBytes` bytes of the next frame that is
  *   longer than that, then destroy both sockets (the peer sees a torn frame);
  * - `stall`: stop forwarding both ways with every socket left open (a frozen peer or a
- *   partition): reading stops, so TCP's own flow control holds the rest, nothing is buffered
- *   without bound; with `forMs` it ends and what was held flows on;
+ *   partition): what arrives is held, up to `maxHeldBytes` per direction, beyond which reading
+ *   stops and TCP's own flow control holds the rest; with `forMs` it ends and what was held
+ *   flows on. (Reading goes on below the bound so that a client closing its side is seen.);
  * - `blackhole`: in one direction, read and drop everything (a one-way partition: the other
  *   direction still works, so a peer may keep sending heart-beats to a client whose own writes
  *   go nowhere);
@@ -287,7 +288,6 @@ export async function faultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
     set(mode: Mode, forMs: number | undefined, intervalMs = 0): void {
       this.clearTimers();
       this.mode = mode;
-      if (mode === Mode.Stall) this.from.pause();
       if (mode === Mode.Drip) {
         this.dripTimer = setInterval(() => this.dripOne(), Math.max(1, intervalMs));
       }
