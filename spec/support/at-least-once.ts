@@ -27,8 +27,12 @@ export class Tally {
 
   constructor(readonly expected: number) {}
 
+  /** Arrivals that are none of the messages sent (a body that is not a sequence number below `expected`). */
+  foreign = 0;
+
   receive(id: number): void {
     this.received++;
+    if (!(Number.isInteger(id) && id >= 0 && id < this.expected)) { this.foreign++; return; }
     if (!this.distinct.has(id)) {
       this.distinct.add(id);
       if (this.distinct.size >= this.expected) { const w = this.waiters; this.waiters = []; for (const f of w) f(); }
@@ -42,7 +46,7 @@ export class Tally {
     return n;
   }
 
-  get duplicated(): number { return this.received - this.distinct.size; }
+  get duplicated(): number { return this.received - this.foreign - this.distinct.size; }
 
   /** The first few missing sequence numbers, for a failure message. */
   missing(max = 10): number[] {
@@ -67,7 +71,7 @@ export class Tally {
    */
   line(finished = true): string {
     return `sent ${this.sent}, confirmed ${this.confirmed}${this.refused > 0 ? ` (+${this.refused} refused)` : ''}, received ${this.received}, `
-      + `${finished ? 'lost' : 'outstanding (unfinished)'} ${this.lost}, duplicated ${this.duplicated}`;
+      + `${finished ? 'lost' : 'outstanding (unfinished)'} ${this.lost}, duplicated ${this.duplicated}${this.foreign > 0 ? `, foreign ${this.foreign}` : ''}`;
   }
 }
 

@@ -221,6 +221,7 @@ describe('cluster: reconnecting clients fail over across a three-node RabbitMQ c
       expect(allIn, `not every message was consumed (${received.line(false)})`).to.equal(true);
       expect(consumer.errors).to.deep.equal([]);
       expect(received.lost, `missing: ${received.missing().join(', ')}`).to.equal(0);
+      expect(received.foreign, 'messages that arrived altered').to.equal(0);
       expect(failovers).to.have.length(STOPS);
     });
   }

@@ -264,6 +264,7 @@ describe('faults: reconnecting clients against RabbitMQ through the fault proxy'
           expect(tally.refused, 'sends refused by the broker').to.equal(0);
           expect(tally.confirmed).to.equal(COUNT);
           expect(tally.lost, `missing: ${tally.missing().join(', ')}`).to.equal(0);
+          expect(tally.foreign, 'messages that arrived altered').to.equal(0);
         });
       }
     }
