@@ -124,6 +124,8 @@ export interface Consumer {
   stop(): void;
   /** Errors the stream ended with (none expected: the clients reconnect). */
   readonly errors: unknown[];
+  /** Resolves with the error the stream ended with, if it does. */
+  readonly failed: Promise<unknown>;
   /** Settles that failed because their connection was already gone (the message comes again). */
   settleFailures: number;
 }
@@ -136,7 +138,8 @@ export interface ConsumeOptions {
 }
 
 function consumer<M>(source: Observable<M>, tally: Tally, o: ConsumeOptions, id: (m: M) => number, settle: (m: M) => Promise<void> | void): Consumer {
-  const c: Consumer = { stop: () => {}, errors: [], settleFailures: 0 };
+  let fail: (e: unknown) => void = () => {};
+  const c: Consumer = { stop: () => {}, errors: [], failed: new Promise<unknown>((r) => { fail = r; }), settleFailures: 0 };
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const failed = (): void => { c.settleFailures++; };
   const sub = source.subscribe({
@@ -153,7 +156,7 @@ function consumer<M>(source: Observable<M>, tally: Tally, o: ConsumeOptions, id:
       }, o.settleDelayMs);
       timers.add(t);
     },
-    error: (e: unknown) => { c.errors.push(e); },
+    error: (e: unknown) => { c.errors.push(e); fail(e); },
   });
   c.stop = () => { for (const t of timers) clearTimeout(t); timers.clear(); sub.unsubscribe(); };
   return c;
