@@ -3,8 +3,10 @@
  * RabbitMQ over AMQP 1.0 and STOMP (spec/interop/nest). Each case uses its own queues.
  */
 import { expect } from 'chai';
-import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import type { AddressMapper, RxMqConnectionOptions } from '../../src/nest/index.js';
+import { firstValueFrom, lastValueFrom, map, take, timeout, toArray } from 'rxjs';
+import { amqpClient } from '../../src/amqp/index.js';
+import { protocolOf, type AddressMapper, type RxMqConnectionOptions } from '../../src/nest/index.js';
+import { stompClient } from '../../src/stomp/index.js';
 import { nestKit, type NestKit } from './app.js';
 
 /** Where a case runs. `unsettled(queue)`: what the broker holds delivered but unsettled, where it can tell. */
@@ -24,6 +26,26 @@ export function prefixed(prefix: string): AddressMapper {
   return (p) => `/queue/${prefix}${kit.nest.patternName(p)}`;
 }
 let kit: NestKit;
+
+/** One message of `address` read with rx-mq's own client of the target's protocol: its body text and its `x-rxmq-error`. */
+async function readOne(t: NestTarget, address: string): Promise<{ text: string; error: unknown }> {
+  if (protocolOf(t.url) === 'amqp') {
+    const c = amqpClient({ ...t.connection?.amqp, urls: t.url });
+    try {
+      return await firstValueFrom(c.receive(address).pipe(
+        map((m) => ({ text: new TextDecoder().decode(m.body as Uint8Array), error: m.applicationProperties?.['x-rxmq-error'] })),
+        take(1), timeout(10_000)));
+    } finally {
+      await c.close();
+    }
+  }
+  const c = stompClient({ ...t.connection?.stomp, url: t.url });
+  try {
+    return await firstValueFrom(c.subscribe(address).pipe(map((m) => ({ text: m.text, error: m.headers['x-rxmq-error'] })), take(1), timeout(10_000)));
+  } finally {
+    await c.close();
+  }
+}
 
 const unique = (): string => `nest-${globalThis.crypto.randomUUID().slice(0, 8)}-`;
 
@@ -126,6 +148,53 @@ export function nestCases(target: () => NestTarget): void {
       await sleep(200);
       expect(probe.attempts.get(7)).to.equal(3);
       if (t.depth !== undefined) expect(t.depth(`${prefix}flaky`)).to.equal(0);
+    } finally {
+      await client.close();
+      await app.close();
+    }
+  });
+
+  it('moves an event that failed maxDeliveries times to `deadLetter`, with its last error', async function () {
+    this.timeout(15_000);
+    const t = target();
+    const prefix = unique();
+    const address = prefixed(prefix);
+    const deadLetter = `/queue/${prefix}dead`;
+    const { app, probe } = await startApp({ url: t.url, ...t.connection, address, maxDeliveries: 2, deadLetter });
+    const client = new RxMqClient({ url: t.url, ...t.connection, address });
+    try {
+      await lastValueFrom(client.emit('flaky', { i: 9 }), { defaultValue: undefined });
+      const dead = await readOne(t, deadLetter);
+      expect(probe.attempts.get(9)).to.equal(2);
+      expect(JSON.parse(dead.text)).to.deep.include({ pattern: 'flaky', data: { i: 9 } });
+      // What Nest's exception filter made of the handler's Error (an RpcException would carry its own).
+      expect(JSON.parse(String(dead.error))).to.deep.equal({ status: 'error', message: 'Internal server error' });
+      await sleep(100);
+      if (t.depth !== undefined) expect(t.depth(`${prefix}flaky`)).to.equal(0);
+      expect(probe.attempts.get(9)).to.equal(2);
+    } finally {
+      await client.close();
+      await app.close();
+    }
+  });
+
+  it("runs Nest's processing hooks around every handler, the end after the replies", async () => {
+    const t = target();
+    const address = prefixed(unique());
+    const { app, server } = await startApp({ url: t.url, ...t.connection, address });
+    const seen: string[] = [];
+    server.setOnProcessingStartHook((_id, ctx, done) => {
+      seen.push(`start ${(ctx as InstanceType<NestKit['nest']['RxMqContext']>).getPattern()}`);
+      return done();
+    });
+    server.setOnProcessingEndHook((_id, ctx) => { seen.push(`end ${(ctx as InstanceType<NestKit['nest']['RxMqContext']>).getPattern()}`); });
+    const client = new RxMqClient({ url: t.url, ...t.connection, address });
+    try {
+      expect(await lastValueFrom(client.send<number>('count', 3).pipe(toArray()))).to.deep.equal([1, 2, 3]);
+      expect(seen).to.deep.equal(['start count', 'end count']);
+      await lastValueFrom(client.emit('slow', { i: 1 }), { defaultValue: undefined });
+      for (let i = 0; i < 200 && seen.length < 4; i++) await sleep(10);
+      expect(seen).to.deep.equal(['start count', 'end count', 'start slow', 'end slow']);
     } finally {
       await client.close();
       await app.close();

@@ -11,6 +11,7 @@ import type { Transport, TransportError } from '../transport/types.js';
 import { answerAttach, Consumer, Producer, type BrokerLink, type LinkContext } from './links.js';
 import type { AcceptedConnection } from './listener.js';
 import type { NodeRegistry } from './nodes.js';
+import { durableSubscriptionsOf } from './durable.js';
 
 type Events = readonly EngineEvent[];
 
@@ -62,6 +63,10 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
     this.io.flushSoon();
   }
 
+  get containerId(): string {
+    return this.engine.remote?.containerId ?? '';
+  }
+
   /** Route the engine's events to the link ends (the driver writes what they produce). */
   private handle(events: Events): void {
     for (const e of events) {
@@ -74,7 +79,7 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
           }
           break;
         case 'link-detach':
-          this.links.get(e.link)?.close();
+          this.links.get(e.link)?.close(e.closed);
           this.links.delete(e.link);
           break;
         case 'link-flow': {
@@ -116,5 +121,6 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
     const all = [...this.links.values()];
     this.links.clear();
     for (const l of all) l.close();
+    durableSubscriptionsOf(this.registry).connectionClosed(this);
   }
 }

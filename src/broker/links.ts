@@ -9,6 +9,7 @@ import { AmqpError } from '../amqp/engine/errors.js';
 import type { IncomingDelivery, Link, OutgoingDelivery, ReceiverLink, SenderLink } from '../amqp/engine/link.js';
 import { addressText, formatAddress, resolveAddress } from './address.js';
 import { messageTo, type StoredMessage } from './message.js';
+import { durableSubscriptionsOf } from './durable.js';
 import type { Node, NodeRegistry } from './nodes.js';
 import type { Queue, QueueConsumer, QueueOutcome } from './queue.js';
 import { ACCEPTED } from '../amqp/frames/fast-performatives.js';
@@ -20,12 +21,18 @@ export interface LinkContext {
   flushSoon(): void;
   /** Credit window given to each producer link. */
   readonly producerCredit: number;
+  /** The client's container-id (from its open): durable subscriptions are kept under it. */
+  readonly containerId: string;
 }
 
 /** A broker-side link end the connection keeps until it closes. */
 export interface BrokerLink {
   readonly link: Link;
-  close(): void;
+  /**
+   * The link is gone: `closed` is the client's detach's closed flag (false: a durable
+   * subscription stays), undefined when the connection ended without a detach.
+   */
+  close(closed?: boolean): void;
 }
 
 const asSource = (v: unknown): Source | undefined =>
@@ -73,8 +80,10 @@ function attachConsumer(link: SenderLink, ctx: LinkContext): BrokerLink {
   const source = asSource(link.remote?.source);
   if (source === undefined) throw new AmqpError('amqp:invalid-field', 'a receiving link needs a source', 'link', true);
   let queue: Queue;
-  let onClose: () => void = () => {};
+  let onClose: (closed: boolean | undefined) => void = () => {};
   let address: string;
+  let answer: Source = source;
+  let stolen: Consumer | undefined;
   if (source.dynamic) {
     queue = ctx.registry.createDynamicQueue();
     address = queue.name;
@@ -85,14 +94,26 @@ function attachConsumer(link: SenderLink, ctx: LinkContext): BrokerLink {
     address = formatAddress(node);
     if (node.kind === 'queue') {
       queue = ctx.registry.queue(node.name);
+    } else if (source.durable !== undefined && source.durable !== 'none') {
+      // A durable subscription (durable.ts): kept across detaches with closed=false.
+      const d = durableSubscriptionsOf(ctx.registry).attach(ctx.containerId, link.name, node.name, source, ctx, () => {
+        // Taken over by a newer link with the same container-id and name.
+        link.detach(new AmqpError('amqp:link:stolen', `durable subscription ${link.name} was taken over by a newer link`, 'link', true), false);
+        stolen?.close(false);
+        ctx.flushSoon();
+      });
+      queue = d.queue;
+      answer = d.answer;
+      onClose = d.release;
     } else {
       const sub = ctx.registry.subscribe(ctx.registry.topic(node.name));
       queue = sub.queue;
       onClose = () => sub.close();
     }
   }
-  link.attach(0, { source: { ...source, address: string(address) } });
+  link.attach(0, { source: { ...answer, address: string(address) } });
   const c = new Consumer(link, queue, onClose, ctx);
+  stolen = c;
   queue.addConsumer(c);
   return c;
 }
@@ -174,7 +195,8 @@ class Producer implements BrokerLink {
       const e = err instanceof AmqpError ? err : new AmqpError('amqp:decode-error', String(err), 'delivery', true);
       outcome = { kind: 'rejected', error: e.toErrorInfo() };
     }
-    if (!d.settled) this.link.settle(d, outcome);
+    // The client may have detached in the same read: nothing can carry the outcome then.
+    if (!d.settled && this.link.state !== 'closed') this.link.settle(d, outcome);
     this.refill();
     this.ctx.flushSoon();
   }
@@ -201,7 +223,7 @@ class Consumer implements QueueConsumer, BrokerLink {
   constructor(
     readonly link: SenderLink,
     private readonly queue: Queue,
-    private readonly onClose: () => void,
+    private readonly onClose: (closed: boolean | undefined) => void,
     private readonly ctx: LinkContext,
   ) {}
 
@@ -247,15 +269,16 @@ class Consumer implements QueueConsumer, BrokerLink {
     this.ctx.flushSoon();
   }
 
-  close(): void {
+  close(closed?: boolean): void {
     if (this.closed) return;
     this.closed = true;
     this.queue.removeConsumer(this);
-    // Unsettled messages go back for another consumer, counted as a failed delivery.
+    // Unsettled messages go back for another consumer (or the durable subscription's next
+    // link), counted as a failed delivery.
     const held = [...this.inflight.values()];
     this.inflight.clear();
     for (const m of held) this.queue.settle(m, { kind: 'modified', deliveryFailed: true }, this);
-    this.onClose();
+    this.onClose(closed);
   }
 }
 

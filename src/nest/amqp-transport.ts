@@ -6,7 +6,7 @@ import type { ReceivedMessage } from '../amqp/rx/receiver.js';
 import type { Outcome } from '../amqp/rx/send-options.js';
 import { PublishError } from './errors.js';
 import { SenderCache } from './senders.js';
-import { parseBody, type ConsumeSettings, type Delivery, type DeliveryOutcome, type OutgoingMessage, type RxMqConnectionOptions, type RxMqTransport } from './transport.js';
+import { bodyText, ERROR_HEADER, parseBody, type ConsumeSettings, type Delivery, type DeliveryOutcome, type OutgoingMessage, type RxMqConnectionOptions, type RxMqTransport } from './transport.js';
 
 const encoder = new TextEncoder();
 
@@ -15,6 +15,8 @@ const idText = (v: unknown): string | undefined => (typeof v === 'string' ? v : 
 function delivery(m: ReceivedMessage): Delivery {
   return {
     body: parseBody(m.body),
+    text: bodyText(m.body),
+    attempt: (m.deliveryCount ?? 0) + 1,
     messageId: idText(m.messageId),
     replyTo: m.replyTo,
     correlationId: idText(m.correlationId),
@@ -36,6 +38,7 @@ function toAmqp(o: OutgoingMessage): Message {
     subject: o.pattern,
     replyTo: o.replyTo,
     correlationId: o.correlationId,
+    applicationProperties: o.error === undefined ? undefined : { [ERROR_HEADER]: o.error },
     durable: true,
   };
 }

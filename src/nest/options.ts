@@ -25,6 +25,14 @@ export interface RxMqServerOptions extends RxMqCommonOptions {
   readonly concurrency?: number;
   /** Failed attempts of an event after which it is rejected instead of redelivered. Default 5. */
   readonly maxDeliveries?: number;
+  /**
+   * Where an event goes after `maxDeliveries` failed attempts: it is published there (same body,
+   * id and pattern, with the last error in `x-rxmq-error` / the AMQP subject's application
+   * property `x-rxmq-error`) and only then acknowledged. Without it the event is rejected (AMQP:
+   * the broker's own dead-lettering applies, if configured) or, in STOMP, which has no reject,
+   * acknowledged and dropped with an error in the log.
+   */
+  readonly deadLetter?: string;
   /** How long `close()` lets running handlers finish, in ms. Default 10,000. */
   readonly closeTimeout?: number;
   /** Nest's hook for the packets the server reads (default: Nest's IncomingRequestDeserializer). */

@@ -7,6 +7,7 @@
  */
 import { CustomTransportStrategy, Server, type IncomingEvent, type IncomingRequest, type MessageHandler } from '@nestjs/microservices';
 import { defer, finalize, lastValueFrom, NEVER, Subject, Subscription, type Observable } from 'rxjs';
+import { AttemptCounts } from '../amqp/rx/attempt-counts.js';
 import type { AmqpClient } from '../amqp/rx/client.js';
 import type { ClientState, ClientStateName } from '../reconnect/state.js';
 import type { StompClient } from '../stomp/rx/client.js';
@@ -39,6 +40,8 @@ export class RxMqServer extends Server<RxMqEvents, RxMqStatus> implements Custom
   private closing = false;
   private inFlight = 0;
   private readonly idle$ = new Subject<void>();
+  /** Failed attempts per event, counted only with `deadLetter` (see deadLettering). */
+  private readonly failures = new AttemptCounts(10_000);
   /** Messages that arrived after close() began: never started, given back at the end. */
   private readonly parked: Delivery[] = [];
 
@@ -118,28 +121,78 @@ export class RxMqServer extends Server<RxMqEvents, RxMqStatus> implements Custom
     const route = this.normalizePattern(packet.pattern as string);
     const handler: MessageHandler | undefined = this.messageHandlers.get(route);
     const ctx = new RxMqContext([d.raw, address, route]);
-    const id = ('id' in packet && typeof packet.id === 'string' ? packet.id : undefined) ?? d.correlationId ?? d.messageId;
-    if (handler?.isEventHandler === true) {
-      // An event: the handler's failure (a rejected promise or an erroring stream) releases it.
-      await lastValueFrom(this.transformToObservable(await handler(packet.data, ctx)), { defaultValue: undefined });
-      return;
-    }
-    const replyTo = d.replyTo;
-    if (replyTo === undefined) {
-      if (handler === undefined) throw new Error(`no handler for pattern ${route} on ${address}`);
-      // A request nobody waits for: run it, there is no one to answer.
-      this.logger.warn(`a message for ${route} on ${address} has no reply-to; its result is dropped`);
-      await lastValueFrom(this.transformToObservable(await handler(packet.data, ctx)), { defaultValue: undefined });
-      return;
-    }
-    const transport = this.transport as RxMqTransport;
-    const response$ = handler === undefined
-      ? defer(() => Promise.reject({ status: 'error', message: NO_MESSAGE_HANDLER }))
-      : this.transformToObservable(await handler(packet.data, ctx));
-    await replyAll(response$ as Observable<unknown>, async (p) => {
-      const body = JSON.stringify(await this.serializer.serialize({ ...p, id: id ?? '' }));
-      await transport.publish(replyTo, { body, messageId: globalThis.crypto.randomUUID(), correlationId: id });
+    await this.processing(ctx, async () => {
+      const id = ('id' in packet && typeof packet.id === 'string' ? packet.id : undefined) ?? d.correlationId ?? d.messageId;
+      if (handler?.isEventHandler === true) {
+        // An event: the handler's failure (a rejected promise or an erroring stream) releases it.
+        await this.deadLettering(address, route, d, async () => {
+          await lastValueFrom(this.transformToObservable(await handler(packet.data, ctx)), { defaultValue: undefined });
+        });
+        return;
+      }
+      const replyTo = d.replyTo;
+      if (replyTo === undefined) {
+        if (handler === undefined) throw new Error(`no handler for pattern ${route} on ${address}`);
+        // A request nobody waits for: run it, there is no one to answer.
+        this.logger.warn(`a message for ${route} on ${address} has no reply-to; its result is dropped`);
+        await lastValueFrom(this.transformToObservable(await handler(packet.data, ctx)), { defaultValue: undefined });
+        return;
+      }
+      const transport = this.transport as RxMqTransport;
+      const response$ = handler === undefined
+        ? defer(() => Promise.reject({ status: 'error', message: NO_MESSAGE_HANDLER }))
+        : this.transformToObservable(await handler(packet.data, ctx));
+      await replyAll(response$ as Observable<unknown>, async (p) => {
+        const body = JSON.stringify(await this.serializer.serialize({ ...p, id: id ?? '' }));
+        await transport.publish(replyTo, { body, messageId: globalThis.crypto.randomUUID(), correlationId: id });
+      });
     });
+  }
+
+  /**
+   * Run `work` between Nest's processing hooks (`setOnProcessingStartHook` /
+   * `setOnProcessingEndHook`, what tracing integrations use). The end hook runs once the handler,
+   * its replies and any dead-lettering are done, before the message is settled. Settles with the
+   * work itself, whatever the start hook returns.
+   */
+  private processing(ctx: RxMqContext, work: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.runWithProcessingHooks(ctx, async (end) => {
+        try {
+          await work();
+          resolve();
+        } catch (e) {
+          reject(e);
+        } finally {
+          end();
+        }
+      });
+    });
+  }
+
+  /**
+   * An event with `deadLetter` set: a failure that is the `maxDeliveries`-th of this message is
+   * published to the dead-letter address instead of failing (so the message is then accepted);
+   * earlier failures fail as usual (released, redelivered). Attempts are the broker's count or
+   * ours, whichever saw more (RabbitMQ's AMQP 1.0 delivery-count stops at 1).
+   */
+  private async deadLettering(address: string, route: string, d: Delivery, work: () => Promise<void>): Promise<void> {
+    const deadLetter = this.options.deadLetter;
+    if (deadLetter === undefined) return work();
+    const key = `${address}\n${d.messageId ?? d.text}`;
+    try {
+      await work();
+      if (this.failures.size > 0) this.failures.forget(key);
+    } catch (err) {
+      const attempt = Math.max(this.failures.fail(key), d.attempt);
+      if (attempt < (this.options.maxDeliveries ?? 5)) throw err;
+      this.failures.forget(key);
+      const error = err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err) ?? String(err);
+      await (this.transport as RxMqTransport).publish(deadLetter, {
+        body: d.text, messageId: d.messageId ?? globalThis.crypto.randomUUID(), pattern: route, error,
+      });
+      this.logger.error(`an event of ${address} failed ${attempt} times and was moved to ${deadLetter}: ${error}`);
+    }
   }
 
   /**

@@ -10,18 +10,24 @@ import { defer, mergeMap, Observable } from 'rxjs';
 import { stompClient, type StompClient } from '../stomp/rx/client.js';
 import type { StompMessage } from '../stomp/rx/message.js';
 import type { StompSendInput, StompSendResult } from '../stomp/rx/session.js';
+import { AttemptCounts } from '../amqp/rx/attempt-counts.js';
 import { SenderCache } from './senders.js';
-import { parseBody, type ConsumeSettings, type Delivery, type DeliveryOutcome, type OutgoingMessage, type RxMqConnectionOptions, type RxMqTransport } from './transport.js';
+import { ERROR_HEADER, parseBody, type ConsumeSettings, type Delivery, type DeliveryOutcome, type OutgoingMessage, type RxMqConnectionOptions, type RxMqTransport } from './transport.js';
 
 /** The header carrying the sender's message id (STOMP's own message-id is the broker's, per delivery). */
 export const ID_HEADER = 'x-rxmq-id';
 /** The header carrying the Nest pattern's route. */
 export const PATTERN_HEADER = 'x-rxmq-pattern';
 
-function delivery(m: StompMessage): Delivery {
+/** The key attempts are counted by: the sender's id header, else the body. */
+const keyOf = (m: StompMessage): string => m.headers[ID_HEADER] ?? `body:${m.text}`;
+
+function delivery(m: StompMessage, attempt: number): Delivery {
   const h = m.headers;
   return {
     body: parseBody(m.text),
+    text: m.text,
+    attempt,
     messageId: h[ID_HEADER] ?? h['amqp-message-id'] ?? m.messageId,
     replyTo: h['reply-to'],
     correlationId: h['correlation-id'],
@@ -36,31 +42,19 @@ function toStomp(o: OutgoingMessage): StompSendInput {
   if (o.pattern !== undefined) headers[PATTERN_HEADER] = o.pattern;
   if (o.replyTo !== undefined) headers['reply-to'] = o.replyTo;
   if (o.correlationId !== undefined) headers['correlation-id'] = o.correlationId;
+  if (o.error !== undefined) headers[ERROR_HEADER] = o.error;
   return { body: o.body, headers };
-}
-
-/** Failed attempts per message key, forgetting the oldest keys beyond a bound. */
-class Attempts {
-  private readonly counts = new Map<string, number>();
-  fail(key: string): number {
-    const n = (this.counts.get(key) ?? 0) + 1;
-    this.counts.delete(key);
-    this.counts.set(key, n);
-    if (this.counts.size > 10_000) this.counts.delete(this.counts.keys().next().value as string);
-    return n;
-  }
-  forget(key: string): void { this.counts.delete(key); }
 }
 
 function consume(client: StompClient, address: string, handler: (d: Delivery) => Observable<unknown>, settings: ConsumeSettings): Observable<DeliveryOutcome> {
   return defer(() => {
-    const attempts = new Attempts();
+    const attempts = new AttemptCounts(10_000);
     // A settle whose connection has gone fails; the broker redelivers that message.
     const settle = (p: Promise<void>, outcome: DeliveryOutcome): Promise<DeliveryOutcome> => p.then(() => outcome, () => 'unsettled');
     return client.subscribe(address, { ack: 'client-individual', prefetch: settings.concurrency }).pipe(
       mergeMap((m) => new Observable<DeliveryOutcome>((sub) => {
-        const d = delivery(m);
-        const key = m.headers[ID_HEADER] ?? `body:${m.text}`;
+        const key = keyOf(m);
+        const d = delivery(m, attempts.count(key) + 1);
         const done = (p: Promise<DeliveryOutcome>): void => { void p.then((o) => { sub.next(o); sub.complete(); }); };
         const inner = defer(() => handler(d)).subscribe({
           error: () => {

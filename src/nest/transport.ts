@@ -11,6 +11,9 @@ import type { ClientState } from '../reconnect/state.js';
 import type { StompClient, StompClientOptions } from '../stomp/rx/client.js';
 import type { StompMessage } from '../stomp/rx/message.js';
 
+/** The header (AMQP: application property) a dead-lettered event carries its last error in. */
+export const ERROR_HEADER = 'x-rxmq-error';
+
 /** The two protocols. */
 export type RxMqProtocol = 'amqp' | 'stomp';
 
@@ -24,12 +27,18 @@ export interface OutgoingMessage {
   readonly pattern?: string;
   readonly replyTo?: string;
   readonly correlationId?: string;
+  /** Why the message is being dead-lettered (header / application property `x-rxmq-error`). */
+  readonly error?: string;
 }
 
 /** One received message, protocol-neutral. */
 export interface Delivery {
   /** The body: parsed JSON where it is JSON, else the text (or the AMQP value as it arrived). */
   readonly body: unknown;
+  /** The body as text, as it arrived (what a dead letter carries on). */
+  readonly text: string;
+  /** This delivery's attempt, from 1: the broker's count where it keeps one, else the consumer's. */
+  readonly attempt: number;
   readonly messageId: string | undefined;
   readonly replyTo: string | undefined;
   readonly correlationId: string | undefined;
@@ -96,6 +105,13 @@ export function redact(url: string): string {
 }
 
 const decoder = new TextDecoder();
+
+/** A body as text: bytes decoded as UTF-8, strings as they are, other AMQP values as JSON. */
+export function bodyText(body: unknown): string {
+  if (body instanceof Uint8Array) return decoder.decode(body);
+  if (typeof body === 'string') return body;
+  return JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? '';
+}
 
 /** A body as the handler sees it: JSON parsed where it is JSON, text otherwise. */
 export function parseBody(body: unknown): unknown {

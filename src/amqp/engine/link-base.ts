@@ -173,8 +173,8 @@ export abstract class Link {
    * - we send: the receiver's rcv-settle-mode is the mode in use (taken as is); its
    *   snd-settle-mode, when 'settled' or 'unsettled', is what it wants from us, and we adopt it
    *   (a 'mixed' answer allows whatever we stated);
-   * - we receive: the sender's snd-settle-mode is the mode in use (taken as is); we settle first
-   *   whatever its rcv-settle-mode asks, since this engine's receivers always settle at once.
+   * - we receive: the sender's snd-settle-mode is the mode in use (taken as is); our
+   *   rcv-settle-mode 'second' stays only when the sender's answer says 'second' too (else 'first').
    * With `requireSettleModes`, a difference from a mode we asked for is refused instead.
    */
   private negotiate(a: Attach): SettleModeError | undefined {
@@ -197,10 +197,13 @@ export abstract class Link {
         return new SettleModeError('snd-settle-mode', o.sndSettleMode, snd);
       }
       this.sndSettleMode = snd;
-      const wanted = a.rcvSettleMode;
-      if (strict && o.rcvSettleMode !== undefined && wanted !== undefined && wanted !== o.rcvSettleMode) {
-        return new SettleModeError('rcv-settle-mode', o.rcvSettleMode, wanted);
+      // Our rcv-settle-mode is ours to choose, but a sender answering 'first' to 'second' does not
+      // take part in the second round (it may never settle after our outcome): 'first' then.
+      const answered = a.rcvSettleMode ?? 'first';
+      if (strict && o.rcvSettleMode !== undefined && answered !== o.rcvSettleMode) {
+        return new SettleModeError('rcv-settle-mode', o.rcvSettleMode, answered);
       }
+      if (this.rcvSettleMode === 'second' && answered !== 'second') this.rcvSettleMode = 'first';
     }
     return undefined;
   }

@@ -118,9 +118,19 @@ export class ReceiverLink extends Link {
    * consecutive ids (no Map entry made and dropped per message), see delivery-store.ts.
    */
   private readonly unsettled = new DeliveryStore<IncomingDelivery>();
+  /**
+   * rcv-settle-mode 'second' (section 2.8.3): deliveries whose outcome we sent unsettled and whose
+   * settlement by the sender we wait for, to settle them in turn. Empty in mode 'first'.
+   */
+  private readonly outcomeSent = new DeliveryStore<IncomingDelivery>();
 
   get unsettledCount(): number {
     return this.unsettled.size;
+  }
+
+  /** Deliveries whose outcome went out in rcv-settle-mode 'second' and that the sender has not settled yet. */
+  get awaitingSenderSettlement(): number {
+    return this.outcomeSent.size;
   }
 
   /**
@@ -159,7 +169,11 @@ export class ReceiverLink extends Link {
     this.flow(this.credit.credit + n, this.credit.drain);
   }
 
-  /** Settle (and with a terminal state, complete) a delivery. Settling twice is an error. */
+  /**
+   * Settle (and with a terminal state, complete) a delivery. Settling twice is an error. In
+   * rcv-settle-mode 'second' the outcome goes out unsettled and the delivery is settled on the
+   * wire only once the sender has settled it (`d.settled` is true at once: the decision is made).
+   */
   settle(d: IncomingDelivery, state: DeliveryState | undefined): void {
     if (d.settled) throw new SettleError('already-settled', d.id, this.name, 'is already settled');
     if (this.state === 'closed' && !d.remoteSettled) {
@@ -170,6 +184,11 @@ export class ReceiverLink extends Link {
     d.settled = true;
     this.unsettled.delete(d.id);
     if (d.remoteSettled) return;
+    if (this.rcvSettleMode === 'second') {
+      this.outcomeSent.set(d.id, d);
+      this.host.settle('receiver', d.id, false, state);
+      return;
+    }
     this.host.settle('receiver', d.id, true, state);
   }
 
@@ -314,11 +333,18 @@ export class ReceiverLink extends Link {
       d.settled = true;
       this.unsettled.delete(d.id);
     }
+    if (this.outcomeSent.size === 0) return;
+    // Mode 'second': the sender settled after our outcome; now we settle (the last step).
+    for (const d of this.outcomeSent.inRange(first, last)) {
+      this.outcomeSent.delete(d.id);
+      if (this.state !== 'closed') this.host.settle('receiver', d.id, true, undefined);
+    }
   }
 
   protected override onClosed(): void {
     this.partial = undefined;
     this.unsettled.clear();
+    this.outcomeSent.clear();
   }
 
   private requireAttached(what: string): void {

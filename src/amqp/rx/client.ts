@@ -23,7 +23,8 @@ import { consumeWith, type Consumed, type ConsumeHandler, type ConsumeReceiveOpt
 import type { NativeValue } from '../codec/native.js';
 import { bodyAs } from './body-type.js';
 import type { BodyInput, InboundMessage, Message } from './message.js';
-import type { ReceivedMessage, ReceiveOptions, SourceSpec } from './receiver.js';
+import type { ReceivedMessage, ReceiveOptions, SourceOptions, SourceSpec } from './receiver.js';
+import type { UnsubscribeDurableOptions } from './durable.js';
 import type { RequestOptions } from './request.js';
 import type { Outcome, SendOptions } from './send-options.js';
 import type { SendOperator } from './sender.js';
@@ -213,10 +214,17 @@ export class AmqpClient {
   constructor(options: AmqpClientOptions) {
     const urls = typeof options.urls === 'string' ? [options.urls] : [...options.urls];
     if (urls.length === 0) throw new TypeError('amqpClient needs at least one URL');
-    const { urls: _urls, reconnect, ...connectOptions } = options;
+    const { urls: _urls, reconnect, ...rest } = options;
+    // One container-id for the client's life, not one per connection: a durable subscription is
+    // kept by the peer under container-id and link name, and resumes on the next connection.
+    const connectOptions = { ...rest, containerId: rest.containerId ?? `rx-mq-${uuid()}` };
+    this.containerId = connectOptions.containerId;
     this.keeper = new ReconnectKeeper({ urls, connector: amqpConnector(connectOptions), reconnect });
     this.state$ = this.keeper.state$;
   }
+
+  /** The container-id of every connection this client makes (the option, else one generated once). */
+  readonly containerId: string;
 
   /** The current state (the last value of `state$`). */
   get state(): AmqpClientState { return this.keeper.state; }
@@ -306,6 +314,31 @@ export class AmqpClient {
    */
   send<B extends BodyInput = BodyInput>(target: string | null, opts: SendOptions<B> = {}): SendOperator<B> {
     return reconnectingSend(this.keeper, target, opts);
+  }
+
+  /**
+   * End a durable subscription for good (see `AmqpConnection.unsubscribeDurable`), on the client's
+   * connection, waiting for one if it is reconnecting. A connection lost before the peer answered
+   * makes it try again on the next.
+   */
+  unsubscribeDurable(source: SourceOptions, opts: UnsubscribeDurableOptions): Observable<void> {
+    return this.run<void>((subscriber) => {
+      let inner: Subscription | undefined;
+      return {
+        user: {
+          open: (conn) => {
+            inner = guarded(this.keeper, subscriber, conn, () => conn.unsubscribeDurable(source, opts), () => {
+              subscriber.next();
+              subscriber.complete();
+            });
+          },
+          lost: () => { inner?.unsubscribe(); inner = undefined; },
+          fatal: (e) => subscriber.error(e),
+          closing: () => subscriber.error(new ClientClosedError('the client was closed before the subscription was ended')),
+        },
+        teardown: () => inner?.unsubscribe(),
+      };
+    });
   }
 
   /**

@@ -21,10 +21,13 @@ import { fetch, type FetchOptions } from './fetch.js';
 import { bodyAs } from './body-type.js';
 import { consumeWith, type Consumed, type ConsumeHandler, type ConsumeReceiveOptions } from './consume.js';
 import type { BodyInput, Message } from './message.js';
-import { receive, type ReceivedMessage, type ReceiveOptions, type SourceSpec } from './receiver.js';
+import { receive, type ReceivedMessage, type ReceiveOptions, type SourceOptions, type SourceSpec } from './receiver.js';
 import { request, type RequestOptions } from './request.js';
 import { send, type SendOperator, type SendOptions } from './sender.js';
-import { attachReceiver, attachSender, type ReceiverHandle, type SenderHandle } from './handles.js';
+import { attachReceiver, attachSender, type AttachReceiverOptions, type AttachSenderOptions, type ReceiverHandle, type SenderHandle } from './handles.js';
+import { unsubscribeDurable, type UnsubscribeDurableOptions } from './durable.js';
+import type { TargetSpec } from './link-details.js';
+import { symbolKeyed, type PropertyMap } from './message.js';
 import type { InboundMessage } from './message.js';
 import { virtualHostWarning, warnOnce, type AmqpWarningHandler } from './warnings.js';
 
@@ -56,7 +59,10 @@ export interface AmqpConnectOptions {
    * `() => {}` to silence them.
    */
   readonly onWarning?: AmqpWarningHandler;
-  /** Our container-id in the open frame (default: a random `rx-mq-<uuid>`). */
+  /**
+   * Our container-id in the open frame (default: a random `rx-mq-<uuid>`). Durable subscriptions
+   * are kept by the peer under container-id and link name: resuming one needs the same id.
+   */
   readonly containerId?: string;
   /** TLS settings for amqps:// and amqp+wss:// (CA, client certificate, verification). */
   readonly tls?: TlsOptions;
@@ -77,6 +83,8 @@ export interface AmqpConnectOptions {
   readonly offeredCapabilities?: readonly string[];
   /** Capabilities we ask the peer for in the open frame. */
   readonly desiredCapabilities?: readonly string[];
+  /** Connection properties in the open frame (symbol keys), e.g. `{ product: 'my-app', version: '1.2' }`. */
+  readonly properties?: PropertyMap;
   /** Frame trace: one decoded line per frame in and out, credentials redacted. */
   readonly trace?: (line: string) => void;
   /**
@@ -126,13 +134,18 @@ export class AmqpSession {
   }
 
   /** Attach a receiver link and hand over its handle; see {@link AmqpConnection.attachReceiver}. */
-  attachReceiver(source: SourceSpec, opts?: { readonly name?: string }): Observable<ReceiverHandle> {
+  attachReceiver(source: SourceSpec, opts?: AttachReceiverOptions): Observable<ReceiverHandle> {
     return attachReceiver(this.context, source, opts);
   }
 
   /** Attach a sender link and hand over its handle; see {@link AmqpConnection.attachSender}. */
-  attachSender(target: string | null, opts?: { readonly name?: string }): Observable<SenderHandle> {
+  attachSender(target: TargetSpec, opts?: AttachSenderOptions): Observable<SenderHandle> {
     return attachSender(this.context, target, opts);
+  }
+
+  /** End a durable subscription for good; see {@link AmqpConnection.unsubscribeDurable}. */
+  unsubscribeDurable(source: SourceOptions, opts: UnsubscribeDurableOptions): Observable<void> {
+    return unsubscribeDurable(this.context, source, opts);
   }
 
   /** Request/reply on this session; see {@link AmqpConnection.request}. */
@@ -174,6 +187,10 @@ export class AmqpConnection {
   }
   /** The capabilities the peer offered in its open frame. */
   get remoteOfferedCapabilities(): readonly string[] { return this.remote.offeredCapabilities ?? []; }
+  /** The capabilities the peer asked of us in its open frame. */
+  get remoteDesiredCapabilities(): readonly string[] { return this.remote.desiredCapabilities ?? []; }
+  /** Our container-id, as sent in our open frame (durable subscriptions are kept under it). */
+  get containerId(): string { return this.driver.engine.options.containerId; }
 
   /** Begin a session on subscribe; end it on unsubscribe. */
   session(opts?: SessionOptions): Observable<AmqpSession> {
@@ -260,14 +277,31 @@ export class AmqpConnection {
     return send(() => this.defaultSession$.pipe(map((s) => s.context)), target, opts);
   }
 
-  /** Attach a receiver link and emit its {@link ReceiverHandle} for explicit credit and drain. */
-  attachReceiver(source: SourceSpec, opts?: { readonly name?: string }): Observable<ReceiverHandle> {
+  /**
+   * Attach a receiver link and emit its {@link ReceiverHandle} for explicit credit and drain; the
+   * handle also tells the settle modes in use and the peer's source (the filters it applied).
+   */
+  attachReceiver(source: SourceSpec, opts?: AttachReceiverOptions): Observable<ReceiverHandle> {
     return inSession(this.defaultSession$, (s) => s.attachReceiver(source, opts));
   }
 
-  /** Attach a sender link and emit its {@link SenderHandle} for sending with explicit credit. */
-  attachSender(target: string | null, opts?: { readonly name?: string }): Observable<SenderHandle> {
+  /**
+   * Attach a sender link and emit its {@link SenderHandle} for sending with explicit credit.
+   * `target` is an address, null (the anonymous relay), or a target description: `{ dynamic:
+   * true }` asks the peer for a node of its own, whose address is the handle's `remoteTarget.address`.
+   */
+  attachSender(target: TargetSpec, opts?: AttachSenderOptions): Observable<SenderHandle> {
     return inSession(this.defaultSession$, (s) => s.attachSender(target, opts));
+  }
+
+  /**
+   * End a durable subscription for good: attach to `source` (the durable source it was made with)
+   * under its link `name`, then detach with closed=true, which deletes it at the peer (with what
+   * it holds). Emits once and completes when the peer has answered. A receiver on a durable
+   * source only detaches with closed=false when unsubscribed, so the subscription stays until this.
+   */
+  unsubscribeDurable(source: SourceOptions, opts: UnsubscribeDurableOptions): Observable<void> {
+    return inSession(this.defaultSession$, (s) => s.unsubscribeDurable(source, opts));
   }
 
   /**
@@ -357,6 +391,7 @@ export function connect(arg: string | AmqpConnectOptions): Observable<AmqpConnec
       idleTimeout: o.idleTimeout,
       offeredCapabilities: o.offeredCapabilities,
       desiredCapabilities: o.desiredCapabilities,
+      properties: o.properties === undefined ? undefined : symbolKeyed(o.properties),
       trace: o.trace,
       allocate: allocateBytes,
     }, Date.now, readCoalescing);

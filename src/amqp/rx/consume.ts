@@ -16,6 +16,7 @@ import { defer, from, isObservable, mergeMap, Observable, of, type OperatorFunct
 import type { NativeValue } from '../codec/native.js';
 import type { ReceivedMessage, ReceiveOptions } from './receiver.js';
 import { SettleError } from '../engine/errors.js';
+import { AttemptCounts } from './attempt-counts.js';
 
 /** Options of {@link settleOnCompletion} and the `consume()` methods. */
 export interface ConsumeOptions {
@@ -72,24 +73,6 @@ function concurrencyOf(o: ConsumeOptions): number {
   const c = o.concurrency ?? 10;
   if (!Number.isInteger(c) || c < 1) throw new RangeError(`concurrency must be a positive integer, got ${c}`);
   return c;
-}
-
-/** A small insertion-ordered count map that forgets its oldest keys beyond `limit`. */
-class AttemptCounts {
-  private readonly counts = new Map<string, number>();
-  constructor(private readonly limit: number) {}
-  /** One more failure of `key`; the total so far. */
-  fail(key: string): number {
-    const n = (this.counts.get(key) ?? 0) + 1;
-    this.counts.delete(key);
-    this.counts.set(key, n);
-    if (this.counts.size > this.limit) this.counts.delete(this.counts.keys().next().value as string);
-    return n;
-  }
-  /** Failures of `key` so far. */
-  count(key: string): number { return this.counts.get(key) ?? 0; }
-  forget(key: string): void { this.counts.delete(key); }
-  get size(): number { return this.counts.size; }
 }
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');

@@ -10,11 +10,12 @@ export interface SessionContext {
 }
 
 /**
- * Detach `link` (closing it) unless it is already going or gone, or its session or connection is
- * closed: every Rx piece ends its link this way on completion and on unsubscribe.
+ * Detach `link` (closing it, unless `closed` is false: a durable subscription's detach, which the
+ * peer keeps for the next attach) unless it is already going or gone, or its session or
+ * connection is closed: every Rx piece ends its link this way on completion and on unsubscribe.
  */
-export function detachLink(ctx: SessionContext, link: { readonly state: string; detach(): void }): void {
+export function detachLink(ctx: SessionContext, link: { readonly state: string; detach(error?: undefined, closed?: boolean): void }, closed = true): void {
   if (link.state === 'closed' || link.state === 'detach-sent' || ctx.closed()) return;
-  link.detach();
+  link.detach(undefined, closed);
   ctx.driver.flushSoon();
 }

@@ -13,7 +13,7 @@ import type { ReceiverLink } from '../engine/link.js';
 import { detachLink, type SessionContext } from './context.js';
 import { honoursDrain } from './peer-quirks.js';
 import { linkName, linkObservable } from './link-observable.js';
-import { MessageDecodeError, receivedMessage, ReceivedMessage, releaseHeld, sourceOf, type SourceSpec } from './receiver.js';
+import { isDurable, MessageDecodeError, receivedMessage, ReceivedMessage, releaseHeld, sourceOf, type SourceSpec } from './receiver.js';
 
 /** Options of `fetch()`: how many messages, how long to wait, and how unused credit is taken back. */
 export interface FetchOptions {
@@ -27,6 +27,11 @@ export interface FetchOptions {
   readonly drainTimeout?: number;
   /** 'auto' accepts each message after `next`; 'manual' leaves settlement to the subscriber. */
   readonly settle?: 'auto' | 'manual';
+  /**
+   * Link name (default: generated). A durable source needs the subscription's name: the fetch
+   * then takes messages from that subscription and detaches with closed=false, keeping it.
+   */
+  readonly name?: string;
 }
 
 
@@ -38,8 +43,12 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
   const drainTimeout = opts.drainTimeout ?? 1000;
   const manual = (opts.settle ?? 'auto') === 'manual';
   const address = typeof source === 'string' ? source : source.address;
+  // A durable subscription's fetch keeps the subscription: its detaches carry closed=false.
+  const durable = isDurable(source);
+  if (durable && opts.name === undefined) throw new RangeError('a fetch from a durable source needs the subscription\'s link `name`');
+  const closeOnDetach = !durable;
   return linkObservable<ReceiverLink, ReceivedMessage>(ctx, (session) => session.attachReceiver({
-    name: linkName('fetch', address), source: sourceOf(source), target: { kind: 'target' },
+    name: opts.name ?? linkName('fetch', address), source: sourceOf(source), target: { kind: 'target' },
     sndSettleMode: 'unsettled', rcvSettleMode: 'first',
   }), (run) => {
     const { link, subscriber } = run;
@@ -56,7 +65,7 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
     let inHand: ReceivedMessage | undefined;
     const finalDetach = (): void => {
       if (manual && awaitingSettle > 0) { detachWhenSettled = true; return; }
-      detachLink(ctx, link);
+      detachLink(ctx, link, closeOnDetach);
     };
     const onSettled = (m: ReceivedMessage): void => {
       held.delete(m);
@@ -77,7 +86,7 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
     };
     const detach = (): void => {
       phase = 'detaching';
-      link.detach();
+      link.detach(undefined, closeOnDetach);
       ctx.driver.flushSoon();
       // The peer's detach answer completes us; do not wait forever for it either.
       setTimer(drainTimeout, done);
@@ -130,7 +139,7 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
         if (completed) return finalDetach();
         detachWhenSettled = false;
         releaseHeld(ctx, link, held);
-        detachLink(ctx, link);
+        detachLink(ctx, link, closeOnDetach);
       },
     };
   });

@@ -12,7 +12,12 @@ export type {
   AcceptedOutcome, RejectedOutcome, ReleasedOutcome, ModifiedOutcome, SentOutcome,
 } from './sender.js';
 export type { RequestOptions } from './request.js';
-export type { ReceiverHandle, SenderHandle } from './handles.js';
+export type { ReceiverHandle, SenderHandle, AttachReceiverOptions, AttachSenderOptions, HandleSendOptions } from './handles.js';
+export type { UnsubscribeDurableOptions } from './durable.js';
+export type {
+  LinkDetails, LinkDetailOptions, LinkSettleOptions, SettleModes, SourceView, TargetView, TerminusView, TargetOptions, TargetSpec,
+  SenderSettleMode, ReceiverSettleMode, TerminusDurability, TerminusExpiryPolicy,
+} from './link-details.js';
 export { encodeMessage, decodeMessage, MESSAGE_FIELDS } from './message.js';
 export type { Message, InboundMessage, BodyInput, MessageId, BodyType, PropertyMap } from './message.js';
 export { amqpClient, AmqpClient } from './client.js';

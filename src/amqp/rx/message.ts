@@ -175,7 +175,7 @@ const address = (s: string): AmqpValue => amqpString(s);
 const ms = (d: Date): bigint => BigInt(d.getTime());
 
 /** Maps whose keys are symbols on the wire (annotations, footer). */
-function symbolKeyed(m: PropertyMap): AmqpMap {
+export function symbolKeyed(m: PropertyMap): AmqpMap {
   return { type: 'map', value: Object.entries(m).map(([k, v]) => [symbol(k), fromNative(v)] as const) };
 }
 

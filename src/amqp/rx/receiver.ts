@@ -21,6 +21,7 @@ import { detachLink, type SessionContext } from './context.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { honoursOverlappingFlows } from './peer-quirks.js';
 import { modifiedState, offeredOutcomes, type ModifyOptions } from './modify.js';
+import { linkOptionsOf, type LinkDetailOptions, type LinkSettleOptions, type TerminusDurability, type TerminusExpiryPolicy } from './link-details.js';
 
 /**
  * How received messages are settled: 'auto' accepts each one after the subscriber's `next`
@@ -44,18 +45,33 @@ export interface SourceOptions {
    * The peer's attach answers with the filters it applied (`remote.source.filter`).
    */
   readonly filter?: AmqpMap;
-  /** What of the terminus survives a detach or restart (terminus-durability). */
-  readonly durable?: 'none' | 'configuration' | 'unsettled-state';
-  /** When the terminus' clock to expire starts (terminus-expiry-policy). */
-  readonly expiryPolicy?: 'link-detach' | 'session-end' | 'connection-close' | 'never';
+  /**
+   * What of the terminus survives a detach or restart (terminus-durability). 'configuration' or
+   * 'unsettled-state' makes the link a durable subscription: it needs a stable link `name` (and
+   * the connection a stable `containerId`), unsubscribing detaches it with closed=false (the peer
+   * keeps the subscription and its messages), attaching again with the same container-id and
+   * name resumes it, and `unsubscribeDurable()` ends it for good. See docs/DURABLE.md.
+   */
+  readonly durable?: TerminusDurability;
+  /**
+   * When the terminus' clock to expire starts (terminus-expiry-policy). Default: the
+   * specification's 'session-end', except for a durable source: 'never', since a durable
+   * subscription that ends with its session would not outlive anything.
+   */
+  readonly expiryPolicy?: TerminusExpiryPolicy;
+  /** Seconds the terminus is kept once its expiry policy's event happened (default 0). */
+  readonly timeout?: number;
   /** 'copy' browses a queue instead of consuming it. */
   readonly distributionMode?: 'move' | 'copy';
   /** Source capabilities to ask for (e.g. `queue`, `topic`, as the peer names them). */
   readonly capabilities?: readonly string[];
 }
 
-/** Options of `receive()`: the credit window, how messages are settled, and pull mode. */
-export interface ReceiveOptions {
+/**
+ * Options of `receive()`: the credit window, how messages are settled, pull mode, and the link's
+ * settle modes and details (`sndSettleMode: 'settled'` is receive-and-delete).
+ */
+export interface ReceiveOptions extends LinkSettleOptions, LinkDetailOptions {
   /** Credit window (default 100). */
   readonly credit?: number;
   /** Top up when outstanding credit falls to this (auto mode; default credit / 2). */
@@ -64,7 +80,7 @@ export interface ReceiveOptions {
   readonly settle?: SettleMode;
   /** Pull mode: each value grants that much credit. */
   readonly demand$?: Observable<number>;
-  /** Link name (default: generated). Durable subscriptions need a stable name. */
+  /** Link name (default: generated). Durable subscriptions need one: it is how they are resumed. */
   readonly name?: string;
   /** Refuse messages larger than this many bytes (the link detaches with message-size-exceeded). */
   readonly maxMessageSize?: number;
@@ -107,8 +123,14 @@ export class ReceivedMessage<B = NativeValue> extends InboundMessageView<B> {
   get deliveryTag(): Uint8Array { return this.delivery.tag; }
   /** Whether the application (or auto mode) has settled it. */
   get settled(): boolean { return this.done; }
-  /** The sender settled it before sending (at-most-once): no outcome is expected. */
+  /**
+   * The sender settled it before sending (at-most-once, or receive-and-delete): no outcome is
+   * expected, and accept/reject/release/modify send nothing (they only mark it processed, which
+   * returns its credit in manual mode): the sender has already forgotten it.
+   */
   get presettled(): boolean { return this.delivery.remoteSettled; }
+  /** The message-format of its transfer (0 for a standard AMQP message; e.g. 0x80013700 for a batch). */
+  get messageFormat(): number { return this.delivery.messageFormat; }
 
   /** Accept: processed; the broker forgets the message. */
   accept(): void { this.settle(ACCEPTED); }
@@ -215,6 +237,21 @@ export function releaseHeld(ctx: SessionContext, link: ReceiverLink, held: Set<R
   held.clear();
 }
 
+/** Whether `spec` asks for a durable source (a subscription that outlives its link). */
+export function isDurable(spec: SourceSpec): boolean {
+  return typeof spec !== 'string' && spec.durable !== undefined && spec.durable !== 'none';
+}
+
+/**
+ * The link name of a link to `spec`: the one given, or a generated one, which a durable source
+ * cannot have (it could never be resumed): RangeError.
+ */
+export function receiverName(spec: SourceSpec, name: string | undefined): string {
+  if (name !== undefined) return name;
+  if (isDurable(spec)) throw new RangeError('a durable source needs a stable link name: pass `name` (the peer keys the subscription by container-id and link name)');
+  return linkName('receiver', typeof spec === 'string' ? spec : spec.address);
+}
+
 /** The source terminus a {@link SourceSpec} describes. */
 export function sourceOf(spec: SourceSpec): Source {
   const o: SourceOptions = typeof spec === 'string' ? { address: spec } : spec;
@@ -224,7 +261,8 @@ export function sourceOf(spec: SourceSpec): Source {
     dynamic: o.dynamic,
     filter: o.filter,
     durable: o.durable,
-    expiryPolicy: o.expiryPolicy,
+    expiryPolicy: o.expiryPolicy ?? (isDurable(o) ? 'never' : undefined),
+    timeout: o.timeout,
     distributionMode: o.distributionMode,
     capabilities: o.capabilities,
   };
@@ -240,10 +278,12 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
   const settleMode = opts.settle ?? 'auto';
   const demand$ = opts.demand$;
   if (!Number.isInteger(credit) || credit < 1) throw new RangeError('credit must be a positive integer');
-  const address = typeof source === 'string' ? source : source.address;
+  // A durable subscription detaches with closed=false: the peer keeps it for the next attach.
+  const closeOnDetach = !isDurable(source);
   return linkObservable<ReceiverLink, ReceivedMessage>(ctx, (session) => session.attachReceiver({
-    name: opts.name ?? linkName('receiver', address), source: sourceOf(source), target: { kind: 'target' },
-    sndSettleMode: 'unsettled', rcvSettleMode: 'first', maxMessageSize: opts.maxMessageSize,
+    name: receiverName(source, opts.name), source: sourceOf(source), target: { kind: 'target' },
+    sndSettleMode: opts.sndSettleMode ?? 'unsettled', rcvSettleMode: opts.rcvSettleMode ?? 'first', maxMessageSize: opts.maxMessageSize,
+    ...linkOptionsOf(opts),
   }), (run) => {
     const { link, subscriber } = run;
     let unsettled = 0;
@@ -331,7 +371,7 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
       // Whatever ended the stream, nothing it took stays with it: the rest is released first.
       detach: () => {
         releaseHeld(ctx, link, held);
-        detachLink(ctx, link);
+        detachLink(ctx, link, closeOnDetach);
       },
     };
   });

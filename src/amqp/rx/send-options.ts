@@ -9,12 +9,13 @@ import { AmqpError, IllegalStateError } from '../engine/errors.js';
 import type { OutgoingDelivery } from '../engine/sender-link.js';
 import { RxMqError } from '../../errors.js';
 import type { BodyInput, Message } from './message.js';
+import type { LinkDetailOptions, ReceiverSettleMode } from './link-details.js';
 
 /** at-least-once: unsettled, the outcome comes from the receiver; at-most-once: pre-settled. */
 export type Delivery = 'at-least-once' | 'at-most-once';
 
 /** Options of the `send()` operator: settlement mode, buffer bound, message defaults, link name. */
-export interface SendOptions<B = BodyInput> {
+export interface SendOptions<B = BodyInput> extends LinkDetailOptions {
   /** A fixed mode, or a choice per message (the link then negotiates 'mixed'). Default at-least-once. */
   readonly delivery?: Delivery | ((m: Message<B>) => Delivery);
   /**
@@ -36,6 +37,21 @@ export interface SendOptions<B = BodyInput> {
   readonly priority?: number;
   /** Link name (default: generated). */
   readonly name?: string;
+  /**
+   * The transfer's message-format for every message (a uint; default 0, the standard AMQP
+   * message). Vendor formats put the vendor's 24-bit id in the high bytes and its version in the
+   * low byte, e.g. 0x80013700 for Azure's batch of messages.
+   */
+  readonly messageFormat?: number;
+  /** Capabilities of the target node to ask for (e.g. `queue`, `topic`, as the peer names them). */
+  readonly targetCapabilities?: readonly string[];
+  /**
+   * The receiver settle mode to ask for: 'second' asks the receiver to settle only after we
+   * settled its outcome (the outcome is reported when it arrives, as with 'first').
+   */
+  readonly rcvSettleMode?: ReceiverSettleMode;
+  /** Fail the link with SettleModeError when the peer does not grant the modes asked for. */
+  readonly requireSettleModes?: boolean;
   /**
    * Route by each message's `to` (default false). The link is then attached to the peer's
    * anonymous relay (a null target, which needs a peer offering `ANONYMOUS-RELAY`): a message

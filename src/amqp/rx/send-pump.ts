@@ -8,7 +8,6 @@
  * sends again first what a lost link left without an outcome.
  */
 import type { Observable } from 'rxjs';
-import { string as amqpString } from '../codec/values.js';
 import { IllegalStateError, MessageSizeExceededError } from '../engine/errors.js';
 import { PAYLOAD_BY_REFERENCE_MIN } from '../engine/output.js';
 import { payloadLength, type Payload } from '../engine/payload.js';
@@ -16,6 +15,7 @@ import type { OutgoingDelivery, SenderLink } from '../engine/sender-link.js';
 import type { SessionContext } from './context.js';
 import { Fifo } from './fifo.js';
 import { linkName, linkObservable } from './link-observable.js';
+import { linkOptionsOf, targetOf } from './link-details.js';
 import { encodeMessageParts, type BodyInput, type Message } from './message.js';
 import {
   addressed, linkTargetOf, outcomeOf, SendBufferOverflowError, withDefaults, type Delivery, type Outcome, type SendOptions,
@@ -79,7 +79,7 @@ export class SendPump<B = BodyInput> {
   private link: SenderLink | undefined;
   private ctx: SessionContext | undefined;
   /** This pump's options for `link.send`, filled in for each message (read before send returns). */
-  private readonly linkSend: { settled: boolean; context: unknown } = { settled: false, context: undefined };
+  private readonly linkSend: { settled: boolean; context: unknown; readonly messageFormat: number };
 
   /**
    * @param target the address, or null for the peer's anonymous relay (see SendOptions.routeByTo).
@@ -88,6 +88,9 @@ export class SendPump<B = BodyInput> {
     this.bufferBytes = bound(options.bufferBytes, 'bufferBytes') ?? DEFAULT_BUFFER_BYTES;
     this.bufferSize = bound(options.bufferSize, 'bufferSize') ?? Infinity;
     this.mode = options.delivery ?? 'at-least-once';
+    const messageFormat = options.messageFormat ?? 0;
+    if (!Number.isInteger(messageFormat) || messageFormat < 0 || messageFormat > 0xffffffff) throw new RangeError(`messageFormat must be a uint, got ${messageFormat}`);
+    this.linkSend = { settled: false, context: undefined, messageFormat };
   }
 
   /** The sender settle mode to attach with: a choice per message needs 'mixed'. */
@@ -290,8 +293,9 @@ export function pumpLink<B>(ctx: SessionContext, pump: SendPump<B>): Observable<
   const address = linkTargetOf(pump.target, pump.options);
   return linkObservable<SenderLink, never>(ctx, (session) => session.attachSender({
     name: pump.options.name ?? linkName('sender', address ?? 'anonymous'), source: { kind: 'source' },
-    target: { kind: 'target', address: address === undefined ? undefined : amqpString(address) },
-    sndSettleMode: pump.sndSettleMode, rcvSettleMode: 'first',
+    sndSettleMode: pump.sndSettleMode, rcvSettleMode: pump.options.rcvSettleMode ?? 'first',
+    ...linkOptionsOf(pump.options),
+    target: targetOf(address === undefined ? {} : { address, capabilities: pump.options.targetCapabilities }),
   }), (run) => {
     // Bound at once, not at the peer's attach: a peer that answers with a null target and then
     // gives credit anyway (rhea's server does) is written to; the link sends only once attached.
