@@ -135,6 +135,14 @@ export interface ConsumeOptions {
   readonly window: number;
   /** How long each message is "processed" before it is settled (ms): paces the consumer. */
   readonly settleDelayMs: number;
+  /**
+   * STOMP: ACK with a receipt (`ack({ receipt: true })`), so that every ACK is work awaiting the
+   * broker's answer, which the client's `responseTimeout` watches. Without it a consumer has
+   * nothing outstanding, and a broker that goes on sending heart-beats (or trickles bytes) while
+   * not answering cannot be told from a quiet one. AMQP needs no such option: the client probes a
+   * silent receiver holding credit (a flow with echo).
+   */
+  readonly ackReceipts?: boolean;
 }
 
 function consumer<M>(source: Observable<M>, tally: Tally, o: ConsumeOptions, id: (m: M) => number, settle: (m: M) => Promise<void> | void): Consumer {
@@ -170,8 +178,9 @@ export function amqpConsume(client: AmqpClient, address: string, tally: Tally, o
 
 /** Consume `destination` with client-individual ACKs: each message ACKed after `settleDelayMs`. */
 export function stompConsume(client: StompClient, destination: string, tally: Tally, o: ConsumeOptions): Consumer {
+  const ackOptions = o.ackReceipts === true ? { receipt: true } : undefined;
   return consumer<StompMessage>(client.subscribe(destination, { ack: 'client-individual', prefetch: o.window }), tally, o,
-    (m) => Number(m.text), (m) => m.ack());
+    (m) => Number(m.text), (m) => m.ack(ackOptions));
 }
 
 /**

@@ -14,11 +14,11 @@
  *
  * The clients are given short dead-peer settings: AMQP idle timeout 1.5 s, STOMP heart-beats of
  * 500 ms both ways, and DEAD_PEER (a 3 s handshake deadline and a 3 s deadline for unanswered
- * work). A stall and a blackhole towards the client are found by the silence; a blackhole towards
- * the broker and a drip (bytes keep coming, work goes unanswered) need the unanswered-work
- * deadline for AMQP (RabbitMQ sends heart-beats on, so the link never falls silent) and for a STOMP
- * drip; for a STOMP blackhole towards the broker, RabbitMQ itself notices the missing heart-beats
- * and closes.
+ * work); STOMP consumers ACK with receipts. A stall and a blackhole towards the client are found
+ * by the silence. A blackhole towards the broker, a corrupt frame towards it (RabbitMQ then waits
+ * for a frame of gigabytes) and a drip (bytes keep coming, answers do not) need the deadline for
+ * unanswered work over AMQP, where RabbitMQ's heart-beats go on, and for a STOMP drip; for a STOMP
+ * blackhole towards the broker, RabbitMQ itself notices our missing heart-beats and closes.
  */
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
@@ -35,12 +35,18 @@ import { DEAD_PEER, ProcessTrap, sleep, StateWatch, table } from './support.js';
 const COUNT = 2000;
 /** Sends: 20 every 30 ms (about 3 s for 2,000 without faults). */
 const SEND_PACE: Pace = { batch: 20, everyMs: 30 };
-/** Consumers: 50 unsettled at most, each settled 60 ms after it arrived (about 2.5 s for 2,000). */
-const CONSUME = { window: 50, settleDelayMs: 60 } as const;
+/**
+ * Consumers: 50 unsettled at most, each settled 60 ms after it arrived (about 2.5 s for 2,000);
+ * STOMP ACKs ask for a receipt, so that a consumer, too, has work whose answer can be awaited.
+ */
+const CONSUME = { window: 50, settleDelayMs: 60, ackReceipts: true } as const;
 const FAULT_GAP_MS = 1000;
 const MAX_FAULTS = 3;
-/** Longest time from a fault to the client noticing it. */
-const DETECT_BOUND_MS = 8000;
+/**
+ * Longest time from a fault to the client noticing it: a receiver that hears nothing but
+ * heart-beats for `responseTimeout` probes the peer and waits as long again for the answer.
+ */
+const DETECT_BOUND_MS = 2 * DEAD_PEER.responseTimeout + 4000;
 /** Longest time a case's workload may take in all. */
 const WORK_BOUND_MS = 60_000;
 const RECONNECT = { initialDelayMs: 50, maxDelayMs: 1000 } as const;
