@@ -60,6 +60,8 @@ export class Tally {
     if (this.distinct.size >= this.expected) return Promise.resolve(true);
     return new Promise((resolve) => {
       const t = setTimeout(() => { this.waiters = this.waiters.filter((w) => w !== done); resolve(false); }, ms);
+      // A bound, not work: it must not keep the process alive.
+      t.unref();
       const done = (): void => { clearTimeout(t); resolve(true); };
       this.waiters.push(done);
     });

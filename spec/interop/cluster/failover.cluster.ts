@@ -20,7 +20,7 @@ import { stompClient } from '../../../src/stomp/index.js';
 import {
   amqpConsume, amqpSend, stompConsume, stompSend, Tally, type Consumer, type ConsumeOptions, type Pace,
 } from '../../support/at-least-once.js';
-import { DEAD_PEER, ProcessTrap, sleep, StateWatch, table } from '../faults/support.js';
+import { bound, DEAD_PEER, ProcessTrap, sleep, StateWatch, table } from '../faults/support.js';
 import { cluster, NODES, nodeOfUrl, requireCluster, type ClusterNode } from './cluster.js';
 
 const COUNT = 10_000;
@@ -188,7 +188,7 @@ describe('cluster: reconnecting clients fail over across a three-node RabbitMQ c
         expect(now?.n, 'the client moved to another node').to.not.equal(stoppedNode.n);
       }
 
-      const finished = await Promise.race([sending.then(() => true), sleep(WORK_BOUND_MS).then(() => false)]);
+      const finished = await Promise.race([sending.then(() => true), bound(WORK_BOUND_MS).then(() => false)]);
       const allIn = finished && await received.all(60_000);
       // Redeliveries behind the last new message are counted too.
       await sleep(1000);

@@ -30,7 +30,7 @@ import {
 } from '../../support/at-least-once.js';
 import { faultProxy, type Fault, type FaultProxy, type Framing } from '../../support/fault-proxy.js';
 import { PEERS, RABBITMQ, requirePeers, type TcpPeer } from '../../support/peers.js';
-import { DEAD_PEER, ProcessTrap, sleep, StateWatch, table } from './support.js';
+import { bound, DEAD_PEER, ProcessTrap, sleep, StateWatch, table } from './support.js';
 
 const COUNT = 2000;
 /** Sends: 20 every 30 ms (about 3 s for 2,000 without faults). */
@@ -229,7 +229,7 @@ describe('faults: reconnecting clients against RabbitMQ through the fault proxy'
               .then(() => undefined, (e: unknown) => e ?? new Error('the send ended with no error value'))
               .then((e) => { done = true; streamError = e; return e === undefined; });
             const loop = faultLoop(proxy, faulty.watch, mode.fault, () => !done);
-            finished = await Promise.race([work, sleep(WORK_BOUND_MS).then(() => false), unnoticed(loop)]);
+            finished = await Promise.race([work, bound(WORK_BOUND_MS).then(() => false), unnoticed(loop)]);
             done = true;
             events = await loop;
             sendSub?.unsubscribe();

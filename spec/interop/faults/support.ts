@@ -46,6 +46,7 @@ export class StateWatch {
   waitFor(state: ClientStateName, from: number, ms: number): Promise<number | undefined> {
     return new Promise((resolve) => {
       const t = setTimeout(() => { this.waiters = this.waiters.filter((w) => w !== check); resolve(undefined); }, ms);
+      t.unref();
       const check = (): void => {
         for (let i = from; i < this.events.length; i++) {
           if (this.events[i].state === state) { clearTimeout(t); resolve(this.events[i].at); return; }
@@ -85,6 +86,12 @@ export class ProcessTrap {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Resolves after `ms` without keeping the process alive: for the bounds a case races its work
+ * against, which must not hold mocha open for their full length once the case is over.
+ */
+export const bound = (ms: number): Promise<void> => new Promise((r) => { setTimeout(r, ms).unref(); });
 
 /** A fixed-width text table (header row, then rows), for the suites' summaries. */
 export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
