@@ -30,7 +30,10 @@ interface Broker {
 }
 
 /** The scripted RabbitMQ-like peer; it sends a MESSAGE to every good subscription every 20 ms. */
-async function scriptedBroker(opts: { password?: string; errorOnConnect?: boolean } = {}): Promise<Broker> {
+async function scriptedBroker(opts: { password?: string; errorOnConnect?: boolean; damaged?: string[] } = {}): Promise<Broker> {
+  // ERRORs (message header, then body) the next SENDs are answered with, as if each reached the broker damaged.
+  const damaged = [...(opts.damaged ?? [])];
+  const damagedSockets = new Set<net.Socket>();
   const subs = new Map<net.Socket, Map<string, string>>();
   const refuse = (socket: net.Socket, f: StompFrame, text: string): void => {
     socket.write(`ERROR\nmessage:not_found\ncontent-type:text/plain\n\n${text}\0`);
@@ -59,6 +62,13 @@ async function scriptedBroker(opts: { password?: string; errorOnConnect?: boolea
       }
       case 'SEND': {
         const dest = headerOf(f, 'destination') ?? '';
+        // One damaged SEND per connection (the rest of its read is gone with the socket).
+        const damage = damagedSockets.has(socket) ? undefined : damaged.shift();
+        if (damage !== undefined) {
+          damagedSockets.add(socket);
+          socket.end(`ERROR\n${damage}\0`);
+          return;
+        }
         if (REFUSED.test(dest)) return refuse(socket, f, `NOT_FOUND - no exchange '${dest.split('/')[2]}' in vhost '/'`);
         return ok();
       }
@@ -152,6 +162,24 @@ describe('stompClient: fatal errors end the right stream, not the connection loo
     await client.close();
     expect(b.peer.sockets.length, 'connections').to.equal(2);
     expect(b.peer.frames.filter((f) => f.command === 'SEND' && headerOf(f, 'destination') === '/exchange/missing/x').length, 'refused SENDs').to.equal(2);
+  });
+
+  it('an ERROR about a frame damaged on the way is the connection\'s: reconnected, re-sent, the send operator goes on', async () => {
+    // What RabbitMQ 3.10 answers when a byte of a SEND is flipped in the command, in the
+    // destination header's name, and in the destination (measured through a byte-flipping proxy).
+    broker = await scriptedBroker({
+      damaged: [
+        'message:Bad command\ncontent-type:text/plain\n\nCould not interpret command "SEXD"',
+        'message:Missing destination\n\n"SEND" must include a \'destination\' header',
+        'message:Unknown destination\n\n\'/qveue/good\' is not a valid destination.',
+      ],
+    });
+    const b = broker;
+    const client = stompClient({ url: `stomp://127.0.0.1:${b.peer.port}`, reconnect: { initialDelayMs: 20, jitter: 0 }, heartbeat: [0, 0] });
+    const results = await lastValueFrom(of('a', 'b', 'c').pipe(client.send('/queue/good'), toArray()));
+    expect(results.map((r) => r.state)).to.deep.equal(['receipted', 'receipted', 'receipted']);
+    await client.close();
+    expect(b.peer.sockets.length, 'connections').to.equal(4);
   });
 
   it('an ERROR is attributed by its receipt-id when it has one (plain connect(): the others get the bare StompError)', async () => {

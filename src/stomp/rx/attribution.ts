@@ -12,6 +12,10 @@
  * a SUBSCRIBE without `receipt`) is invisible to it, so an ERROR it causes while receipted frames
  * wait would be blamed on the oldest of them. The session asks for receipts wherever the rule
  * must work (`stompClient` on every SUBSCRIBE and SEND).
+ *
+ * An ERROR that cannot be about the frame as we wrote it is nobody's: the frame reached the broker
+ * damaged (a flipped byte on the way), and the answer is to reconnect and send it again, not to
+ * fail the application's stream with a StompDestinationError. See {@link damagedInTransit}.
  */
 import { StompAuthenticationError, StompDestinationError, StompError } from '../errors.js';
 import type { ReceiptWaiter, StompWire } from './wire.js';
@@ -27,8 +31,8 @@ export interface ReceiptedFrame {
 
 /** The receipts one session waits for, in the order their frames were written (see the file comment). */
 export class ReceiptOrder {
-  /** Receipt ids waiting for their RECEIPT; a Set iterates in insertion order, i.e. write order. */
-  private readonly waiting = new Set<string>();
+  /** Frames waiting for their RECEIPT, by receipt id; a Map iterates in insertion order, i.e. write order. */
+  private readonly waiting = new Map<string, ReceiptedFrame>();
   /** The verdict on the error that ended the connection, computed once, before anything is removed. */
   private verdict: { readonly error: Error; readonly receipt: string | undefined } | undefined;
 
@@ -40,7 +44,7 @@ export class ReceiptOrder {
    * instead of the bare StompError every other waiter gets.
    */
   watch(id: string, frame: ReceiptedFrame, waiter: ReceiptWaiter): void {
-    this.waiting.add(id);
+    this.waiting.set(id, frame);
     this.wire.watchReceipt(id, {
       resolve: () => { this.waiting.delete(id); waiter.resolve(); },
       reject: (e) => {
@@ -63,12 +67,30 @@ export class ReceiptOrder {
       // A refused login happens before any receipt; anything that is not an ERROR frame (a lost
       // socket, a heart-beat timeout, a protocol breach) is nobody's frame.
       const frameError = error instanceof StompError && !(error instanceof StompAuthenticationError);
-      const oldest = this.waiting.values().next();
-      const receipt = !frameError ? undefined : error.receiptId ?? (oldest.done === true ? undefined : oldest.value);
+      const oldest = this.waiting.entries().next();
+      let receipt = !frameError ? undefined : error.receiptId ?? (oldest.done === true ? undefined : oldest.value[0]);
+      const frame = receipt === undefined ? undefined : this.waiting.get(receipt);
+      if (frame !== undefined && damagedInTransit(error as StompError, frame)) receipt = undefined;
       this.verdict = { error, receipt };
     }
     return this.verdict.receipt;
   }
+}
+
+/**
+ * Whether `e` says something of `frame` that is not true of the frame we wrote, so that what the
+ * broker read was damaged on the way. We only ever write known commands and a destination on SEND
+ * and SUBSCRIBE; RabbitMQ 3.10 (measured with byte-flipping) answers a damaged command with
+ * "Bad command", a damaged `destination` header name with "Missing destination", and a damaged
+ * destination with "'/qveue/x' is not a valid destination" quoting what it read.
+ */
+export function damagedInTransit(e: StompError, frame: ReceiptedFrame): boolean {
+  const message = (e.brokerMessage ?? '').trim().toLowerCase();
+  if (message === 'bad command') return true;
+  if (frame.destination === undefined) return false;
+  if (message === 'missing destination') return true;
+  const quoted = /'([^']*)' is not a valid destination/.exec(e.text);
+  return quoted !== null && quoted[1] !== frame.destination;
 }
 
 /** `e` as the error of `frame`: a StompDestinationError where the frame has a destination. */
