@@ -3,11 +3,13 @@
  * Transport by the shared driver (src/transport/driver.ts: output once per turn, the heart-beat
  * timer), its events routed to the broker's link ends.
  */
+import { AmqpError } from '../amqp/engine/errors.js';
 import { ServerConnection, type ServerConnectionOptions } from '../amqp/engine/server-connection.js';
 import type { EngineEvent } from '../amqp/engine/events.js';
 import type { Link } from '../amqp/engine/link.js';
 import { EngineDriver } from '../transport/driver.js';
 import type { Transport, TransportError } from '../transport/types.js';
+import { BrokerConnectionError, report } from './boundary.js';
 import { answerAttach, Consumer, Producer, type BrokerLink, type LinkContext } from './links.js';
 import type { AcceptedConnection } from './listener.js';
 import type { NodeRegistry } from './nodes.js';
@@ -28,6 +30,7 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
   readonly producerCredit: number;
   private readonly links = new Map<Link, BrokerLink>();
   private readonly io: EngineDriver<Events, ServerConnection>;
+  private faulted = false;
 
   constructor(transport: Transport, private readonly settings: AmqpConnectionSettings) {
     this.engine = new ServerConnection(settings.engine);
@@ -37,6 +40,7 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
       onEvents: (events) => this.handle(events),
       // The socket closed (cleanly or not): every link of this connection goes.
       onEnd: () => this.closeLinks(),
+      onFault: (err) => this.fault(err),
     });
     this.io.attach(transport);
     this.engine.start(Date.now());
@@ -44,11 +48,37 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
   }
 
   onData(chunk: Uint8Array): void {
-    this.io.onData(chunk);
+    try {
+      this.io.onData(chunk);
+    } catch (err) {
+      this.fault(err);
+    }
   }
 
   onClose(error?: TransportError): void {
-    this.io.onTransportClose(error);
+    try {
+      this.io.onTransportClose(error);
+    } catch (err) {
+      this.fault(err);
+    }
+  }
+
+  /**
+   * The boundary (boundary.ts): an unexpected error in this connection closes it with
+   * amqp:internal-error and is reported; the broker and every other connection go on. Never throws.
+   */
+  fault(error: unknown): void {
+    if (this.faulted) return;
+    this.faulted = true;
+    report(this.settings.onError, new BrokerConnectionError('amqp', error));
+    try {
+      if (!this.io.ended) this.engine.close(new AmqpError('amqp:internal-error', 'the broker failed to handle this connection', 'connection', true));
+      this.finish();
+    } catch {
+      // The engine itself is broken: drop the socket without a close frame.
+      this.io.destroy();
+      try { this.closeLinks(); } catch { /* links of a broken connection: nothing left to free */ }
+    }
   }
 
   /** Close the connection from the broker side (broker shutdown). */
@@ -85,7 +115,8 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
         case 'delivery': {
           const l = this.links.get(e.link);
           if (l instanceof Producer) l.onDelivery(e.delivery);
-          else if (!e.delivery.settled) e.link.settle(e.delivery, { kind: 'released' });
+          // A delivery on a link the broker refused, or one detached in the same read.
+          else if (!e.delivery.settled && e.link.state !== 'closed') e.link.settle(e.delivery, { kind: 'released' });
           break;
         }
         case 'delivery-update': {

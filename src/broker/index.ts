@@ -24,6 +24,8 @@ import { listenWebSocket } from './ws-listener.js';
 export { resolveAddress, formatAddress } from './address.js';
 export type { NodeAddress, NodeKind } from './address.js';
 export type { BrokerStats } from './nodes.js';
+export { BrokerConnectionError } from './boundary.js';
+export type { BrokerProtocol } from './boundary.js';
 
 /**
  * Options of {@link startBroker}. Everything is optional: `startBroker()` alone listens for AMQP
@@ -71,7 +73,11 @@ export interface BrokerOptions {
   readonly idleTimeout?: number;
   /** Container id sent in the open frame. Default `rx-mq-broker`. */
   readonly containerId?: string;
-  /** Connection-level errors (failed logins, protocol errors); never carries credentials. */
+  /**
+   * Connection-level errors (failed logins, protocol errors); never carries credentials. An
+   * unexpected error inside one connection arrives here as a `BrokerConnectionError` (that
+   * connection was closed with amqp:internal-error or an ERROR frame; every other one goes on).
+   */
   readonly onError?: (error: Error) => void;
 }
 

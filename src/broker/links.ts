@@ -12,9 +12,10 @@ import { messageTo, type StoredMessage } from './message.js';
 import type { Node, NodeRegistry } from './nodes.js';
 import type { Queue, QueueConsumer, QueueOutcome } from './queue.js';
 import { ACCEPTED } from '../amqp/frames/fast-performatives.js';
+import type { FaultSink } from './boundary.js';
 
 /** What links need from the connection they live on. */
-export interface LinkContext {
+export interface LinkContext extends FaultSink {
   readonly registry: NodeRegistry;
   /** Write the connection's pending output soon (links may be driven from other connections). */
   flushSoon(): void;
@@ -38,9 +39,11 @@ export function answerAttach(link: Link, ctx: LinkContext): BrokerLink | undefin
   try {
     return link.role === 'receiver' ? attachProducer(link as ReceiverLink, ctx) : attachConsumer(link as SenderLink, ctx);
   } catch (err) {
-    const e = err instanceof AmqpError ? err : new AmqpError('amqp:internal-error', String(err), 'link', true);
-    link.attach(0, { source: undefined, target: undefined });
-    link.detach(e, true);
+    // A refusal the broker means (an AmqpError) costs the link; anything else is a fault and
+    // goes to the connection's boundary (closed with amqp:internal-error, reported).
+    if (!(err instanceof AmqpError)) throw err;
+    if (link.state === 'attach-received') link.attach(0, { source: undefined, target: undefined });
+    link.detach(err, true);
     ctx.flushSoon();
     return undefined;
   }
@@ -118,7 +121,10 @@ class Producer implements BrokerLink {
       let g = groups.get(key);
       if (g === undefined) groups.set(key, (g = new Set()));
       g.add(this);
-      this.stopRoom = ctx.registry.onRoom(node, () => this.refillGroup());
+      // Room is announced from whichever connection settled: a failure here is this connection's.
+      this.stopRoom = ctx.registry.onRoom(node, () => {
+        try { this.refillGroup(); } catch (err) { this.ctx.fault(err); }
+      });
     }
   }
 
@@ -174,6 +180,10 @@ class Producer implements BrokerLink {
       const e = err instanceof AmqpError ? err : new AmqpError('amqp:decode-error', String(err), 'delivery', true);
       outcome = { kind: 'rejected', error: e.toErrorInfo() };
     }
+    // The client may have detached (or ended the session, or closed) in the same read as the
+    // transfer: the message is stored all the same (read is read; at-least-once allows the
+    // duplicate if the client sends it again), but no outcome can travel on a closed link.
+    if (this.link.state === 'closed') return;
     if (!d.settled) this.link.settle(d, outcome);
     this.refill();
     this.ctx.flushSoon();
@@ -216,11 +226,17 @@ class Consumer implements QueueConsumer, BrokerLink {
   deliver(m: StoredMessage): boolean {
     const max = this.link.remoteMaxMessageSize;
     if (max !== undefined && m.payload.length > max) return false;
-    const d = this.link.send(m.payload, { settled: this.presettled });
-    if (!this.presettled) this.inflight.set(d, m);
-    if (this.link.credit.credit === 0 && this.link.drainRequested) this.link.drained();
-    this.ctx.flushSoon();
-    return true;
+    // Called from whichever connection published: a failure here is this connection's.
+    try {
+      const d = this.link.send(m.payload, { settled: this.presettled });
+      if (!this.presettled) this.inflight.set(d, m);
+      if (this.link.credit.credit === 0 && this.link.drainRequested) this.link.drained();
+      this.ctx.flushSoon();
+      return true;
+    } catch (err) {
+      this.ctx.fault(err);
+      return false;
+    }
   }
 
   idle(): void {

@@ -13,6 +13,7 @@
  * stored all the same once there is room: the broker read them, so they are not lost.
  */
 import { resolveAddress } from './address.js';
+import { BrokerConnectionError, report } from './boundary.js';
 import type { AcceptedConnection } from './listener.js';
 import type { StoredMessage } from './message.js';
 import type { Node, NodeRegistry } from './nodes.js';
@@ -55,6 +56,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
   private readonly io: EngineDriver<StompServerEvent[], StompServerEngine>;
   private readonly maxWriteBuffer: number;
   private readonly maxParkedBytes: number;
+  private faulted = false;
 
   constructor(private readonly transport: Transport, private readonly settings: StompConnectionSettings) {
     this.engine = new StompServerEngine(settings.engine, Date.now());
@@ -66,7 +68,8 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
       // The socket closed: subscriptions end; only parked SENDs still matter.
       onEnd: () => { this.releaseAll(); this.keepParkedSends(); },
       // Output moved into the socket; if that made room, subscriptions held back may go on.
-      afterFlush: () => { if (this.starved && this.canWrite()) setImmediate(() => this.repump()); },
+      afterFlush: () => { if (this.starved && this.canWrite()) setImmediate(() => this.guarded(() => this.repump())); },
+      onFault: (err) => this.fault(err),
     });
     this.io.attach(transport);
     this.io.flush(); // nothing to write yet: arms the timer for the CONNECT deadline
@@ -82,17 +85,42 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
       this.io.onData(chunk);
     } catch (err) {
       // A bug must cost this connection, not the process that embeds the broker.
-      this.settings.onError?.(err instanceof Error ? err : new Error(String(err)));
-      this.finish();
+      this.fault(err);
     }
   }
 
   onClose(error?: TransportError): void {
-    this.io.onTransportClose(error);
+    this.guarded(() => this.io.onTransportClose(error));
   }
 
   onDrain(): void {
-    this.repump();
+    this.guarded(() => this.repump());
+  }
+
+  /**
+   * The boundary (boundary.ts): an unexpected error in this connection ends it with an ERROR
+   * frame and is reported; the broker and every other connection go on. Never throws.
+   */
+  fault(error: unknown): void {
+    if (this.faulted) return;
+    this.faulted = true;
+    report(this.settings.onError, new BrokerConnectionError('stomp', error));
+    try {
+      if (!this.finished) this.engine.error('internal error: the broker failed to handle this connection', Date.now());
+      this.finish();
+    } catch {
+      this.io.destroy();
+      try { this.releaseAll(); } catch { /* a broken connection: nothing left to free */ }
+    }
+  }
+
+  /** Run `f` inside the boundary (for callbacks that reach this connection from elsewhere). */
+  private guarded(f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      this.fault(err);
+    }
   }
 
   shutdown(): void {
@@ -113,14 +141,20 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
 
   deliver(sub: StompSubscriber, m: StoredMessage): boolean {
     if (this.finished || !this.engine.hasSubscription(sub.id)) return false;
-    const r = amqpToStomp(m.payload, m.deliveryCount);
-    const id = this.engine.message(sub.id, r.headers, r.body, Date.now());
-    if (sub.ack !== 'auto') {
-      this.held.set(id, { sub, m });
-      sub.unacked++;
+    // Called from whichever connection published: a failure here is this connection's.
+    try {
+      const r = amqpToStomp(m.payload, m.deliveryCount);
+      const id = this.engine.message(sub.id, r.headers, r.body, Date.now());
+      if (sub.ack !== 'auto') {
+        this.held.set(id, { sub, m });
+        sub.unacked++;
+      }
+      this.io.flushSoon();
+      return true;
+    } catch (err) {
+      this.fault(err);
+      return false;
     }
-    this.io.flushSoon();
-    return true;
   }
 
   // events ----------------------------------------------------------------------------------------
@@ -246,7 +280,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
     if (first?.type !== 'send') return;
     const node = this.nodeOf(first.destination);
     // Deferred: room is announced from inside another connection's settle().
-    this.stopWaiting = this.registry.onRoom(node, () => queueMicrotask(() => this.unpark()));
+    this.stopWaiting = this.registry.onRoom(node, () => queueMicrotask(() => this.guarded(() => this.unpark())));
   }
 
   private unpark(): void {
