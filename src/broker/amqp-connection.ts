@@ -31,6 +31,9 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
   private readonly links = new Map<Link, BrokerLink>();
   private readonly io: EngineDriver<Events, ServerConnection>;
   private faulted = false;
+  /** Events of one read are being handled (see LinkContext.deferRefill). */
+  private handling = false;
+  private readonly refills = new Set<Producer>();
 
   constructor(transport: Transport, private readonly settings: AmqpConnectionSettings) {
     this.engine = new ServerConnection(settings.engine);
@@ -92,8 +95,27 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
     this.io.flushSoon();
   }
 
+  deferRefill(p: Producer): boolean {
+    if (!this.handling) return false;
+    this.refills.add(p);
+    return true;
+  }
+
   /** Route the engine's events to the link ends (the driver writes what they produce). */
   private handle(events: Events): void {
+    this.handling = true;
+    try {
+      this.route(events);
+    } finally {
+      this.handling = false;
+    }
+    if (this.refills.size === 0) return;
+    const due = [...this.refills];
+    this.refills.clear();
+    for (const p of due) p.refill();
+  }
+
+  private route(events: Events): void {
     for (const e of events) {
       switch (e.type) {
         case 'link-attach':

@@ -21,6 +21,12 @@ export interface LinkContext extends FaultSink {
   flushSoon(): void;
   /** Credit window given to each producer link. */
   readonly producerCredit: number;
+  /**
+   * Put off a producer's credit top-up to the end of the batch of events being handled, if one
+   * is (returns true then). The engine counts every transfer of a read against credit before the
+   * broker stores the first: room and credit only agree once the whole batch is stored.
+   */
+  deferRefill(p: Producer): boolean;
 }
 
 /** A broker-side link end the connection keeps until it closes. */
@@ -102,11 +108,44 @@ function attachConsumer(link: SenderLink, ctx: LinkContext): BrokerLink {
 
 // ---------------------------------------------------------------------------------------------
 
-/** Producers of one node share its room: credit granted never exceeds what the node can hold. */
-const groups = new WeakMap<object, Set<Producer>>();
+/**
+ * The producers of one bounded node share its room: credit granted never exceeds what the node
+ * can hold. One room listener per node serves them all (one per producer made every settle cost
+ * n refills of n producers each).
+ */
+class ProducerGroup {
+  readonly members = new Set<Producer>();
+  private readonly stopRoom: () => void;
+
+  constructor(private readonly node: Node, private readonly ctx: LinkContext, private readonly key: object) {
+    // Room is announced from whichever connection settled: refill each member in its own
+    // boundary, so that a failure costs the connection it belongs to.
+    this.stopRoom = ctx.registry.onRoom(node, () => this.refill());
+  }
+
+  /** Top up every member's credit within the node's room. */
+  refill(): void {
+    let free = this.ctx.registry.room(this.node);
+    for (const p of this.members) free -= p.outstanding;
+    for (const p of this.members) {
+      if (free <= 0) break;
+      free -= p.grantWithin(free);
+    }
+  }
+
+  leave(p: Producer): void {
+    this.members.delete(p);
+    if (this.members.size > 0) return;
+    this.stopRoom();
+    groups.delete(this.key);
+  }
+}
+
+const groups = new WeakMap<object, ProducerGroup>();
 
 class Producer implements BrokerLink {
-  private readonly stopRoom: (() => void) | undefined;
+  /** The producers of a bounded node (undefined: unbounded, or the anonymous relay). */
+  private readonly group: ProducerGroup | undefined;
   private closed = false;
 
   constructor(
@@ -116,15 +155,12 @@ class Producer implements BrokerLink {
     private readonly dynamic: Queue | undefined,
     private readonly ctx: LinkContext,
   ) {
-    if (node !== undefined) {
+    if (node !== undefined && ctx.registry.bounded) {
       const key = nodeKey(node);
       let g = groups.get(key);
-      if (g === undefined) groups.set(key, (g = new Set()));
-      g.add(this);
-      // Room is announced from whichever connection settled: a failure here is this connection's.
-      this.stopRoom = ctx.registry.onRoom(node, () => {
-        try { this.refillGroup(); } catch (err) { this.ctx.fault(err); }
-      });
+      if (g === undefined) groups.set(key, (g = new ProducerGroup(node, ctx, key)));
+      g.members.add(this);
+      this.group = g;
     }
   }
 
@@ -132,24 +168,20 @@ class Producer implements BrokerLink {
     return this.link.credit.credit;
   }
 
-  /** Top up credit (of every producer of the node) within the node's room. */
+  /** Top up credit: this producer's alone (unbounded), or every producer's of the node within its room. */
   refill(): void {
-    if (this.node === undefined) {
-      this.topUp(this.ctx.producerCredit);
-      return;
-    }
-    this.refillGroup();
+    if (this.ctx.deferRefill(this)) return;
+    if (this.group === undefined) this.topUp(this.ctx.producerCredit);
+    else this.group.refill();
   }
 
-  private refillGroup(): void {
-    if (this.node === undefined) return;
-    const group = groups.get(nodeKey(this.node)) ?? new Set([this]);
-    let free = this.ctx.registry.room(this.node);
-    for (const p of group) free -= p.outstanding;
-    for (const p of group) {
-      if (free <= 0) break;
-      const granted = p.topUp(Math.min(this.ctx.producerCredit, p.outstanding + free));
-      free -= granted;
+  /** @internal (ProducerGroup) raise credit by at most `free`; returns credit added. */
+  grantWithin(free: number): number {
+    try {
+      return this.topUp(Math.min(this.ctx.producerCredit, this.outstanding + free));
+    } catch (err) {
+      this.ctx.fault(err);
+      return 0;
     }
   }
 
@@ -192,8 +224,7 @@ class Producer implements BrokerLink {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.stopRoom?.();
-    if (this.node !== undefined) groups.get(nodeKey(this.node))?.delete(this);
+    this.group?.leave(this);
     if (this.dynamic !== undefined) this.ctx.registry.deleteQueue(this.dynamic);
   }
 }
@@ -249,7 +280,8 @@ class Consumer implements QueueConsumer, BrokerLink {
   /** The client changed credit or asked to drain. */
   onFlow(): void {
     this.queue.pump();
-    if (this.link.drainRequested && this.link.credit.credit === 0) this.idle();
+    // What the queue could hand over is sent: a drain gives back the rest of the credit now.
+    if (this.link.drainRequested) this.idle();
   }
 
   /** The client's outcome for one of our deliveries. */

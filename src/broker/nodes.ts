@@ -66,6 +66,11 @@ export class NodeRegistry {
     this.capacity = options.maxQueueDepth ?? Infinity;
   }
 
+  /** Whether queues have a capacity (then producers' credit follows the room left). */
+  get bounded(): boolean {
+    return this.capacity !== Infinity;
+  }
+
   /** The queue of this name, created if needed. */
   queue(name: string): Queue {
     let q = this.queues.get(name);
