@@ -13,7 +13,7 @@ import { timeAttachDetach, type AttachTiming } from '../support/attach-timing.js
 describe('broker: attach and detach scale linearly with the links of a session', function () {
   this.timeout(120_000);
   let broker: EmbeddedBroker;
-  before(async () => { broker = await startBroker(); });
+  before(async () => { broker = await startBroker({ limits: { maxLinksPerConnection: 10_000 } }); });
   after(() => broker.close());
 
   const best = async (n: number, addresses: number): Promise<AttachTiming> => {

@@ -10,7 +10,7 @@ import type { Link } from '../amqp/engine/link.js';
 import { EngineDriver } from '../transport/driver.js';
 import type { Transport, TransportError } from '../transport/types.js';
 import { BrokerConnectionError, report } from './boundary.js';
-import { answerAttach, Consumer, Producer, type BrokerLink, type LinkContext } from './links.js';
+import { answerAttach, Consumer, Producer, refuseAttach, type BrokerLink, type LinkContext } from './links.js';
 import type { AcceptedConnection } from './listener.js';
 import type { NodeRegistry } from './nodes.js';
 
@@ -22,14 +22,26 @@ export interface AmqpConnectionSettings {
   readonly producerCredit: number;
   /** Connection-level problems (authentication failures, protocol errors), for logging. */
   readonly onError?: (error: Error) => void;
+  /** Links attached at once; more are refused with amqp:resource-limit-exceeded. Default no bound. */
+  readonly maxLinks?: number;
+  /** Largest message a producer may send (advertised in its attach). Default no bound. */
+  readonly maxMessageSize?: number;
+  /** No message is handed to this connection while more bytes than this wait unwritten. Default 1 MiB. */
+  readonly maxWriteBuffer?: number;
 }
 
 export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
   readonly engine: ServerConnection;
   readonly registry: NodeRegistry;
   readonly producerCredit: number;
+  readonly maxMessageSize: number | undefined;
   private readonly links = new Map<Link, BrokerLink>();
+  private readonly maxLinks: number;
+  private readonly maxWriteBuffer: number;
+  /** A consumer found the socket backed up: pump again once it drains. */
+  private starved = false;
   private readonly io: EngineDriver<Events, ServerConnection>;
+  private readonly transport: Transport;
   private faulted = false;
   /** Events of one read are being handled (see LinkContext.deferRefill). */
   private handling = false;
@@ -39,12 +51,18 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
     this.engine = new ServerConnection(settings.engine);
     this.registry = settings.registry;
     this.producerCredit = settings.producerCredit;
+    this.maxMessageSize = settings.maxMessageSize;
+    this.maxLinks = settings.maxLinks ?? Infinity;
+    this.maxWriteBuffer = settings.maxWriteBuffer ?? 1024 * 1024;
     this.io = new EngineDriver<Events, ServerConnection>(this.engine, {
       onEvents: (events) => this.handle(events),
       // The socket closed (cleanly or not): every link of this connection goes.
       onEnd: () => this.closeLinks(),
       onFault: (err) => this.fault(err),
+      // Output moved into the socket; if that made room, consumers held back may go on.
+      afterFlush: () => { if (this.starved && this.canWrite()) setImmediate(this.repump); },
     });
+    this.transport = transport;
     this.io.attach(transport);
     this.engine.start(Date.now());
     this.io.flush();
@@ -57,6 +75,33 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
       this.fault(err);
     }
   }
+
+  onDrain(): void {
+    this.repump();
+  }
+
+  /**
+   * Whether messages may be handed to this connection now: false while more than maxWriteBuffer
+   * bytes wait unwritten (in the engine and in the socket), like STOMP's subscribers, so that a
+   * consumer that does not read leaves messages in the queue, where the queue's bound holds.
+   */
+  canWrite(): boolean {
+    if (this.io.ended) return false;
+    if (this.engine.pendingOutput + this.transport.bufferedAmount < this.maxWriteBuffer) return true;
+    this.starved = true;
+    return false;
+  }
+
+  /** The socket drained: give consumers held back their turn again. */
+  private readonly repump = (): void => {
+    if (!this.starved || this.io.ended) return;
+    this.starved = false;
+    try {
+      for (const l of [...this.links.values()]) if (l instanceof Consumer) l.resume();
+    } catch (err) {
+      this.fault(err);
+    }
+  };
 
   onClose(error?: TransportError): void {
     try {
@@ -121,7 +166,9 @@ export class BrokerAmqpConnection implements LinkContext, AcceptedConnection {
         case 'link-attach':
           // A link the client detached in the same read is closed already: nothing to answer.
           if (e.remoteInitiated && e.link.state === 'attach-received') {
-            const l = answerAttach(e.link, this);
+            const l = this.links.size >= this.maxLinks
+              ? refuseAttach(e.link, this, new AmqpError('amqp:resource-limit-exceeded', `a connection may have at most ${this.maxLinks} links attached (limit maxLinksPerConnection)`, 'link', true))
+              : answerAttach(e.link, this);
             if (l !== undefined) this.links.set(e.link, l);
           }
           break;

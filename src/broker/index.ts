@@ -13,7 +13,9 @@
  */
 import { symbol, string, map } from '../amqp/codec/values.js';
 import type { SaslLogin } from '../amqp/engine/server-connection.js';
+import { Admission } from './admission.js';
 import { BrokerAmqpConnection } from './amqp-connection.js';
+import { resolveLimits, type BrokerLimits } from './limits.js';
 import { listen, type AcceptedConnection, type Listener } from './listener.js';
 import { uninitializedBytes } from '../transport/node.js';
 import type { Transport } from '../transport/types.js';
@@ -25,6 +27,8 @@ export { resolveAddress, formatAddress } from './address.js';
 export type { NodeAddress, NodeKind } from './address.js';
 export type { BrokerStats } from './nodes.js';
 export { BrokerConnectionError } from './boundary.js';
+export { BrokerLimitError, DEFAULT_BROKER_LIMITS } from './limits.js';
+export type { BrokerLimits } from './limits.js';
 export type { BrokerProtocol } from './boundary.js';
 
 /**
@@ -73,6 +77,12 @@ export interface BrokerOptions {
   readonly idleTimeout?: number;
   /** Container id sent in the open frame. Default `rx-mq-broker`. */
   readonly containerId?: string;
+  /**
+   * What clients may make the broker hold: message size, handshake time, output per connection,
+   * connections, sessions and links, STOMP transactions, queues, and how long unused auto-created
+   * queues and topics live. Each has a safe default (docs/BROKER.md, `DEFAULT_BROKER_LIMITS`).
+   */
+  readonly limits?: BrokerLimits;
   /**
    * Connection-level errors (failed logins, protocol errors); never carries credentials. An
    * unexpected error inside one connection arrives here as a `BrokerConnectionError` (that
@@ -123,41 +133,63 @@ export interface EmbeddedBroker {
 /** Start the embedded broker. Resolves once it is listening. */
 export async function startBroker(options: BrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
-  const registry = new NodeRegistry({ maxQueueDepth: options.maxQueueDepth, deadLetterAddress: options.deadLetterAddress });
+  const limits = resolveLimits(options.limits);
+  const registry = new NodeRegistry({ maxQueueDepth: options.maxQueueDepth, deadLetterAddress: options.deadLetterAddress, maxQueues: limits.maxQueues });
+  const admission = new Admission(limits.maxConnections, options.onError);
+  const finite = (n: number): number | undefined => (n === Infinity ? undefined : n);
   const users = options.users;
   const authenticate = users === undefined
     ? () => true
     : (l: SaslLogin) => l.mechanism === 'PLAIN' && l.username !== undefined &&
       Object.prototype.hasOwnProperty.call(users, l.username) && users[l.username] === l.password;
-  const acceptAmqp = (transport: Transport): AcceptedConnection => new BrokerAmqpConnection(transport, {
+  const acceptAmqp = admission.guard((transport: Transport): AcceptedConnection => new BrokerAmqpConnection(transport, {
     registry,
     producerCredit: options.producerCredit ?? 100,
     onError: options.onError,
+    maxLinks: limits.maxLinksPerConnection,
+    maxMessageSize: finite(limits.maxMessageSize),
+    maxWriteBuffer: limits.maxWriteBuffer,
     engine: {
       containerId: options.containerId ?? 'rx-mq-broker',
       maxFrameSize: options.maxFrameSize,
       idleTimeout: options.idleTimeout,
+      handshakeTimeout: limits.handshakeTimeout,
+      // Sessions: channels 0 .. maxSessions - 1; links: handles 0 .. maxLinks - 1 in each session
+      // (the connection-wide count is the broker's).
+      channelMax: Math.min(65535, limits.maxSessionsPerConnection - 1),
+      session: { handleMax: Math.min(0xffffffff, limits.maxLinksPerConnection - 1) },
       sasl: { mechanisms: users === undefined ? ['ANONYMOUS', 'PLAIN'] : ['PLAIN'], authenticate },
       allowNoSasl: users === undefined,
       offeredCapabilities: ['ANONYMOUS-RELAY'],
       properties: map([[symbol('product'), string('rx-mq-broker')]]),
       allocate: uninitializedBytes,
     },
-  });
+  }));
   const stompLogin = users === undefined
     ? undefined
     : (login: string | undefined, passcode: string | undefined) => login !== undefined &&
       Object.prototype.hasOwnProperty.call(users, login) && users[login] === passcode;
-  const acceptStomp = (transport: Transport): AcceptedConnection => new BrokerStompConnection(transport, {
+  const acceptStomp = admission.guard((transport: Transport): AcceptedConnection => new BrokerStompConnection(transport, {
     registry,
     onError: options.onError,
+    maxWriteBuffer: limits.maxWriteBuffer,
+    maxMessageSize: finite(limits.maxMessageSize),
     engine: {
       authenticate: stompLogin,
       server: 'rx-mq-broker',
       heartbeat: options.stompHeartbeat,
+      connectTimeoutMs: limits.handshakeTimeout,
+      maxTransactionFrames: limits.maxTransactionFrames,
+      maxTransactionBytes: limits.maxTransactionBytes,
+      maxTransactions: limits.maxTransactions,
       limits: { maxFrameSize: options.maxFrameSize ?? 1024 * 1024 },
     },
-  });
+  }));
+  // Unused auto-created queues and topics go after idleNodeTimeout (two sweeps apart).
+  const sweeper = limits.idleNodeTimeout > 0 && limits.idleNodeTimeout !== Infinity
+    ? setInterval(() => registry.sweepIdle(), Math.max(1, Math.floor(limits.idleNodeTimeout / 2)))
+    : undefined;
+  sweeper?.unref();
   // Every listener opened so far is closed again if a later one cannot listen.
   const listeners: Listener[] = [];
   const opened = async (l: Promise<Listener>): Promise<Listener> => {
@@ -167,6 +199,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
       return got;
     } catch (err) {
       await Promise.all(listeners.map((x) => x.close()));
+      if (sweeper !== undefined) clearInterval(sweeper);
       throw err;
     }
   };
@@ -189,6 +222,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
       const q = registry.findQueue(name);
       return q === undefined ? undefined : { name, depth: q.depth, ready: q.readyCount, consumers: q.consumerCount };
     },
-    close: async () => { await Promise.all(listeners.map((l) => l.close())); },
+    close: async () => {
+      if (sweeper !== undefined) clearInterval(sweeper);
+      await Promise.all(listeners.map((l) => l.close()));
+    },
   };
 }

@@ -13,6 +13,7 @@ import type { Node, NodeRegistry } from './nodes.js';
 import type { Queue, QueueConsumer, QueueOutcome } from './queue.js';
 import { ACCEPTED } from '../amqp/frames/fast-performatives.js';
 import type { FaultSink } from './boundary.js';
+import { BrokerLimitError } from './limits.js';
 
 /** What links need from the connection they live on. */
 export interface LinkContext extends FaultSink {
@@ -21,6 +22,10 @@ export interface LinkContext extends FaultSink {
   flushSoon(): void;
   /** Credit window given to each producer link. */
   readonly producerCredit: number;
+  /** Largest message a producer may send, advertised in its attach (undefined: no bound). */
+  readonly maxMessageSize: number | undefined;
+  /** Whether messages may be handed to the connection now (its socket is not backed up). */
+  canWrite(): boolean;
   /**
    * Put off a producer's credit top-up to the end of the batch of events being handled, if one
    * is (returns true then). The engine counts every transfer of a read against credit before the
@@ -47,12 +52,18 @@ export function answerAttach(link: Link, ctx: LinkContext): BrokerLink | undefin
   } catch (err) {
     // A refusal the broker means (an AmqpError) costs the link; anything else is a fault and
     // goes to the connection's boundary (closed with amqp:internal-error, reported).
+    if (err instanceof BrokerLimitError) return refuseAttach(link, ctx, new AmqpError('amqp:resource-limit-exceeded', err.message, 'link', true));
     if (!(err instanceof AmqpError)) throw err;
-    if (link.state === 'attach-received') link.attach(0, { source: undefined, target: undefined });
-    link.detach(err, true);
-    ctx.flushSoon();
-    return undefined;
+    return refuseAttach(link, ctx, err);
   }
+}
+
+/** Refuse a remote attach: our attach with null termini (if not sent yet), then detach with `error`. */
+export function refuseAttach(link: Link, ctx: LinkContext, error: AmqpError): undefined {
+  if (link.state === 'attach-received') link.attach(0, { source: undefined, target: undefined });
+  link.detach(error, true);
+  ctx.flushSoon();
+  return undefined;
 }
 
 function attachProducer(link: ReceiverLink, ctx: LinkContext): BrokerLink {
@@ -72,7 +83,7 @@ function attachProducer(link: ReceiverLink, ctx: LinkContext): BrokerLink {
     const address = resolveAddress(addressText(target?.address), target?.capabilities);
     node = address === undefined ? undefined : ctx.registry.node(address);
   }
-  link.attach(undefined, { target: answer, rcvSettleMode: 'first' });
+  link.attach(undefined, { target: answer, rcvSettleMode: 'first', maxMessageSize: ctx.maxMessageSize });
   const p = new Producer(link, node, dynamic, ctx);
   p.refill();
   return p;
@@ -155,6 +166,7 @@ class Producer implements BrokerLink {
     private readonly dynamic: Queue | undefined,
     private readonly ctx: LinkContext,
   ) {
+    if (node !== undefined) nodeUsers(node, 1);
     if (node !== undefined && ctx.registry.bounded) {
       const key = nodeKey(node);
       let g = groups.get(key);
@@ -209,7 +221,9 @@ class Producer implements BrokerLink {
       }
       this.ctx.registry.publish(node, d.payload);
     } catch (err) {
-      const e = err instanceof AmqpError ? err : new AmqpError('amqp:decode-error', String(err), 'delivery', true);
+      const e = err instanceof AmqpError ? err
+        : err instanceof BrokerLimitError ? new AmqpError('amqp:resource-limit-exceeded', err.message, 'delivery', true)
+        : new AmqpError('amqp:decode-error', String(err), 'delivery', true);
       outcome = { kind: 'rejected', error: e.toErrorInfo() };
     }
     // The client may have detached (or ended the session, or closed) in the same read as the
@@ -224,9 +238,16 @@ class Producer implements BrokerLink {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.node !== undefined) nodeUsers(this.node, -1);
     this.group?.leave(this);
     if (this.dynamic !== undefined) this.ctx.registry.deleteQueue(this.dynamic);
   }
+}
+
+/** Count a producer in or out of its node (a node with producers is never deleted as idle). */
+function nodeUsers(n: Node, by: 1 | -1): void {
+  if (n.kind === 'queue') n.queue.users += by;
+  else n.topic.users += by;
 }
 
 function nodeKey(n: Node): object {
@@ -247,7 +268,14 @@ class Consumer implements QueueConsumer, BrokerLink {
   ) {}
 
   get credit(): number {
-    return this.closed || this.link.state !== 'attached' ? 0 : this.link.credit.credit;
+    if (this.closed || this.link.state !== 'attached') return 0;
+    const c = this.link.credit.credit;
+    return c > 0 && this.ctx.canWrite() ? c : 0;
+  }
+
+  /** The connection's socket drained: take what the queue holds for us. */
+  resume(): void {
+    if (!this.closed) this.queue.pump();
   }
 
   get presettled(): boolean {

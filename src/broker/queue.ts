@@ -50,6 +50,10 @@ export class Queue {
   private anyCredit = false;
   /** Messages taken by consumers and settled accepted (or sent pre-settled). */
   delivered = 0;
+  /** Producers attached to it (they keep it from being deleted as idle). */
+  users = 0;
+  /** Bumped by every message and consumer (the idle sweep compares it between sweeps). */
+  activity = 0;
 
   constructor(
     readonly name: string,
@@ -77,13 +81,20 @@ export class Queue {
     return Math.max(0, this.capacity - this.depth);
   }
 
+  /** Nothing refers to it: no message, consumer, producer, or anyone waiting for room. */
+  get unused(): boolean {
+    return this.ready.length === 0 && this.inflight.size === 0 && this.slots.size === 0 && this.users === 0 && this.roomListeners.size === 0;
+  }
+
   enqueue(m: StoredMessage): void {
+    this.activity++;
     this.ready.push(m);
     this.pump();
   }
 
   addConsumer(c: QueueConsumer): void {
     if (this.slots.has(c)) return;
+    this.activity++;
     this.slots.set(c, this.consumers.length);
     this.consumers.push(c);
     this.pump();

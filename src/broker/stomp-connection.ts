@@ -14,6 +14,7 @@
  */
 import { resolveAddress } from './address.js';
 import { BrokerConnectionError, report } from './boundary.js';
+import { BrokerLimitError } from './limits.js';
 import type { AcceptedConnection } from './listener.js';
 import type { StoredMessage } from './message.js';
 import type { Node, NodeRegistry } from './nodes.js';
@@ -34,6 +35,8 @@ export interface StompConnectionSettings {
   readonly maxWriteBuffer?: number;
   /** Stop reading the socket while parked SENDs hold more bytes than this. Default 1 MiB. */
   readonly maxParkedBytes?: number;
+  /** Largest SEND body accepted; a larger one gets an ERROR frame. Default no bound. */
+  readonly maxMessageSize?: number;
 }
 
 interface Held {
@@ -224,7 +227,19 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
   }
 
   private onSend(e: ServerSendEvent, now: number): boolean {
-    const node = this.nodeOf(e.destination);
+    const most = this.settings.maxMessageSize ?? Infinity;
+    if (e.body.length > most) {
+      this.handle([this.engine.error(`message too large: ${e.body.length} bytes, more than the broker's limit of ${most} (maxMessageSize)`, now, e.receipt)]);
+      return true;
+    }
+    let node: Node;
+    try {
+      node = this.nodeOf(e.destination);
+    } catch (err) {
+      if (!(err instanceof BrokerLimitError)) throw err;
+      this.handle([this.engine.error(err.message, now, e.receipt)]);
+      return true;
+    }
     if (this.registry.room(node) <= 0) return false;
     let payload: Uint8Array;
     try {
@@ -242,12 +257,18 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
     const address = resolveAddress(e.destination) ?? { kind: 'queue' as const, name: e.destination };
     let queue;
     let onClose: () => void = () => {};
-    if (address.kind === 'queue') {
-      queue = this.registry.queue(address.name);
-    } else {
-      const t = this.registry.subscribe(this.registry.topic(address.name));
-      queue = t.queue;
-      onClose = () => t.close();
+    try {
+      if (address.kind === 'queue') {
+        queue = this.registry.queue(address.name);
+      } else {
+        const t = this.registry.subscribe(this.registry.topic(address.name));
+        queue = t.queue;
+        onClose = () => t.close();
+      }
+    } catch (err) {
+      if (!(err instanceof BrokerLimitError)) throw err;
+      this.handle([this.engine.error(err.message, now, e.receipt)]);
+      return;
     }
     const prefetch = e.ack === 'auto' ? Infinity : prefetchOf(e.headers);
     const sub = new StompSubscriber(e.id, e.ack, prefetch, queue, this, onClose);

@@ -201,7 +201,7 @@ export class ReceiverLink extends Link {
       if (!this.countDelivery()) return;
       const start = f.payloadStart();
       const end = f.payloadEnd();
-      const max = this.options.maxMessageSize;
+      const max = this.maxMessageSize;
       if (max !== undefined && end - start > max) {
         return this.fail('amqp:link:message-size-exceeded', `message larger than max-message-size ${max}`);
       }
@@ -240,7 +240,7 @@ export class ReceiverLink extends Link {
     const payload = f.payload;
     const n = payload.length + rest;
     p.size += n;
-    const max = this.options.maxMessageSize;
+    const max = this.maxMessageSize;
     if (max !== undefined && p.size > max) {
       this.partial = undefined;
       return this.fail('amqp:link:message-size-exceeded', `message larger than max-message-size ${max}`);
