@@ -228,8 +228,16 @@ export class NodeRegistry {
       this.stats.dropped++;
       return;
     }
+    let node: Node;
+    try {
+      node = this.node(dla);
+    } catch (err) {
+      // No room for the dead-letter node (maxQueues): the message is dropped, as without one.
+      if (!(err instanceof BrokerLimitError)) throw err;
+      this.stats.dropped++;
+      return;
+    }
     this.stats.deadLettered++;
-    const node = this.node(dla);
     if (node.kind === 'queue') node.queue.enqueue({ seq: ++this.seq, payload: m.payload, deliveryCount: m.deliveryCount });
     else for (const q of node.topic.subscriptions) q.enqueue({ seq: ++this.seq, payload: m.payload, deliveryCount: m.deliveryCount });
   }
