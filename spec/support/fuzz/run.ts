@@ -190,9 +190,10 @@ export async function fuzzListener(target: FuzzTarget, o: FuzzOptions): Promise<
         currentFamily = c.family;
         r.byFamily[c.family] = (r.byFamily[c.family] ?? 0) + 1;
         await runCase(port, c.writes, o.lingerMs ?? 30);
-        r.cases++;
-        if (r.cases % 100 === 0) r.maxRssMiB = Math.max(r.maxRssMiB, rssMiB());
-        if (r.cases % healthyEvery === 0 && healthy !== undefined) {
+        const done = ++r.cases;
+        if (done % 100 === 0) r.maxRssMiB = Math.max(r.maxRssMiB, rssMiB());
+        if (done % progressEvery === 0) o.onProgress?.(r);
+        if (done % healthyEvery === 0 && healthy !== undefined) {
           const t0 = Date.now();
           const n = ++roundTrips;
           const ok = await Promise.race([healthy.roundTrip(n).then(() => true), new Promise<boolean>((res) => setTimeout(() => res(false), hangMs * 5))]);
@@ -201,7 +202,6 @@ export async function fuzzListener(target: FuzzTarget, o: FuzzOptions): Promise<
           if (ok) r.healthyRoundTrips++;
           else fail(r, { index, family: 'healthy', kind: 'hang', message: `the healthy client got no answer in ${ms} ms` });
         }
-        if (r.cases % progressEvery === 0) o.onProgress?.(r);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
