@@ -170,7 +170,7 @@ export async function fuzzListener(target: FuzzTarget, o: FuzzOptions): Promise<
     broker = await startBroker({
       // Queues hold what the cases send (nobody consumes it): bounded, so that RSS measures the
       // broker and not the messages it was asked to keep.
-      maxQueueDepth: 1000,
+      maxQueueDepth: 100,
       ...o.broker,
       onError: (e) => { if (e instanceof BrokerConnectionError) fail(r, { index: current, family: currentFamily, kind: 'internal', message: `${e.message}` }); },
     });
