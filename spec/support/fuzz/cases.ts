@@ -21,6 +21,8 @@ export interface FuzzCase {
   readonly family: CaseFamily;
   /** What the client writes, each array in its own write. */
   readonly writes: readonly Uint8Array[];
+  /** Wait for the broker's answer to each write before the next (so they are read apart). */
+  readonly stepwise?: boolean;
 }
 
 const sessions = JSON.parse(readFileSync(new URL('./sessions.json', import.meta.url), 'utf8')) as { amqp: string[]; stomp: string[] };
@@ -38,7 +40,13 @@ export function makeCase(target: FuzzTarget, rng: Rng): FuzzCase {
     case 'random': bytes = [rng.bytes(rng.int(rng.chance(0.9) ? 256 : 8192))]; break;
     case 'preamble': bytes = [...(target === 'amqp' ? amqpPreamble(rng) : [stompConnect(rng)]), rng.bytes(rng.int(2048))]; break;
     case 'mutated': bytes = [mutate(rng, recorded[target])]; break;
-    case 'hostile': bytes = target === 'amqp' ? amqpHostile(rng) : stompHostile(rng); break;
+    case 'hostile': {
+      const h = target === 'amqp' ? amqpHostile(rng) : stompHostile(rng);
+      // Some hostile cases need their writes apart (a link answered before what follows it).
+      if (!Array.isArray(h)) return { family, writes: h.separate, stepwise: true };
+      bytes = h;
+      break;
+    }
   }
   // One stream of bytes cut into 1 to 4 writes at random places (read boundaries matter).
   return { family, writes: chunks(rng, concat(bytes)) };
@@ -71,10 +79,30 @@ const attachFrame = (h: number, role: 'sender' | 'receiver', address: string): U
   source: { kind: 'source', address: string(address) }, target: { kind: 'target', address: string(address) },
 });
 
-function amqpHostile(rng: Rng): Uint8Array[] {
+/** Writes that must stay apart (see makeCase). */
+interface Separate {
+  readonly separate: Uint8Array[];
+}
+
+function amqpHostile(rng: Rng): Uint8Array[] | Separate {
   const n = rng.pick([10, 100, 1000, 3000]);
   const q = `fz-${rng.int(4)}`;
-  switch (rng.int(9)) {
+  switch (rng.int(10)) {
+    case 9: { // links answered, then transfers and their end in one read: detach, end, close, re-attach
+      const links = 1 + rng.int(3);
+      const first = [...OPENED(), ...Array.from({ length: links }, (_, h) => attachFrame(h, 'sender', q))];
+      const then: Uint8Array[] = [];
+      for (let i = 0; i < 1 + rng.int(5); i++) {
+        then.push(f({ kind: 'transfer', handle: rng.int(links), deliveryId: i, deliveryTag: new Uint8Array([i]), settled: rng.chance(0.3) }, 0, new Uint8Array([0x00, 0x53, 0x77, 0xa1, 0x01, 0x78])));
+      }
+      then.push(rng.pick([
+        f({ kind: 'detach', handle: rng.int(links), closed: rng.chance(0.5) }),
+        f({ kind: 'end' }),
+        f({ kind: 'close' }),
+        attachFrame(rng.int(links), 'sender', q),
+      ]));
+      return { separate: [concat(first), concat(then)] };
+    }
     case 0: // many sessions
       return [protocolHeaderBytes('amqp'), f({ kind: 'open', containerId: 'fuzz' }),
         ...Array.from({ length: n }, (_, i) => f({ kind: 'begin', nextOutgoingId: 0, incomingWindow: 10, outgoingWindow: 10 }, i))];

@@ -20,7 +20,7 @@ import { BrokerConnectionError } from '../../../src/broker/boundary.js';
 import { startBroker, type BrokerOptions, type EmbeddedBroker } from '../../../src/broker/index.js';
 import { RxMqError } from '../../../src/errors.js';
 import { StompDecoder } from '../../../src/stomp/codec/index.js';
-import { makeCase, type CaseFamily, type FuzzTarget } from './cases.js';
+import { makeCase, type CaseFamily, type FuzzCase, type FuzzTarget } from './cases.js';
 import { caseSeed, Rng } from './rng.js';
 
 export type FuzzTargetName = FuzzTarget | 'decoders';
@@ -121,21 +121,29 @@ async function healthyStomp(port: number): Promise<Healthy> {
   };
 }
 
-/** Write one case on a fresh connection; resolves when the broker closed it or it lingered enough. */
-function runCase(port: number, writes: readonly Uint8Array[], lingerMs: number): Promise<void> {
+/**
+ * Write one case on a fresh connection; resolves when the broker closed it or it lingered enough.
+ * Stepwise, each write after the first waits for the broker's answer to the one before (or 200 ms).
+ */
+function runCase(port: number, c: FuzzCase, lingerMs: number): Promise<void> {
+  const writes = c.writes;
   return new Promise<void>((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     let timer: NodeJS.Timeout | undefined;
+    let answered: (() => void) | undefined;
     const done = (): void => { if (timer !== undefined) clearTimeout(timer); s.destroy(); resolve(); };
     s.on('error', () => {});
-    s.on('data', () => {});
+    s.on('data', () => { const a = answered; answered = undefined; a?.(); });
     s.on('close', done);
     s.once('connect', () => {
       let i = 0;
       const next = (): void => {
         if (s.destroyed) return;
-        if (i < writes.length) { s.write(writes[i++]); setImmediate(next); return; }
-        timer = setTimeout(done, lingerMs);
+        if (i >= writes.length) { timer = setTimeout(done, lingerMs); return; }
+        s.write(writes[i++]);
+        if (c.stepwise !== true || i >= writes.length) { setImmediate(next); return; }
+        const wait = setTimeout(() => { answered = undefined; next(); }, 200);
+        answered = () => { clearTimeout(wait); setTimeout(next, 5); };
       };
       next();
     });
@@ -189,7 +197,7 @@ export async function fuzzListener(target: FuzzTarget, o: FuzzOptions): Promise<
         current = index;
         currentFamily = c.family;
         r.byFamily[c.family] = (r.byFamily[c.family] ?? 0) + 1;
-        await runCase(port, c.writes, o.lingerMs ?? 30);
+        await runCase(port, c, o.lingerMs ?? 30);
         const done = ++r.cases;
         if (done % 100 === 0) r.maxRssMiB = Math.max(r.maxRssMiB, rssMiB());
         if (done % progressEvery === 0) o.onProgress?.(r);
