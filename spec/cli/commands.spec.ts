@@ -33,7 +33,7 @@ describe('cli e2e: help, version, usage', function () {
   const expected: Record<string, string[]> = {
     broker: ['--amqp-port', '--stomp-port', '--no-stomp', '--ws-port', '--host', '--user', '--max-queue-depth',
       '--max-message-size', '--handshake-timeout', '--max-write-buffer', '--max-connections', '--max-sessions', '--max-links',
-      '--max-transactions', '--max-transaction-bytes', '--max-transaction-frames', '--max-queues', '--idle-node-timeout', '(default 16777216)'],
+      '--max-transactions', '--max-transaction-bytes', '--max-transaction-frames', '--max-orphaned-send-bytes', '--max-queues', '--idle-node-timeout', '(default 16777216)'],
     send: ['--count', '--body', '--file', '--property', '--header', '--rate', '--settle', '--content-type', '--durable'],
     receive: ['--count', '--credit', '--fetch', '--timeout', '--ack', '--json'],
   };

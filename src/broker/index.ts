@@ -169,8 +169,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
     ? undefined
     : (login: string | undefined, passcode: string | undefined) => login !== undefined &&
       Object.prototype.hasOwnProperty.call(users, login) && users[login] === passcode;
+  const orphans = { used: 0, max: limits.maxOrphanedSendBytes };
   const acceptStomp = admission.guard((transport: Transport): AcceptedConnection => new BrokerStompConnection(transport, {
     registry,
+    orphans,
     onError: options.onError,
     maxWriteBuffer: limits.maxWriteBuffer,
     maxMessageSize: finite(limits.maxMessageSize),

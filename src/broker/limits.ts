@@ -36,6 +36,12 @@ export interface BrokerLimits {
   readonly maxTransactionBytes?: number;
   /** Frames one STOMP transaction may hold. Default 10000. */
   readonly maxTransactionFrames?: number;
+  /**
+   * STOMP SENDs parked for a full queue (maxQueueDepth) are still stored once there is room when
+   * their connection ends, up to this many bytes broker-wide (each such connection counting
+   * 16 KiB besides its SENDs); beyond it they are dropped and `onError` hears of it. Default 16 MiB.
+   */
+  readonly maxOrphanedSendBytes?: number;
   /** Queues and topics that may exist at once (dynamic and auto-created ones alike). Default 10000. */
   readonly maxQueues?: number;
   /**
@@ -56,6 +62,7 @@ export const DEFAULT_BROKER_LIMITS: Readonly<Required<BrokerLimits>> = {
   maxTransactions: 64,
   maxTransactionBytes: 16 * 1024 * 1024,
   maxTransactionFrames: 10_000,
+  maxOrphanedSendBytes: 16 * 1024 * 1024,
   maxQueues: 10_000,
   idleNodeTimeout: 300_000,
 };

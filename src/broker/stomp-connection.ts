@@ -10,7 +10,8 @@
  * otherwise wait for itself); their RECEIPTs may therefore overtake those of the parked SENDs.
  * When the parked frames exceed `maxParkedBytes` the socket stops being read, so TCP holds the
  * client back; nothing grows without bound. SENDs still parked when the client goes away are
- * stored all the same once there is room: the broker read them, so they are not lost.
+ * stored all the same once there is room (the broker read them, so they are not lost), within a
+ * broker-wide budget (maxOrphanedSendBytes): beyond it they are dropped and reported.
  */
 import { resolveAddress } from './address.js';
 import { BrokerConnectionError, report } from './boundary.js';
@@ -37,7 +38,21 @@ export interface StompConnectionSettings {
   readonly maxParkedBytes?: number;
   /** Largest SEND body accepted; a larger one gets an ERROR frame. Default no bound. */
   readonly maxMessageSize?: number;
+  /**
+   * What SENDs parked when their connection ended may hold, broker-wide (shared by every STOMP
+   * connection): beyond it such SENDs are dropped. Default no bound.
+   */
+  readonly orphans?: OrphanBudget;
 }
+
+/** Bytes held by SENDs whose connection ended while they waited for room (limit maxOrphanedSendBytes). */
+export interface OrphanBudget {
+  used: number;
+  readonly max: number;
+}
+
+/** What a connection kept for its parked SENDs costs besides their bytes (its own objects). */
+const ORPHAN_OVERHEAD = 16 * 1024;
 
 interface Held {
   readonly sub: StompSubscriber;
@@ -53,6 +68,8 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
   /** Frames waiting behind a SEND to a full node, in wire order. */
   private readonly parked: StompServerEvent[] = [];
   private parkedBytes = 0;
+  /** What this ended connection's parked SENDs take from the orphan budget. */
+  private orphanCost = 0;
   private stopWaiting: (() => void) | undefined;
   private paused = false;
   private starved = false;
@@ -314,7 +331,8 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
       this.parkedBytes -= e.type === 'send' ? e.body.length + 256 : 64;
     }
     if (this.parked.length > 0) this.waitForRoom();
-    else if (this.paused && !this.finished) {
+    else if (this.finished) this.releaseOrphanCost();
+    else if (this.paused) {
       this.paused = false;
       this.transport.resumeReads?.();
     }
@@ -323,10 +341,24 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
 
   /** The connection ended: only the parked SENDs still matter (stored when there is room). */
   private keepParkedSends(): void {
+    if (this.orphanCost > 0) return;
     const sends = this.parked.filter((e) => e.type === 'send');
     this.parked.length = 0;
     this.parked.push(...sends);
-    if (sends.length === 0) this.dropParked();
+    if (sends.length === 0) return this.dropParked();
+    // Within the broker-wide budget only: connections that end with SENDs parked must not pile
+    // up without bound (each would keep its SENDs and itself until the queue has room).
+    const budget = this.settings.orphans;
+    if (budget === undefined) return;
+    let bytes = ORPHAN_OVERHEAD;
+    for (const e of sends) bytes += e.type === 'send' ? e.body.length + 256 : 0;
+    if (budget.used + bytes > budget.max) {
+      report(this.settings.onError, new BrokerLimitError('maxOrphanedSendBytes', budget.max,
+        `${sends.length} SEND(s) parked for a full queue were dropped when their connection ended`));
+      return this.dropParked();
+    }
+    budget.used += bytes;
+    this.orphanCost = bytes;
   }
 
   private dropParked(): void {
@@ -334,6 +366,12 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
     this.stopWaiting = undefined;
     this.parked.length = 0;
     this.parkedBytes = 0;
+    this.releaseOrphanCost();
+  }
+
+  private releaseOrphanCost(): void {
+    if (this.settings.orphans !== undefined) this.settings.orphans.used -= this.orphanCost;
+    this.orphanCost = 0;
   }
 
   // output and teardown ---------------------------------------------------------------------------

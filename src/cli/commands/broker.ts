@@ -20,6 +20,7 @@ const LIMIT_OPTIONS: readonly { readonly name: string; readonly limit: keyof Bro
   { name: 'max-transactions', limit: 'maxTransactions', help: 'STOMP transactions open per connection', min: 1 },
   { name: 'max-transaction-bytes', limit: 'maxTransactionBytes', help: 'bytes one STOMP transaction may hold', min: 1 },
   { name: 'max-transaction-frames', limit: 'maxTransactionFrames', help: 'frames one STOMP transaction may hold', min: 1 },
+  { name: 'max-orphaned-send-bytes', limit: 'maxOrphanedSendBytes', help: 'bytes of STOMP SENDs parked for a full queue kept after their connection ended', min: 1 },
   { name: 'max-queues', limit: 'maxQueues', help: 'queues and topics at once', min: 1 },
   { name: 'idle-node-timeout', limit: 'idleNodeTimeout', help: 'ms after which an unused auto-created queue or topic is deleted; 0: never', min: 0, unit: 'ms' },
 ];
