@@ -226,22 +226,22 @@ describe('broker: limits', function () {
   });
 
   it('maxOrphanedSendBytes: SENDs parked for a full queue outlive their connection within the budget only', async () => {
-    // Without the budget every connection that ended with SENDs parked kept them and itself until
-    // the queue had room: the STOMP fuzz run grew by 350 MiB every 10,000 cases.
-    const b = await start({ maxQueueDepth: 1, limits: { maxOrphanedSendBytes: 40 * 1024 } });
+    // Without it every connection that ended with SENDs parked kept them (and, at first, itself)
+    // until the queue had room: the STOMP fuzz run grew by 350 MiB every 10,000 cases.
+    const b = await start({ maxQueueDepth: 1, limits: { maxOrphanedSendBytes: 20 * 1024 } });
     const send = (n: number): string => Array.from({ length: n }, (_, i) => `SEND\ndestination:/queue/orphans\n\n${i}${'x'.repeat(1000)}\0`).join('');
     const first = await rawClient(b.stompPort as number);
     first.write(`${CONNECT}SEND\ndestination:/queue/orphans\nreceipt:stored\n\nfills it\0${send(5)}`);
     await first.frame((f) => f.command === 'RECEIPT');
     await sleep(100);
-    first.socket.destroy(); // 5 parked: 16 KiB + 5 x 1.3 KB, within 40 KiB: kept
+    first.socket.destroy(); // 5 parked: 1 KiB + 5 x 1.3 KB, within 20 KiB: kept
     const second = await rawClient(b.stompPort as number);
     second.write(CONNECT + send(20));
     await second.frame((f) => f.command === 'CONNECTED');
     await sleep(100);
-    second.socket.destroy(); // 20 more: 16 KiB + 26 KB would pass 40 KiB with the first: dropped
+    second.socket.destroy(); // 20 more: 1 KiB + 26 KB would pass 20 KiB: dropped
     await until(() => errors.some((e) => e instanceof BrokerLimitError), 2000, 'the drop reported');
-    expect(errors.find((e) => e instanceof BrokerLimitError)?.message).to.match(/20 SEND\(s\) parked for a full queue were dropped .*maxOrphanedSendBytes = 40960/);
+    expect(errors.find((e) => e instanceof BrokerLimitError)?.message).to.match(/20 SEND\(s\) parked for a full queue were dropped .*maxOrphanedSendBytes = 20480/);
     // Drain the queue: the first connection's 5 come after the one stored, the second's never.
     const reader = await rawClient(b.stompPort as number);
     reader.write(`${CONNECT}SUBSCRIBE\nid:r\ndestination:/queue/orphans\n\n\0`);

@@ -39,7 +39,7 @@ export interface BrokerLimits {
   /**
    * STOMP SENDs parked for a full queue (maxQueueDepth) are still stored once there is room when
    * their connection ends, up to this many bytes broker-wide (each such connection counting
-   * 16 KiB besides its SENDs); beyond it they are dropped and `onError` hears of it. Default 16 MiB.
+   * 1 KiB besides its SENDs); beyond it they are dropped and `onError` hears of it. Default 16 MiB.
    */
   readonly maxOrphanedSendBytes?: number;
   /** Queues and topics that may exist at once (dynamic and auto-created ones alike). Default 10000. */

@@ -16,6 +16,7 @@
 import { resolveAddress } from './address.js';
 import { BrokerConnectionError, report } from './boundary.js';
 import { BrokerLimitError } from './limits.js';
+import { OrphanedSends, orphanBytes, type OrphanBudget } from './orphaned-sends.js';
 import type { AcceptedConnection } from './listener.js';
 import type { StoredMessage } from './message.js';
 import type { Node, NodeRegistry } from './nodes.js';
@@ -45,14 +46,8 @@ export interface StompConnectionSettings {
   readonly orphans?: OrphanBudget;
 }
 
-/** Bytes held by SENDs whose connection ended while they waited for room (limit maxOrphanedSendBytes). */
-export interface OrphanBudget {
-  used: number;
-  readonly max: number;
-}
-
-/** What a connection kept for its parked SENDs costs besides their bytes (its own objects). */
-const ORPHAN_OVERHEAD = 16 * 1024;
+/** What each connection's orphaned SENDs cost besides their bytes (their list and holder). */
+const ORPHAN_OVERHEAD = 1024;
 
 interface Held {
   readonly sub: StompSubscriber;
@@ -68,8 +63,6 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
   /** Frames waiting behind a SEND to a full node, in wire order. */
   private readonly parked: StompServerEvent[] = [];
   private parkedBytes = 0;
-  /** What this ended connection's parked SENDs take from the orphan budget. */
-  private orphanCost = 0;
   private stopWaiting: (() => void) | undefined;
   private paused = false;
   private starved = false;
@@ -303,7 +296,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
 
   private park(e: StompServerEvent): void {
     this.parked.push(e);
-    this.parkedBytes += e.type === 'send' ? e.body.length + 256 : 64;
+    this.parkedBytes += e.type === 'send' ? orphanBytes(e) : 64;
     if (this.parkedBytes > this.maxParkedBytes && !this.paused) {
       this.paused = true;
       this.transport.pauseReads?.();
@@ -328,37 +321,34 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
       const e = this.parked[0];
       if (!this.apply(e)) break;
       this.parked.shift();
-      this.parkedBytes -= e.type === 'send' ? e.body.length + 256 : 64;
+      this.parkedBytes -= e.type === 'send' ? orphanBytes(e) : 64;
     }
     if (this.parked.length > 0) this.waitForRoom();
-    else if (this.finished) this.releaseOrphanCost();
-    else if (this.paused) {
+    else if (this.paused && !this.finished) {
       this.paused = false;
       this.transport.resumeReads?.();
     }
     this.io.flush();
   }
 
-  /** The connection ended: only the parked SENDs still matter (stored when there is room). */
+  /**
+   * The connection ended: only the parked SENDs still matter. They are handed over to an
+   * OrphanedSends, which stores them when there is room, so that this connection is freed now;
+   * within the broker-wide budget only, beyond which they are dropped and reported.
+   */
   private keepParkedSends(): void {
-    if (this.orphanCost > 0) return;
-    const sends = this.parked.filter((e) => e.type === 'send');
-    this.parked.length = 0;
-    this.parked.push(...sends);
-    if (sends.length === 0) return this.dropParked();
-    // Within the broker-wide budget only: connections that end with SENDs parked must not pile
-    // up without bound (each would keep its SENDs and itself until the queue has room).
+    const sends = this.parked.filter((e): e is ServerSendEvent => e.type === 'send');
+    this.dropParked();
+    if (sends.length === 0) return;
     const budget = this.settings.orphans;
-    if (budget === undefined) return;
     let bytes = ORPHAN_OVERHEAD;
-    for (const e of sends) bytes += e.type === 'send' ? e.body.length + 256 : 0;
-    if (budget.used + bytes > budget.max) {
+    for (const e of sends) bytes += orphanBytes(e);
+    if (budget !== undefined && budget.used + bytes > budget.max) {
       report(this.settings.onError, new BrokerLimitError('maxOrphanedSendBytes', budget.max,
         `${sends.length} SEND(s) parked for a full queue were dropped when their connection ended`));
-      return this.dropParked();
+      return;
     }
-    budget.used += bytes;
-    this.orphanCost = bytes;
+    new OrphanedSends(sends, this.registry, budget, bytes, this.settings.onError);
   }
 
   private dropParked(): void {
@@ -366,12 +356,6 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
     this.stopWaiting = undefined;
     this.parked.length = 0;
     this.parkedBytes = 0;
-    this.releaseOrphanCost();
-  }
-
-  private releaseOrphanCost(): void {
-    if (this.settings.orphans !== undefined) this.settings.orphans.used -= this.orphanCost;
-    this.orphanCost = 0;
   }
 
   // output and teardown ---------------------------------------------------------------------------
