@@ -23,6 +23,9 @@ export const orphanBytes = (e: ServerSendEvent): number => e.body.length + 256;
 export class OrphanedSends {
   private next = 0;
   private stopWaiting: (() => void) | undefined;
+  /** A store() is queued (room announced): one is enough however often room is announced. */
+  private scheduled = false;
+  private done = false;
 
   constructor(
     private readonly sends: readonly ServerSendEvent[],
@@ -38,6 +41,7 @@ export class OrphanedSends {
 
   /** Store what there is room for; wait for room at the next one's node, or finish. */
   private store(): void {
+    if (this.done) return;
     this.stopWaiting?.();
     this.stopWaiting = undefined;
     try {
@@ -46,7 +50,11 @@ export class OrphanedSends {
         const node: Node = this.registry.node(resolveAddress(e.destination) ?? { kind: 'queue', name: e.destination });
         if (this.registry.room(node) <= 0) {
           // Deferred: room is announced from inside another connection's settle().
-          this.stopWaiting = this.registry.onRoom(node, () => queueMicrotask(() => this.store()));
+          this.stopWaiting = this.registry.onRoom(node, () => {
+            if (this.scheduled) return;
+            this.scheduled = true;
+            queueMicrotask(() => { this.scheduled = false; this.store(); });
+          });
           return;
         }
         this.registry.publish(node, stompToAmqp(e.headers, e.body));
@@ -57,6 +65,8 @@ export class OrphanedSends {
       // the rest cannot be stored in order, so none of it is.
       report(this.onError, err instanceof Error ? err : new Error(String(err)));
     }
+    // Once: the budget is given back exactly once, whatever called store() last.
+    this.done = true;
     this.next = this.sends.length;
     if (this.budget !== undefined) this.budget.used -= this.cost;
   }
