@@ -75,11 +75,27 @@ describe('broker: queue store', () => {
     expect(rooms).to.equal(1);
   });
 
-  it('tells consumers with credit left that it is idle (to answer drain)', () => {
+  it('leaves drain to the consumer: a pump never visits every consumer (attach stays O(1))', () => {
+    // A consumer answers its own drain right after the pump its flow caused (links.ts); the
+    // queue calling idle() on each consumer after every pump made n attaches cost n^2.
     const q = new Queue('q', Infinity, hooks);
-    const c = new FakeConsumer(3);
-    q.addConsumer(c);
-    expect(c.idles).to.equal(1);
+    const cs = Array.from({ length: 100 }, () => new FakeConsumer(3));
+    for (const c of cs) q.addConsumer(c);
+    expect(cs.map((c) => c.idles).reduce((a, b) => a + b)).to.equal(0);
+    expect(q.consumerCount).to.equal(100);
+  });
+
+  it('removes consumers in any order and keeps serving the rest round-robin', () => {
+    const q = new Queue('q', Infinity, hooks);
+    const cs = Array.from({ length: 100 }, () => new FakeConsumer(1000));
+    for (const c of cs) q.addConsumer(c);
+    for (let i = 0; i < 100; i += 3) q.removeConsumer(cs[i]);
+    q.removeConsumer(cs[0]); // twice: no effect
+    const live = cs.filter((_, i) => i % 3 !== 0);
+    expect(q.consumerCount).to.equal(live.length);
+    for (let i = 0; i < live.length * 2; i++) q.enqueue({ seq: i + 1, payload: Uint8Array.of(0x00, 0x53, 0x77, 0x40), deliveryCount: 0 });
+    expect(live.map((c) => c.got.length)).to.deep.equal(live.map(() => 2));
+    expect(cs.filter((_, i) => i % 3 === 0).map((c) => c.got.length)).to.deep.equal(cs.filter((_, i) => i % 3 === 0).map(() => 0));
   });
 
   it('dead-letters or drops rejected messages through the registry', () => {

@@ -32,7 +32,9 @@ describe('cli e2e: help, version, usage', function () {
 
   const expected: Record<string, string[]> = {
     broker: ['--amqp-port', '--stomp-port', '--no-stomp', '--ws-port', '--host', '--user', '--max-queue-depth',
-      '--users', '--tls-key', '--tls-cert', '--tls-ca', '--tls-client-cert', '--amqps-port', '--stomp-ssl-port', '--wss-port'],
+      '--users', '--tls-key', '--tls-cert', '--tls-ca', '--tls-client-cert', '--amqps-port', '--stomp-ssl-port', '--wss-port',
+      '--max-message-size', '--handshake-timeout', '--max-write-buffer', '--max-connections', '--max-sessions', '--max-links',
+      '--max-transactions', '--max-transaction-work', '--max-transaction-bytes', '--max-transaction-frames', '--max-orphaned-send-bytes', '--max-queues', '--idle-node-timeout', '(default 16777216)'],
     send: ['--count', '--body', '--file', '--property', '--header', '--rate', '--settle', '--content-type', '--durable'],
     receive: ['--count', '--credit', '--fetch', '--timeout', '--ack', '--json'],
   };
@@ -86,6 +88,25 @@ describe('cli e2e: the broker subcommand', function () {
     // The refused login was reported by the broker on stderr, once, without the password.
     expect(stderr).not.to.contain('nope');
     expect(stderr).not.to.contain('s3cret');
+  });
+
+  it('--max-message-size and the other limits reach the broker: a larger message is refused on both protocols', async () => {
+    const child = spawnCli(['broker', '--amqp-port', '0', '--stomp-port', '0', '--max-message-size', '100', '--max-queues', '50']);
+    try {
+      const [amqp, stomp] = await firstLines(child, 2);
+      const q = uniqueName('limit');
+      const small = await runCli(['send', amqp, q, '--body', 'fits']);
+      expect(small.code, small.stderr).to.equal(0);
+      const big = await runCli(['send', amqp, q, '--body', 'x'.repeat(200)]);
+      expect(big.code).to.equal(1);
+      expect(big.stderr).to.match(/message-size-exceeded|max-message-size 100/);
+      const bigStomp = await runCli(['send', stomp, `/queue/${q}`, '--body', 'x'.repeat(200)]);
+      expect(bigStomp.code).to.equal(1);
+      expect(bigStomp.stderr).to.match(/message too large: 200 bytes/);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited(child)).to.deep.equal({ code: 0, signal: null });
   });
 
   it('--ws-port also serves both protocols over WebSocket and prints their URLs', async () => {

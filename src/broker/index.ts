@@ -15,7 +15,9 @@
  */
 import { symbol, string, map } from '../amqp/codec/values.js';
 import type { SaslLogin } from '../amqp/engine/server-connection.js';
+import { Admission } from './admission.js';
 import { BrokerAmqpConnection } from './amqp-connection.js';
+import { resolveLimits, type BrokerLimits } from './limits.js';
 import { listen, type AcceptedConnection, type Listener, type ListenOptions } from './listener.js';
 import { uninitializedBytes } from '../transport/node.js';
 import type { Transport } from '../transport/types.js';
@@ -25,14 +27,16 @@ import { listenWebSocket, type WsProtocol } from './ws-listener.js';
 import { serverTlsOptions, type BrokerTlsOptions } from './tls.js';
 import { Accounts, type BrokerUsers, type NodeAccess } from './permissions.js';
 import { resolveAddress } from './address.js';
-import { resolveTransactionLimits, type TransactionLimits } from './coordinator.js';
 
 export { resolveAddress, formatAddress } from './address.js';
 export type { NodeAddress, NodeKind } from './address.js';
 export type { BrokerStats } from './nodes.js';
-export type { TransactionLimits } from './coordinator.js';
 export type { BrokerUser, BrokerUsers, UserPermissions } from './permissions.js';
 export type { BrokerTlsOptions } from './tls.js';
+export { BrokerConnectionError } from './boundary.js';
+export { BrokerLimitError, DEFAULT_BROKER_LIMITS } from './limits.js';
+export type { BrokerLimits } from './limits.js';
+export type { BrokerProtocol } from './boundary.js';
 
 /**
  * Options of {@link startBroker}. Everything is optional: `startBroker()` alone listens for AMQP
@@ -83,10 +87,18 @@ export interface BrokerOptions {
   readonly idleTimeout?: number;
   /** Container id sent in the open frame. Default `rx-mq-broker`. */
   readonly containerId?: string;
-  /** Connection-level errors (failed logins, protocol errors); never carries credentials. */
-  readonly onError?: (error: Error) => void;
-  /** Bounds on what one client may hold; see {@link BrokerLimits}. */
+  /**
+   * What clients may make the broker hold: message size, handshake time, output per connection,
+   * connections, sessions and links, STOMP transactions, queues, and how long unused auto-created
+   * queues and topics live. Each has a safe default (docs/BROKER.md, `DEFAULT_BROKER_LIMITS`).
+   */
   readonly limits?: BrokerLimits;
+  /**
+   * Connection-level errors (failed logins, protocol errors); never carries credentials. An
+   * unexpected error inside one connection arrives here as a `BrokerConnectionError` (that
+   * connection was closed with amqp:internal-error or an ERROR frame; every other one goes on).
+   */
+  readonly onError?: (error: Error) => void;
   /**
    * TLS listeners: with a key and certificate, the broker also listens for `amqps` (`amqpsUrl`),
    * `stomp+ssl` (`stompSslUrl`) and `wss` for both protocols (`amqpWssUrl`, `stompWssUrl`), each
@@ -96,12 +108,6 @@ export interface BrokerOptions {
    */
   readonly tls?: BrokerTlsOptions;
 }
-
-/**
- * Bounds on what one client may hold in the broker. Past one, the client gets a typed refusal
- * (docs/BROKER.md, "Limits"), never silent growth.
- */
-export interface BrokerLimits extends TransactionLimits {}
 
 /** What a queue holds right now. */
 export interface QueueInfo {
@@ -159,16 +165,20 @@ export interface EmbeddedBroker {
 /** Start the embedded broker. Resolves once it is listening. */
 export async function startBroker(options: BrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
-  const registry = new NodeRegistry({ maxQueueDepth: options.maxQueueDepth, deadLetterAddress: options.deadLetterAddress });
+  const limits = resolveLimits(options.limits);
+  const registry = new NodeRegistry({ maxQueueDepth: options.maxQueueDepth, deadLetterAddress: options.deadLetterAddress, maxQueues: limits.maxQueues });
+  const admission = new Admission(limits.maxConnections, options.onError);
+  const finite = (n: number): number | undefined => (n === Infinity ? undefined : n);
   const accounts = options.users === undefined ? undefined : new Accounts(options.users);
   const amqpLogin = (l: SaslLogin): boolean => {
     if (l.mechanism === 'EXTERNAL') return l.username !== undefined && (accounts === undefined || accounts.loginWithCertificate(l.username, l.authzid) !== undefined);
     if (accounts === undefined) return true;
     return l.mechanism === 'PLAIN' && accounts.loginWithPassword(l.username, l.password, l.authzid) !== undefined;
   };
-  const transactionLimits = resolveTransactionLimits(options.limits);
+  // One bound on open transactions for both protocols; AMQP's work bound is its own (messages).
+  const transactionLimits = { maxTransactions: limits.maxTransactions, maxTransactionWork: limits.maxTransactionWork };
   const accessOf = accounts === undefined ? undefined : (user: string) => accounts.accessOf(user);
-  const acceptAmqp = (transport: Transport): AcceptedConnection => {
+  const acceptAmqp = admission.guard((transport: Transport): AcceptedConnection => {
     // EXTERNAL is offered to a client whose TLS certificate was verified: its subject CN is the login.
     const external = certificateIdentity(transport);
     const mechanisms = accounts === undefined ? ['ANONYMOUS', 'PLAIN'] as const : ['PLAIN'] as const;
@@ -178,10 +188,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
       transactionLimits,
       onError: options.onError,
       accessOf,
+      maxLinks: limits.maxLinksPerConnection,
+      maxMessageSize: finite(limits.maxMessageSize),
+      maxWriteBuffer: limits.maxWriteBuffer,
       engine: {
         containerId: options.containerId ?? 'rx-mq-broker',
         maxFrameSize: options.maxFrameSize,
         idleTimeout: options.idleTimeout,
+        handshakeTimeout: limits.handshakeTimeout,
+        // Sessions: channels 0 .. maxSessions - 1; links: handles 0 .. maxLinks - 1 in each session
+        // (the connection-wide count is the broker's).
+        channelMax: Math.min(65535, limits.maxSessionsPerConnection - 1),
+        session: { handleMax: Math.min(0xffffffff, limits.maxLinksPerConnection - 1) },
         sasl: {
           mechanisms: external === undefined ? mechanisms : ['EXTERNAL', ...mechanisms],
           authenticate: amqpLogin,
@@ -193,8 +211,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
         allocate: uninitializedBytes,
       },
     });
-  };
-  const acceptStomp = (transport: Transport): AcceptedConnection => {
+  });
+  const orphans = { used: 0, max: limits.maxOrphanedSendBytes };
+  const acceptStomp = admission.guard((transport: Transport): AcceptedConnection => {
     const cert = certificateIdentity(transport);
     // Who this connection is, once CONNECT is accepted, and what that user may do.
     let access: NodeAccess | undefined;
@@ -213,16 +232,28 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
     };
     return new BrokerStompConnection(transport, {
       registry,
+      orphans,
       onError: options.onError,
+      maxWriteBuffer: limits.maxWriteBuffer,
+      maxMessageSize: finite(limits.maxMessageSize),
       engine: {
         authenticate,
         authorize,
         server: 'rx-mq-broker',
         heartbeat: options.stompHeartbeat,
+        connectTimeoutMs: limits.handshakeTimeout,
+        maxTransactionFrames: limits.maxTransactionFrames,
+        maxTransactionBytes: limits.maxTransactionBytes,
+        maxTransactions: limits.maxTransactions,
         limits: { maxFrameSize: options.maxFrameSize ?? 1024 * 1024 },
       },
     });
-  };
+  });
+  // Unused auto-created queues and topics go after idleNodeTimeout (two sweeps apart).
+  const sweeper = limits.idleNodeTimeout > 0 && limits.idleNodeTimeout !== Infinity
+    ? setInterval(() => registry.sweepIdle(), Math.max(1, Math.floor(limits.idleNodeTimeout / 2)))
+    : undefined;
+  sweeper?.unref();
   // Every listener opened so far is closed again if a later one cannot listen.
   const listeners: Listener[] = [];
   const opened = async (l: Promise<Listener>): Promise<Listener> => {
@@ -232,6 +263,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
       return got;
     } catch (err) {
       await Promise.all(listeners.map((x) => x.close()));
+      if (sweeper !== undefined) clearInterval(sweeper);
       throw err;
     }
   };
@@ -270,7 +302,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
       const q = registry.findQueue(name);
       return q === undefined ? undefined : { name, depth: q.depth, ready: q.readyCount, consumers: q.consumerCount };
     },
-    close: async () => { await Promise.all(listeners.map((l) => l.close())); },
+    close: async () => {
+      if (sweeper !== undefined) clearInterval(sweeper);
+      await Promise.all(listeners.map((l) => l.close()));
+    },
   };
 }
 

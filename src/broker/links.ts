@@ -23,9 +23,11 @@ function authorize(ctx: LinkContext, access: Access, node: NodeAddress, scope: '
   const why = ctx.access?.refusal(access, node, ctx.registry.has(node));
   if (why !== undefined) throw new AmqpError('amqp:unauthorized-access', why, scope, true);
 }
+import type { FaultSink } from './boundary.js';
+import { BrokerLimitError } from './limits.js';
 
 /** What links need from the connection they live on. */
-export interface LinkContext {
+export interface LinkContext extends FaultSink {
   readonly registry: NodeRegistry;
   /** Write the connection's pending output soon (links may be driven from other connections). */
   flushSoon(): void;
@@ -37,6 +39,16 @@ export interface LinkContext {
   readonly containerId: string;
   /** What the connection's user may do with nodes; undefined: everything. */
   readonly access: NodeAccess | undefined;
+  /** Largest message a producer may send, advertised in its attach (undefined: no bound). */
+  readonly maxMessageSize: number | undefined;
+  /** Whether messages may be handed to the connection now (its socket is not backed up). */
+  canWrite(): boolean;
+  /**
+   * Put off a producer's credit top-up to the end of the batch of events being handled, if one
+   * is (returns true then). The engine counts every transfer of a read against credit before the
+   * broker stores the first: room and credit only agree once the whole batch is stored.
+   */
+  deferRefill(p: Producer): boolean;
 }
 
 /** A broker-side link end the connection keeps until it closes. */
@@ -59,12 +71,20 @@ export function answerAttach(link: Link, ctx: LinkContext): BrokerLink | undefin
   try {
     return link.role === 'receiver' ? attachProducer(link as ReceiverLink, ctx) : attachConsumer(link as SenderLink, ctx);
   } catch (err) {
-    const e = err instanceof AmqpError ? err : new AmqpError('amqp:internal-error', String(err), 'link', true);
-    link.attach(0, { source: undefined, target: undefined });
-    link.detach(e, true);
-    ctx.flushSoon();
-    return undefined;
+    // A refusal the broker means (an AmqpError) costs the link; anything else is a fault and
+    // goes to the connection's boundary (closed with amqp:internal-error, reported).
+    if (err instanceof BrokerLimitError) return refuseAttach(link, ctx, new AmqpError('amqp:resource-limit-exceeded', err.message, 'link', true));
+    if (!(err instanceof AmqpError)) throw err;
+    return refuseAttach(link, ctx, err);
   }
+}
+
+/** Refuse a remote attach: our attach with null termini (if not sent yet), then detach with `error`. */
+export function refuseAttach(link: Link, ctx: LinkContext, error: AmqpError): undefined {
+  if (link.state === 'attach-received') link.attach(0, { source: undefined, target: undefined });
+  link.detach(error, true);
+  ctx.flushSoon();
+  return undefined;
 }
 
 function attachProducer(link: ReceiverLink, ctx: LinkContext): BrokerLink {
@@ -87,7 +107,7 @@ function attachProducer(link: ReceiverLink, ctx: LinkContext): BrokerLink {
     // No target at all stays none; a target without an address is the anonymous relay.
     answer = target === undefined ? undefined : answerTarget(target, address === undefined ? undefined : target.address, address?.kind);
   }
-  link.attach(undefined, { target: answer, rcvSettleMode: 'first' });
+  link.attach(undefined, { target: answer, rcvSettleMode: 'first', maxMessageSize: ctx.maxMessageSize });
   const p = new Producer(link, node, dynamic, ctx);
   p.refill();
   return p;
@@ -151,11 +171,44 @@ function attachConsumer(link: SenderLink, ctx: LinkContext): BrokerLink {
 
 // ---------------------------------------------------------------------------------------------
 
-/** Producers of one node share its room: credit granted never exceeds what the node can hold. */
-const groups = new WeakMap<object, Set<Producer>>();
+/**
+ * The producers of one bounded node share its room: credit granted never exceeds what the node
+ * can hold. One room listener per node serves them all (one per producer made every settle cost
+ * n refills of n producers each).
+ */
+class ProducerGroup {
+  readonly members = new Set<Producer>();
+  private readonly stopRoom: () => void;
+
+  constructor(private readonly node: Node, private readonly ctx: LinkContext, private readonly key: object) {
+    // Room is announced from whichever connection settled: refill each member in its own
+    // boundary, so that a failure costs the connection it belongs to.
+    this.stopRoom = ctx.registry.onRoom(node, () => this.refill());
+  }
+
+  /** Top up every member's credit within the node's room. */
+  refill(): void {
+    let free = this.ctx.registry.room(this.node);
+    for (const p of this.members) free -= p.outstanding;
+    for (const p of this.members) {
+      if (free <= 0) break;
+      free -= p.grantWithin(free);
+    }
+  }
+
+  leave(p: Producer): void {
+    this.members.delete(p);
+    if (this.members.size > 0) return;
+    this.stopRoom();
+    groups.delete(this.key);
+  }
+}
+
+const groups = new WeakMap<object, ProducerGroup>();
 
 class Producer implements BrokerLink {
-  private readonly stopRoom: (() => void) | undefined;
+  /** The producers of a bounded node (undefined: unbounded, or the anonymous relay). */
+  private readonly group: ProducerGroup | undefined;
   private closed = false;
 
   constructor(
@@ -165,12 +218,13 @@ class Producer implements BrokerLink {
     private readonly dynamic: Queue | undefined,
     private readonly ctx: LinkContext,
   ) {
-    if (node !== undefined) {
+    if (node !== undefined) nodeUsers(node, 1);
+    if (node !== undefined && ctx.registry.bounded) {
       const key = nodeKey(node);
       let g = groups.get(key);
-      if (g === undefined) groups.set(key, (g = new Set()));
-      g.add(this);
-      this.stopRoom = ctx.registry.onRoom(node, () => this.refillGroup());
+      if (g === undefined) groups.set(key, (g = new ProducerGroup(node, ctx, key)));
+      g.members.add(this);
+      this.group = g;
     }
   }
 
@@ -178,24 +232,20 @@ class Producer implements BrokerLink {
     return this.link.credit.credit;
   }
 
-  /** Top up credit (of every producer of the node) within the node's room. */
+  /** Top up credit: this producer's alone (unbounded), or every producer's of the node within its room. */
   refill(): void {
-    if (this.node === undefined) {
-      this.topUp(this.ctx.producerCredit);
-      return;
-    }
-    this.refillGroup();
+    if (this.ctx.deferRefill(this)) return;
+    if (this.group === undefined) this.topUp(this.ctx.producerCredit);
+    else this.group.refill();
   }
 
-  private refillGroup(): void {
-    if (this.node === undefined) return;
-    const group = groups.get(nodeKey(this.node)) ?? new Set([this]);
-    let free = this.ctx.registry.room(this.node);
-    for (const p of group) free -= p.outstanding;
-    for (const p of group) {
-      if (free <= 0) break;
-      const granted = p.topUp(Math.min(this.ctx.producerCredit, p.outstanding + free));
-      free -= granted;
+  /** @internal (ProducerGroup) raise credit by at most `free`; returns credit added. */
+  grantWithin(free: number): number {
+    try {
+      return this.topUp(Math.min(this.ctx.producerCredit, this.outstanding + free));
+    } catch (err) {
+      this.ctx.fault(err);
+      return 0;
     }
   }
 
@@ -232,11 +282,16 @@ class Producer implements BrokerLink {
         this.ctx.registry.publish(node, d.payload);
       }
     } catch (err) {
-      const e = err instanceof AmqpError ? err : new AmqpError('amqp:decode-error', String(err), 'delivery', true);
+      const e = err instanceof AmqpError ? err
+        : err instanceof BrokerLimitError ? new AmqpError('amqp:resource-limit-exceeded', err.message, 'delivery', true)
+        : new AmqpError('amqp:decode-error', String(err), 'delivery', true);
       outcome = { kind: 'rejected', error: e.toErrorInfo() };
     }
-    // The client may have detached in the same read: nothing can carry the outcome then.
-    if (!d.settled && this.link.state !== 'closed') this.link.settle(d, outcome);
+    // The client may have detached (or ended the session, or closed) in the same read as the
+    // transfer: the message is stored all the same (read is read; at-least-once allows the
+    // duplicate if the client sends it again), but no outcome can travel on a closed link.
+    if (this.link.state === 'closed') return;
+    if (!d.settled) this.link.settle(d, outcome);
     this.refill();
     this.ctx.flushSoon();
   }
@@ -244,10 +299,16 @@ class Producer implements BrokerLink {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.stopRoom?.();
-    if (this.node !== undefined) groups.get(nodeKey(this.node))?.delete(this);
+    if (this.node !== undefined) nodeUsers(this.node, -1);
+    this.group?.leave(this);
     if (this.dynamic !== undefined) this.ctx.registry.deleteQueue(this.dynamic);
   }
+}
+
+/** Count a producer in or out of its node (a node with producers is never deleted as idle). */
+function nodeUsers(n: Node, by: 1 | -1): void {
+  if (n.kind === 'queue') n.queue.users += by;
+  else n.topic.users += by;
 }
 
 function nodeKey(n: Node): object {
@@ -274,7 +335,14 @@ class Consumer implements QueueBrowser, BrokerLink {
   ) {}
 
   get credit(): number {
-    return this.closed || this.link.state !== 'attached' ? 0 : this.link.credit.credit;
+    if (this.closed || this.link.state !== 'attached') return 0;
+    const c = this.link.credit.credit;
+    return c > 0 && this.ctx.canWrite() ? c : 0;
+  }
+
+  /** The connection's socket drained: take what the queue holds for us. */
+  resume(): void {
+    if (!this.closed) this.queue.pump();
   }
 
   get presettled(): boolean {
@@ -284,11 +352,17 @@ class Consumer implements QueueBrowser, BrokerLink {
   deliver(m: StoredMessage): boolean {
     const max = this.link.remoteMaxMessageSize;
     if (max !== undefined && m.payload.length > max) return false;
-    const d = this.link.send(m.payload, { settled: this.presettled });
-    if (!this.presettled && !this.browsing) this.inflight.set(d, m);
-    if (this.link.credit.credit === 0 && this.link.drainRequested) this.link.drained();
-    this.ctx.flushSoon();
-    return true;
+    // Called from whichever connection published: a failure here is this connection's.
+    try {
+      const d = this.link.send(m.payload, { settled: this.presettled });
+      if (!this.presettled && !this.browsing) this.inflight.set(d, m);
+      if (this.link.credit.credit === 0 && this.link.drainRequested) this.link.drained();
+      this.ctx.flushSoon();
+      return true;
+    } catch (err) {
+      this.ctx.fault(err);
+      return false;
+    }
   }
 
   idle(): void {
@@ -301,7 +375,8 @@ class Consumer implements QueueBrowser, BrokerLink {
   /** The client changed credit or asked to drain. */
   onFlow(): void {
     this.queue.pump();
-    if (this.link.drainRequested && this.link.credit.credit === 0) this.idle();
+    // What the queue could hand over is sent: a drain gives back the rest of the credit now.
+    if (this.link.drainRequested) this.idle();
   }
 
   /** The client's outcome for one of our deliveries. */

@@ -8,12 +8,13 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { socketTransport } from '../transport/node.js';
 import { TransportError, type Transport, type TransportHandlers, type TransportInfo } from '../transport/types.js';
+import type { FaultSink } from './boundary.js';
 
 /**
  * What a protocol connection is to a listener: the handlers of its transport (data, close,
  * drain), and a way to end it from the server side.
  */
-export interface AcceptedConnection extends TransportHandlers {
+export interface AcceptedConnection extends TransportHandlers, FaultSink {
   /** Close from the server side (shutdown). */
   shutdown(): void;
 }
@@ -54,13 +55,19 @@ export async function listen(host: string, port: number, accept: (transport: Tra
     }));
     connections.add(conn);
     let lastError: TransportError | undefined;
-    socket.on('data', (c: Buffer) => conn.onData(new Uint8Array(c.buffer, c.byteOffset, c.length)));
+    // Each connection guards its own entry points (boundary.ts); these catches are the last line,
+    // so that nothing one client does can end the process.
+    socket.on('data', (c: Buffer) => {
+      try { conn.onData(new Uint8Array(c.buffer, c.byteOffset, c.length)); } catch (err) { conn.fault(err); }
+    });
     socket.on('error', (e: NodeJS.ErrnoException) => { lastError = new TransportError(e.message, e.code, { cause: e }); });
-    socket.on('drain', () => conn.onDrain?.());
+    socket.on('drain', () => {
+      try { conn.onDrain?.(); } catch (err) { conn.fault(err); }
+    });
     socket.on('close', () => {
       sockets.delete(socket);
       connections.delete(conn);
-      conn.onClose(lastError);
+      try { conn.onClose(lastError); } catch (err) { conn.fault(err); }
     });
   };
   const server = options.tls === undefined ? net.createServer(serve) : tls.createServer(options.tls, serve);

@@ -5,6 +5,7 @@
  */
 import { resolveAddress, type NodeAddress } from './address.js';
 import type { StoredMessage } from './message.js';
+import { BrokerLimitError } from './limits.js';
 import { Queue, type RoomListener } from './queue.js';
 
 export interface NodeOptions {
@@ -12,6 +13,8 @@ export interface NodeOptions {
   readonly maxQueueDepth?: number;
   /** Where rejected messages go (an address); default none: they are dropped and counted. */
   readonly deadLetterAddress?: string;
+  /** Queues and topics that may exist at once; one more is refused (BrokerLimitError). Default no bound. */
+  readonly maxQueues?: number;
 }
 
 /** Broker-wide counters. */
@@ -36,8 +39,17 @@ export class Topic {
   /** The subscriptions with a selector: a message they do not select is never stored for them. */
   readonly filters = new Map<Queue, SubscriptionFilter>();
   private readonly roomListeners = new Set<RoomListener>();
+  /** Producers attached to it (they keep it from being deleted as idle). */
+  users = 0;
+  /** Bumped by every publish and subscription (the idle sweep compares it between sweeps). */
+  activity = 0;
 
   constructor(readonly name: string) {}
+
+  /** Nothing refers to it: no subscription, producer, or anyone waiting for room. */
+  get unused(): boolean {
+    return this.subscriptions.size === 0 && this.users === 0 && this.roomListeners.size === 0;
+  }
 
   /** Room left in the fullest subscription (Infinity with none or unbounded). */
   get room(): number {
@@ -65,20 +77,66 @@ export class NodeRegistry {
   private readonly topics = new Map<string, Topic>();
   private seq = 0;
   private dynamicCounter = 0;
+  /** A node's `activity` at the last sweep that found it unused. */
+  private readonly lastActivity = new WeakMap<Queue | Topic, number>();
   private readonly capacity: number;
 
   constructor(private readonly options: NodeOptions = {}) {
     this.capacity = options.maxQueueDepth ?? Infinity;
   }
 
-  /** The queue of this name, created if needed. */
+  /** Whether queues have a capacity (then producers' credit follows the room left). */
+  get bounded(): boolean {
+    return this.capacity !== Infinity;
+  }
+
+  /** The queue of this name, created if needed (BrokerLimitError beyond maxQueues). */
   queue(name: string): Queue {
     let q = this.queues.get(name);
     if (q === undefined) {
+      this.checkRoomForNode(name);
       q = this.newQueue(name);
       this.queues.set(name, q);
     }
     return q;
+  }
+
+  /** Queues and topics that exist now. */
+  get nodeCount(): number {
+    return this.queues.size + this.topics.size;
+  }
+
+  private checkRoomForNode(name: string): void {
+    const most = this.options.maxQueues ?? Infinity;
+    if (this.nodeCount >= most) throw new BrokerLimitError('maxQueues', most, `cannot create ${JSON.stringify(name)}: ${most} queues and topics exist`);
+  }
+
+  /**
+   * Delete what has stayed unused since the last sweep: auto-created queues with no messages,
+   * consumers, producers or waiters, and topics with no subscription, producer or waiter. Called
+   * every idleNodeTimeout / 2 or so by the broker; returns how many were deleted.
+   */
+  sweepIdle(): number {
+    let n = 0;
+    for (const [name, q] of this.queues) {
+      const seen = this.lastActivity.get(q);
+      if (!q.unused) { this.lastActivity.delete(q); continue; }
+      if (seen === q.activity) {
+        this.queues.delete(name);
+        this.lastActivity.delete(q);
+        n++;
+      } else this.lastActivity.set(q, q.activity);
+    }
+    for (const [name, t] of this.topics) {
+      const seen = this.lastActivity.get(t);
+      if (!t.unused) { this.lastActivity.delete(t); continue; }
+      if (seen === t.activity) {
+        this.topics.delete(name);
+        this.lastActivity.delete(t);
+        n++;
+      } else this.lastActivity.set(t, t.activity);
+    }
+    return n;
   }
 
   /** An existing queue, if any (for inspection). */
@@ -93,6 +151,7 @@ export class NodeRegistry {
   topic(name: string): Topic {
     let t = this.topics.get(name);
     if (t === undefined) {
+      this.checkRoomForNode(`topic/${name}`);
       t = new Topic(name);
       this.topics.set(name, t);
     }
@@ -129,6 +188,7 @@ export class NodeRegistry {
     const stop = queue.onRoom(() => topic.notifyRoom());
     topic.subscriptions.add(queue);
     if (filter !== undefined) topic.filters.set(queue, filter);
+    topic.activity++;
     return {
       queue,
       close: () => {
@@ -148,6 +208,7 @@ export class NodeRegistry {
       node.queue.enqueue(this.message(payload));
       return;
     }
+    node.topic.activity++;
     if (node.topic.subscriptions.size === 0) {
       this.stats.unrouted++;
       return;
@@ -184,8 +245,16 @@ export class NodeRegistry {
       this.stats.dropped++;
       return;
     }
+    let node: Node;
+    try {
+      node = this.node(dla);
+    } catch (err) {
+      // No room for the dead-letter node (maxQueues): the message is dropped, as without one.
+      if (!(err instanceof BrokerLimitError)) throw err;
+      this.stats.dropped++;
+      return;
+    }
     this.stats.deadLettered++;
-    const node = this.node(dla);
     if (node.kind === 'queue') node.queue.enqueue({ seq: ++this.seq, payload: m.payload, deliveryCount: m.deliveryCount });
     else for (const q of node.topic.subscriptions) q.enqueue({ seq: ++this.seq, payload: m.payload, deliveryCount: m.deliveryCount });
   }

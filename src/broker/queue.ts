@@ -15,7 +15,7 @@ export interface QueueConsumer {
   readonly presettled: boolean;
   /** Send one message (uses one credit); false when this consumer cannot take it at all. */
   deliver(m: StoredMessage, queue: Queue): boolean;
-  /** The queue has nothing more this consumer may take (answer a drain). */
+  /** The queue has nothing more this consumer may take (answer a drain); the consumer asks, after a pump. */
   idle(): void;
   /** Whether it wants this message at all (a selector); absent: every message. */
   accepts?(m: StoredMessage): boolean;
@@ -48,11 +48,18 @@ export interface QueueHooks {
 export class Queue {
   private ready: StoredMessage[] = [];
   private readonly inflight = new Set<StoredMessage>();
-  private readonly consumers: QueueConsumer[] = [];
+  /**
+   * Consumers in attach order for round-robin; a removed one leaves a hole (undefined) that is
+   * compacted away once holes outnumber consumers, so that attach and detach are O(1).
+   */
+  private consumers: (QueueConsumer | undefined)[] = [];
+  private readonly slots = new Map<QueueConsumer, number>();
   private readonly browsers: QueueBrowser[] = [];
   private readonly roomListeners = new Set<RoomListener>();
   private next = 0;
   private pumping = false;
+  /** Set by pickConsumer: whether any consumer had credit (when it found none to take a message). */
+  private anyCredit = false;
   /**
    * How many messages at the head of `ready` no current consumer will ever take (each one's
    * selector refuses them, or they declared them undeliverable-here): pumps start after them.
@@ -62,6 +69,10 @@ export class Queue {
   private deadPrefix = 0;
   /** Messages taken by consumers and settled accepted (or sent pre-settled). */
   delivered = 0;
+  /** Producers attached to it (they keep it from being deleted as idle). */
+  users = 0;
+  /** Bumped by every message and consumer (the idle sweep compares it between sweeps). */
+  activity = 0;
 
   constructor(
     readonly name: string,
@@ -81,7 +92,7 @@ export class Queue {
   }
 
   get consumerCount(): number {
-    return this.consumers.length;
+    return this.slots.size;
   }
 
   /** Room left before the capacity (Infinity when unbounded). */
@@ -89,23 +100,51 @@ export class Queue {
     return Math.max(0, this.capacity - this.depth);
   }
 
+  /** Nothing refers to it: no message, consumer, producer, or anyone waiting for room. */
+  get unused(): boolean {
+    return this.ready.length === 0 && this.inflight.size === 0 && this.slots.size === 0 && this.browsers.length === 0 && this.users === 0 && this.roomListeners.size === 0;
+  }
+
   enqueue(m: StoredMessage): void {
+    this.activity++;
     this.ready.push(m);
     this.pump();
   }
 
   addConsumer(c: QueueConsumer): void {
+    if (this.slots.has(c)) return;
+    this.activity++;
+    this.slots.set(c, this.consumers.length);
     this.consumers.push(c);
     this.deadPrefix = 0;
     this.pump();
   }
 
-  /** Remove a consumer; the caller gives back what it held with `settle(..., released)`. */
+  /**
+   * Remove a consumer; the caller gives back what it held with `settle(..., released)`. (Messages
+   * that excluded it keep it in their `excluded` set: harmless, it is never offered anything again.)
+   */
   removeConsumer(c: QueueConsumer): void {
-    const i = this.consumers.indexOf(c);
-    if (i >= 0) this.consumers.splice(i, 1);
-    if (this.next >= this.consumers.length) this.next = 0;
-    for (const m of this.ready) m.excluded?.delete(c);
+    const i = this.slots.get(c);
+    if (i === undefined) return;
+    this.slots.delete(c);
+    this.consumers[i] = undefined;
+    if (this.consumers.length > 32 && this.slots.size * 2 < this.consumers.length) this.compact();
+  }
+
+  /** Drop the holes removed consumers left, keeping the round-robin order and position. */
+  private compact(): void {
+    const live: QueueConsumer[] = [];
+    let next = 0;
+    for (let i = 0; i < this.consumers.length; i++) {
+      const c = this.consumers[i];
+      if (c === undefined) continue;
+      if (i < this.next) next = live.length + 1;
+      this.slots.set(c, live.length);
+      live.push(c);
+    }
+    this.consumers = live;
+    this.next = live.length === 0 ? 0 : next % live.length;
   }
 
   addBrowser(b: QueueBrowser): void {
@@ -170,7 +209,7 @@ export class Queue {
             i++;
             continue;
           }
-          if (!this.consumers.some((x) => x.credit > 0)) break;
+          if (!this.anyCredit) break;
           i++; // nobody with credit may take this one; later messages may still go
           continue;
         }
@@ -189,7 +228,6 @@ export class Queue {
           this.freed();
         }
       }
-      for (const c of [...this.consumers]) if (c.credit > 0) c.idle();
     } finally {
       this.pumping = false;
     }
@@ -226,19 +264,22 @@ export class Queue {
 
   /** Whether no consumer, with credit or not, would take `m` (selectors, undeliverable-here). */
   private nobodyWants(m: StoredMessage): boolean {
-    if (this.consumers.length === 0) return false;
+    if (this.slots.size === 0) return false;
     for (const c of this.consumers) {
-      if (m.excluded?.has(c) !== true && (c.accepts === undefined || c.accepts(m))) return false;
+      if (c !== undefined && m.excluded?.has(c) !== true && (c.accepts === undefined || c.accepts(m))) return false;
     }
     return true;
   }
 
   private pickConsumer(m: StoredMessage): QueueConsumer | undefined {
     const n = this.consumers.length;
+    this.anyCredit = false;
     for (let k = 0; k < n; k++) {
       const idx = (this.next + k) % n;
       const c = this.consumers[idx];
-      if (c.credit > 0 && m.excluded?.has(c) !== true && (c.accepts === undefined || c.accepts(m))) {
+      if (c === undefined || c.credit <= 0) continue;
+      this.anyCredit = true;
+      if (m.excluded?.has(c) !== true && (c.accepts === undefined || c.accepts(m))) {
         this.next = (idx + 1) % n;
         return c;
       }

@@ -10,9 +10,13 @@
  * otherwise wait for itself); their RECEIPTs may therefore overtake those of the parked SENDs.
  * When the parked frames exceed `maxParkedBytes` the socket stops being read, so TCP holds the
  * client back; nothing grows without bound. SENDs still parked when the client goes away are
- * stored all the same once there is room: the broker read them, so they are not lost.
+ * stored all the same once there is room (the broker read them, so they are not lost), within a
+ * broker-wide budget (maxOrphanedSendBytes): beyond it they are dropped and reported.
  */
 import { resolveAddress } from './address.js';
+import { BrokerConnectionError, report } from './boundary.js';
+import { BrokerLimitError } from './limits.js';
+import { OrphanedSends, orphanBytes, type OrphanBudget } from './orphaned-sends.js';
 import type { AcceptedConnection } from './listener.js';
 import type { StoredMessage } from './message.js';
 import type { Node, NodeRegistry } from './nodes.js';
@@ -33,7 +37,17 @@ export interface StompConnectionSettings {
   readonly maxWriteBuffer?: number;
   /** Stop reading the socket while parked SENDs hold more bytes than this. Default 1 MiB. */
   readonly maxParkedBytes?: number;
+  /** Largest SEND body accepted; a larger one gets an ERROR frame. Default no bound. */
+  readonly maxMessageSize?: number;
+  /**
+   * What SENDs parked when their connection ended may hold, broker-wide (shared by every STOMP
+   * connection): beyond it such SENDs are dropped. Default no bound.
+   */
+  readonly orphans?: OrphanBudget;
 }
+
+/** What each connection's orphaned SENDs cost besides their bytes (their list and holder). */
+const ORPHAN_OVERHEAD = 1024;
 
 interface Held {
   readonly sub: StompSubscriber;
@@ -55,6 +69,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
   private readonly io: EngineDriver<StompServerEvent[], StompServerEngine>;
   private readonly maxWriteBuffer: number;
   private readonly maxParkedBytes: number;
+  private faulted = false;
 
   constructor(private readonly transport: Transport, private readonly settings: StompConnectionSettings) {
     this.engine = new StompServerEngine(settings.engine, Date.now());
@@ -66,7 +81,8 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
       // The socket closed: subscriptions end; only parked SENDs still matter.
       onEnd: () => { this.releaseAll(); this.keepParkedSends(); },
       // Output moved into the socket; if that made room, subscriptions held back may go on.
-      afterFlush: () => { if (this.starved && this.canWrite()) setImmediate(() => this.repump()); },
+      afterFlush: () => { if (this.starved && this.canWrite()) setImmediate(() => this.guarded(() => this.repump())); },
+      onFault: (err) => this.fault(err),
     });
     this.io.attach(transport);
     this.io.flush(); // nothing to write yet: arms the timer for the CONNECT deadline
@@ -82,17 +98,42 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
       this.io.onData(chunk);
     } catch (err) {
       // A bug must cost this connection, not the process that embeds the broker.
-      this.settings.onError?.(err instanceof Error ? err : new Error(String(err)));
-      this.finish();
+      this.fault(err);
     }
   }
 
   onClose(error?: TransportError): void {
-    this.io.onTransportClose(error);
+    this.guarded(() => this.io.onTransportClose(error));
   }
 
   onDrain(): void {
-    this.repump();
+    this.guarded(() => this.repump());
+  }
+
+  /**
+   * The boundary (boundary.ts): an unexpected error in this connection ends it with an ERROR
+   * frame and is reported; the broker and every other connection go on. Never throws.
+   */
+  fault(error: unknown): void {
+    if (this.faulted) return;
+    this.faulted = true;
+    report(this.settings.onError, new BrokerConnectionError('stomp', error));
+    try {
+      if (!this.finished) this.engine.error('internal error: the broker failed to handle this connection', Date.now());
+      this.finish();
+    } catch {
+      this.io.destroy();
+      try { this.releaseAll(); } catch { /* a broken connection: nothing left to free */ }
+    }
+  }
+
+  /** Run `f` inside the boundary (for callbacks that reach this connection from elsewhere). */
+  private guarded(f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      this.fault(err);
+    }
   }
 
   shutdown(): void {
@@ -113,14 +154,20 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
 
   deliver(sub: StompSubscriber, m: StoredMessage): boolean {
     if (this.finished || !this.engine.hasSubscription(sub.id)) return false;
-    const r = amqpToStomp(m.payload, m.deliveryCount);
-    const id = this.engine.message(sub.id, r.headers, r.body, Date.now());
-    if (sub.ack !== 'auto') {
-      this.held.set(id, { sub, m });
-      sub.unacked++;
+    // Called from whichever connection published: a failure here is this connection's.
+    try {
+      const r = amqpToStomp(m.payload, m.deliveryCount);
+      const id = this.engine.message(sub.id, r.headers, r.body, Date.now());
+      if (sub.ack !== 'auto') {
+        this.held.set(id, { sub, m });
+        sub.unacked++;
+      }
+      this.io.flushSoon();
+      return true;
+    } catch (err) {
+      this.fault(err);
+      return false;
     }
-    this.io.flushSoon();
-    return true;
   }
 
   // events ----------------------------------------------------------------------------------------
@@ -190,7 +237,19 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
   }
 
   private onSend(e: ServerSendEvent, now: number): boolean {
-    const node = this.nodeOf(e.destination);
+    const most = this.settings.maxMessageSize ?? Infinity;
+    if (e.body.length > most) {
+      this.handle([this.engine.error(`message too large: ${e.body.length} bytes, more than the broker's limit of ${most} (maxMessageSize)`, now, e.receipt)]);
+      return true;
+    }
+    let node: Node;
+    try {
+      node = this.nodeOf(e.destination);
+    } catch (err) {
+      if (!(err instanceof BrokerLimitError)) throw err;
+      this.handle([this.engine.error(err.message, now, e.receipt)]);
+      return true;
+    }
     if (this.registry.room(node) <= 0) return false;
     let payload: Uint8Array;
     try {
@@ -216,12 +275,18 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
     }
     let queue;
     let onClose: () => void = () => {};
-    if (address.kind === 'queue') {
-      queue = this.registry.queue(address.name);
-    } else {
-      const t = this.registry.subscribe(this.registry.topic(address.name), accepts);
-      queue = t.queue;
-      onClose = () => t.close();
+    try {
+      if (address.kind === 'queue') {
+        queue = this.registry.queue(address.name);
+      } else {
+        const t = this.registry.subscribe(this.registry.topic(address.name), accepts);
+        queue = t.queue;
+        onClose = () => t.close();
+      }
+    } catch (err) {
+      if (!(err instanceof BrokerLimitError)) throw err;
+      this.handle([this.engine.error(err.message, now, e.receipt)]);
+      return;
     }
     const prefetch = e.ack === 'auto' ? Infinity : prefetchOf(e.headers);
     const sub = new StompSubscriber(e.id, e.ack, prefetch, queue, this, onClose, accepts);
@@ -239,7 +304,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
 
   private park(e: StompServerEvent): void {
     this.parked.push(e);
-    this.parkedBytes += e.type === 'send' ? e.body.length + 256 : 64;
+    this.parkedBytes += e.type === 'send' ? orphanBytes(e) : 64;
     if (this.parkedBytes > this.maxParkedBytes && !this.paused) {
       this.paused = true;
       this.transport.pauseReads?.();
@@ -254,7 +319,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
     if (first?.type !== 'send') return;
     const node = this.nodeOf(first.destination);
     // Deferred: room is announced from inside another connection's settle().
-    this.stopWaiting = this.registry.onRoom(node, () => queueMicrotask(() => this.unpark()));
+    this.stopWaiting = this.registry.onRoom(node, () => queueMicrotask(() => this.guarded(() => this.unpark())));
   }
 
   private unpark(): void {
@@ -264,7 +329,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
       const e = this.parked[0];
       if (!this.apply(e)) break;
       this.parked.shift();
-      this.parkedBytes -= e.type === 'send' ? e.body.length + 256 : 64;
+      this.parkedBytes -= e.type === 'send' ? orphanBytes(e) : 64;
     }
     if (this.parked.length > 0) this.waitForRoom();
     else if (this.paused && !this.finished) {
@@ -274,12 +339,24 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
     this.io.flush();
   }
 
-  /** The connection ended: only the parked SENDs still matter (stored when there is room). */
+  /**
+   * The connection ended: only the parked SENDs still matter. They are handed over to an
+   * OrphanedSends, which stores them when there is room, so that this connection is freed now;
+   * within the broker-wide budget only, beyond which they are dropped and reported.
+   */
   private keepParkedSends(): void {
-    const sends = this.parked.filter((e) => e.type === 'send');
-    this.parked.length = 0;
-    this.parked.push(...sends);
-    if (sends.length === 0) this.dropParked();
+    const sends = this.parked.filter((e): e is ServerSendEvent => e.type === 'send');
+    this.dropParked();
+    if (sends.length === 0) return;
+    const budget = this.settings.orphans;
+    let bytes = ORPHAN_OVERHEAD;
+    for (const e of sends) bytes += orphanBytes(e);
+    if (budget !== undefined && budget.used + bytes > budget.max) {
+      report(this.settings.onError, new BrokerLimitError('maxOrphanedSendBytes', budget.max,
+        `${sends.length} SEND(s) parked for a full queue were dropped when their connection ended`));
+      return;
+    }
+    new OrphanedSends(sends, this.registry, budget, bytes, this.settings.onError);
   }
 
   private dropParked(): void {

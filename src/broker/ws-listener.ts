@@ -77,15 +77,21 @@ export async function listenWebSocket(
       return;
     }
     let conn: AcceptedConnection | undefined;
-    conn = accept(protocol, transportOf(ws, infoOf(ws, req), () => conn?.onDrain?.()));
+    conn = accept(protocol, transportOf(ws, infoOf(ws, req), () => {
+      try { conn?.onDrain?.(); } catch (err) { conn?.fault(err); }
+    }));
     connections.add(conn);
-    ws.on('message', (data) => conn?.onData(bytesOf(data)));
+    // The last line of the per-connection boundary (boundary.ts), as in the TCP listener.
+    ws.on('message', (data) => {
+      try { conn?.onData(bytesOf(data)); } catch (err) { conn?.fault(err); }
+    });
     ws.on('error', () => { /* reported through close */ });
     ws.on('close', () => {
       if (conn === undefined) return;
       connections.delete(conn);
-      conn.onClose();
+      const c = conn;
       conn = undefined;
+      try { c.onClose(); } catch (err) { c.fault(err); }
     });
   });
   await new Promise<void>((resolve, reject) => {

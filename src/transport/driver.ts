@@ -58,6 +58,12 @@ export interface DriverOwner<E> {
   /** After each flush that reached the transport (a moment to check for room in its buffer). */
   readonly afterFlush?: () => void;
   readonly readHold?: ReadHold<E>;
+  /**
+   * An error thrown by the engine or the owner in a callback the driver itself schedules (the
+   * deadline timer, a deferred flush), where nothing else could catch it. Without it such an
+   * error propagates (and, from a timer, ends a Node process); the broker closes the connection.
+   */
+  readonly onFault?: (error: unknown) => void;
   /** The clock passed to the engine; default Date.now. */
   readonly now?: () => number;
   readonly timers?: DriverTimers;
@@ -79,6 +85,7 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
   private readonly onEvents: (events: E) => void;
   private readonly onEnd: ((error: TransportError | undefined) => void) | undefined;
   private readonly afterFlush: (() => void) | undefined;
+  private readonly onFault: ((error: unknown) => void) | undefined;
   private readonly holdMs: number;
   private readonly inFullFlow: ((events: E, bytes: number) => boolean) | undefined;
   private readonly streamEvents: ((events: E, bytes: number) => number) | undefined;
@@ -91,6 +98,7 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
     this.onEvents = owner.onEvents;
     this.onEnd = owner.onEnd;
     this.afterFlush = owner.afterFlush;
+    this.onFault = owner.onFault;
     this.holdMs = owner.readHold?.ms ?? 0;
     this.inFullFlow = this.holdMs > 0 ? owner.readHold?.inFullFlow : undefined;
     this.streamEvents = this.holdMs > 0 ? owner.readHold?.streamEvents : undefined;
@@ -173,7 +181,13 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
 
   /** A queued flush that a synchronous one has done meanwhile is skipped. */
   private readonly flushTask = (): void => {
-    if (this.flushQueued) this.flush();
+    if (!this.flushQueued) return;
+    if (this.onFault === undefined) return this.flush();
+    try {
+      this.flush();
+    } catch (err) {
+      this.onFault(err);
+    }
   };
 
   /** Write what the engine produced now, and keep the timer right for its next deadline. */
@@ -229,7 +243,12 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
     this.timerArmed = false;
     this.timer = undefined;
     if (this.done) return;
-    this.dispatch(this.engine.tick(this.now()));
+    if (this.onFault === undefined) return this.dispatch(this.engine.tick(this.now()));
+    try {
+      this.dispatch(this.engine.tick(this.now()));
+    } catch (err) {
+      this.onFault(err);
+    }
   };
 
   private clearTimer(): void {

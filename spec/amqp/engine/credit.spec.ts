@@ -40,6 +40,17 @@ describe('amqp/engine flow-control arithmetic', () => {
     expect(s.credit).to.equal(1);
   });
 
+  it('link-credit is a uint: a receiver granting 0xffffffff gets that much, not -1', () => {
+    const s = new SenderCredit(7);
+    s.onReceiverFlow(7, 0xffffffff, false);
+    expect(s.credit).to.equal(0xffffffff);
+    s.onSend();
+    s.onReceiverFlow(7, 0xffffffff, false); // the flow had not seen our send yet
+    expect(s.credit).to.equal(0xfffffffe);
+    s.onReceiverFlow(0xfffffff0, 0x20, false); // far behind across the wrap: 0x20 - 0x18
+    expect(s.credit).to.equal(8);
+  });
+
   it('a drained sender advances delivery-count by the unused credit', () => {
     const s = new SenderCredit(0);
     s.onReceiverFlow(0, 10, true);

@@ -273,6 +273,11 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
     return messages ? this.takeOutput(now) : this.takeOutputParts(now);
   }
 
+  /** Bytes of output written and not yet taken (a server's backpressure decisions). */
+  get pendingOutput(): number {
+    return this.output.size;
+  }
+
   /** True once the connection is closed or failed: no more input is processed. */
   get done(): boolean {
     return this.is('closed') || this.failed;

@@ -91,7 +91,9 @@ export class SenderCredit {
    */
   onReceiverFlow(deliveryCount: number | undefined, linkCredit: number, drain: boolean): void {
     const base = deliveryCount === undefined ? this.deliveryCount : deliveryCount >>> 0;
-    const c = diff(add(base, linkCredit), this.deliveryCount);
+    // link-credit is a uint, not a serial number: only the delivery-counts compare modulo 2^32
+    // (a receiver granting 0xffffffff means that much, not -1).
+    const c = (linkCredit >>> 0) + diff(base, this.deliveryCount);
     this.credit = c > 0 ? c : 0;
     this.drain = drain;
   }

@@ -88,6 +88,11 @@ export abstract class Link {
   sndSettleMode: SenderSettleMode;
   /** The receiver settle mode in use ('first' unless negotiated otherwise). */
   rcvSettleMode: ReceiverSettleMode;
+  /**
+   * Largest message this end accepts (receiver): the options' `maxMessageSize`, or what our
+   * attach stated when answering a peer's (a server sets its limit in the answer).
+   */
+  maxMessageSize: number | undefined;
 
   constructor(
     protected readonly host: LinkHost,
@@ -98,6 +103,7 @@ export abstract class Link {
     // The specification's defaults for fields an attach leaves out.
     this.sndSettleMode = options.sndSettleMode ?? 'mixed';
     this.rcvSettleMode = options.rcvSettleMode ?? 'first';
+    this.maxMessageSize = options.maxMessageSize;
   }
 
   get name(): string {
@@ -118,6 +124,7 @@ export abstract class Link {
       // Answering: the modes we state are the ones in use (the peer's attach only asked).
       this.sndSettleMode = o.sndSettleMode ?? 'mixed';
       this.rcvSettleMode = o.rcvSettleMode ?? 'first';
+      this.maxMessageSize = o.maxMessageSize;
     }
     this.host.writeFrame({
       kind: 'attach',

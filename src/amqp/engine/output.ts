@@ -33,9 +33,16 @@ export class FrameOutput {
   private mark = 0;
   /** Pieces before what `w` holds now. */
   private parts: Uint8Array[] = [];
+  /** Bytes in `parts`. */
+  private partsBytes = 0;
 
   get empty(): boolean {
     return this.w.pos === this.mark && this.parts.length === 0;
+  }
+
+  /** Bytes written and not yet taken (for a server's backpressure decisions). */
+  get size(): number {
+    return this.w.pos - this.mark + this.partsBytes;
   }
 
   writeFrame(channel: number, p: Performative | SaslFrameBody, payload?: Payload): void {
@@ -45,7 +52,9 @@ export class FrameOutput {
       return;
     }
     writeFrameHead(this.w, channel, p, n);
-    this.parts.push(this.written());
+    const head = this.written();
+    this.parts.push(head);
+    this.partsBytes += head.length + n;
     if (payload instanceof Uint8Array) this.parts.push(payload);
     else for (const x of payload as readonly Uint8Array[]) if (x.length > 0) this.parts.push(x);
   }
@@ -55,6 +64,7 @@ export class FrameOutput {
     if (this.w.pos > this.mark) this.parts.push(this.written());
     const out = this.parts;
     this.parts = [];
+    this.partsBytes = 0;
     return out;
   }
 

@@ -235,7 +235,7 @@ export class ReceiverLink extends Link {
       if (!this.countDelivery()) return;
       const start = f.payloadStart();
       const end = f.payloadEnd();
-      const max = this.options.maxMessageSize;
+      const max = this.maxMessageSize;
       if (max !== undefined && end - start > max) return this.failWith(new MessageSizeExceededError(end - start, max));
       const settled = t.settled ?? false;
       const delivery = new ArrivedDelivery(this, t.deliveryId, t, t.messageFormat ?? 0, settled, f.payloadBuffer(), start, end, t.state as DeliveryState | undefined);
@@ -272,7 +272,7 @@ export class ReceiverLink extends Link {
     const payload = f.payload;
     const n = payload.length + rest;
     p.size += n;
-    const max = this.options.maxMessageSize;
+    const max = this.maxMessageSize;
     if (max !== undefined && p.size > max) {
       this.partial = undefined;
       return this.failWith(new MessageSizeExceededError(p.size, max));

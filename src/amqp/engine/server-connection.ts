@@ -14,6 +14,7 @@ import { writeProtocolHeader, type ProtocolId } from '../frames/protocol-header.
 import { ConnectionCore, type ConnectionCoreOptions } from './connection-core.js';
 import { AmqpError } from './errors.js';
 import { AuthenticationError, SaslError } from './sasl.js';
+import type { EngineEvent } from './events.js';
 import type { Session, SessionOptions } from './session.js';
 
 /** The SASL mechanisms the server side implements. */
@@ -62,6 +63,13 @@ export interface ServerConnectionOptions extends ConnectionCoreOptions {
   readonly offeredCapabilities?: readonly string[];
   readonly desiredCapabilities?: readonly string[];
   readonly properties?: AmqpMap;
+  /**
+   * The client must have sent its header, finished SASL and sent its open within this many ms of
+   * `start`, however slowly its bytes trickle in (the idle time-out alone restarts with each
+   * byte); otherwise the connection fails with amqp:resource-limit-exceeded. 0 or absent: no
+   * deadline.
+   */
+  readonly handshakeTimeout?: number;
 }
 
 export type ServerConnectionState =
@@ -84,10 +92,33 @@ export class ServerConnection extends ConnectionCore<ServerConnectionState> {
     super(options, false);
   }
 
+  private handshakeDeadline: number | undefined;
+
   /** Start the clock; the server writes nothing until the client's header arrives. */
   start(now: number): void {
     this.lastReceived = now;
     this.lastSent = now;
+    const t = this.options.handshakeTimeout ?? 0;
+    this.handshakeDeadline = t > 0 ? now + t : undefined;
+  }
+
+  override tick(now: number): readonly EngineEvent[] {
+    if (this.handshakeDeadline !== undefined && !this.done) {
+      if (this.remote !== undefined) this.handshakeDeadline = undefined;
+      else if (now >= this.handshakeDeadline) {
+        const ms = this.options.handshakeTimeout ?? 0;
+        this.handshakeDeadline = undefined;
+        this.fail(new AmqpError('amqp:resource-limit-exceeded', `the client did not finish its handshake (header, SASL, open) within ${ms} ms`, 'connection', true), 'amqp:resource-limit-exceeded');
+      }
+    }
+    return super.tick(now);
+  }
+
+  override nextDeadline(): number | undefined {
+    const t = super.nextDeadline();
+    const h = this.remote === undefined && !this.done ? this.handshakeDeadline : undefined;
+    if (h === undefined) return t;
+    return t === undefined ? h : Math.min(t, h);
   }
 
   /** Sessions currently mapped. */

@@ -68,6 +68,13 @@ export class Session implements SenderLinkHost {
   private deliveryId = 0;
   private readonly links = new Map<number, Link>();
   private readonly linksByRemoteHandle = new Map<number, Link>();
+  /**
+   * Links we attached that the peer has not answered yet, by role and name: the peer's attach
+   * finds its link here in one lookup (a scan of every link made attaching n links O(n^2)).
+   */
+  private readonly awaitingAnswer = new Map<string, Link>();
+  /** No handle below this one is free (handles are taken lowest-first from here). */
+  private lowestFree = 0;
   /** The link of the transfer being streamed in, until its last piece. */
   private streamLink: ReceiverLink | undefined;
   /** Our unsettled deliveries by delivery-id (each knows the link that sent it). */
@@ -134,6 +141,7 @@ export class Session implements SenderLinkHost {
   attachSender(options: LinkOptions): SenderLink {
     const link = new SenderLink(this, this.allocateHandle(), options);
     this.links.set(link.handle, link);
+    this.awaitingAnswer.set(answerKey('receiver', link.name), link);
     link.attach();
     return link;
   }
@@ -142,6 +150,7 @@ export class Session implements SenderLinkHost {
   attachReceiver(options: LinkOptions): ReceiverLink {
     const link = new ReceiverLink(this, this.allocateHandle(), options);
     this.links.set(link.handle, link);
+    this.awaitingAnswer.set(answerKey('sender', link.name), link);
     link.attach();
     return link;
   }
@@ -217,7 +226,10 @@ export class Session implements SenderLinkHost {
 
   detached(link: Link): void {
     this.links.delete(link.handle);
+    if (link.handle < this.lowestFree) this.lowestFree = link.handle;
     if (link.remoteHandle !== undefined) this.linksByRemoteHandle.delete(link.remoteHandle);
+    const key = answerKey(link.role === 'sender' ? 'receiver' : 'sender', link.name);
+    if (this.awaitingAnswer.get(key) === link) this.awaitingAnswer.delete(key);
   }
 
   // --- frames from the peer ------------------------------------------------------------------
@@ -325,10 +337,9 @@ export class Session implements SenderLinkHost {
       return this.failSession('amqp:connection:framing-error', `handle ${a.handle} exceeds handle-max ${this.handleMax}`);
     }
     // Our link of the same name and opposite role, if we initiated it.
-    let link: Link | undefined;
-    for (const l of this.links.values()) {
-      if (l.name === a.name && l.role !== a.role && l.remoteHandle === undefined) { link = l; break; }
-    }
+    const key = answerKey(a.role, a.name);
+    let link = this.awaitingAnswer.get(key);
+    if (link !== undefined) this.awaitingAnswer.delete(key);
     if (link === undefined) {
       const options: LinkOptions = {
         name: a.name, source: a.source as LinkOptions['source'], target: a.target as LinkOptions['target'],
@@ -486,9 +497,12 @@ export class Session implements SenderLinkHost {
   /** The lowest handle not in use within the effective handle-max, or undefined. */
   private freeHandle(): number | undefined {
     const max = this.effectiveHandleMax();
-    // Handles are allocated lowest-first, so at most links.size + 1 candidates are looked at.
-    for (let h = 0; h <= max; h++) if (!this.links.has(h)) return h;
-    return undefined;
+    // From the lowest handle that may be free: attaching n links in a row looks at n handles in
+    // all, not n^2/2 (and a detach moves the mark back to the handle it frees).
+    let h = this.lowestFree;
+    while (h <= max && this.links.has(h)) h++;
+    this.lowestFree = h;
+    return h <= max ? h : undefined;
   }
 
   private allocateHandle(): number {
@@ -509,6 +523,8 @@ export class Session implements SenderLinkHost {
     }
     this.links.clear();
     this.linksByRemoteHandle.clear();
+    this.awaitingAnswer.clear();
+    this.lowestFree = 0;
     this.outgoing.clear();
     this.held = [];
     this.heldAt = 0;
@@ -516,6 +532,9 @@ export class Session implements SenderLinkHost {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Key of a link awaiting the peer's answer: the role the answer comes with, and the name. */
+const answerKey = (answerRole: Role, name: string): string => `${answerRole === 'sender' ? 's' : 'r'}:${name}`;
 
 function copyPayload(p: Payload): Uint8Array {
   return p instanceof Uint8Array ? p.slice() : concatParts(p).slice();

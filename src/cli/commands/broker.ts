@@ -1,12 +1,46 @@
 /** `rx-mq broker`: run the embedded broker until SIGINT/SIGTERM. */
 import type { BrokerOptions, BrokerTlsOptions, BrokerUsers, EmbeddedBroker } from '../../broker/index.js';
 import { readPem, readUsersFile } from './broker-files.js';
-import { HELP_OPTION, type CommandSpec, type ParsedArgs } from '../args.js';
+// limits.ts alone (no broker code): the defaults for --help.
+import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from '../../broker/limits.js';
+import { HELP_OPTION, type CommandSpec, type OptionSpec, type ParsedArgs } from '../args.js';
 import { CliFailure, EXIT, EXIT_CODES_HELP, UsageError, type ExitCode } from '../errors.js';
 import { onStopSignal } from '../signals.js';
 import type { Command } from './command.js';
 
 const NAME = 'rx-mq broker';
+
+/** One option per broker limit (`startBroker({ limits })`, docs/BROKER.md). */
+const LIMIT_OPTIONS: readonly { readonly name: string; readonly limit: keyof BrokerLimits; readonly help: string; readonly min: number; readonly unit?: string }[] = [
+  { name: 'max-message-size', limit: 'maxMessageSize', help: 'largest message accepted, bytes', min: 1 },
+  { name: 'handshake-timeout', limit: 'handshakeTimeout', help: 'ms a client has for its AMQP header+SASL+open or STOMP CONNECT; 0: none', min: 0, unit: 'ms' },
+  { name: 'max-write-buffer', limit: 'maxWriteBuffer', help: 'bytes waiting for one connection before its messages are held back', min: 1 },
+  { name: 'max-connections', limit: 'maxConnections', help: 'client connections at once; more are closed at once', min: 1 },
+  { name: 'max-sessions', limit: 'maxSessionsPerConnection', help: 'AMQP sessions per connection', min: 1 },
+  { name: 'max-links', limit: 'maxLinksPerConnection', help: 'AMQP links per connection', min: 1 },
+  { name: 'max-transactions', limit: 'maxTransactions', help: 'transactions open per connection (STOMP and AMQP)', min: 1 },
+  { name: 'max-transaction-work', limit: 'maxTransactionWork', help: 'messages posted plus settled in one AMQP transaction', min: 1 },
+  { name: 'max-transaction-bytes', limit: 'maxTransactionBytes', help: 'bytes one STOMP transaction may hold', min: 1 },
+  { name: 'max-transaction-frames', limit: 'maxTransactionFrames', help: 'frames one STOMP transaction may hold', min: 1 },
+  { name: 'max-orphaned-send-bytes', limit: 'maxOrphanedSendBytes', help: 'bytes of STOMP SENDs parked for a full queue kept after their connection ended', min: 1 },
+  { name: 'max-queues', limit: 'maxQueues', help: 'queues and topics at once', min: 1 },
+  { name: 'idle-node-timeout', limit: 'idleNodeTimeout', help: 'ms after which an unused auto-created queue or topic is deleted; 0: never', min: 0, unit: 'ms' },
+];
+
+const limitOptions: OptionSpec[] = LIMIT_OPTIONS.map((o) => ({
+  name: o.name, type: 'int', min: o.min, value: 'N', help: o.help,
+  defaultText: `${DEFAULT_BROKER_LIMITS[o.limit]}${o.unit === undefined ? '' : ` ${o.unit}`}`,
+}));
+
+/** The limits given on the command line. */
+function limitsOf(args: ParsedArgs): BrokerLimits {
+  const out: { -readonly [K in keyof BrokerLimits]: BrokerLimits[K] } = {};
+  for (const o of LIMIT_OPTIONS) {
+    const v = args.int(o.name);
+    if (v !== undefined) out[o.limit] = v;
+  }
+  return out;
+}
 
 export const spec: CommandSpec = {
   name: NAME,
@@ -28,6 +62,7 @@ export const spec: CommandSpec = {
     { name: 'stomp-ssl-port', type: 'int', value: 'PORT', help: 'STOMP over TLS port; 0 picks a free one', defaultText: '61614' },
     { name: 'wss-port', type: 'int', value: 'PORT', help: 'WebSocket over TLS port for both protocols; 0 picks a free one', defaultText: 'none' },
     { name: 'max-queue-depth', type: 'int', min: 1, value: 'N', help: 'most messages a queue holds; producers wait beyond it', defaultText: 'unbounded' },
+    ...limitOptions,
     HELP_OPTION,
   ],
   notes: [
@@ -103,6 +138,7 @@ async function run(args: ParsedArgs): Promise<ExitCode> {
   const maxQueueDepth = args.int('max-queue-depth');
   const options: BrokerOptions = {
     amqpPort, stompPort, wsPort, host, maxQueueDepth,
+    limits: limitsOf(args),
     users: allUsers(args),
     tls: tlsOf(args, stompPort === false),
     onError: (e) => { process.stderr.write(`rx-mq broker: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`); },

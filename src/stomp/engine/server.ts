@@ -49,6 +49,10 @@ export interface StompServerOptions {
   readonly versions?: readonly StompVersion[];
   /** Most frames one transaction may buffer before the connection fails. Default 10000. */
   readonly maxTransactionFrames?: number;
+  /** Most bytes (bodies and headers) one transaction may buffer before the connection fails. Default no bound. */
+  readonly maxTransactionBytes?: number;
+  /** Most transactions open at once; one more BEGIN fails the connection. Default no bound. */
+  readonly maxTransactions?: number;
   readonly limits?: Partial<StompLimits>;
 }
 
@@ -75,6 +79,8 @@ export class StompServerEngine implements DrivenEngine<StompServerEvent[]> {
   private outBytes = 0;
   private readonly subs = new SubscriptionTable();
   private readonly transactions = new Map<string, (ServerSendEvent | ServerSettleEvent)[]>();
+  /** Bytes each open transaction holds (see maxTransactionBytes). */
+  private readonly transactionBytes = new Map<string, number>();
   private readonly session: string;
   private readonly offer: readonly [number, number];
   private readonly tolerance: number;
@@ -304,13 +310,17 @@ export class StompServerEngine implements DrivenEngine<StompServerEvent[]> {
       case 'BEGIN': {
         const id = tx as string;
         if (this.transactions.has(id)) throw new FrameError(`transaction ${JSON.stringify(id)} is already open`);
+        const most = this.options.maxTransactions ?? Infinity;
+        if (this.transactions.size >= most) throw new FrameError(`more than ${most} transactions open`);
         this.transactions.set(id, []);
+        this.transactionBytes.set(id, 0);
         if (receipt !== undefined) this.receipt(receipt, now);
         return;
       }
       case 'COMMIT': {
         const frames = this.openTransaction(tx as string);
         this.transactions.delete(tx as string);
+        this.transactionBytes.delete(tx as string);
         for (const e of frames) {
           if (e.type === 'send') { events.push(e); continue; }
           // Cumulative ACKs cover what is pending at commit time; an id settled meanwhile adds nothing.
@@ -323,11 +333,13 @@ export class StompServerEngine implements DrivenEngine<StompServerEvent[]> {
       case 'ABORT':
         this.openTransaction(tx as string);
         this.transactions.delete(tx as string);
+        this.transactionBytes.delete(tx as string);
         if (receipt !== undefined) this.receipt(receipt, now);
         return;
       case 'DISCONNECT': {
         const unacked = this.subs.clear();
         this.transactions.clear();
+        this.transactionBytes.clear();
         // Stay 'connected' for the receipt the broker writes; nothing after DISCONNECT is read.
         this.disconnected = true;
         events.push({ type: 'disconnect', unacked, receipt });
@@ -348,6 +360,10 @@ export class StompServerEngine implements DrivenEngine<StompServerEvent[]> {
     if (tx === undefined) { events.push(e); return; }
     const frames = this.openTransaction(tx);
     if (frames.length >= this.maxTx) throw new FrameError(`transaction ${JSON.stringify(tx)} holds more than ${this.maxTx} frames`);
+    const bytes = (this.transactionBytes.get(tx) ?? 0) + heldBytes(e);
+    const most = this.options.maxTransactionBytes ?? Infinity;
+    if (bytes > most) throw new FrameError(`transaction ${JSON.stringify(tx)} holds more than ${most} bytes`);
+    this.transactionBytes.set(tx, bytes);
     frames.push({ ...e, receipt: undefined });
     if (e.receipt !== undefined) this.receipt(e.receipt, now);
   }
@@ -394,6 +410,7 @@ export class StompServerEngine implements DrivenEngine<StompServerEvent[]> {
     }
     this.phase = { phase: 'closed', reason: message };
     this.transactions.clear();
+    this.transactionBytes.clear();
     return { type: 'closed', reason: message, unacked: this.subs.clear() };
   }
 
@@ -405,6 +422,14 @@ export class StompServerEngine implements DrivenEngine<StompServerEvent[]> {
 }
 
 const utf8 = new TextEncoder();
+
+/** What a frame held by a transaction costs: its body and header text (ids for an ACK/NACK). */
+function heldBytes(e: ServerSendEvent | ServerSettleEvent): number {
+  if (e.type !== 'send') return 64;
+  let n = e.body.length;
+  for (const [k, v] of e.headers) n += k.length + v.length + 2;
+  return n;
+}
 
 /**
  * A protocol header value (an echoed receipt id, a destination) made writable in `version`: what
