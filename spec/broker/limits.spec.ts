@@ -31,7 +31,7 @@ describe('broker: limits', function () {
   it('has safe defaults and refuses nonsense', async () => {
     expect(DEFAULT_BROKER_LIMITS).to.deep.equal({
       maxMessageSize: 16 * 1024 * 1024, handshakeTimeout: 10_000, maxWriteBuffer: 1024 * 1024, maxConnections: 1000,
-      maxSessionsPerConnection: 64, maxLinksPerConnection: 1024, maxTransactions: 64, maxTransactionBytes: 16 * 1024 * 1024,
+      maxSessionsPerConnection: 64, maxLinksPerConnection: 1024, maxTransactions: 64, maxTransactionWork: 10_000, maxTransactionBytes: 16 * 1024 * 1024,
       maxTransactionFrames: 10_000, maxOrphanedSendBytes: 16 * 1024 * 1024, maxQueues: 10_000, idleNodeTimeout: 300_000,
     });
     for (const bad of [{ maxQueues: -1 }, { maxConnections: 0 }, { maxMessageSize: 1.5 }, { nope: 1 }]) {
