@@ -8,7 +8,7 @@ import type { ConsumeReceiveOptions } from '../amqp/rx/consume.js';
 import type { Outcome } from '../amqp/rx/send-options.js';
 import { PublishError } from './errors.js';
 import { SenderCache } from './senders.js';
-import { bodyText, ERROR_HEADER, parseBody, type ConsumeSettings, type Delivery, type DeliveryOutcome, type OutgoingMessage, type RxMqConnectionOptions, type RxMqTransport } from './transport.js';
+import { bodyText, ERROR_HEADER, parseBody, type Delivery, type DeliveryOutcome, type OutgoingMessage, type RxMqConnectionOptions, type RxMqTransport } from './transport.js';
 
 const encoder = new TextEncoder();
 

@@ -33,7 +33,6 @@ import type { SendOperator } from './sender.js';
 import { pumpLink, SendPump } from './send-pump.js';
 import { TransactionLostError, type AmqpTransaction, type TransactionOptions } from './transaction.js';
 import { renderSafely } from '../../redact.js';
-import { redact } from '../../transport/url.js';
 
 /**
  * Where an {@link AmqpClient} stands: the {@link ClientState} shared with `stompClient`
