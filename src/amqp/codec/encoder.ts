@@ -350,10 +350,8 @@ function writeArrayWith(w: ByteWriter, a: AmqpArray, values: AmqpValue[], narrow
     }
   }
 
-  const start = w.pos;
   // Header reserved in the wide layout; narrowed at the end like lists.
-  w.ensure(9);
-  w.pos = start + 9;
+  const start = reserveCompound(w);
   if (a.descriptor !== undefined) {
     w.u8(Code.described);
     writeValue(w, a.descriptor);
@@ -361,20 +359,36 @@ function writeArrayWith(w: ByteWriter, a: AmqpArray, values: AmqpValue[], narrow
   w.u8(elementCode);
   for (let i = 0; i < values.length && ok; i++) writeElement(w, values[i]);
   if (!ok) return false;
+  closeCompound(w, start, values.length, Code.array8, Code.array32);
+  return true;
+}
+
+/**
+ * Reserve the wide (32-bit) header of a list or array at the writer's position, 9 bytes (code,
+ * size, count), before its elements are written; returns where it starts. {@link closeCompound}
+ * fills it in afterwards, narrowed to the 8-bit form when size and count fit.
+ */
+export function reserveCompound(w: ByteWriter): number {
+  const start = w.pos;
+  w.ensure(9);
+  w.pos = start + 9;
+  return start;
+}
+
+/** Fill in the header reserved at `start` for `count` elements: `narrow` (8-bit) when it fits, else `wide`. */
+export function closeCompound(w: ByteWriter, start: number, count: number, narrow: number, wide: number): void {
   const len = w.pos - (start + 9);
-  const count = values.length;
   if (count <= 0xff && len + 1 <= 0xff) {
-    w.buf[start] = Code.array8;
+    w.buf[start] = narrow;
     w.buf[start + 1] = len + 1;
     w.buf[start + 2] = count;
     w.buf.copyWithin(start + 3, start + 9, start + 9 + len);
     w.pos = start + 3 + len;
   } else {
-    w.buf[start] = Code.array32;
+    w.buf[start] = wide;
     w.view.setUint32(start + 1, len + 4);
     w.view.setUint32(start + 5, count);
   }
-  return true;
 }
 
 /** Writes size+count+body for a list or map element inside an array; false if narrow overflows. */

@@ -12,7 +12,7 @@
 import { DecodeError, EncodeError } from '../../errors.js';
 import { Code } from '../codec/constructors.js';
 import { ByteReader, decode, readValue } from '../codec/decoder.js';
-import { encode, writeValue } from '../codec/encoder.js';
+import { closeCompound, encode, reserveCompound, writeValue } from '../codec/encoder.js';
 import type { AmqpDescribed, AmqpValue } from '../codec/types.js';
 import {
   binary, boolean, byte, char, double, float, int, long, short, string, symbol, timestamp,
@@ -119,9 +119,7 @@ export function writeComposite(w: ByteWriter, value: Composite): void {
     return;
   }
   // Reserve the list32 header (code, size, count), narrow to list8 afterwards when it fits.
-  const start = w.pos;
-  w.ensure(9);
-  w.pos = start + 9;
+  const start = reserveCompound(w);
   for (let i = 0; i <= last; i++) {
     const f = fields[i];
     const v = obj[f.name];
@@ -132,19 +130,7 @@ export function writeComposite(w: ByteWriter, value: Composite): void {
       writeField(w, def, f, v);
     }
   }
-  const len = w.pos - (start + 9);
-  const count = last + 1;
-  if (len + 1 <= 0xff && count <= 0xff) {
-    w.buf[start] = Code.list8;
-    w.buf[start + 1] = len + 1;
-    w.buf[start + 2] = count;
-    w.buf.copyWithin(start + 3, start + 9, start + 9 + len);
-    w.pos = start + 3 + len;
-  } else {
-    w.buf[start] = Code.list32;
-    w.view.setUint32(start + 1, len + 4);
-    w.view.setUint32(start + 5, count);
-  }
+  closeCompound(w, start, last + 1, Code.list8, Code.list32);
 }
 
 function writeField(w: ByteWriter, def: CompositeDefinition, f: FieldDefinition, v: unknown): void {

@@ -10,7 +10,7 @@
  * with its own errors for what it refuses.
  */
 import { Code } from '../codec/constructors.js';
-import { writeBinary, writeStringValue, writeSymbolValue } from '../codec/encoder.js';
+import { closeCompound, reserveCompound, writeBinary, writeStringValue, writeSymbolValue } from '../codec/encoder.js';
 import type { ByteWriter } from '../codec/writer.js';
 import { BY_REFERENCE_MIN, releaseScratch, scratchPayload, scratchWriter, sectionDescriptor } from '../frames/sections.js';
 import type { Message } from './message.js';
@@ -38,29 +38,9 @@ const PLACES: Readonly<Record<keyof Message, 'header' | 'properties' | 'body' | 
 /** @internal For the test that every field is placed. */
 export const DIRECT_FIELD_PLACES = PLACES;
 
-/** Reserve the list32 header (code, size, count): narrowed to list8 in {@link endList} when it fits. */
-function beginList(w: ByteWriter): number {
-  const start = w.pos;
-  w.ensure(9);
-  w.pos = start + 9;
-  return start;
-}
-
-/** Close a list begun at `start` holding `count` fields, as the composite encoder does. */
-function endList(w: ByteWriter, start: number, count: number): void {
-  const len = w.pos - (start + 9);
-  if (len + 1 <= 0xff) {
-    w.buf[start] = Code.list8;
-    w.buf[start + 1] = len + 1;
-    w.buf[start + 2] = count;
-    w.buf.copyWithin(start + 3, start + 9, start + 9 + len);
-    w.pos = start + 3 + len;
-  } else {
-    w.buf[start] = Code.list32;
-    w.view.setUint32(start + 1, len + 4);
-    w.view.setUint32(start + 5, count);
-  }
-}
+/** A list's header, reserved wide and narrowed when it fits (the composite encoder's way). */
+const beginList = reserveCompound;
+const endList = (w: ByteWriter, start: number, count: number): void => closeCompound(w, start, count, Code.list8, Code.list32);
 
 const isUint = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 const isUbyte = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xff;

@@ -35,13 +35,7 @@ export const STREAM_MIN_UNSETTLED = 16;
 export function streamEvents(events: readonly EngineEvent[], bytes: number): number {
   if (bytes >= COALESCE_BELOW_BYTES) return 0;
   let streaming = 0;
-  for (const e of events) {
-    if (e.type === 'delivery') {
-      if (e.link.credit.credit >= STREAM_MIN_CREDIT) streaming++;
-    } else if (e.type === 'delivery-update') {
-      if (e.link.unsettledCount >= STREAM_MIN_UNSETTLED) streaming++;
-    }
-  }
+  for (const e of events) if (isStreamEvent(e)) streaming++;
   return streaming;
 }
 
@@ -50,14 +44,14 @@ export function inFullFlow(events: readonly EngineEvent[], bytes: number): boole
   if (bytes >= COALESCE_BELOW_BYTES || events.length < STREAM_MIN_EVENTS) return false;
   let streaming = 0;
   for (const e of events) {
-    if (e.type === 'delivery') {
-      if (e.link.credit.credit >= STREAM_MIN_CREDIT) streaming++;
-    } else if (e.type === 'delivery-update') {
-      if (e.link.unsettledCount >= STREAM_MIN_UNSETTLED) streaming++;
-    } else {
-      continue;
-    }
-    if (streaming >= STREAM_MIN_EVENTS) return true;
+    if (isStreamEvent(e) && ++streaming >= STREAM_MIN_EVENTS) return true;
   }
+  return false;
+}
+
+/** A delivery to a receiver with credit for more, or an outcome for a sender with a full pipeline. */
+function isStreamEvent(e: EngineEvent): boolean {
+  if (e.type === 'delivery') return e.link.credit.credit >= STREAM_MIN_CREDIT;
+  if (e.type === 'delivery-update') return e.link.unsettledCount >= STREAM_MIN_UNSETTLED;
   return false;
 }
