@@ -21,6 +21,7 @@ import { detachLink, linkConnections, type SessionContext } from './context.js';
 import type { AmqpTransaction } from './transaction.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { honoursOverlappingFlows } from './peer-quirks.js';
+import { MessageDecodeError } from './message-decode-error.js';
 import { undecodableWarning } from './warnings.js';
 import { modifiedState, offeredOutcomes, type ModifyOptions, type SettleOptions } from './modify.js';
 import { dynamicRefusal } from './dynamic-node.js';
@@ -218,25 +219,7 @@ export class ReceivedMessage<B = NativeValue> extends InboundMessageView<B> {
   }
 }
 
-/**
- * A delivery whose bytes are not a message: its sections do not decode. The delivery was
- * rejected to the sender with amqp:decode-error (unless the sender had settled it already), so
- * the broker does not redeliver it; the stream it arrived on fails with this error.
- */
-export class MessageDecodeError extends DecodeError {
-  /** The session's delivery-id of the transfer. */
-  readonly deliveryId: number;
-  /** The link it arrived on. */
-  readonly linkName: string;
-  /** Whether a rejection went back to the sender (false: the sender had settled it). */
-  readonly rejected: boolean;
-  constructor(cause: DecodeError, deliveryId: number, linkName: string, rejected: boolean) {
-    super(`message ${deliveryId} on ${linkName} does not decode: ${cause.reason}`, cause.offset);
-    this.deliveryId = deliveryId;
-    this.linkName = linkName;
-    this.rejected = rejected;
-  }
-}
+export { MessageDecodeError };
 
 /**
  * The message of a delivery, or, when its bytes do not decode, the error to fail the stream

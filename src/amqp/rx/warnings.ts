@@ -5,7 +5,7 @@
  */
 import { toNative } from '../codec/native.js';
 import type { AmqpMap } from '../codec/types.js';
-import type { MessageDecodeError } from './receiver.js';
+import type { MessageDecodeError } from './message-decode-error.js';
 
 /**
  * A warning about a connection, a union on `code` (stable); `message` says what happened and
