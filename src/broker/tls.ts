@@ -4,7 +4,7 @@
  * listener verified against `ca` is an identity: SASL EXTERNAL offers it to AMQP clients (the
  * login is the certificate's subject CN) and a STOMP CONNECT without `login` uses it.
  */
-import type tls from 'node:tls';
+import type * as tls from 'node:tls';
 
 /** `startBroker({ tls })`. Keys and certificates are PEM text or bytes. */
 export interface BrokerTlsOptions {
