@@ -3,10 +3,10 @@
  * an independent AMQP 1.0 client.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startBroker, type BrokerOptions, type EmbeddedBroker } from '../../../src/broker/index.js';
-import { PEERS, PYTHON, requirePeers } from '../../support/peers.js';
+import { PEERS, requirePeers } from '../../support/peers.js';
+import { runPythonJson } from '../support/python-peer.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,23 +15,7 @@ import { makeCertificates } from '../../support/tls-certs.js';
 const SCRIPT = fileURLToPath(new URL('./proton_client.py', import.meta.url));
 
 function run(url: string, scenario: string, ...extra: string[]): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [SCRIPT, url, scenario, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    const t = setTimeout(() => { child.kill('SIGTERM'); reject(new Error(`proton client timed out: ${err}`)); }, 30_000);
-    child.once('exit', (code) => {
-      clearTimeout(t);
-      if (code !== 0) return reject(new Error(`proton client exited with ${code}: ${err}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as Record<string, unknown>);
-      } catch {
-        reject(new Error(`proton client printed no JSON: ${out} ${err}`));
-      }
-    });
-  });
+  return runPythonJson(SCRIPT, [url, scenario, ...extra]);
 }
 
 describe('broker: Qpid Proton Python client', function () {

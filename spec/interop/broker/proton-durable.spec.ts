@@ -5,31 +5,15 @@
  * name, and ends the subscription with a closed=true detach.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startBroker, type EmbeddedBroker } from '../../../src/broker/index.js';
-import { PEERS, PYTHON, requirePeers } from '../../support/peers.js';
+import { PEERS, requirePeers } from '../../support/peers.js';
+import { runPythonJson } from '../support/python-peer.js';
 
 const SCRIPT = fileURLToPath(new URL('./proton_durable.py', import.meta.url));
 
 function run(...args: string[]): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    const t = setTimeout(() => { child.kill('SIGTERM'); reject(new Error(`proton client timed out: ${err}`)); }, 30_000);
-    child.once('exit', (code) => {
-      clearTimeout(t);
-      if (code !== 0) return reject(new Error(`proton client exited with ${code}: ${err}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as Record<string, unknown>);
-      } catch {
-        reject(new Error(`proton client printed no JSON: ${out} ${err}`));
-      }
-    });
-  });
+  return runPythonJson(SCRIPT, args);
 }
 
 describe('broker: Qpid Proton Python durable subscriber', function () {

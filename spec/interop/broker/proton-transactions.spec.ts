@@ -5,10 +5,10 @@
  * abort, and accepts are undone by an abort.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startBroker, type EmbeddedBroker } from '../../../src/broker/index.js';
-import { PEERS, PYTHON, requirePeers } from '../../support/peers.js';
+import { PEERS, requirePeers } from '../../support/peers.js';
+import { runPythonJson } from '../support/python-peer.js';
 
 const SCRIPT = fileURLToPath(new URL('./proton_txn_client.py', import.meta.url));
 
@@ -21,23 +21,7 @@ interface Seen {
 }
 
 function run(url: string, scenario: string, queue: string): Promise<Seen> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [SCRIPT, url, scenario, queue], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    const t = setTimeout(() => { child.kill('SIGTERM'); reject(new Error(`proton client timed out: ${out} ${err}`)); }, 30_000);
-    child.once('exit', (code) => {
-      clearTimeout(t);
-      if (code !== 0) return reject(new Error(`proton client exited with ${code}: ${err}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as Seen);
-      } catch {
-        reject(new Error(`proton client printed no JSON: ${out} ${err}`));
-      }
-    });
-  });
+  return runPythonJson<Seen>(SCRIPT, [url, scenario, queue]);
 }
 
 describe('broker: transactions driven by Qpid Proton Python', function () {
