@@ -2,7 +2,7 @@
  * Runs the codec benchmark side by side: alternating child processes (ours, rhea, ours, ...) so
  * that drift in machine load hits both sides alike, then medians, spreads and the ratio.
  */
-import { spawn } from 'node:child_process';
+import { runJsonChild } from './child.js';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -53,22 +53,7 @@ function runWorker(side: SideName, o: BenchOptions): Promise<WorkerResult> {
   const args = ['--import', 'tsx'];
   if (o.cpuProfDir !== undefined) args.push('--cpu-prof', '--cpu-prof-dir', o.cpuProfDir);
   args.push(WORKER, side, String(o.measureMs), String(o.warmupMs));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || line === '') {
-        reject(new Error(`${side} worker exited with ${String(code)}: ${err.trim()}`));
-        return;
-      }
-      resolve(JSON.parse(line) as WorkerResult);
-    });
-  });
+  return runJsonChild<WorkerResult>(args, { cwd: ROOT, what: `${side} worker` });
 }
 
 function summarise(side: SideName, runs: readonly number[]): SideSummary {

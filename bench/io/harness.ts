@@ -5,7 +5,7 @@
  * runs all its scenarios once with small counts, the children in parallel - it proves the harness
  * works, nothing more.
  */
-import { spawn } from 'node:child_process';
+import { runJsonChild } from '../child.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolve as resolvePath } from 'node:path';
@@ -137,25 +137,8 @@ function runChild(jobs: readonly IoJob[], o: IoOptions): Promise<IoResult[]> {
     mkdirSync(dir, { recursive: true });
     env[name] = resolvePath(dir);
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    // A child that hangs (a broker that stopped answering) is ended; the caller may retry it.
-    const limit = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
-    child.on('close', () => clearTimeout(limit));
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || line === '') {
-        reject(new Error(`worker ${jobs.map((j) => `${j.scenario}/${j.side}`).join(', ')} exited with ${String(code)}: ${err.trim()}`));
-        return;
-      }
-      resolve(JSON.parse(line) as IoResult[]);
-    });
-  });
+  // A child that hangs (a broker that stopped answering) is ended; the caller may retry it.
+  return runJsonChild<IoResult[]>(args, { cwd: ROOT, env, timeoutMs: CHILD_TIMEOUT_MS, what: `worker ${jobs.map((j) => `${j.scenario}/${j.side}`).join(', ')}` });
 }
 
 function stat(xs: readonly number[]): Stat {

@@ -18,7 +18,7 @@
  *
  * Child-process entry: node --import tsx bench/io/latency.ts '<json LatencyJob[]>'
  */
-import { spawn } from 'node:child_process';
+import { runJsonChild } from '../child.js';
 import { fileURLToPath } from 'node:url';
 import { Client, type IMessage } from '@stomp/stompjs';
 import { TCPWrapper } from '@stomp/tcp-wrapper';
@@ -339,19 +339,7 @@ if (process.argv[1] === SELF) {
 
 /** Runs jobs in a fresh child process (one job in full mode; a whole side's in smoke mode). */
 export function runLatencyChild(jobs: readonly LatencyJob[], root: string): Promise<LatencyResult[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SELF, JSON.stringify(jobs)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    const limit = setTimeout(() => child.kill('SIGKILL'), PASS_TIMEOUT_MS * 3);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(limit);
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || line === '') reject(new Error(`latency ${jobs.map((j) => `${j.scenario}/${j.side}`).join(', ')} exited with ${String(code)}: ${err.trim()}`));
-      else resolve(JSON.parse(line) as LatencyResult[]);
-    });
+  return runJsonChild<LatencyResult[]>(['--import', 'tsx', SELF, JSON.stringify(jobs)], {
+    cwd: root, timeoutMs: PASS_TIMEOUT_MS * 3, what: `latency ${jobs.map((j) => `${j.scenario}/${j.side}`).join(', ')}`,
   });
 }

@@ -2,6 +2,7 @@
  * The fuzz harness's randomness: a small seeded generator (mulberry32), so that a case is fully
  * named by (seed, index) and any failure can be replayed with `npm run fuzz -- --seed N`.
  */
+import { concatParts } from '../../../src/amqp/engine/output.js';
 export class Rng {
   private s: number;
 
@@ -43,14 +44,8 @@ export function caseSeed(seed: number, index: number): number {
   return (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(index + 1, 0xc2b2ae35)) >>> 0;
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
-}
+/** The parts as one new array (never one of the parts itself: cases mutate what they get). */
+export const concat = (parts: readonly Uint8Array[]): Uint8Array => (parts.length === 1 ? parts[0].slice() : concatParts(parts));
 
 /** Values that break naive size and count arithmetic, as 32-bit fields. */
 export const HOSTILE_U32: readonly number[] = [0, 1, 7, 8, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
