@@ -153,7 +153,7 @@ export async function scriptedAmqpServer(options: ScriptedServerOptions = {}): P
       kind: 'open', containerId: 'scripted-server', maxFrameSize: 65536, channelMax: 255,
       idleTimeOut: options.idleTimeOut,
       properties: options.properties === undefined ? undefined
-        : { type: 'map', value: Object.entries(options.properties).flatMap(([k, v]) => [symbol(k), { type: 'string', value: v }]) },
+        : { type: 'map', value: Object.entries(options.properties).map(([k, v]) => [symbol(k), { type: 'string', value: v }] as const) },
     } as Performative]);
     const startHeartbeats = (): void => {
       const every = options.heartbeatEveryMs ?? 0;

@@ -83,7 +83,8 @@ export class ConnectionDriver {
 
   onLink(link: Link, l: LinkListener): () => void {
     this.linkListeners.set(link, l);
-    return () => this.linkListeners.delete(link);
+    // Only its own: a later listener of the same link (see quiesce.ts) stays.
+    return () => { if (this.linkListeners.get(link) === l) this.linkListeners.delete(link); };
   }
 
   onSession(s: Session, l: LinkListener): () => void {

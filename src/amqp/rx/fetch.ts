@@ -6,12 +6,16 @@
  * - where it does not (RabbitMQ 3.10 answers a drain with credit still outstanding and then ends
  *   the session; Qpid Proton's example broker never answers), or when the answer does not come
  *   within `drainTimeout`, by detaching the link: messages in flight are then released by the
- *   peer, not lost and not counted as ours.
+ *   peer, not lost and not counted as ours;
+ * - where a detach would strand messages in flight (RabbitMQ 3.x, see quiesce.ts), by a flow with
+ *   link-credit 0 first: what arrives before the peer's answer is still fetched, then the link
+ *   detaches with nothing on its way.
  */
 import { Observable } from 'rxjs';
 import type { ReceiverLink } from '../engine/link.js';
-import { detachLink, type SessionContext } from './context.js';
-import { honoursDrain } from './peer-quirks.js';
+import type { SessionContext } from './context.js';
+import { honoursDrain, strandsInFlightOnDetach } from './peer-quirks.js';
+import { detachReceiver } from './quiesce.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { checkDecodeErrorMode, isDurable, MessageDecodeError, receiveLimit, receivedMessage, undecodable, ReceivedMessage, releaseHeld, sourceOf, type DecodeErrorMode, type SourceSpec } from './receiver.js';
 
@@ -70,7 +74,7 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
     let inHand: ReceivedMessage | undefined;
     const finalDetach = (): void => {
       if (manual && awaitingSettle > 0) { detachWhenSettled = true; return; }
-      detachLink(ctx, link, closeOnDetach);
+      detachReceiver(ctx, link, closeOnDetach);
     };
     const onSettled = (m: ReceivedMessage): void => {
       held.delete(m);
@@ -102,6 +106,12 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
       if (mode === 'always' || (mode === 'auto' && honoursDrain(ctx))) {
         phase = 'draining';
         link.flow(count - received, true);
+        ctx.driver.flushSoon();
+        setTimer(drainTimeout, () => { if (phase === 'draining') detach(); });
+      } else if (strandsInFlightOnDetach(ctx)) {
+        // Not a drain (the peer mishandles those): the credit taken back; the answer ends the fetch.
+        phase = 'draining';
+        link.flow(0);
         ctx.driver.flushSoon();
         setTimer(drainTimeout, () => { if (phase === 'draining') detach(); });
       } else {
@@ -149,7 +159,7 @@ export function fetch(ctx: SessionContext, source: SourceSpec, opts: FetchOption
         if (completed) return finalDetach();
         detachWhenSettled = false;
         releaseHeld(ctx, link, held);
-        detachLink(ctx, link, closeOnDetach);
+        detachReceiver(ctx, link, closeOnDetach);
       },
     };
   });

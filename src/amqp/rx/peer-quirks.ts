@@ -42,6 +42,15 @@ export function honoursOverlappingFlows(ctx: SessionContext): boolean {
 }
 
 /**
+ * RabbitMQ 3.x strands deliveries that are on their way to a link when its detach arrives: they
+ * stay unacknowledged until the session ends (see quiesce.ts, measured on 3.10). Receivers take
+ * their credit back and wait for the answer before detaching there.
+ */
+export function strandsInFlightOnDetach(ctx: SessionContext): boolean {
+  return rabbitMq3(ctx) !== undefined;
+}
+
+/**
  * RabbitMQ 3.x has no dynamic nodes: an attach asking for a dynamic source ends the whole session
  * (`amqp:not-implemented`, "Dynamic sources not supported"; measured on 3.10), and with it every
  * other link of that session. A receiver asking for one fails at once there, without attaching.

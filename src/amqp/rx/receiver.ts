@@ -17,7 +17,8 @@ import type { IncomingDelivery, ReceiverLink } from '../engine/link.js';
 import type { DeliveryState, Source } from '../frames/definitions.generated.js';
 import { ACCEPTED, RELEASED } from '../frames/fast-performatives.js';
 import { InboundMessageView } from './message.js';
-import { detachLink, linkConnections, type SessionContext } from './context.js';
+import { linkConnections, type SessionContext } from './context.js';
+import { detachReceiver } from './quiesce.js';
 import type { AmqpTransaction } from './transaction.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { honoursOverlappingFlows } from './peer-quirks.js';
@@ -432,7 +433,7 @@ export function receive(ctx: SessionContext, source: SourceSpec, opts: ReceiveOp
       // Whatever ended the stream, nothing it took stays with it: the rest is released first.
       detach: () => {
         releaseHeld(ctx, link, held);
-        detachLink(ctx, link, closeOnDetach);
+        detachReceiver(ctx, link, closeOnDetach);
       },
     };
   });
