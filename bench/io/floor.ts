@@ -330,7 +330,7 @@ export class FloorConnection {
     const streamCount = (n: number, bytes: number): number => (bytes < COALESCE_BELOW_BYTES && unsettled >= STREAM_MIN_UNSETTLED ? n : 0);
     this.onChunkEnd = (bytes) => {
       if (outcomes >= wanted) return done.resolve();
-      if (adaptive.next(Date.now(), DEFAULT_READ_COALESCING_MS, outcomesInChunk, bytes, fullFlow, streamCount)) {
+      if (adaptive.next(performance.now(), DEFAULT_READ_COALESCING_MS, outcomesInChunk, bytes, fullFlow, streamCount)) {
         this.transport!.holdReads?.(DEFAULT_READ_COALESCING_MS);
       }
       outcomesInChunk = 0;
@@ -395,7 +395,7 @@ export class FloorConnection {
         }
       }
       if (got >= n) return done.resolve(bytes);
-      if (adaptive.next(Date.now(), DEFAULT_READ_COALESCING_MS, inChunk, chunkBytes, fullFlow, streamCount)) {
+      if (adaptive.next(performance.now(), DEFAULT_READ_COALESCING_MS, inChunk, chunkBytes, fullFlow, streamCount)) {
         this.transport!.holdReads?.(DEFAULT_READ_COALESCING_MS);
       }
       inChunk = 0;

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { LATENCY_SCENARIOS, runLatencyChild, type LatencyResult, type LatencyScenario, type LatencySide } from './latency.js';
+import { LATENCY_SCENARIOS, runLatencyChild, WARM_UP_MESSAGES, type LatencyResult, type LatencyScenario, type LatencySide } from './latency.js';
 import { targetRow, type TargetRow } from './targets.js';
 import { median } from '../stats.js';
 import { versions } from './harness.js';
@@ -116,7 +116,9 @@ export function formatLatency(r: LatencyReport): { heading: string; text: string
     'a reply queue; the next request goes as a reply arrives, with 1 or 100 in flight. AMQP sends at-least-once',
     'with each library\'s defaults (rx-mq: a generated message-id on each), receivers with credit 500 and auto',
     'accept; STOMP sends without receipts to a SUBSCRIBE with ack:auto; heart-beats off. Each run is a fresh child',
-    `process (two untimed warm-up passes of a fifth of the count, then the timed one); ${r.runs} run(s) per side,`,
+    `process (untimed warm-up: ${WARM_UP_MESSAGES.toLocaleString('en-US')} messages as fast as the library goes, then a fifth of the count at the`,
+    `scenario's load; then the timed pass: latency in steady state, the first messages of a process are the cold`,
+    `scenario's); ${r.runs} run(s) per side,`,
     'alternating; the table gives medians over the runs (max: the largest of any run) and the client process\'s',
     'CPU (user + system, requester and responder together for request/reply) per message.',
     '',

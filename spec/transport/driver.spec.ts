@@ -260,12 +260,14 @@ describe('transport: the engine driver', () => {
     it('adaptive: a held read keeps holding only when it brought enough stream events per ms held, then stays quiet for a while', () => {
       let now = 1000;
       const { engine, driver, rec } = setup({
-        now: () => now,
+        holdClock: () => now,
         readHold: { ms: 2, inFullFlow: (events) => events.length >= 2, streamEvents: (events) => events.length },
       });
       const holds = (): number => rec.calls.filter((c) => c.op === 'hold').length;
       const read = (n: number): void => { engine.events = new Array<string>(n).fill('m'); driver.onData(new Uint8Array(10 * n)); };
-      read(2); // an unheld read of two: a hold starts
+      read(1);
+      now += 0.1;
+      read(2); // an unheld read of two, 0.1 ms after the last (20 a ms): a hold starts
       expect(holds()).to.equal(1);
       read(2 * KEEP_HOLDING_PER_MS); // the hold gathered 16 a ms: it paid, hold again
       expect(holds()).to.equal(2);
@@ -275,8 +277,30 @@ describe('transport: the engine driver', () => {
       read(5); // ...and none starts while quiet
       expect(holds()).to.equal(2);
       now += 1;
-      read(2); // quiet over: a chunk in full flow holds again
+      read(2); // quiet over, but 2 in the 1 ms since the last read is a paced stream: no hold
+      expect(holds()).to.equal(2);
+      now += 0.05;
+      read(2); // 2 in 0.05 ms (40 a ms): in full flow, a hold starts
       expect(holds()).to.equal(3);
+    });
+
+    it('adaptive: a paced stream catching up (several messages in one read after a busy millisecond) starts no hold', () => {
+      let now = 1000;
+      const { engine, driver, rec } = setup({
+        holdClock: () => now,
+        readHold: { ms: 2, inFullFlow: (events) => events.length >= 2, streamEvents: (events) => events.length },
+      });
+      const read = (n: number): void => { engine.events = new Array<string>(n).fill('m'); driver.onData(new Uint8Array(10 * n)); };
+      // 1,000 a second, one read a message, and now and then two in one read after a 2 ms gap.
+      for (let i = 0; i < 100; i++) {
+        now += i % 10 === 9 ? 2 : 1;
+        read(i % 10 === 9 ? 2 : 1);
+      }
+      expect(rec.calls.filter((c) => c.op === 'hold')).to.have.length(0);
+      // The same two-message reads 50 us apart (40,000 a second) hold.
+      now += 0.05;
+      read(2);
+      expect(rec.calls.filter((c) => c.op === 'hold')).to.have.length(1);
     });
 
     it('never holds with 0 ms', () => {

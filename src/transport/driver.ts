@@ -44,6 +44,9 @@ export interface DriverTimers {
   clearTimeout(handle: unknown): void;
 }
 
+/** A monotonic clock with sub-millisecond resolution (Node and browsers alike). */
+const hiResNow = (): number => performance.now();
+
 const SYSTEM_TIMERS: DriverTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
@@ -66,6 +69,8 @@ export interface DriverOwner<E> {
   readonly onFault?: (error: unknown) => void;
   /** The clock passed to the engine; default Date.now. */
   readonly now?: () => number;
+  /** The clock of read holds (ms, sub-millisecond: see AdaptiveHold); default performance.now. */
+  readonly holdClock?: () => number;
   readonly timers?: DriverTimers;
 }
 
@@ -92,6 +97,8 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
   /** Whether holds are paying (see AdaptiveHold). */
   private readonly adaptive = new AdaptiveHold();
   private readonly now: () => number;
+  /** The clock of read holds: sub-millisecond, for the rate of reads microseconds apart (AdaptiveHold). */
+  private readonly holdClock: () => number;
   private readonly timers: DriverTimers;
 
   constructor(readonly engine: G, owner: DriverOwner<E>) {
@@ -103,6 +110,7 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
     this.inFullFlow = this.holdMs > 0 ? owner.readHold?.inFullFlow : undefined;
     this.streamEvents = this.holdMs > 0 ? owner.readHold?.streamEvents : undefined;
     this.now = owner.now ?? Date.now;
+    this.holdClock = owner.holdClock ?? hiResNow;
     this.timers = owner.timers ?? SYSTEM_TIMERS;
   }
 
@@ -133,15 +141,15 @@ export class EngineDriver<E, G extends DrivenEngine<E> = DrivenEngine<E>> {
     const now = this.now();
     const events = this.engine.receive(chunk, now);
     this.dispatch(events);
-    if (this.inFullFlow !== undefined && this.wantsHold(events, chunk.length, now)) this.transport?.holdReads?.(this.holdMs);
+    if (this.inFullFlow !== undefined && this.wantsHold(events, chunk.length)) this.transport?.holdReads?.(this.holdMs);
   }
 
   /** Whether to hold the next read after this chunk (see ReadHold and KEEP_HOLDING_PER_MS). */
-  private wantsHold(events: E, bytes: number, now: number): boolean {
+  private wantsHold(events: E, bytes: number): boolean {
     const inFullFlow = this.inFullFlow as (events: E, bytes: number) => boolean;
     const count = this.streamEvents;
     if (count === undefined) return inFullFlow(events, bytes);
-    return this.adaptive.next(now, this.holdMs, events, bytes, inFullFlow, count);
+    return this.adaptive.next(this.holdClock(), this.holdMs, events, bytes, inFullFlow, count);
   }
 
   /** Where the transport had best read to next (TransportHandlers.nextRead). */
