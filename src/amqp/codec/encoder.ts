@@ -112,12 +112,15 @@ export function writeSymbolValue(w: ByteWriter, s: string): void {
  * longer than 255 bytes, shift them right by 3 to make room for the 4-byte size.
  */
 function writeString(w: ByteWriter, s: string, small: number, large: number): void {
-  if (small === Code.sym8) checkAscii(s);
-  else checkWellFormed(s);
   const start = w.pos;
   w.ensure(2 + s.length * 3 + 3);
   w.pos = start + 2;
+  // utf8() refuses lone surrogates; a symbol must be ASCII, one byte a character.
   const n = w.utf8(s);
+  if (small === Code.sym8 && n !== s.length) {
+    w.pos = start;
+    notAscii(s);
+  }
   if (n <= 0xff) {
     w.buf[start] = small;
     w.buf[start + 1] = n;
@@ -130,17 +133,8 @@ function writeString(w: ByteWriter, s: string, small: number, large: number): vo
   w.pos = start + 5 + n;
 }
 
-function checkAscii(s: string): void {
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) > 0x7f) throw new EncodeError(`symbol must be ASCII: ${JSON.stringify(s)}`);
-  }
-}
-
-interface MaybeWellFormed { isWellFormed?: () => boolean }
-function checkWellFormed(s: string): void {
-  // A lone surrogate has no UTF-8 form; TextEncoder would silently replace it with U+FFFD.
-  const f = (s as unknown as MaybeWellFormed).isWellFormed;
-  if (f !== undefined && !f.call(s)) throw new EncodeError('string contains a lone UTF-16 surrogate');
+function notAscii(s: string): never {
+  throw new EncodeError(`symbol must be ASCII: ${JSON.stringify(s)}`);
 }
 
 /**
@@ -293,11 +287,14 @@ function writeArrayWith(w: ByteWriter, a: AmqpArray, values: AmqpValue[], narrow
       elementCode = isSym ? (narrow ? Code.sym8 : Code.sym32) : (narrow ? Code.str8 : Code.str32);
       writeElement = (ww, v) => {
         const s = v.value as string;
-        if (isSym) checkAscii(s); else checkWellFormed(s);
         const at = ww.pos;
         ww.ensure(4);
         ww.pos = at + (narrow ? 1 : 4);
         const n = ww.utf8(s);
+        if (isSym && n !== s.length) {
+          ww.pos = at;
+          notAscii(s);
+        }
         if (narrow) { if (n > 0xff) { ok = false; return; } ww.buf[at] = n; } else ww.view.setUint32(at, n);
       };
       break;

@@ -2,6 +2,7 @@
  * A growable big-endian byte writer. One instance is reused across encodes (the frame layer keeps
  * one per connection) so the hot path allocates only when the buffer has to grow.
  */
+import { EncodeError } from '../../errors.js';
 import { copyBytes } from './slab.js';
 
 const textEncoder = new TextEncoder();
@@ -128,6 +129,9 @@ export class ByteWriter {
         return n;
       }
     }
+    // Not ASCII: a lone surrogate has no UTF-8 form, and TextEncoder would silently write U+FFFD.
+    // (ASCII strings, the common case, skip this scan: they cannot hold one.)
+    checkWellFormed(s);
     const { written } = textEncoder.encodeInto(s, buf.subarray(start));
     this.pos += written;
     return written;
@@ -137,4 +141,11 @@ export class ByteWriter {
   toBytes(): Uint8Array {
     return copyBytes(this.buf, 0, this.pos);
   }
+}
+
+interface MaybeWellFormed { isWellFormed?: () => boolean }
+/** EncodeError for a string with a lone UTF-16 surrogate (where the runtime can tell). */
+function checkWellFormed(s: string): void {
+  const f = (s as unknown as MaybeWellFormed).isWellFormed;
+  if (f !== undefined && !f.call(s)) throw new EncodeError('string contains a lone UTF-16 surrogate');
 }
