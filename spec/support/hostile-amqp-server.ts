@@ -26,8 +26,8 @@ export type Handshake =
 /** One client connection, as the script sees it. */
 export interface ScriptedConnection {
   readonly socket: net.Socket;
-  /** Every AMQP performative the client wrote, in order (with its channel). */
-  readonly received: { readonly channel: number; readonly performative: Performative }[];
+  /** Every AMQP performative the client wrote, in order (with its channel, and a transfer's payload). */
+  readonly received: { readonly channel: number; readonly performative: Performative; readonly payload?: Uint8Array }[];
   /** Bytes the client wrote in all (heart-beats and headers included). */
   bytesIn: number;
   /** Write raw bytes now (one socket write). */
@@ -194,7 +194,7 @@ export async function scriptedAmqpServer(options: ScriptedServerOptions = {}): P
         }
         if (e.type !== 'amqp') continue;
         const p = e.performative;
-        conn.received.push({ channel: e.channel, performative: p });
+        conn.received.push(p.kind === 'transfer' ? { channel: e.channel, performative: p, payload: e.payload.slice() } : { channel: e.channel, performative: p });
         for (let i = frameWaiters.length - 1; i >= 0; i--) {
           if (frameWaiters[i].kind === p.kind) { frameWaiters[i].resolve(p); frameWaiters.splice(i, 1); }
         }

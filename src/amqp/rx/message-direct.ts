@@ -102,16 +102,16 @@ function writeHeader(w: ByteWriter, m: Message<unknown>): void {
   endList(w, start, count);
 }
 
-function writeProperties(w: ByteWriter, m: Message<unknown>): void {
+function writeProperties(w: ByteWriter, m: Message<unknown>, messageId: string | undefined): void {
   // user-id (index 1) is never set on this path.
   const count = m.replyToGroupId !== undefined ? 13 : m.groupSequence !== undefined ? 12 : m.groupId !== undefined ? 11
     : m.creationTime !== undefined ? 10 : m.absoluteExpiryTime !== undefined ? 9 : m.contentEncoding !== undefined ? 8
       : m.contentType !== undefined ? 7 : m.correlationId !== undefined ? 6 : m.replyTo !== undefined ? 5
-        : m.subject !== undefined ? 4 : m.to !== undefined ? 3 : m.messageId !== undefined ? 1 : 0;
+        : m.subject !== undefined ? 4 : m.to !== undefined ? 3 : messageId !== undefined ? 1 : 0;
   if (count === 0) return;
   w.bytes(PROPERTIES);
   const start = beginList(w);
-  str(w, m.messageId as string | undefined);
+  str(w, messageId);
   if (count > 1) w.u8(Code.null);
   if (count > 2) str(w, m.to);
   if (count > 3) str(w, m.subject);
@@ -131,16 +131,17 @@ function writeProperties(w: ByteWriter, m: Message<unknown>): void {
 }
 
 /**
- * The payload of `m` when it has the common shape (see the module comment), else undefined.
+ * The payload of `m` when it has the common shape (see the module comment), else undefined;
+ * `messageId`, when given, is written as its message-id (`m` has none then).
  * Below `viewBelow` bytes it is a view of the shared encode buffer, valid until the next encode
  * (as from `encodeSectionParts`); from there on, fresh bytes.
  */
-export function encodeDirect(m: Message<unknown>, viewBelow: number): Uint8Array | undefined {
+export function encodeDirect(m: Message<unknown>, viewBelow: number, messageId?: string): Uint8Array | undefined {
   if (!direct(m)) return undefined;
   const w = scratchWriter();
   try {
     writeHeader(w, m);
-    writeProperties(w, m);
+    writeProperties(w, m, messageId ?? (m.messageId as string | undefined));
     const b = m.body;
     if (typeof b === 'string') {
       w.bytes(VALUE);

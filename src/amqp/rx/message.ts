@@ -241,6 +241,17 @@ export function toSections(m: Message<unknown>): MessageSections {
   };
 }
 
+/**
+ * `m` with `messageId` (a copy made by `Object.assign` and then assigned to, for one shape: see
+ * withDefaults in send-options.ts), or `m` itself when there is none to add.
+ */
+export function withMessageId<B>(m: Message<B>, messageId: string | undefined): Message<B> {
+  if (messageId === undefined) return m;
+  const out: { -readonly [K in keyof Message<B>]: Message<B>[K] } = Object.assign({}, m);
+  out.messageId = messageId;
+  return out;
+}
+
 /** Encode a Message to the bytes of a transfer. */
 export function encodeMessage(m: Message<unknown>): Uint8Array {
   return encodeDirect(m, 0) ?? encodeSections(toSections(m));
@@ -250,11 +261,13 @@ export function encodeMessage(m: Message<unknown>): Uint8Array {
  * Encode a Message as the pieces of a transfer payload for `SenderLink.send`, which must be called
  * before the next encode: large data bodies are passed by reference (not copied) and go to the
  * socket as they are, and a small message is a view of the encoder's reused buffer, which
- * `send` copies.
+ * `send` copies. `messageId`, when given, is written as the message's (the send pump's generated
+ * id; `m` has none then).
  */
-export function encodeMessageParts(m: Message<unknown>): Uint8Array | Uint8Array[] {
-  if (typeof m.body === 'string' && onlyBody(m)) return encodeStringValueSection(m.body, PAYLOAD_BY_REFERENCE_MIN);
-  return encodeDirect(m, PAYLOAD_BY_REFERENCE_MIN) ?? encodeSectionParts(toSections(m), PAYLOAD_BY_REFERENCE_MIN);
+export function encodeMessageParts(m: Message<unknown>, messageId?: string): Uint8Array | Uint8Array[] {
+  if (messageId === undefined && typeof m.body === 'string' && onlyBody(m)) return encodeStringValueSection(m.body, PAYLOAD_BY_REFERENCE_MIN);
+  return encodeDirect(m, PAYLOAD_BY_REFERENCE_MIN, messageId) ??
+    encodeSectionParts(toSections(withMessageId(m, messageId)), PAYLOAD_BY_REFERENCE_MIN);
 }
 
 /**

@@ -12,14 +12,17 @@ import { RxMqError } from '../../errors.js';
 import type { BodyInput, Message } from './message.js';
 import type { AmqpTransaction } from './transaction.js';
 import type { LinkDetailOptions, ReceiverSettleMode } from './link-details.js';
-import { randomUuid } from './message-ids.js';
 
 /** at-least-once: unsettled, the outcome comes from the receiver; at-most-once: pre-settled. */
 export type Delivery = 'at-least-once' | 'at-most-once';
 
 /** Options of the `send()` operator: settlement mode, buffer bound, message defaults, link name. */
 export interface SendOptions<B = BodyInput> extends LinkDetailOptions {
-  /** A fixed mode, or a choice per message (the link then negotiates 'mixed'). Default at-least-once. */
+  /**
+   * A fixed mode, or a choice per message (the link then negotiates 'mixed'). Default at-least-once.
+   * The function sees the message with the operator's defaults but not yet its generated
+   * message-id, which is made when the message is written (outcomes carry it).
+   */
   readonly delivery?: Delivery | ((m: Message<B>) => Delivery);
   /**
    * Most bytes of encoded messages waiting for link credit before the operator errors with
@@ -30,7 +33,10 @@ export interface SendOptions<B = BodyInput> extends LinkDetailOptions {
   readonly bufferBytes?: number;
   /** Most messages waiting for link credit before the operator errors (default: no count bound). */
   readonly bufferSize?: number;
-  /** Give messages without a messageId a random uuid string (default true). */
+  /**
+   * Give messages without a messageId a random uuid string (default true), made when the message
+   * is first written and kept for any re-send; the outcome's `message` has it.
+   */
   readonly messageIds?: boolean;
   /** Defaults applied to messages that do not set them. */
   readonly durable?: boolean;
@@ -151,25 +157,31 @@ export class SendBufferOverflowError extends RxMqError {
 
 
 /**
- * The message with the operator's defaults applied (generated id, durable, ttl, priority): `m`
- * itself when none applies, else a copy with only the fields that were missing and have a default.
- * The copy is made by `Object.assign` and then assigned to, never as `{ ...m, field }`: V8 gives
- * every object made by a spread followed by more properties a map of its own, so the default path
- * (a generated id on every message) made every message a new shape and every function reading
- * messages after it megamorphic (27 us a message against 2 with ids off, null-sink send).
+ * The message with the operator's defaults applied (durable, ttl, priority): `m` itself when none
+ * applies, else a copy with only the fields that were missing and have a default. A generated
+ * message-id is not one of them: it is made when the message is first written (see
+ * generatesMessageId and the send pump), so that messages waiting in the send buffer carry no copy
+ * and no id string through the garbage collector's young generation. The copy is made by
+ * `Object.assign` and then assigned to, never as `{ ...m, field }`: V8 gives every object made by a
+ * spread followed by more properties a map of its own, so the default path made every message a
+ * new shape and every function reading messages after it megamorphic (27 us a message against 2
+ * with ids off, null-sink send).
  */
 export function withDefaults<B>(m: Message<B>, o: SendOptions<B>): Message<B> {
-  const needsId = (o.messageIds ?? true) && m.messageId === undefined;
   const durable = m.durable === undefined ? o.durable : undefined;
   const ttl = m.ttl === undefined ? o.ttl : undefined;
   const priority = m.priority === undefined ? o.priority : undefined;
-  if (!needsId && durable === undefined && ttl === undefined && priority === undefined) return m;
+  if (durable === undefined && ttl === undefined && priority === undefined) return m;
   const out: Mutable<Message<B>> = Object.assign({}, m);
-  if (needsId) out.messageId = randomUuid();
   if (durable !== undefined) out.durable = durable;
   if (ttl !== undefined) out.ttl = ttl;
   if (priority !== undefined) out.priority = priority;
   return out;
+}
+
+/** Whether the operator gives `m` a generated message-id (the default, unless it has one). */
+export function generatesMessageId<B>(m: Message<B>, o: SendOptions<B>): boolean {
+  return (o.messageIds ?? true) && m.messageId === undefined;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

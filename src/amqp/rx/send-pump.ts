@@ -18,9 +18,10 @@ import type { AmqpTransaction } from './transaction.js';
 import { Fifo } from './fifo.js';
 import { linkName, linkObservable } from './link-observable.js';
 import { linkOptionsOf, targetOf } from './link-details.js';
-import { encodeMessageParts, type BodyInput, type Message } from './message.js';
+import { encodeMessageParts, withMessageId, type BodyInput, type Message } from './message.js';
+import { randomUuid } from './message-ids.js';
 import {
-  addressed, linkTargetOf, outcomeOf, SendBufferOverflowError, withDefaults, type Delivery, type Outcome, type SendOptions,
+  addressed, generatesMessageId, linkTargetOf, outcomeOf, SendBufferOverflowError, withDefaults, type Delivery, type Outcome, type SendOptions,
 } from './send-options.js';
 
 /** Default of SendOptions.bufferBytes: generous, since a synchronous source cannot be paced. */
@@ -40,8 +41,16 @@ export interface PumpOwner<B> {
 /** One upstream message, from its arrival until its outcome. `seq` is its identity and its order. */
 interface Entry<B> {
   readonly seq: number;
+  /** The message with the operator's defaults, but not its generated id (see `id`). */
   readonly message: Message<B>;
   readonly presettled: boolean;
+  /** The message gets a generated message-id (SendOptions.messageIds). */
+  readonly needsId: boolean;
+  /**
+   * Its generated message-id, made when it is first written (or encoded to be kept) and kept for
+   * any re-send: a message waiting in the buffer holds no id string and no copy of itself.
+   */
+  id: string | undefined;
   /**
    * A large message's encoding while it waits in the queue (the encoder's own arrays, the body by
    * reference), dropped once written. A small one is encoded again when written (see push).
@@ -121,7 +130,8 @@ export class SendPump<B = BodyInput> {
     }
     const mode = this.mode;
     const presettled = (typeof mode === 'function' ? mode(message) : mode) === 'at-most-once';
-    const entry: Entry<B> = { seq: this.seq++, message, presettled, parts: undefined, size: 0, awaiting: false, prev: undefined, next: undefined };
+    const needsId = generatesMessageId(message, this.options);
+    const entry: Entry<B> = { seq: this.seq++, message, presettled, needsId, id: undefined, parts: undefined, size: 0, awaiting: false, prev: undefined, next: undefined };
     if (this.queue.length === 0 && this.resend.length === 0 && this.link?.sendable === true) {
       // The common case once attached: no copy of the encoding, no accounting.
       this.queue.push(entry);
@@ -130,7 +140,13 @@ export class SendPump<B = BodyInput> {
     if (this.queue.length >= this.bufferSize) return this.overflow('messages');
     let bytes: Payload;
     try {
-      bytes = encodeMessageParts(message);
+      // Measured with an id of the generated ids' length; an encoding that is kept (below) is
+      // made again with the real id, which the message then has from now on.
+      bytes = encodeMessageParts(message, needsId ? ID_OF_GENERATED_LENGTH : undefined);
+      if (needsId && isKept(bytes)) {
+        entry.id = randomUuid();
+        bytes = encodeMessageParts(message, entry.id);
+      }
     } catch (e) {
       return this.owner.finish(e);
     }
@@ -141,7 +157,7 @@ export class SendPump<B = BodyInput> {
     // encoded again when written, which measured no slower than keeping a copy of each waiting
     // message in shared chunks. A large one is the encoder's own (fresh arrays, the body by
     // reference) and is kept.
-    if (!(bytes instanceof Uint8Array) || bytes.length >= PAYLOAD_BY_REFERENCE_MIN) entry.parts = bytes;
+    if (isKept(bytes)) entry.parts = bytes;
     entry.size = size;
     this.queuedBytes += size;
     this.queue.push(entry);
@@ -202,7 +218,7 @@ export class SendPump<B = BodyInput> {
     const entry = d.context as Entry<B>;
     // Not awaiting: its link was lost and it went back to be sent again (requeue).
     if (!this.unlinkAwaiting(entry)) return;
-    this.owner.next(outcomeOf(d, entry.message));
+    this.owner.next(outcomeOf(d, sentMessage(entry)));
     this.maybeComplete();
   }
 
@@ -226,12 +242,12 @@ export class SendPump<B = BodyInput> {
         return this.owner.finish(e);
       }
       if (d instanceof MessageSizeExceededError) {
-        this.owner.next({ state: 'rejected', message: entry.message, error: d });
+        this.owner.next({ state: 'rejected', message: sentMessage(entry), error: d });
         continue;
       }
       wrote = true;
       // The negotiated settle mode has the last word (a receiver may ask for pre-settled).
-      if (d.presettled) this.owner.next({ state: 'sent', message: entry.message });
+      if (d.presettled) this.owner.next({ state: 'sent', message: sentMessage(entry) });
       else this.linkAwaiting(entry);
     }
     if (this.stopped) return; // downstream stopped at an outcome: its link is going
@@ -250,7 +266,8 @@ export class SendPump<B = BodyInput> {
    * the rest go on. Anything else throws.
    */
   private write(link: SenderLink, entry: Entry<B>): OutgoingDelivery | MessageSizeExceededError {
-    const bytes = entry.parts ?? encodeMessageParts(entry.message);
+    if (entry.needsId && entry.id === undefined) entry.id = randomUuid();
+    const bytes = entry.parts ?? encodeMessageParts(entry.message, entry.id);
     entry.parts = undefined; // the entry may wait for its outcome a while: it keeps no bytes alive
     const o = this.linkSend;
     // A transaction that ended (committed, rolled back, lost) takes no more work.
@@ -331,3 +348,15 @@ function bound(n: number | undefined, name: string): number | undefined {
   return n;
 }
 
+/** A placeholder of a generated id's length (36 ASCII characters): a queued message's size is measured with it. */
+const ID_OF_GENERATED_LENGTH = '00000000-0000-4000-8000-000000000000';
+
+/** The message as it went out, generated id included: what outcomes carry. */
+function sentMessage<B>(entry: Entry<B>): Message<B> {
+  return withMessageId(entry.message, entry.id);
+}
+
+/** Whether a queued message's encoding is kept until written: a large one (the encoder's own arrays), not a view of its buffer. */
+function isKept(bytes: Payload): boolean {
+  return !(bytes instanceof Uint8Array) || bytes.length >= PAYLOAD_BY_REFERENCE_MIN;
+}
