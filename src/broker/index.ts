@@ -16,6 +16,7 @@
 import { symbol, string, map } from '../amqp/codec/values.js';
 import type { SaslLogin } from '../amqp/engine/server-connection.js';
 import { Admission } from './admission.js';
+import { refuseAmqp, refuseStomp } from './refusal.js';
 import { BrokerAmqpConnection } from './amqp-connection.js';
 import { resolveLimits, type BrokerLimits } from './limits.js';
 import { listen, type AcceptedConnection, type Listener, type ListenOptions } from './listener.js';
@@ -211,7 +212,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
         allocate: uninitializedBytes,
       },
     });
-  });
+  }, (transport, reason) => refuseAmqp(transport, reason, options.containerId ?? 'rx-mq-broker'));
   const orphans = { used: 0, max: limits.maxOrphanedSendBytes };
   const acceptStomp = admission.guard((transport: Transport): AcceptedConnection => {
     const cert = certificateIdentity(transport);
@@ -248,7 +249,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
         limits: { maxFrameSize: options.maxFrameSize ?? 1024 * 1024 },
       },
     });
-  });
+  }, refuseStomp);
   // Unused auto-created queues and topics go after idleNodeTimeout (two sweeps apart).
   const sweeper = limits.idleNodeTimeout > 0 && limits.idleNodeTimeout !== Infinity
     ? setInterval(() => registry.sweepIdle(), Math.max(1, Math.floor(limits.idleNodeTimeout / 2)))
