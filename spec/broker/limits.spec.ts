@@ -34,7 +34,7 @@ describe('broker: limits', function () {
   it('has safe defaults and refuses nonsense', async () => {
     expect(DEFAULT_BROKER_LIMITS).to.deep.equal({
       maxMessageSize: 16 * 1024 * 1024, handshakeTimeout: 10_000, maxWriteBuffer: 1024 * 1024, maxConnections: 1000,
-      maxSessionsPerConnection: 64, maxLinksPerConnection: 1024, maxTransactions: 64, maxTransactionWork: 10_000, maxTransactionBytes: 16 * 1024 * 1024,
+      maxSessionsPerConnection: 64, maxLinksPerConnection: 1024, maxIncompleteBytesPerConnection: 64 * 1024 * 1024, maxTransactions: 64, maxTransactionWork: 10_000, maxTransactionBytes: 16 * 1024 * 1024,
       maxTransactionFrames: 10_000, maxOrphanedSendBytes: 16 * 1024 * 1024, maxQueues: 10_000, idleNodeTimeout: 300_000,
     });
     for (const bad of [{ maxQueues: -1 }, { maxConnections: 0 }, { maxMessageSize: 1.5 }, { nope: 1 }]) {
@@ -42,6 +42,46 @@ describe('broker: limits', function () {
       try { await startBroker({ limits: bad as never }); } catch (e) { err = e; }
       expect(err, JSON.stringify(bad)).to.be.instanceOf(RangeError);
     }
+  });
+
+  describe('maxIncompleteBytesPerConnection', () => {
+    /** The first transfer of a delivery on link `h` carrying `bytes` bytes, more to come. */
+    const firstPart = (h: number, id: number, bytes: number): Uint8Array =>
+      encodeFrame(0, { kind: 'transfer', handle: h, deliveryId: id, deliveryTag: new Uint8Array([id]), more: true } as Performative, new Uint8Array(bytes));
+    /** The last transfer of the delivery on link `h` (an empty amqp-value null ends it whole). */
+    const lastPart = (h: number): Uint8Array =>
+      encodeFrame(0, { kind: 'transfer', handle: h, more: false } as Performative, new Uint8Array(0));
+
+    it('AMQP: incomplete messages on several links beyond the bound close the connection with resource-limit-exceeded', async () => {
+      const b = await start({ limits: { maxMessageSize: 1024 * 1024, maxIncompleteBytesPerConnection: 2 * 1024 * 1024 } });
+      const raw = await rawAmqp(b.amqpPort);
+      raw.write(...preamble(), attach(0, 'sender', 'inc-a'), attach(1, 'sender', 'inc-b'), attach(2, 'sender', 'inc-c'));
+      await until(() => raw.received.filter((e) => e.type === 'amqp' && e.performative.kind === 'flow').length >= 3);
+      // Each within maxMessageSize (900 KiB of 1 MiB); together 2.7 MiB of the 2 MiB bound.
+      raw.write(firstPart(0, 0, 900 * 1024), firstPart(1, 1, 900 * 1024));
+      await sleep(100);
+      expect(raw.received.some((e) => e.type === 'amqp' && e.performative.kind === 'close')).to.equal(false);
+      raw.write(firstPart(2, 2, 900 * 1024));
+      const close = await raw.performative('close');
+      expect(close.error?.condition).to.equal('amqp:resource-limit-exceeded');
+      expect(close.error?.description).to.match(/more than 2097152 bytes of incomplete messages/);
+      await raw.closed;
+    });
+
+    it('AMQP: completed (and aborted) messages give their bytes back: the same load in turns goes through', async () => {
+      const b = await start({ limits: { maxMessageSize: 1024 * 1024, maxIncompleteBytesPerConnection: 2 * 1024 * 1024 } });
+      const raw = await rawAmqp(b.amqpPort);
+      raw.write(...preamble(), attach(0, 'sender', 'turn-a'), attach(1, 'sender', 'turn-b'), attach(2, 'sender', 'turn-c'));
+      await until(() => raw.received.filter((e) => e.type === 'amqp' && e.performative.kind === 'flow').length >= 3);
+      raw.write(firstPart(0, 0, 900 * 1024), firstPart(1, 1, 900 * 1024), lastPart(0));
+      // An aborted delivery gives its bytes back too.
+      raw.write(encodeFrame(0, { kind: 'transfer', handle: 1, more: false, aborted: true } as Performative));
+      raw.write(firstPart(2, 2, 900 * 1024), lastPart(2), firstPart(0, 3, 900 * 1024), lastPart(0));
+      await until(() => (b.queue('turn-a')?.depth ?? 0) === 2 && (b.queue('turn-c')?.depth ?? 0) === 1, 5000, 'three messages stored');
+      expect(raw.received.some((e) => e.type === 'amqp' && e.performative.kind === 'close')).to.equal(false);
+      expect(b.queue('turn-b')?.depth ?? 0).to.equal(0);
+      raw.socket.destroy();
+    });
   });
 
   describe('maxMessageSize', () => {

@@ -196,6 +196,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
         containerId: options.containerId ?? 'rx-mq-broker',
         maxFrameSize: options.maxFrameSize,
         idleTimeout: options.idleTimeout,
+        maxIncompleteBytes: finite(limits.maxIncompleteBytesPerConnection),
         handshakeTimeout: limits.handshakeTimeout,
         // Sessions: channels 0 .. maxSessions - 1; links: handles 0 .. maxLinks - 1 in each session
         // (the connection-wide count is the broker's).
