@@ -7,9 +7,9 @@
  * brokers that would consume the queue instead.
  */
 import { expect } from 'chai';
-import { firstValueFrom, from, lastValueFrom, switchMap, toArray } from 'rxjs';
+import { firstValueFrom, from, lastValueFrom, map, switchMap, toArray } from 'rxjs';
 import { startBroker, type EmbeddedBroker } from '../../src/broker/index.js';
-import { connect as stompConnect, StompBrowseUnsupportedError, type StompSendInput } from '../../src/stomp/index.js';
+import { connect as stompConnect, StompBrowseUnsupportedError, StompConnectionClosedError, stompClient, type StompSendInput } from '../../src/stomp/index.js';
 import { rawClient, stompjs, type IMessage } from './stomp-helpers.js';
 import { sleep, until } from './helpers.js';
 import { scriptedStompServer } from '../support/hostile-stomp-server.js';
@@ -79,6 +79,59 @@ describe('broker: STOMP queue browsing (browser:true)', function () {
     expect(all.map((m) => m.text)).to.deep.equal(['x', 'y']);
     expect(red.map((m) => m.text)).to.deep.equal(['x']);
     expect(broker.queue('br-rx')?.depth).to.equal(2);
+  });
+
+  it('rx-mq stompClient.browse(): the same on the reconnecting client; a refusal ends the browse, not retried', async () => {
+    await fill('/queue/br-client', ['p', 'q']);
+    const client = stompClient({ url: `stomp://127.0.0.1:${broker.stompPort as number}` });
+    try {
+      const got = await lastValueFrom(client.browse('/queue/br-client').pipe(toArray()));
+      expect(got.map((m) => m.text)).to.deep.equal(['p', 'q']);
+      const again = await lastValueFrom(client.browse('/queue/br-client', { selector: "body = 'none'" }).pipe(toArray()));
+      expect(again).to.deep.equal([]);
+      expect(broker.queue('br-client')?.depth).to.equal(2);
+    } finally {
+      await client.close();
+    }
+    const server = await scriptedStompServer({ server: 'RabbitMQ/3.10.8' });
+    const refusing = stompClient({ url: server.url });
+    try {
+      const error = await lastValueFrom(refusing.browse('/queue/q')).then(() => undefined, (e: unknown) => e);
+      expect(error).to.be.instanceOf(StompBrowseUnsupportedError);
+      // Not retried on another connection, and nothing subscribed.
+      expect(server.connections).to.have.length(1);
+      expect(server.connections[0].frames.map((f) => f.command)).to.not.include('SUBSCRIBE');
+    } finally {
+      await refusing.close();
+      await server.close();
+    }
+  });
+
+  it('rx-mq stompClient.browse(): a connection lost during the browse errors it (StompConnectionClosedError), not resumed', async () => {
+    // An ActiveMQ look-alike that sends one browsed message, then drops the connection.
+    const server = await scriptedStompServer({
+      server: 'ActiveMQ/5.17.6',
+      script: (f, conn) => {
+        if (f.command !== 'SUBSCRIBE') return false;
+        const id = f.headers.find(([k]) => k === 'id')?.[1] ?? '';
+        conn.write(`MESSAGE\ndestination:/queue/q\nmessage-id:m1\nsubscription:${id}\n\nfirst\0`);
+        setTimeout(() => conn.socket.destroy(), 20);
+        return true;
+      },
+    });
+    const client = stompClient({ url: server.url, reconnect: { initialDelayMs: 10, maxDelayMs: 20 } });
+    try {
+      const got: string[] = [];
+      const error = await lastValueFrom(client.browse('/queue/q').pipe(map((m) => { got.push(m.text); return m; }))).then(() => undefined, (e: unknown) => e);
+      expect(got).to.deep.equal(['first']);
+      expect(error).to.be.instanceOf(StompConnectionClosedError);
+      await sleep(100);
+      // No second SUBSCRIBE on a later connection.
+      expect(server.connections.flatMap((c) => c.frames).filter((f) => f.command === 'SUBSCRIBE')).to.have.length(1);
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 
   it('rx-mq session.browse() on a broker not known to browse (RabbitMQ by its server header): StompBrowseUnsupportedError, nothing subscribed', async () => {

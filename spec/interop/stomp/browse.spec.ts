@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { firstValueFrom, from, lastValueFrom, switchMap, take, toArray } from 'rxjs';
-import { connect, StompBrowseUnsupportedError, type StompSendInput, type StompSession } from '../../../src/stomp/index.js';
+import { connect, StompBrowseUnsupportedError, stompClient, type StompSendInput, type StompSession } from '../../../src/stomp/index.js';
 import { ACTIVEMQ, PEERS, RABBITMQ, requirePeers } from '../../support/peers.js';
 
 /** Run `f` on one connection to `url`. */
@@ -34,6 +34,18 @@ describe('stomp browse() against real brokers', function () {
       expect(all.map((m) => m.text)).to.deep.equal(['a', 'b', 'c']);
       expect(red.map((m) => m.text)).to.deep.equal(['a', 'c']);
       expect(consumed.map((m) => m.text)).to.deep.equal(['a', 'b', 'c']);
+    });
+
+    it('stompClient.browse() does the same on the reconnecting client', async () => {
+      const q = `/queue/browse-${randomUUID()}`;
+      await withSession(ACTIVEMQ.stompUrl(), (s) => fill(s, q, ['one', 'two']));
+      const client = stompClient({ url: ACTIVEMQ.stompUrl() });
+      try {
+        const got = await lastValueFrom(client.browse(q).pipe(toArray()));
+        expect(got.map((m) => m.text)).to.deep.equal(['one', 'two']);
+      } finally {
+        await client.close();
+      }
     });
 
     it('an empty queue completes at once', async () => {
