@@ -70,3 +70,21 @@ export class ResponseTimeoutError extends TimeoutError {
     this.waitingFor = waitingFor;
   }
 }
+
+/**
+ * The peer did not answer one link's attach within `responseTimeout` while the connection went on
+ * working (frames arriving): the peer ignores this link, not the connection. The stream that asked
+ * for the link ends with this error and the link is detached; the connection and its other links
+ * stay. (A connection on which nothing arrives fails as a whole with ResponseTimeoutError.)
+ */
+export class AttachTimeoutError extends TimeoutError {
+  /** The link whose attach went unanswered. */
+  readonly linkName: string;
+  /** The deadline that passed (ms). */
+  readonly timeoutMs: number;
+  constructor(linkName: string, timeoutMs: number) {
+    super(`no answer from the peer to the attach of link ${linkName} within ${timeoutMs} ms (responseTimeout); the link was detached, the connection stays`);
+    this.linkName = linkName;
+    this.timeoutMs = timeoutMs;
+  }
+}

@@ -8,7 +8,10 @@
  */
 import { expect } from 'chai';
 import rhea from 'rhea';
-import { encodeFrame, protocolHeaderBytes, type Performative } from '../../src/amqp/frames/index.js';
+import { encodeFrame, protocolHeaderBytes, type Performative, type SaslFrameBody } from '../../src/amqp/frames/index.js';
+import { firstValueFrom, from } from 'rxjs';
+import { amqpClient, connect, SaslError } from '../../src/amqp/index.js';
+import { connect as stompConnect, StompError } from '../../src/stomp/index.js';
 import { string } from '../../src/amqp/codec/index.js';
 import { BrokerLimitError, DEFAULT_BROKER_LIMITS, startBroker, type BrokerOptions, type EmbeddedBroker } from '../../src/broker/index.js';
 import { attach, preamble, rawAmqp } from './amqp-raw.js';
@@ -31,7 +34,7 @@ describe('broker: limits', function () {
   it('has safe defaults and refuses nonsense', async () => {
     expect(DEFAULT_BROKER_LIMITS).to.deep.equal({
       maxMessageSize: 16 * 1024 * 1024, handshakeTimeout: 10_000, maxWriteBuffer: 1024 * 1024, maxConnections: 1000,
-      maxSessionsPerConnection: 64, maxLinksPerConnection: 1024, maxTransactions: 64, maxTransactionWork: 10_000, maxTransactionBytes: 16 * 1024 * 1024,
+      maxSessionsPerConnection: 64, maxLinksPerConnection: 1024, maxIncompleteBytesPerConnection: 64 * 1024 * 1024, maxTransactions: 64, maxTransactionWork: 10_000, maxTransactionBytes: 16 * 1024 * 1024,
       maxTransactionFrames: 10_000, maxOrphanedSendBytes: 16 * 1024 * 1024, maxQueues: 10_000, idleNodeTimeout: 300_000,
     });
     for (const bad of [{ maxQueues: -1 }, { maxConnections: 0 }, { maxMessageSize: 1.5 }, { nope: 1 }]) {
@@ -39,6 +42,46 @@ describe('broker: limits', function () {
       try { await startBroker({ limits: bad as never }); } catch (e) { err = e; }
       expect(err, JSON.stringify(bad)).to.be.instanceOf(RangeError);
     }
+  });
+
+  describe('maxIncompleteBytesPerConnection', () => {
+    /** The first transfer of a delivery on link `h` carrying `bytes` bytes, more to come. */
+    const firstPart = (h: number, id: number, bytes: number): Uint8Array =>
+      encodeFrame(0, { kind: 'transfer', handle: h, deliveryId: id, deliveryTag: new Uint8Array([id]), more: true } as Performative, new Uint8Array(bytes));
+    /** The last transfer of the delivery on link `h` (an empty amqp-value null ends it whole). */
+    const lastPart = (h: number): Uint8Array =>
+      encodeFrame(0, { kind: 'transfer', handle: h, more: false } as Performative, new Uint8Array(0));
+
+    it('AMQP: incomplete messages on several links beyond the bound close the connection with resource-limit-exceeded', async () => {
+      const b = await start({ limits: { maxMessageSize: 1024 * 1024, maxIncompleteBytesPerConnection: 2 * 1024 * 1024 } });
+      const raw = await rawAmqp(b.amqpPort);
+      raw.write(...preamble(), attach(0, 'sender', 'inc-a'), attach(1, 'sender', 'inc-b'), attach(2, 'sender', 'inc-c'));
+      await until(() => raw.received.filter((e) => e.type === 'amqp' && e.performative.kind === 'flow').length >= 3);
+      // Each within maxMessageSize (900 KiB of 1 MiB); together 2.7 MiB of the 2 MiB bound.
+      raw.write(firstPart(0, 0, 900 * 1024), firstPart(1, 1, 900 * 1024));
+      await sleep(100);
+      expect(raw.received.some((e) => e.type === 'amqp' && e.performative.kind === 'close')).to.equal(false);
+      raw.write(firstPart(2, 2, 900 * 1024));
+      const close = await raw.performative('close');
+      expect(close.error?.condition).to.equal('amqp:resource-limit-exceeded');
+      expect(close.error?.description).to.match(/more than 2097152 bytes of incomplete messages/);
+      await raw.closed;
+    });
+
+    it('AMQP: completed (and aborted) messages give their bytes back: the same load in turns goes through', async () => {
+      const b = await start({ limits: { maxMessageSize: 1024 * 1024, maxIncompleteBytesPerConnection: 2 * 1024 * 1024 } });
+      const raw = await rawAmqp(b.amqpPort);
+      raw.write(...preamble(), attach(0, 'sender', 'turn-a'), attach(1, 'sender', 'turn-b'), attach(2, 'sender', 'turn-c'));
+      await until(() => raw.received.filter((e) => e.type === 'amqp' && e.performative.kind === 'flow').length >= 3);
+      raw.write(firstPart(0, 0, 900 * 1024), firstPart(1, 1, 900 * 1024), lastPart(0));
+      // An aborted delivery gives its bytes back too.
+      raw.write(encodeFrame(0, { kind: 'transfer', handle: 1, more: false, aborted: true } as Performative));
+      raw.write(firstPart(2, 2, 900 * 1024), lastPart(2), firstPart(0, 3, 900 * 1024), lastPart(0));
+      await until(() => (b.queue('turn-a')?.depth ?? 0) === 2 && (b.queue('turn-c')?.depth ?? 0) === 1, 5000, 'three messages stored');
+      expect(raw.received.some((e) => e.type === 'amqp' && e.performative.kind === 'close')).to.equal(false);
+      expect(b.queue('turn-b')?.depth ?? 0).to.equal(0);
+      raw.socket.destroy();
+    });
   });
 
   describe('maxMessageSize', () => {
@@ -153,23 +196,65 @@ describe('broker: limits', function () {
     await c.close();
   });
 
-  it('maxConnections: one more connection is closed at once; the others go on', async () => {
+  it('maxConnections: a connection beyond the limit is told why in its own protocol and closed; the others go on', async () => {
     const b = await start({ limits: { maxConnections: 2 } });
+    const reason = 'connection refused: 2 connections are open (limit maxConnections = 2)';
     const a = await rheaConnect(b.amqpPort);
     const stomp = await rawClient(b.stompPort as number);
     stomp.write(CONNECT);
     await stomp.frame((f) => f.command === 'CONNECTED');
-    const refused = await rawAmqp(b.amqpPort);
-    await refused.closed;
-    expect(errors.filter((e) => e instanceof BrokerLimitError).map((e) => e.message)).to.deep.equal(['connection refused: 2 connections are open (limit maxConnections = 2)']);
+    // AMQP without SASL: our open, then a close with resource-limit-exceeded and the reason.
+    const plain = await rawAmqp(b.amqpPort);
+    plain.write(protocolHeaderBytes('amqp'));
+    const close = await plain.performative('close');
+    expect(close.error?.condition).to.equal('amqp:resource-limit-exceeded');
+    expect(close.error?.description).to.equal(reason);
+    await plain.closed;
+    // AMQP with SASL: the mechanisms, then sys-temp to the client's init (credentials not judged).
+    const sasl = await rawAmqp(b.amqpPort);
+    sasl.write(protocolHeaderBytes('sasl'));
+    await until(() => sasl.received.some((e) => e.type === 'sasl' && e.performative.kind === 'sasl-mechanisms'));
+    sasl.write(encodeFrame(0, { kind: 'sasl-init', mechanism: 'ANONYMOUS' } as SaslFrameBody));
+    await until(() => sasl.received.some((e) => e.type === 'sasl' && e.performative.kind === 'sasl-outcome'));
+    const outcome = sasl.received.find((e) => e.type === 'sasl' && e.performative.kind === 'sasl-outcome');
+    expect(outcome?.type === 'sasl' && outcome.performative.kind === 'sasl-outcome' ? outcome.performative.code : undefined).to.equal('sys-temp');
+    await sasl.closed;
+    // STOMP: an ERROR frame with the reason.
+    const refusedStomp = await rawClient(b.stompPort as number);
+    refusedStomp.write(CONNECT);
+    const error = await refusedStomp.frame((f) => f.command === 'ERROR');
+    expect(error.headers.find(([k]) => k === 'message')?.[1]).to.equal(reason);
+    await refusedStomp.closed;
+    // The clients' view: a temporary SASL failure (which a reconnecting client retries), a StompError.
+    const amqpError = await firstValueFrom(connect(`amqp://127.0.0.1:${b.amqpPort}`)).then(() => undefined, (e: unknown) => e);
+    expect(amqpError).to.be.instanceOf(SaslError);
+    expect((amqpError as SaslError).temporary).to.equal(true);
+    const stompError = await firstValueFrom(stompConnect(`stomp://127.0.0.1:${b.stompPort as number}`)).then(() => undefined, (e: unknown) => e);
+    expect(stompError).to.be.instanceOf(StompError);
+    expect((stompError as Error).message).to.include(reason);
+    expect(errors.filter((e) => e instanceof BrokerLimitError).map((e) => e.message)).to.deep.equal(Array.from({ length: 5 }, () => reason));
+    // The connections inside the limit were not affected.
     const s = await rheaSender(a, 'conn-limit');
     expect(await rheaSendAll(s, [{ body: 1 }])).to.deep.equal(['accepted']);
     stomp.socket.destroy();
-    await until(() => true, 100);
-    await sleep(100);
+    await sleep(200);
     const again = await rheaConnect(b.amqpPort); // a place was freed
     await again.close();
     await a.close();
+  });
+
+  it('maxConnections: amqpClient retries a refused connection and gets in once a place is free', async () => {
+    const b = await start({ limits: { maxConnections: 1 } });
+    const a = await rheaConnect(b.amqpPort);
+    const client = amqpClient({ urls: [`amqp://127.0.0.1:${b.amqpPort}`], reconnect: { initialDelayMs: 50, maxDelayMs: 100 } });
+    try {
+      const outcome = firstValueFrom(from([{ body: 'in at last' }]).pipe(client.send('conn-limit-retry')));
+      await until(() => errors.filter((e) => e instanceof BrokerLimitError).length >= 2, 5000, 'two refusals');
+      await a.close();
+      expect((await outcome).state).to.equal('accepted');
+    } finally {
+      await client.close();
+    }
   });
 
   it('maxSessionsPerConnection: channel-max says so, and a begin beyond it closes the connection', async () => {

@@ -22,6 +22,8 @@ export interface StompServerOptions {
   readonly trickleMs?: number;
   /** The CONNECTED frame's heart-beat header (default "0,0"). */
   readonly heartBeat?: string;
+  /** The CONNECTED frame's server header (default: none). */
+  readonly server?: string;
   /** Write an EOL (a heart-beat) this often once connected, whatever happens (ms; 0 = never). */
   readonly heartbeatEveryMs?: number;
   /** Called for each frame after CONNECTED; the default answers receipts. Return true when handled. */
@@ -70,7 +72,7 @@ export async function scriptedStompServer(options: StompServerOptions = {}): Pro
         conn.frames.push(f);
         if (options.handshake === 'silent' || muted) continue;
         if (f.command === 'CONNECT' || f.command === 'STOMP') {
-          const connected = `CONNECTED\nversion:1.2\nheart-beat:${options.heartBeat ?? '0,0'}\n\n\0`;
+          const connected = `CONNECTED\nversion:1.2\nheart-beat:${options.heartBeat ?? '0,0'}${options.server === undefined ? '' : `\nserver:${options.server}`}\n\n\0`;
           if (options.handshake === 'trickle-connected') {
             let i = 0;
             const step = (): void => {

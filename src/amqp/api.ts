@@ -8,7 +8,7 @@ export type { AmqpErrorScope } from './engine/errors.js';
 export { AuthenticationError, SaslError } from './engine/sasl.js';
 export type { SaslCredentials, SaslMechanism } from './engine/sasl.js';
 export { parseAmqpUrl } from './url.js';
-export { ConnectTimeoutError, DecodeError, EncodeError, CompositeJsonError, ResponseTimeoutError, TimeoutError, RxMqError } from '../errors.js';
+export { AttachTimeoutError, ConnectTimeoutError, DecodeError, EncodeError, CompositeJsonError, ResponseTimeoutError, TimeoutError, RxMqError } from '../errors.js';
 export { TransportError } from '../transport/types.js';
 export type { OpenOptions, TlsOptions, Transport, TransportFactory, TransportHandlers, TransportInfo, TransportTarget } from '../transport/types.js';
 export { UrlError } from '../transport/url.js';

@@ -1,7 +1,8 @@
 /**
  * Admission of client connections (limit `maxConnections`, all listeners together): beyond the
- * limit a new socket is closed at once and `onError` hears of it; the connections already open
- * are not affected. Each admitted connection is counted until its transport closes.
+ * limit a new socket is told why in its protocol's terms and closed (refusal.ts), and `onError`
+ * hears of it; the connections already open are not affected. Each admitted connection is counted
+ * until its transport closes.
  */
 import type { Transport, TransportError } from '../transport/types.js';
 import { report } from './boundary.js';
@@ -18,13 +19,16 @@ export class Admission {
     return this.open;
   }
 
-  /** `accept`, counted: a connection beyond the limit is refused. */
-  guard(accept: (transport: Transport) => AcceptedConnection): (transport: Transport) => AcceptedConnection {
+  /** `accept`, counted: a connection beyond the limit is refused with `refuse` (see refusal.ts). */
+  guard(
+    accept: (transport: Transport) => AcceptedConnection,
+    refuse: (transport: Transport, reason: string) => AcceptedConnection,
+  ): (transport: Transport) => AcceptedConnection {
     return (transport) => {
       if (this.open >= this.max) {
-        transport.destroy();
-        report(this.onError, new BrokerLimitError('maxConnections', this.max, `connection refused: ${this.max} connections are open`));
-        return REFUSED;
+        const error = new BrokerLimitError('maxConnections', this.max, `connection refused: ${this.max} connections are open`);
+        report(this.onError, error);
+        return refuse(transport, error.message);
       }
       this.open++;
       const conn = accept(transport);
@@ -42,11 +46,3 @@ export class Admission {
     };
   }
 }
-
-/** What a refused socket is given: it is closed already, nothing it sends is read. */
-const REFUSED: AcceptedConnection = {
-  onData: () => {},
-  onClose: () => {},
-  shutdown: () => {},
-  fault: () => {},
-};

@@ -16,6 +16,7 @@
 import { symbol, string, map } from '../amqp/codec/values.js';
 import type { SaslLogin } from '../amqp/engine/server-connection.js';
 import { Admission } from './admission.js';
+import { refuseAmqp, refuseStomp } from './refusal.js';
 import { BrokerAmqpConnection } from './amqp-connection.js';
 import { resolveLimits, type BrokerLimits } from './limits.js';
 import { listen, type AcceptedConnection, type Listener, type ListenOptions } from './listener.js';
@@ -195,6 +196,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
         containerId: options.containerId ?? 'rx-mq-broker',
         maxFrameSize: options.maxFrameSize,
         idleTimeout: options.idleTimeout,
+        maxIncompleteBytes: finite(limits.maxIncompleteBytesPerConnection),
         handshakeTimeout: limits.handshakeTimeout,
         // Sessions: channels 0 .. maxSessions - 1; links: handles 0 .. maxLinks - 1 in each session
         // (the connection-wide count is the broker's).
@@ -211,7 +213,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
         allocate: uninitializedBytes,
       },
     });
-  });
+  }, (transport, reason) => refuseAmqp(transport, reason, options.containerId ?? 'rx-mq-broker'));
   const orphans = { used: 0, max: limits.maxOrphanedSendBytes };
   const acceptStomp = admission.guard((transport: Transport): AcceptedConnection => {
     const cert = certificateIdentity(transport);
@@ -248,7 +250,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Embedded
         limits: { maxFrameSize: options.maxFrameSize ?? 1024 * 1024 },
       },
     });
-  });
+  }, refuseStomp);
   // Unused auto-created queues and topics go after idleNodeTimeout (two sweeps apart).
   const sweeper = limits.idleNodeTimeout > 0 && limits.idleNodeTimeout !== Infinity
     ? setInterval(() => registry.sweepIdle(), Math.max(1, Math.floor(limits.idleNodeTimeout / 2)))

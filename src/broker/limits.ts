@@ -30,6 +30,13 @@ export interface BrokerLimits {
   readonly maxSessionsPerConnection?: number;
   /** AMQP links one connection may have attached (also each session's handle-max). Default 1024. */
   readonly maxLinksPerConnection?: number;
+  /**
+   * Bytes of AMQP messages still arriving over several transfers on one connection, all its links
+   * together (each one is bounded by maxMessageSize; this bounds their sum, which would otherwise
+   * be links times maxMessageSize). Beyond it the connection is closed with
+   * amqp:resource-limit-exceeded. Default 64 MiB.
+   */
+  readonly maxIncompleteBytesPerConnection?: number;
   /** Transactions one connection may have open (STOMP BEGIN, AMQP declare). Default 64. */
   readonly maxTransactions?: number;
   /**
@@ -65,6 +72,7 @@ export const DEFAULT_BROKER_LIMITS: Readonly<Required<BrokerLimits>> = {
   maxConnections: 1000,
   maxSessionsPerConnection: 64,
   maxLinksPerConnection: 1024,
+  maxIncompleteBytesPerConnection: 64 * 1024 * 1024,
   maxTransactions: 64,
   maxTransactionWork: 10_000,
   maxTransactionBytes: 16 * 1024 * 1024,

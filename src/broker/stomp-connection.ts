@@ -21,12 +21,15 @@ import type { AcceptedConnection } from './listener.js';
 import type { StoredMessage } from './message.js';
 import type { Node, NodeRegistry } from './nodes.js';
 import { amqpToStomp, stompToAmqp } from './stomp-mapping.js';
-import { prefetchOf, selectorOf, StompSubscriber, type SubscriberHost } from './stomp-subscriber.js';
+import { browsingOf, prefetchOf, selectorOf, StompSubscriber, type SubscriberHost } from './stomp-subscriber.js';
 import { StompServerEngine, type StompServerOptions } from '../stomp/engine/server.js';
 import type { ServerSendEvent, ServerSubscribeEvent, StompServerEvent } from '../stomp/engine/server-events.js';
 import { StompProtocolError } from '../stomp/errors.js';
 import { EngineDriver } from '../transport/driver.js';
 import type { Transport, TransportError } from '../transport/types.js';
+
+/** The body of a browser's last MESSAGE. */
+const NO_BODY = new Uint8Array(0);
 
 export interface StompConnectionSettings {
   readonly engine: StompServerOptions;
@@ -158,7 +161,7 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
     try {
       const r = amqpToStomp(m.payload, m.deliveryCount);
       const id = this.engine.message(sub.id, r.headers, r.body, Date.now());
-      if (sub.ack !== 'auto') {
+      if (sub.ack !== 'auto' && !sub.browsing) {
         this.held.set(id, { sub, m });
         sub.unacked++;
       }
@@ -167,6 +170,16 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
     } catch (err) {
       this.fault(err);
       return false;
+    }
+  }
+
+  browseEnd(sub: StompSubscriber): void {
+    if (this.finished || !this.engine.hasSubscription(sub.id)) return;
+    try {
+      this.engine.message(sub.id, [['browser', 'end']], NO_BODY, Date.now());
+      this.io.flushSoon();
+    } catch (err) {
+      this.fault(err);
     }
   }
 
@@ -289,11 +302,14 @@ export class BrokerStompConnection implements AcceptedConnection, SubscriberHost
       return;
     }
     const prefetch = e.ack === 'auto' ? Infinity : prefetchOf(e.headers);
-    const sub = new StompSubscriber(e.id, e.ack, prefetch, queue, this, onClose, accepts);
+    // Browsing is of a queue's waiting messages: a topic subscription has none, and is a plain one.
+    const browsing = address.kind === 'queue' && browsingOf(e.headers);
+    const sub = new StompSubscriber(e.id, e.ack, prefetch, queue, this, onClose, accepts, browsing);
     this.subs.set(e.id, sub);
     // RECEIPT before the first MESSAGE: the consumer exists once it is written.
     if (e.receipt !== undefined) this.engine.receipt(e.receipt, now);
-    queue.addConsumer(sub);
+    if (browsing) queue.addBrowser(sub);
+    else queue.addConsumer(sub);
   }
 
   private nodeOf(destination: string): Node {

@@ -3,10 +3,14 @@
  * Its credit is what the queue may hand it now: nothing while the connection's unwritten output
  * is above its bound (socket backpressure, every ack mode), and in client / client-individual
  * mode at most `prefetch` unacknowledged messages.
+ *
+ * A subscription with `browser:true` to a queue (ActiveMQ's queue browsing) is a browser instead:
+ * it is sent a copy of each message waiting in the queue, in order, taking none away and needing
+ * no ACK, then one MESSAGE with the header `browser:end` and an empty body, and nothing more.
  */
 import type { StoredMessage } from './message.js';
 import { MessageSelector } from './selector.js';
-import type { Queue, QueueConsumer } from './queue.js';
+import type { Queue, QueueBrowser } from './queue.js';
 import type { AckMode } from '../stomp/engine/engine.js';
 import type { StompHeaderList } from '../stomp/codec/frame.js';
 
@@ -16,6 +20,14 @@ export interface SubscriberHost {
   canWrite(): boolean;
   /** Write a MESSAGE for this message; returns false when the connection cannot take it. */
   deliver(sub: StompSubscriber, m: StoredMessage): boolean;
+  /** Write a browser's last MESSAGE (header `browser:end`, no body). */
+  browseEnd(sub: StompSubscriber): void;
+}
+
+/** Whether a SUBSCRIBE asks to browse (`browser:true`, ActiveMQ's header). */
+export function browsingOf(headers: StompHeaderList): boolean {
+  for (const [k, v] of headers) if (k === 'browser') return v.trim().toLowerCase() === 'true';
+  return false;
 }
 
 /** The prefetch a SUBSCRIBE asks for: RabbitMQ's `prefetch-count`, ActiveMQ's `activemq.prefetchSize`. */
@@ -41,9 +53,13 @@ export function selectorOf(headers: StompHeaderList): ((m: StoredMessage) => boo
   return undefined;
 }
 
-export class StompSubscriber implements QueueConsumer {
-  /** Messages delivered and not yet acknowledged (client modes). */
+export class StompSubscriber implements QueueBrowser {
+  /** Messages delivered and not yet acknowledged (client modes; never for a browser). */
   unacked = 0;
+  /** A browser's place in its queue (see QueueBrowser); unused by a consumer. */
+  cursor = 0;
+  /** A browser that has been sent everything and its `browser:end`. */
+  private browsed = false;
   /**
    * Set first when the connection ends, so that what it gives back is not handed to it again;
    * `close()` then takes it off its queue (it must, even when already marked closed).
@@ -62,16 +78,18 @@ export class StompSubscriber implements QueueConsumer {
     private readonly onClose: () => void,
     /** Its `selector` header, compiled; undefined: every message. */
     readonly accepts: ((m: StoredMessage) => boolean) | undefined = undefined,
+    /** A queue browser (`browser:true`), not a consumer. */
+    readonly browsing = false,
   ) {}
 
   get credit(): number {
-    if (this.closed || !this.host.canWrite()) return 0;
-    return this.ack === 'auto' ? Infinity : Math.max(0, this.prefetch - this.unacked);
+    if (this.closed || this.browsed || !this.host.canWrite()) return 0;
+    return this.ack === 'auto' || this.browsing ? Infinity : Math.max(0, this.prefetch - this.unacked);
   }
 
-  /** ack:auto messages are done once written: the queue forgets them. */
+  /** ack:auto messages are done once written: the queue forgets them (a browser takes copies). */
   get presettled(): boolean {
-    return this.ack === 'auto';
+    return this.ack === 'auto' || this.browsing;
   }
 
   deliver(m: StoredMessage): boolean {
@@ -79,14 +97,19 @@ export class StompSubscriber implements QueueConsumer {
   }
 
   idle(): void {
-    // STOMP has no drain: nothing to answer.
+    // STOMP has no drain: nothing to answer. A browser that has seen every waiting message is done.
+    if (!this.browsing || this.browsed || this.closed) return;
+    this.browsed = true;
+    this.queue.removeBrowser(this);
+    this.host.browseEnd(this);
   }
 
   close(): void {
     if (this.removed) return;
     this.closed = true;
     this.removed = true;
-    this.queue.removeConsumer(this);
+    if (this.browsing) this.queue.removeBrowser(this);
+    else this.queue.removeConsumer(this);
     this.onClose();
   }
 }

@@ -10,7 +10,7 @@ export { connect, resolveOptions } from './rx/connect.js';
 export type { StompConnectOptions } from './rx/options.js';
 export type { StompMessage, AckOptions } from './rx/message.js';
 export {
-  prefetchHeaders, type StompSession, type SubscribeOptions, type SendOptions, type StompSendInput, type StompBody,
+  prefetchHeaders, type BrowseOptions, type StompSession, type SubscribeOptions, type SendOptions, type StompSendInput, type StompBody,
   type StompSendResult, type StompTransaction, type TransactionOptions,
 } from './rx/session.js';
 export { parseStompUrl, STOMP_WS_PROTOCOLS, type StompEndpoint } from './rx/url.js';

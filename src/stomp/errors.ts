@@ -105,3 +105,16 @@ export class StompConnectionClosedError extends RxMqError {}
 
 /** More bytes or messages are waiting than the configured bound allows. */
 export class StompBufferOverflowError extends RxMqError {}
+
+/**
+ * `browse()` on a broker not known to browse queues: one that ignores the `browser` header (as
+ * RabbitMQ does) would deliver, and so consume, every message instead, and never end the browse.
+ */
+export class StompBrowseUnsupportedError extends RxMqError {
+  /** The broker's `server` header, if it sent one. */
+  readonly server: string | undefined;
+  constructor(server: string | undefined) {
+    super(`queue browsing (SUBSCRIBE browser:true) is known to work on ActiveMQ and rx-mq's broker, not on ${server ?? 'a broker that does not name itself'}: it would consume the queue instead; nothing was subscribed`);
+    this.server = server;
+  }
+}

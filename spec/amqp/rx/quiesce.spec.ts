@@ -12,15 +12,8 @@ import { connect, type AmqpConnection } from '../../../src/amqp/index.js';
 import { QUIESCE_TIMEOUT_MS } from '../../../src/amqp/rx/quiesce.js';
 import type { Performative } from '../../../src/amqp/frames/definitions.generated.js';
 import { answerAttach, frames, payloadOf, scriptedAmqpServer, transfers, type ScriptedAmqpServer } from '../../support/hostile-amqp-server.js';
+import { until } from '../../support/wait.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 /** What the peer saw of the receiving link, in order, with times (ms since the attach). */
 interface PeerLog {

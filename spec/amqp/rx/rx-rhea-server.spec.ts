@@ -15,16 +15,9 @@ import {
   type ReceiverHandle,
 } from '../../../src/amqp/index.js';
 import { linkCredit, startRheaServer, writeFlowWithAvailable, type RheaServer } from './rhea-server.js';
+import { sleep, until } from '../../support/wait.js';
 
 const unique = (p: string): string => `${p}-${randomUUID()}`;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** A rhea link's address: the source of a sending link, the target of a receiving one. */
 const addressOf = (l: rhea.Sender | rhea.Receiver, side: 'source' | 'target'): string | undefined =>

@@ -12,15 +12,9 @@ import type rhea from 'rhea';
 import { connect, SettleModeError, type AmqpConnection } from '../../../src/amqp/index.js';
 import { startBroker, type EmbeddedBroker } from '../../../src/broker/index.js';
 import { startRheaServer, type RheaServer } from './rhea-server.js';
+import { until } from '../../support/wait.js';
 
 const unique = (p: string): string => `${p}-${Math.random().toString(36).slice(2, 8)}`;
-const until = async (f: () => boolean, what: string): Promise<void> => {
-  for (let i = 0; i < 500; i++) {
-    if (f()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 
 function withConnection<T>(url: string, f: (c: AmqpConnection) => Observable<T> | Promise<T>, trace?: string[]): Promise<T> {
   return firstValueFrom(connect({ url, sasl: false, trace: trace === undefined ? undefined : (l) => trace.push(l) }).pipe(

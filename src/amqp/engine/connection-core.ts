@@ -48,6 +48,12 @@ export interface ConnectionCoreOptions {
    * it took an eighth of the CPU of a 1 MiB receive.
    */
   readonly allocate?: (size: number) => Uint8Array;
+  /**
+   * Bytes of messages still arriving over several transfers, all receiving links of the connection
+   * together (each link's are bounded by its max-message-size; this bounds their sum). Beyond it
+   * the connection is closed with amqp:resource-limit-exceeded. Default: no bound.
+   */
+  readonly maxIncompleteBytes?: number;
 }
 
 /** The states every role passes through, whatever it calls the ones before. */
@@ -309,6 +315,17 @@ export abstract class ConnectionCore<S extends string> implements SessionHost, D
 
   failConnection(condition: string, description: string): void {
     this.fail(new AmqpError(condition, description, 'connection', true), condition);
+  }
+
+  /** Bytes of incomplete multi-transfer messages on this connection (see maxIncompleteBytes). */
+  private incompleteBytes = 0;
+
+  incomplete(delta: number): boolean {
+    this.incompleteBytes += delta;
+    const max = this.core.maxIncompleteBytes;
+    if (max === undefined || delta <= 0 || this.incompleteBytes <= max) return true;
+    this.failConnection('amqp:resource-limit-exceeded', `more than ${max} bytes of incomplete messages on this connection`);
+    return false;
   }
 
   // --- input ---------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ export interface LinkHost {
   readonly allocate: (size: number) => Uint8Array;
   emit(e: EngineEvent): void;
   detached(link: Link): void;
+  /** Bytes of an incomplete multi-transfer message came or went; false when over the connection's bound (see SessionHost.incomplete). */
+  incomplete(delta: number): boolean;
 }
 
 /** Options common to both roles when attaching. */

@@ -266,15 +266,18 @@ export class ReceiverLink extends Link {
     if (t.aborted) {
       // An aborted delivery is discarded; its credit stays consumed (section 2.6.14). Any
       // pieces still to come of this frame find no delivery and are dropped.
-      this.partial = undefined;
+      this.dropPartial();
       return;
     }
     const payload = f.payload;
     const n = payload.length + rest;
     p.size += n;
+    // The connection's bound on incomplete messages, all links together (a whole one-frame
+    // delivery never gets here: it is bounded by the frame size).
+    if (!this.host.incomplete(n)) return;
     const max = this.maxMessageSize;
     if (max !== undefined && p.size > max) {
-      this.partial = undefined;
+      this.dropPartial();
       return this.failWith(new MessageSizeExceededError(p.size, max));
     }
     if (p.assembly === undefined) {
@@ -293,7 +296,7 @@ export class ReceiverLink extends Link {
     const p = this.partial;
     if (p === undefined || p.rest === 0) return;
     if (this.state === 'detach-sent' || this.state === 'closed') {
-      this.partial = undefined;
+      this.dropPartial();
       return;
     }
     (p.assembly as DeliveryAssembly).append(bytes);
@@ -314,11 +317,19 @@ export class ReceiverLink extends Link {
   /** A transfer of the delivery is whole: deliver it if it was the last. */
   private transferDone(p: PartialDelivery): void {
     if (p.more) return;
-    this.partial = undefined;
+    this.dropPartial();
     const payload = p.assembly === undefined ? EMPTY_PAYLOAD : p.assembly.finish();
     const delivery = new ArrivedDelivery(this, p.id, p.tag, p.messageFormat, p.settled, payload, 0, payload.length, p.state);
     if (!p.settled) this.unsettled.set(p.id, delivery);
     this.host.emit(delivery);
+  }
+
+  /** Forget the delivery being assembled (done, aborted, refused, or the link gone), and its bytes. */
+  private dropPartial(): void {
+    const p = this.partial;
+    if (p === undefined) return;
+    this.partial = undefined;
+    if (p.size > 0) this.host.incomplete(-p.size);
   }
 
   /**
@@ -331,7 +342,7 @@ export class ReceiverLink extends Link {
     if (this.credit.onDelivery()) return true;
     const limit = this.options.overCreditLimit ?? DEFAULT_OVER_CREDIT_LIMIT;
     if (this.credit.excessSinceGrant > limit) {
-      this.partial = undefined;
+      this.dropPartial();
       this.failWith(new TransferLimitError(limit));
       return false;
     }
@@ -355,7 +366,7 @@ export class ReceiverLink extends Link {
   }
 
   protected override onClosed(): void {
-    this.partial = undefined;
+    this.dropPartial();
     this.unsettled.clear();
     this.outcomeSent.clear();
   }

@@ -31,6 +31,11 @@ export interface SessionHost {
   failConnection(condition: string, description: string): void;
   /** The peer sent a flow for one of our receiving links (it speaks flow to receivers: see `probe`). */
   receiverFlowSeen(): void;
+  /**
+   * Bytes of an incomplete multi-transfer message came (`delta` > 0) or went (< 0); false when the
+   * connection's bound was passed and the connection is failing (ConnectionCoreOptions.maxIncompleteBytes).
+   */
+  incomplete(delta: number): boolean;
 }
 
 export interface SessionOptions {
@@ -103,6 +108,11 @@ export class Session implements SenderLinkHost {
 
   get allocate(): (size: number) => Uint8Array {
     return this.host.allocate;
+  }
+
+  /** @internal see SessionHost.incomplete */
+  incomplete(delta: number): boolean {
+    return this.host.incomplete(delta);
   }
 
   /** Send our begin (to initiate, or to answer the peer's). */

@@ -107,7 +107,10 @@ export interface AmqpConnectOptions {
    * holding credit on a connection this silent is probed first with a flow carrying echo=true,
    * which the peer must answer. It catches what the idle time-out cannot: our writes silently
    * lost while the peer's heart-beats still arrive. Raise it for a broker that may withhold every
-   * answer for longer (RabbitMQ under a memory alarm stops reading publishers). See docs/DECISIONS.md.
+   * answer for longer (RabbitMQ under a memory alarm stops reading publishers). It is also how long
+   * one link's attach waits for its answer while the rest of the connection works: unanswered, that
+   * stream fails with `AttachTimeoutError` and the link is detached, the connection stays. See
+   * docs/DECISIONS.md.
    */
   readonly responseTimeout?: number;
   /** How long a graceful close waits for the peer's close (ms, default 2000). */

@@ -8,6 +8,7 @@
  */
 import { Observable, type Subscriber } from 'rxjs';
 import { NullTerminusError, SessionEndedError, type AmqpError } from '../engine/errors.js';
+import { AttachTimeoutError } from '../../errors.js';
 import type { Link } from '../engine/link-base.js';
 import type { IncomingDelivery } from '../engine/receiver-link.js';
 import type { OutgoingDelivery } from '../engine/sender-link.js';
@@ -115,9 +116,25 @@ export function linkObservable<L extends Link, T>(
         if (!ended) run.end(new NullTerminusError(link.name, link.role === 'receiver' ? 'source' : 'target'));
       }, REFUSAL_REASON_GRACE_MS);
     };
+    /**
+     * The peer's answer to the attach is awaited for the connection's responseTimeout. A connection
+     * on which nothing arrives fails as a whole by then (ResponseTimeoutError); one that goes on
+     * working while this attach gets no answer is a peer ignoring this link: the stream ends with
+     * AttachTimeoutError and the link is detached, the rest of the connection untouched.
+     */
+    const attachWait = ctx.driver.engine.responseTimeout;
+    let attachTimer: ReturnType<typeof setTimeout> | undefined = attachWait > 0 ? setTimeout(() => {
+      attachTimer = undefined;
+      if (!ended && link.state === 'attach-sent' && !ctx.closed()) run.end(new AttachTimeoutError(link.name, attachWait));
+    }, attachWait) : undefined;
+    const attachAnswered = (): void => {
+      if (attachTimer !== undefined) clearTimeout(attachTimer);
+      attachTimer = undefined;
+    };
     const off = ctx.driver.onLink(link, (e) => {
       switch (e.type) {
         case 'link-attach':
+          attachAnswered();
           // A refusal comes as an attach with a null terminus, then the detach with the reason:
           // when that detach is not in the same read, the stream errors at once (see below).
           if ((link.role === 'receiver' ? e.link.remote?.source : e.link.remote?.target) === undefined) return refusedWithoutReason();
@@ -147,6 +164,7 @@ export function linkObservable<L extends Link, T>(
     ctx.driver.flushSoon();
     return () => {
       ended = true;
+      attachAnswered();
       if (refusalTimer !== undefined) clearTimeout(refusalTimer);
       s.teardown?.();
       off();

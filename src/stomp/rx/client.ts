@@ -11,11 +11,11 @@ import { ReconnectKeeper, type Connector, type KeeperUser } from '../../reconnec
 import { ClientClosedError, type ClientState } from '../../reconnect/state.js';
 import type { TransportTarget } from '../../transport/types.js';
 import { isProxyConfigurationError } from '../../transport/proxy.js';
-import { StompAuthenticationError, StompBufferOverflowError, StompDestinationError } from '../errors.js';
+import { StompAuthenticationError, StompBufferOverflowError, StompConnectionClosedError, StompDestinationError } from '../errors.js';
 import { connectSession, type SessionOnWire } from './connect.js';
 import type { StompMessage } from './message.js';
 import type { StompConnectOptions } from './options.js';
-import type { SendOptions, StompSendInput, StompSendResult, StompSession, SubscribeOptions } from './session.js';
+import type { BrowseOptions, SendOptions, StompSendInput, StompSendResult, StompSession, SubscribeOptions } from './session.js';
 
 /** Options of `stompClient()`. */
 export interface StompClientOptions extends StompConnectOptions {
@@ -48,6 +48,12 @@ export interface StompClient {
    * ClientClosedError.
    */
   send(destination: string, options?: Omit<SendOptions, 'receipt' | 'transaction'>): OperatorFunction<StompSendInput, StompSendResult>;
+  /**
+   * Browse a queue on the client's connection (see StompSession.browse): the waiting messages,
+   * then complete. A browse is not resumed across a reconnect (it would repeat what it emitted):
+   * a connection lost during it errors it with StompConnectionClosedError; browse again.
+   */
+  browse(destination: string, options?: BrowseOptions): Observable<StompMessage>;
   /**
    * Close the client for good: subscriptions complete, sends complete or error (see `send`), the
    * connection is closed gracefully (DISCONNECT with receipt) and `state$` completes after
@@ -122,6 +128,40 @@ export function stompClient(urlOrOptions: string | StompClientOptions): StompCli
 
     send(destination, sendOptions = {}) {
       return (source) => new Observable<StompSendResult>((sub) => reconnectingSend(keeper, source, sub, destination, sendOptions, max));
+    },
+
+    browse(destination, browseOptions) {
+      return new Observable<StompMessage>((sub) => {
+        let inner: Subscription | undefined;
+        // The browse may end inside `acquire` (a refusal is synchronous): the user is let go after.
+        let release: (() => void) | undefined;
+        let done = false;
+        const finish = (end: () => void): void => {
+          if (done) return;
+          done = true;
+          inner = undefined;
+          release?.();
+          end();
+        };
+        release = keeper.acquire({
+          open: (c) => {
+            inner = c.session.browse(destination, browseOptions).subscribe({
+              next: (m) => sub.next(m),
+              error: (e: unknown) => finish(() => sub.error(e)),
+              complete: () => finish(() => sub.complete()),
+            });
+          },
+          lost: () => {
+            if (done || inner === undefined) return;
+            inner.unsubscribe();
+            finish(() => sub.error(new StompConnectionClosedError(`the connection was lost while browsing ${destination}; browse again`)));
+          },
+          fatal: (e) => finish(() => sub.error(e)),
+          closing: () => finish(() => sub.complete()),
+        });
+        if (done) release();
+        return () => { inner?.unsubscribe(); if (!done) { done = true; release?.(); } };
+      });
     },
   };
 }

@@ -7,7 +7,7 @@ import type { StompVersion } from '../codec/commands.js';
 import type { StompFrame } from '../codec/frame.js';
 import type { AckMode, PreparedSend } from '../engine/engine.js';
 import type { HeartbeatIntervals } from '../engine/heartbeat.js';
-import { StompConnectionClosedError, StompStateError } from '../errors.js';
+import { StompBrowseUnsupportedError, StompConnectionClosedError, StompStateError } from '../errors.js';
 import { ReceiptOrder } from './attribution.js';
 import { toMessage, type AckOptions, type StompMessage } from './message.js';
 import type { ReceiptWaiter, StompWire } from './wire.js';
@@ -85,6 +85,14 @@ export interface StompSession {
   readonly heartbeat: HeartbeatIntervals;
   /** Subscribe on subscription; UNSUBSCRIBE on unsubscribe. Errors when the connection fails. */
   subscribe(destination: string, options?: SubscribeOptions): Observable<StompMessage>;
+  /**
+   * Browse a queue: the messages waiting in it, in order, none taken away, completing when the
+   * broker says it has sent them all (a MESSAGE with `browser:end`, which is not emitted).
+   * ActiveMQ's SUBSCRIBE `browser:true`, also served by rx-mq's broker. On any other broker it
+   * errors at once with StompBrowseUnsupportedError, subscribing nothing: RabbitMQ ignores the
+   * header and would consume the queue. `options`: `selector` (a JMS selector) and extra headers.
+   */
+  browse(destination: string, options?: BrowseOptions): Observable<StompMessage>;
   /** Operator: SEND each input, emit a StompSendResult per message, in order. */
   send(destination: string, options?: SendOptions): OperatorFunction<StompSendInput, StompSendResult>;
   /**
@@ -92,6 +100,19 @@ export interface StompSession {
    * unsubscribing before commit/abort aborts.
    */
   transaction(options?: TransactionOptions): Observable<StompTransaction>;
+}
+
+/** Options of `browse()`. */
+export interface BrowseOptions {
+  /** Only the messages this JMS selector matches. */
+  readonly selector?: string;
+  /** Extra SUBSCRIBE headers. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Whether a broker, by its `server` header, browses queues (see `browse`). */
+export function browsesQueues(server: string | undefined): boolean {
+  return server !== undefined && (server.startsWith('ActiveMQ/') || server.startsWith('rx-mq-broker'));
 }
 
 const txId = (t: string | { readonly id: string } | undefined): string | undefined => (typeof t === 'object' ? t.id : t);
@@ -125,7 +146,7 @@ export function createSession(wire: StompWire): StompSession {
     if (end.clean) sub.complete(); else sub.error(end.error);
   });
 
-  return {
+  const session: StompSession = {
     version: c.version,
     server: c.server,
     sessionId: c.session,
@@ -174,6 +195,22 @@ export function createSession(wire: StompWire): StompSession {
       });
     },
 
+    browse(destination, options = {}) {
+      return new Observable<StompMessage>((sub) => {
+        if (!browsesQueues(c.server)) {
+          sub.error(new StompBrowseUnsupportedError(c.server));
+          return undefined;
+        }
+        const headers: Record<string, string> = { ...options.headers, browser: 'true' };
+        if (options.selector !== undefined) headers.selector = options.selector;
+        return session.subscribe(destination, { ack: 'auto', headers }).subscribe({
+          next: (m) => { if (m.headers.browser === 'end') sub.complete(); else sub.next(m); },
+          error: (e: unknown) => sub.error(e),
+          complete: () => sub.complete(),
+        });
+      });
+    },
+
     send(destination, options = {}) {
       return (source) => new Observable<StompSendResult>((sub) => new SendOperator(wire, receipts, destination, options, sub).run(source));
     },
@@ -213,6 +250,7 @@ export function createSession(wire: StompWire): StompSession {
       });
     },
   };
+  return session;
 }
 
 /** A SEND awaiting its RECEIPT; results leave in input order. */

@@ -19,6 +19,7 @@ import { freePort, startPythonPeer, type PythonPeer } from '../../support/python
 import { sendAll, unique, withConnection } from '../../../support/amqp-connection.js';
 import { amqpCreditCases } from '../../../support/amqp-credit-cases.js';
 import { PEERS, PROTON_C as PROTON_C_PEER, RABBITMQ, requirePeers } from '../../../support/peers.js';
+import { until } from '../../../support/wait.js';
 
 const RABBIT = { url: RABBITMQ.amqpUrl(), hostname: 'localhost' };
 const PROTON_C = { url: PROTON_C_PEER.url(), sasl: false as const };
@@ -55,13 +56,6 @@ function framesOfLink(trace: readonly string[], namePrefix: string): LinkFrame[]
 const fieldOf = (f: LinkFrame, name: string): string | undefined => new RegExp(`(?:^|, )${name}=([^,\\]]+)`).exec(f.fields)?.[1];
 
 /** Poll `cond` every 10 ms; fail after `ms`. */
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('amqp/rx against independent peers', function () {
   this.timeout(60_000);
