@@ -4,12 +4,10 @@
  */
 import { expect } from 'chai';
 import { firstValueFrom, from, lastValueFrom, of, switchMap, take, toArray } from 'rxjs';
-import rhea from 'rhea';
-import { connect as amqpConnect, fromCompositeJson } from '../../src/amqp/index.js';
-import { COMPOSITE_JSON_TYPE } from '../../src/broker/stomp-mapping.js';
+import { connect as amqpConnect } from '../../src/amqp/index.js';
 import { gather, withSession } from '../support/stomp-session.js';
 import { crossFixture, dataBytes } from './cross-fixture.js';
-import { rheaSendAll, rheaSender, sleep, until } from './helpers.js';
+import { sleep, until } from './helpers.js';
 import { stompjs, type IMessage } from './stomp-helpers.js';
 
 describe('broker: STOMP and AMQP across protocols', function () {

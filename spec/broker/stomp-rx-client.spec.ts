@@ -4,7 +4,7 @@
  * wrong credentials, and a bounded queue that loses nothing.
  */
 import { expect } from 'chai';
-import { firstValueFrom, lastValueFrom, of, range, map, take, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, of, range, map, toArray } from 'rxjs';
 import { startBroker, type BrokerOptions, type EmbeddedBroker } from '../../src/broker/index.js';
 import { connect, StompError, type StompMessage, type StompSession } from '../../src/stomp/index.js';
 import { withSession, gather, collect, hold } from '../support/stomp-session.js';

@@ -9,7 +9,6 @@ import type { EngineEvent } from '../../../src/amqp/engine/events.js';
 import { AuthenticationError, SaslError } from '../../../src/amqp/engine/sasl.js';
 import { FrameParser, encodeFrame, protocolHeaderBytes } from '../../../src/amqp/frames/index.js';
 import type { Frame } from '../../../src/amqp/frames/index.js';
-import type { Performative } from '../../../src/amqp/frames/definitions.generated.js';
 import { ProtocolHeaderError } from '../../../src/amqp/frames/errors.js';
 import { concat } from '../frames/helpers.js';
 

@@ -13,7 +13,6 @@ import {
 import { ByteReader, readValue } from '../../../src/amqp/codec/decoder.js';
 import type { AmqpMap } from '../../../src/amqp/codec/types.js';
 import { MessageSizeExceededError } from '../../../src/amqp/engine/errors.js';
-import { DecodeError } from '../../../src/errors.js';
 import type { SenderLink } from '../../../src/amqp/engine/link.js';
 import { decodeSections, encodeSections, type MessageBody, type MessageSections } from '../../../src/amqp/frames/index.js';
 import { EngineDriver } from '../../support/engine-driver.js';

@@ -6,7 +6,7 @@
  * its other streams keep working on a new default session.
  */
 import { expect } from 'chai';
-import { filter, firstValueFrom, from, lastValueFrom, map, take, toArray, type Observable } from 'rxjs';
+import { filter, firstValueFrom, from, lastValueFrom, map, toArray, type Observable } from 'rxjs';
 import { AmqpError, amqpClient, SessionEndedError, type AmqpClient, type ClientState } from '../../../src/amqp/index.js';
 import { startRheaQueue, type RheaQueue } from './rhea-queue.js';
 

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import type { AddressInfo, Server } from 'node:net';
 import rhea from 'rhea';
 import { firstValueFrom, switchMap, take, toArray } from 'rxjs';
-import { connect, UnsupportedOutcomeError, type ReceivedMessage } from '../../../src/amqp/index.js';
+import { connect, UnsupportedOutcomeError } from '../../../src/amqp/index.js';
 import { modifiedState } from '../../../src/amqp/rx/modify.js';
 
 const RABBIT_OUTCOMES = ['amqp:accepted:list', 'amqp:rejected:list', 'amqp:released:list'];

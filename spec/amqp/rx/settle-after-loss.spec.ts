@@ -5,7 +5,7 @@
  * all returned quietly. Same for connect() and for amqpClient, whose messages outlive a reconnect.
  */
 import { expect } from 'chai';
-import { firstValueFrom, lastValueFrom, map, range, take, toArray, ReplaySubject, type Observable, type Subscription } from 'rxjs';
+import { firstValueFrom, lastValueFrom, map, range, toArray, ReplaySubject, type Observable, type Subscription } from 'rxjs';
 import { amqpClient, connect, SettleError, IllegalStateError, type AmqpConnection, type AmqpClient, type ReceivedMessage } from '../../../src/amqp/index.js';
 import { startBroker, type EmbeddedBroker } from '../../../src/broker/index.js';
 import { cutProxy, type CutProxy } from '../../support/cut-proxy.js';

@@ -15,7 +15,7 @@ import {
 } from '../../../src/amqp/index.js';
 import { FrameParser } from '../../../src/amqp/frames/index.js';
 import { startBroker, type EmbeddedBroker } from '../../../src/broker/index.js';
-import { cutProxy, type CutProxy } from '../../support/cut-proxy.js';
+import { cutProxy } from '../../support/cut-proxy.js';
 
 const until = async (what: string, f: () => boolean, ms = 5000): Promise<void> => {
   const end = Date.now() + ms;

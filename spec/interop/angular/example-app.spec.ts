@@ -199,7 +199,6 @@ describe('angular: the example app in headless Chromium (packed package, embedde
     const errors: string[] = [];
     const queue = `ng-orders-rc-${Date.now()}`;
     const topic = `ng-prices-rc-${Date.now()}`;
-    const states = (): Promise<string[]> => page.$$eval('app-connection-state [data-state]', (els) => els.map((e) => e.getAttribute('data-state') ?? ''));
 
     before(async () => {
       site = await serveExample(join(appDir, 'dist'), { amqpUrl: broker.amqpWsUrl as string, stompUrl: broker.stompWsUrl as string, queue, topic });

@@ -3,10 +3,9 @@
  * dynamic nodes), and the shared sender-defaults cases against RabbitMQ.
  */
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { ReplaySubject, firstValueFrom, from, lastValueFrom, switchMap, take, toArray } from 'rxjs';
-import { IllegalStateError, connect, type AmqpConnection, type ReceiverHandle, type SenderHandle } from '../../../../src/amqp/index.js';
+import { ReplaySubject, firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
+import { IllegalStateError, type ReceiverHandle, type SenderHandle } from '../../../../src/amqp/index.js';
 import { freePort, startPythonPeer, type PythonPeer } from '../../support/python-peer.js';
 import { unique, withConnection } from '../../../support/amqp-connection.js';
 import { amqpDefaultsCases } from '../../../support/amqp-defaults-cases.js';

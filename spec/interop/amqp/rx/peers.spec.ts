@@ -4,12 +4,9 @@
  * reply over a dynamic node) and RabbitMQ 3.10 (fetch without drain, typed errors).
  */
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
-import type { AddressInfo, Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import rhea from 'rhea';
 import {
-  EMPTY, Observable, Subject, firstValueFrom, from, lastValueFrom, map, mergeMap, range, switchMap, take, tap, timeout, timer, toArray,
+  EMPTY, Observable, firstValueFrom, from, lastValueFrom, map, mergeMap, range, switchMap, take, timeout, toArray,
 } from 'rxjs';
 import {
   AmqpError, AuthenticationError, SendBufferOverflowError, TimeoutError, connect, type AmqpConnection, type Message,
